@@ -1,0 +1,503 @@
+package sigv4
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"hash/crc64"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/doppel-aws/doppel/internal/awserr"
+)
+
+// payloadHash returns the payload hash the signature covers. S3 takes it from
+// x-amz-content-sha256 (required with the Authorization header; presigned URLs
+// default to UNSIGNED-PAYLOAD). Other services hash the body itself: it is read
+// whole (bounded) and handed back as body.
+func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, io.ReadCloser, *awserr.Error) {
+	h := r.Header.Get("X-Amz-Content-Sha256")
+	if h != "" {
+		if !validPayloadHash(h, e.s3) {
+			if e.s3 {
+				return "", nil, awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.").
+					With("ArgumentName", "x-amz-content-sha256").With("ArgumentValue", h)
+			}
+			return "", nil, e.chunkMismatch()
+		}
+		return h, nil, nil
+	}
+	if e.s3 {
+		if a.presigned {
+			return unsignedHash, nil, nil
+		}
+		return "", nil, awserr.New(http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return emptySHA256, nil, nil
+	}
+	limit := v.MaxHashedBody
+	if limit <= 0 {
+		limit = 8 << 20
+	}
+	buf, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	r.Body.Close()
+	if err != nil {
+		return "", nil, awserr.Internal(fmt.Errorf("sigv4: reading body: %w", err))
+	}
+	if int64(len(buf)) > limit {
+		return "", nil, awserr.Newf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body must be at most %d bytes", limit)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:]), io.NopCloser(bytes.NewReader(buf)), nil
+}
+
+func validPayloadHash(h string, s3 bool) bool {
+	switch h {
+	case unsignedHash:
+		return true
+	case streamSigned, streamSignedT, streamUnsignT:
+		return s3
+	}
+	if len(h) != 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// checksums are S3's additional checksum algorithms, by header name (S3 User
+// Guide, "Checking object integrity").
+var checksums = map[string]struct {
+	label string // as S3 names it in BadDigest messages
+	size  int
+	new   func() hash.Hash
+}{
+	"x-amz-checksum-crc32":     {"CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
+	"x-amz-checksum-crc32c":    {"CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
+	"x-amz-checksum-crc64nvme": {"CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME) }},
+	"x-amz-checksum-sha1":      {"SHA1", 20, sha1.New},
+	"x-amz-checksum-sha256":    {"SHA256", 32, sha256.New},
+}
+
+// crc64NVME is the NVMe polynomial 0xad93d23594c93659, bit-reversed as
+// hash/crc64 wants it.
+var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+
+// Body is a request body that verifies itself as it is read. Errors about the
+// payload (a wrong hash, chunk signature, Content-MD5 or checksum) can only be
+// known once the bytes are in, so they come from Read, as *awserr.Error, at
+// the latest instead of io.EOF: a consumer must read to EOF and discard what
+// it read if Read fails. For aws-chunked bodies Read yields the decoded bytes.
+type Body struct {
+	src    io.Reader
+	closer io.Closer
+	e      errs
+
+	sha, wantSHA string // x-amz-content-sha256 as sent, when it is a hash
+	shaHash      hash.Hash
+	md5          hash.Hash
+	wantMD5      string // Content-MD5 as sent
+	sum          hash.Hash
+	sumName      string // x-amz-checksum-... header or trailer
+	wantSum      string // from the header; "" when it comes as a trailer
+	chunks       *chunkReader
+
+	n, wantN  int64 // decoded bytes read; declared decoded length or -1
+	verified  map[string]string
+	err       error
+	finalized bool
+}
+
+// Checksums returns the checksums that were verified (header or trailer name,
+// such as "x-amz-checksum-crc32", to base64 value). It is nil until Read has
+// returned io.EOF.
+func (b *Body) Checksums() map[string]string { return b.verified }
+
+// Read reads decoded bytes, checking them as they pass.
+func (b *Body) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.src.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		if b.shaHash != nil {
+			b.shaHash.Write(p[:n])
+		}
+		if b.md5 != nil {
+			b.md5.Write(p[:n])
+		}
+		if b.sum != nil {
+			b.sum.Write(p[:n])
+		}
+	}
+	if err == io.EOF {
+		if ferr := b.finish(); ferr != nil {
+			err = ferr
+		}
+	} else if err == io.ErrUnexpectedEOF {
+		err = errIncompleteBody
+	}
+	if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// Close closes the underlying body.
+func (b *Body) Close() error { return b.closer.Close() }
+
+func (b *Body) finish() error {
+	if b.wantN >= 0 && b.n != b.wantN {
+		return errIncompleteBody
+	}
+	if b.shaHash != nil {
+		got := hex.EncodeToString(b.shaHash.Sum(nil))
+		if got != b.wantSHA {
+			if !b.e.s3 {
+				return b.e.chunkMismatch()
+			}
+			return s3Error(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.").
+				With("ClientComputedContentSHA256", b.wantSHA).With("S3ComputedContentSHA256", got)
+		}
+	}
+	if b.md5 != nil {
+		got := base64.StdEncoding.EncodeToString(b.md5.Sum(nil))
+		if got != b.wantMD5 {
+			return s3Error(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.").
+				With("ExpectedDigest", b.wantMD5).With("CalculatedDigest", got)
+		}
+	}
+	b.verified = map[string]string{}
+	if b.sum != nil {
+		want := b.wantSum
+		if want == "" {
+			want = b.chunks.trailers[b.sumName]
+			if want == "" {
+				return errMalformedTrailer
+			}
+		}
+		got := base64.StdEncoding.EncodeToString(b.sum.Sum(nil))
+		if got != want {
+			// S3 answers "The CRC32 you specified did not match the calculated
+			// checksum." (seen in aws-sdk-ruby issue 3322).
+			return s3Error(http.StatusBadRequest, "BadDigest", fmt.Sprintf("The %s you specified did not match the calculated checksum.", checksums[b.sumName].label))
+		}
+		b.verified[b.sumName] = got
+	}
+	return nil
+}
+
+var errMalformedTrailer = s3Error(http.StatusBadRequest, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.")
+
+// wrapBody puts a verifying Body in place of r.Body when there is anything to
+// verify. seed and a are nil for anonymous requests.
+func (v *Verifier) wrapBody(r *http.Request, res *Result, seed *chunkSigner, a *auth, payload string, e errs) *awserr.Error {
+	b := &Body{e: e, wantN: -1}
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	b.src, b.closer = r.Body, r.Body
+
+	if m := r.Header.Get("Content-Md5"); m != "" {
+		if d, err := base64.StdEncoding.DecodeString(m); err != nil || len(d) != md5.Size {
+			return errInvalidDigest
+		}
+		b.md5, b.wantMD5 = md5.New(), m
+	}
+	if e.s3 {
+		if err := b.setChecksum(r.Header); err != nil {
+			return err
+		}
+	}
+
+	switch payload {
+	case "", unsignedHash:
+	case streamSigned, streamSignedT, streamUnsignT:
+		if seed == nil {
+			// Anonymous: there is no seed signature to chain from.
+			return awserr.AccessDenied("Anonymous users cannot use streaming signed uploads")
+		}
+		cr := &chunkReader{br: bufio.NewReaderSize(r.Body, 4096), trailer: payload != streamSigned, e: e}
+		if payload != streamUnsignT {
+			cr.signer = seed
+			cr.hash = sha256.New()
+		}
+		b.src, b.chunks = cr, cr
+		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				return awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-decoded-content-length is not valid.").
+					With("ArgumentName", "x-amz-decoded-content-length").With("ArgumentValue", s)
+			}
+			b.wantN = n
+			r.ContentLength = n
+		}
+		if cr.trailer {
+			name := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Amz-Trailer")))
+			if name != "" {
+				c, ok := checksums[name]
+				if !ok {
+					return awserr.New(http.StatusBadRequest, "InvalidRequest", "The value specified in the x-amz-trailer header is not supported")
+				}
+				if b.sum != nil && b.sumName != name {
+					return awserr.New(http.StatusBadRequest, "InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+				}
+				b.sum, b.sumName, b.wantSum = c.new(), name, ""
+			}
+		}
+	default: // a hex SHA-256 of the body
+		if r.ContentLength == 0 && b.md5 == nil && b.sum == nil {
+			// Nothing to stream: settle it now and leave the body alone.
+			if payload != emptySHA256 {
+				b.shaHash, b.wantSHA = sha256.New(), payload
+				if err := b.finish(); err != nil {
+					return awserr.From(err)
+				}
+			}
+			return nil
+		}
+		b.shaHash, b.wantSHA = sha256.New(), payload
+	}
+	if b.md5 == nil && b.sum == nil && b.shaHash == nil && b.chunks == nil {
+		return nil
+	}
+	r.Body = b
+	res.Body = b
+	return nil
+}
+
+// setChecksum picks up an x-amz-checksum-<algorithm> header.
+func (b *Body) setChecksum(h http.Header) *awserr.Error {
+	for name, vals := range h {
+		lname := strings.ToLower(name)
+		c, ok := checksums[lname]
+		if !ok {
+			continue
+		}
+		if b.sum != nil {
+			return awserr.New(http.StatusBadRequest, "InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		if d, err := base64.StdEncoding.DecodeString(vals[0]); err != nil || len(d) != c.size {
+			return awserr.Newf(http.StatusBadRequest, "InvalidRequest", "Value for %s header is invalid.", lname)
+		}
+		b.sum, b.sumName, b.wantSum = c.new(), lname, vals[0]
+	}
+	return nil
+}
+
+// chunkSigner chains aws-chunked signatures from the seed (the request's own
+// signature): each chunk signs its hash and the previous signature (S3 API
+// Reference, "Signature Calculations for the Authorization Header:
+// Transferring Payload in Multiple Chunks").
+type chunkSigner struct {
+	key             []byte
+	amzDate, scope  string
+	prev            string
+	stringToSignBuf []byte
+}
+
+// check verifies sig over a chunk whose SHA-256 is sum (kind "PAYLOAD") or a
+// trailer (kind "TRAILER", where the empty-hash line is absent).
+func (s *chunkSigner) check(kind string, sum []byte, sig string) bool {
+	buf := append(s.stringToSignBuf[:0], "AWS4-HMAC-SHA256-"...)
+	buf = append(buf, kind...)
+	buf = append(buf, '\n')
+	buf = append(buf, s.amzDate...)
+	buf = append(buf, '\n')
+	buf = append(buf, s.scope...)
+	buf = append(buf, '\n')
+	buf = append(buf, s.prev...)
+	buf = append(buf, '\n')
+	if kind == "PAYLOAD" {
+		buf = append(buf, emptySHA256...)
+		buf = append(buf, '\n')
+	}
+	buf = hex.AppendEncode(buf, sum)
+	s.stringToSignBuf = buf
+	m := hmac.New(sha256.New, s.key)
+	m.Write(buf)
+	want := m.Sum(nil)
+	got, err := hex.DecodeString(sig)
+	if err != nil || !hmac.Equal(want, got) {
+		return false
+	}
+	s.prev = sig
+	return true
+}
+
+// chunkReader decodes an aws-chunked body:
+//
+//	hex-size[;chunk-signature=sig]\r\n data \r\n ... 0[;chunk-signature=sig]\r\n [trailers] \r\n
+type chunkReader struct {
+	br       *bufio.Reader
+	signer   *chunkSigner // nil for STREAMING-UNSIGNED-PAYLOAD-TRAILER
+	hash     hash.Hash    // of the current chunk, signed bodies only
+	trailer  bool
+	e        errs
+	left     int64  // bytes left in the current chunk
+	sig      string // the current chunk's signature
+	done     bool
+	trailers map[string]string
+}
+
+const maxTrailers = 16
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.done {
+		return 0, io.EOF
+	}
+	if c.left == 0 {
+		size, err := c.header()
+		if err != nil {
+			return 0, err
+		}
+		if size == 0 {
+			if err := c.final(); err != nil {
+				return 0, err
+			}
+			c.done = true
+			return 0, io.EOF
+		}
+		c.left = size
+		if c.hash != nil {
+			c.hash.Reset()
+		}
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.br.Read(p)
+	c.left -= int64(n)
+	if c.hash != nil {
+		c.hash.Write(p[:n])
+	}
+	if err == io.EOF {
+		return n, errIncompleteBody
+	}
+	if err != nil {
+		return n, err
+	}
+	if c.left == 0 {
+		if err := c.crlf(); err != nil {
+			return n, err
+		}
+		if c.signer != nil && !c.signer.check("PAYLOAD", c.hash.Sum(nil), c.sig) {
+			return n, c.e.chunkMismatch()
+		}
+	}
+	return n, nil
+}
+
+// line reads one CRLF-terminated line, without the CRLF.
+func (c *chunkReader) line() (string, error) {
+	l, err := c.br.ReadSlice('\n')
+	if err == io.EOF {
+		return "", errIncompleteBody
+	}
+	if err != nil || len(l) < 2 || l[len(l)-2] != '\r' {
+		return "", errChunkFormat
+	}
+	return string(l[:len(l)-2]), nil
+}
+
+func (c *chunkReader) crlf() error {
+	l, err := c.line()
+	if err != nil {
+		return err
+	}
+	if l != "" {
+		return errChunkFormat
+	}
+	return nil
+}
+
+// header reads a chunk header and returns the chunk's size.
+func (c *chunkReader) header() (int64, error) {
+	l, err := c.line()
+	if err != nil {
+		return 0, err
+	}
+	sizeHex, ext, hasExt := strings.Cut(l, ";")
+	if len(sizeHex) == 0 || len(sizeHex) > 15 {
+		return 0, errChunkFormat
+	}
+	size, perr := strconv.ParseInt(sizeHex, 16, 64)
+	if perr != nil || size < 0 {
+		return 0, errChunkFormat
+	}
+	if c.signer != nil {
+		sig, ok := strings.CutPrefix(ext, "chunk-signature=")
+		if !hasExt || !ok || len(sig) != 64 {
+			return 0, errChunkFormat
+		}
+		c.sig = sig
+	}
+	return size, nil
+}
+
+// final checks the last, empty chunk and reads the trailers.
+func (c *chunkReader) final() error {
+	if c.signer != nil {
+		empty := sha256.Sum256(nil)
+		if !c.signer.check("PAYLOAD", empty[:], c.sig) {
+			return c.e.chunkMismatch()
+		}
+	}
+	if !c.trailer {
+		return c.crlf()
+	}
+	c.trailers = map[string]string{}
+	var signed bytes.Buffer // the trailer lines as signed: name:value\n each
+	var trailerSig string
+	for i := 0; ; i++ {
+		l, err := c.line()
+		if err != nil {
+			if errors.Is(err, errChunkFormat) {
+				return errMalformedTrailer
+			}
+			return err
+		}
+		if l == "" {
+			break
+		}
+		if i == maxTrailers {
+			return errMalformedTrailer
+		}
+		name, val, ok := strings.Cut(l, ":")
+		if !ok {
+			return errMalformedTrailer
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		val = strings.TrimSpace(val)
+		if name == "x-amz-trailer-signature" {
+			trailerSig = val
+			continue
+		}
+		c.trailers[name] = val
+		signed.WriteString(name + ":" + val + "\n")
+	}
+	if c.signer != nil {
+		sum := sha256.Sum256(signed.Bytes())
+		if trailerSig == "" || !c.signer.check("TRAILER", sum[:], trailerSig) {
+			return c.e.chunkMismatch()
+		}
+	}
+	return nil
+}
