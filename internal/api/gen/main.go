@@ -75,26 +75,26 @@ type shapeRef struct {
 }
 
 type shape struct {
-	Type            string               `json:"type"`
-	Members         members              `json:"members"`
-	Required        []string             `json:"required"`
-	Member          *shapeRef            `json:"member"`
-	Key             *shapeRef            `json:"key"`
-	Value           *shapeRef            `json:"value"`
-	Enum            []string             `json:"enum"`
-	Min             *json.Number         `json:"min"`
-	Max             *json.Number         `json:"max"`
-	Pattern         string               `json:"pattern"`
-	Flattened       bool                 `json:"flattened"`
-	LocationName    string               `json:"locationName"`
-	XMLNamespace    *xmlNS               `json:"xmlNamespace"`
-	Payload         string               `json:"payload"`
-	TimestampFormat string               `json:"timestampFormat"`
-	Streaming       bool                 `json:"streaming"`
-	Exception       bool                 `json:"exception"`
-	Fault           bool                 `json:"fault"`
-	Event           bool                 `json:"event"`
-	EventStream     bool                 `json:"eventstream"`
+	Type            string       `json:"type"`
+	Members         members      `json:"members"`
+	Required        []string     `json:"required"`
+	Member          *shapeRef    `json:"member"`
+	Key             *shapeRef    `json:"key"`
+	Value           *shapeRef    `json:"value"`
+	Enum            []string     `json:"enum"`
+	Min             *json.Number `json:"min"`
+	Max             *json.Number `json:"max"`
+	Pattern         string       `json:"pattern"`
+	Flattened       bool         `json:"flattened"`
+	LocationName    string       `json:"locationName"`
+	XMLNamespace    *xmlNS       `json:"xmlNamespace"`
+	Payload         string       `json:"payload"`
+	TimestampFormat string       `json:"timestampFormat"`
+	Streaming       bool         `json:"streaming"`
+	Exception       bool         `json:"exception"`
+	Fault           bool         `json:"fault"`
+	Event           bool         `json:"event"`
+	EventStream     bool         `json:"eventstream"`
 	Error           *struct {
 		Code           string `json:"code"`
 		HTTPStatusCode int    `json:"httpStatusCode"`

@@ -1,0 +1,305 @@
+// Package shape turns the struct tags of the generated API types into cached
+// per-type plans that the codecs (query, restxml, jsonrpc) walk, and checks
+// model constraints the way AWS's validation layer reports them.
+//
+// Tags (written by internal/api/gen, or by tests through reflect.StructOf):
+//
+//	locationName      wire name (query key, XML element, header, URI label, query parameter)
+//	location          "", header, headers (prefix map), uri, querystring, statusCode
+//	locationNameList  list item element name ("member" when empty, unless flattened)
+//	locationNameKey   map key element name ("key"); locationNameValue likewise ("value")
+//	flattened         list or map items repeat without a wrapper
+//	xmlAttribute      encoded as an attribute of the parent element
+//	xmlURI, xmlPrefix XML namespace of the element
+//	timestampFormat   iso8601, rfc822, unixTimestamp (else the location's default)
+//	streaming         blob body as io.Reader / io.ReadCloser
+//	payload           on a member: it is the body; on "_": names the payload member
+//	required, min, max, pattern, sensitive   model constraints
+package shape
+
+import (
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kind is how a member is represented on the wire.
+type Kind uint8
+
+// Kinds of members.
+const (
+	KindString Kind = iota + 1
+	KindBool
+	KindInt // int32 or int64
+	KindFloat
+	KindTime
+	KindBlob   // []byte
+	KindStream // io.Reader / io.ReadCloser
+	KindStruct
+	KindList
+	KindMap
+)
+
+// Field is one member of a structure.
+type Field struct {
+	Index     int
+	GoName    string
+	Name      string // locationName
+	Location  string
+	Type      reflect.Type // the field's Go type
+	Kind      Kind
+	Ptr       bool         // scalar behind a pointer (optional) or struct pointer
+	Elem      reflect.Type // scalar or struct type without the pointer
+	ListItem  string       // locationNameList
+	MapKey    string
+	MapValue  string
+	Flattened bool
+	Attr      bool
+	XMLURI    string
+	XMLPrefix string
+	MemberURI string
+	TSFormat  string
+	Payload   bool
+	Required  bool
+	Sensitive bool
+	Min, Max  *float64
+	Pattern   string
+
+	// Item describes list items and map values; Key describes map keys.
+	Item *Field
+	Key  *Field
+
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// Struct is the plan of one structure type.
+type Struct struct {
+	Type         reflect.Type
+	Fields       []*Field
+	Payload      *Field // the payload member, or nil
+	LocationName string // root element name when the structure is a body
+	XMLURI       string
+	XMLPrefix    string
+	byName       map[string]*Field
+}
+
+// FieldByName returns the member with locationName name.
+func (s *Struct) FieldByName(name string) *Field { return s.byName[name] }
+
+var plans sync.Map // reflect.Type -> *Struct
+
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	byteType = reflect.TypeOf([]byte(nil))
+)
+
+// Of returns the plan of struct type t (or of the struct t points to).
+func Of(t reflect.Type) *Struct {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if p, ok := plans.Load(t); ok {
+		return p.(*Struct)
+	}
+	p, _ := plans.LoadOrStore(t, build(t))
+	return p.(*Struct)
+}
+
+func build(t reflect.Type) *Struct {
+	s := &Struct{Type: t, byName: map[string]*Field{}}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		if sf.Name == "_" {
+			s.LocationName = sf.Tag.Get("locationName")
+			s.XMLURI = sf.Tag.Get("xmlURI")
+			s.XMLPrefix = sf.Tag.Get("xmlPrefix")
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		f := fieldOf(sf.Type, sf.Tag)
+		f.Index = i
+		f.GoName = sf.Name
+		if f.Name == "" {
+			f.Name = sf.Name
+		}
+		s.Fields = append(s.Fields, f)
+		s.byName[f.Name] = f
+		if f.Payload {
+			s.Payload = f
+		}
+	}
+	return s
+}
+
+func fieldOf(t reflect.Type, tag reflect.StructTag) *Field {
+	f := &Field{
+		Type:      t,
+		Name:      tag.Get("locationName"),
+		Location:  tag.Get("location"),
+		ListItem:  tag.Get("locationNameList"),
+		MapKey:    tag.Get("locationNameKey"),
+		MapValue:  tag.Get("locationNameValue"),
+		Flattened: tag.Get("flattened") == "true",
+		Attr:      tag.Get("xmlAttribute") == "true",
+		XMLURI:    tag.Get("xmlURI"),
+		XMLPrefix: tag.Get("xmlPrefix"),
+		MemberURI: tag.Get("memberXMLURI"),
+		TSFormat:  tag.Get("timestampFormat"),
+		Payload:   tag.Get("payload") == "true",
+		Required:  tag.Get("required") == "true",
+		Sensitive: tag.Get("sensitive") == "true",
+		Pattern:   tag.Get("pattern"),
+		Min:       number(tag.Get("min")),
+		Max:       number(tag.Get("max")),
+	}
+	f.Elem = t
+	if t.Kind() == reflect.Pointer {
+		f.Ptr = true
+		f.Elem = t.Elem()
+	}
+	switch {
+	case tag.Get("streaming") == "true" || t.Kind() == reflect.Interface:
+		f.Kind = KindStream
+	case f.Elem == timeType:
+		f.Kind = KindTime
+	case t == byteType:
+		f.Kind = KindBlob
+	case f.Elem.Kind() == reflect.Struct:
+		f.Kind = KindStruct
+	case t.Kind() == reflect.Slice:
+		f.Kind = KindList
+		f.Item = fieldOf(t.Elem(), itemTag(tag))
+		f.Item.Name = f.ListItem
+	case t.Kind() == reflect.Map:
+		f.Kind = KindMap
+		f.Key = fieldOf(t.Key(), "")
+		f.Item = fieldOf(t.Elem(), itemTag(tag))
+	default:
+		f.Kind = scalarKind(f.Elem.Kind())
+	}
+	if f.Kind == KindList && f.ListItem == "" && !f.Flattened {
+		f.ListItem = "member"
+		f.Item.Name = "member"
+	}
+	if f.Kind == KindMap {
+		if f.MapKey == "" {
+			f.MapKey = "key"
+		}
+		if f.MapValue == "" {
+			f.MapValue = "value"
+		}
+	}
+	return f
+}
+
+// itemTag keeps what list items and map values inherit from their member.
+func itemTag(tag reflect.StructTag) reflect.StructTag {
+	var parts []string
+	if v := tag.Get("timestampFormat"); v != "" {
+		parts = append(parts, `timestampFormat:`+strconv.Quote(v))
+	}
+	if v := tag.Get("memberXMLURI"); v != "" {
+		parts = append(parts, `xmlURI:`+strconv.Quote(v))
+	}
+	return reflect.StructTag(strings.Join(parts, " "))
+}
+
+func scalarKind(k reflect.Kind) Kind {
+	switch k {
+	case reflect.String:
+		return KindString
+	case reflect.Bool:
+		return KindBool
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return KindInt
+	case reflect.Float32, reflect.Float64:
+		return KindFloat
+	}
+	panic("shape: unsupported member kind " + k.String())
+}
+
+func number(s string) *float64 {
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	return &v
+}
+
+// Regexp returns the member's pattern compiled for Go, anchored as Java's
+// String.matches anchors it, or nil when there is none or RE2 cannot express it.
+func (f *Field) Regexp() *regexp.Regexp {
+	f.once.Do(func() {
+		if f.Pattern == "" {
+			return
+		}
+		re, err := regexp.Compile(`^(?:` + javaToRE2(f.Pattern) + `)$`)
+		if err == nil {
+			f.re = re
+		}
+	})
+	return f.re
+}
+
+// javaToRE2 rewrites the Java regex escapes the models use (\uXXXX) into RE2's.
+func javaToRE2(p string) string {
+	if !strings.Contains(p, `\u`) {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			if p[i+1] == 'u' && i+5 < len(p) {
+				b.WriteString(`\x{` + p[i+2:i+6] + `}`)
+				i += 5
+				continue
+			}
+			b.WriteString(p[i : i+2])
+			i++
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+// Enum is implemented by generated enum types.
+type Enum interface{ EnumValues() []string }
+
+// IsEnum reports whether t is a generated enum type.
+func IsEnum(t reflect.Type) bool {
+	return t.Kind() == reflect.String && t.Implements(reflect.TypeOf((*Enum)(nil)).Elem())
+}
+
+// Set stores v into the field of struct value sv, allocating the pointer for
+// optional scalars.
+func (f *Field) Set(sv reflect.Value, v reflect.Value) {
+	fv := sv.Field(f.Index)
+	if f.Ptr && v.Kind() != reflect.Pointer {
+		p := reflect.New(f.Elem)
+		p.Elem().Set(v)
+		fv.Set(p)
+		return
+	}
+	fv.Set(v)
+}
+
+// Present reports whether member f of sv holds a value that should be sent.
+// Required non-pointer scalars are always present.
+func (f *Field) Present(sv reflect.Value) bool {
+	fv := sv.Field(f.Index)
+	switch fv.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+		return !fv.IsNil() || (f.Required && (f.Kind == KindList || f.Kind == KindMap))
+	}
+	return true
+}
