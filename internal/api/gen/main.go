@@ -91,6 +91,7 @@ type shape struct {
 	Payload         string       `json:"payload"`
 	TimestampFormat string       `json:"timestampFormat"`
 	Streaming       bool         `json:"streaming"`
+	Sensitive       bool         `json:"sensitive"`
 	Exception       bool         `json:"exception"`
 	Fault           bool         `json:"fault"`
 	Event           bool         `json:"event"`
@@ -547,7 +548,7 @@ func (g *gen) structBody(goName string, s *shape, input bool) {
 			parts = append(parts, "eventstream", "true")
 		}
 		parts = append(parts, "required", boolTag(req[mn]))
-		parts = append(parts, "min", num(ms.Min), "max", num(ms.Max), "pattern", ms.Pattern)
+		parts = append(parts, "min", num(ms.Min), "max", num(ms.Max), "pattern", ms.Pattern, "sensitive", boolTag(ms.Sensitive))
 		if mn == s.Payload {
 			parts = append(parts, "payload", "true")
 		}

@@ -3522,8 +3522,8 @@ type AttachUserPolicyInput struct {
 type AttachUserPolicyOutput struct{}
 
 type ChangePasswordInput struct {
-	OldPassword string `locationName:"OldPassword" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	NewPassword string `locationName:"NewPassword" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	OldPassword string `locationName:"OldPassword" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
+	NewPassword string `locationName:"NewPassword" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
 }
 
 // ChangePasswordOutput is empty: the operation has no output in the model.
@@ -3565,7 +3565,7 @@ type CreateInstanceProfileOutput struct {
 
 type CreateLoginProfileInput struct {
 	UserName              string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Password              string `locationName:"Password" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	Password              string `locationName:"Password" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
 	PasswordResetRequired *bool  `locationName:"PasswordResetRequired"`
 }
 
@@ -4901,7 +4901,7 @@ type UpdateGroupOutput struct{}
 
 type UpdateLoginProfileInput struct {
 	UserName              string  `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Password              *string `locationName:"Password" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	Password              *string `locationName:"Password" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
 	PasswordResetRequired *bool   `locationName:"PasswordResetRequired"`
 }
 
@@ -5001,7 +5001,7 @@ type UploadServerCertificateInput struct {
 	Path                  *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
 	ServerCertificateName string  `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 	CertificateBody       string  `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	PrivateKey            string  `locationName:"PrivateKey" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	PrivateKey            string  `locationName:"PrivateKey" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
 	CertificateChain      *string `locationName:"CertificateChain" min:"1" max:"2097152" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 	Tags                  []Tag   `locationName:"Tags" max:"50"`
 }
@@ -5045,7 +5045,7 @@ type AccessKey struct {
 	UserName        string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 	AccessKeyId     string     `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
 	Status          StatusType `locationName:"Status" required:"true"`
-	SecretAccessKey string     `locationName:"SecretAccessKey" required:"true"`
+	SecretAccessKey string     `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
 	CreateDate      *time.Time `locationName:"CreateDate"`
 }
 
@@ -5481,7 +5481,7 @@ type ServiceSpecificCredential struct {
 	CreateDate                  time.Time  `locationName:"CreateDate" required:"true"`
 	ServiceName                 string     `locationName:"ServiceName" required:"true"`
 	ServiceUserName             string     `locationName:"ServiceUserName" required:"true" min:"17" max:"200" pattern:"[\\w+=,.@-]+"`
-	ServicePassword             string     `locationName:"ServicePassword" required:"true"`
+	ServicePassword             string     `locationName:"ServicePassword" required:"true" sensitive:"true"`
 	ServiceSpecificCredentialId string     `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
 	UserName                    string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 	Status                      StatusType `locationName:"Status" required:"true"`
@@ -5549,8 +5549,8 @@ type UserDetail struct {
 
 type VirtualMFADevice struct {
 	SerialNumber     string     `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	Base32StringSeed []byte     `locationName:"Base32StringSeed"`
-	QRCodePNG        []byte     `locationName:"QRCodePNG"`
+	Base32StringSeed []byte     `locationName:"Base32StringSeed" sensitive:"true"`
+	QRCodePNG        []byte     `locationName:"QRCodePNG" sensitive:"true"`
 	User             *User      `locationName:"User"`
 	EnableDate       *time.Time `locationName:"EnableDate"`
 	Tags             []Tag      `locationName:"Tags" max:"50"`

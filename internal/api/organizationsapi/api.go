@@ -1455,8 +1455,8 @@ type CloseAccountInput struct {
 type CloseAccountOutput struct{}
 
 type CreateAccountInput struct {
-	Email                  string                  `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+"`
-	AccountName            string                  `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+"`
+	Email                  string                  `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	AccountName            string                  `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
 	RoleName               *string                 `locationName:"RoleName" max:"64" pattern:"[\\w+=,.@-]{1,64}"`
 	IamUserAccessToBilling *IAMUserAccessToBilling `locationName:"IamUserAccessToBilling"`
 	Tags                   []Tag                   `locationName:"Tags"`
@@ -1467,8 +1467,8 @@ type CreateAccountOutput struct {
 }
 
 type CreateGovCloudAccountInput struct {
-	Email                  string                  `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+"`
-	AccountName            string                  `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+"`
+	Email                  string                  `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	AccountName            string                  `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
 	RoleName               *string                 `locationName:"RoleName" max:"64" pattern:"[\\w+=,.@-]{1,64}"`
 	IamUserAccessToBilling *IAMUserAccessToBilling `locationName:"IamUserAccessToBilling"`
 	Tags                   []Tag                   `locationName:"Tags"`
@@ -1662,7 +1662,7 @@ type EnablePolicyTypeOutput struct {
 
 type InviteAccountToOrganizationInput struct {
 	Target *HandshakeParty `locationName:"Target" required:"true"`
-	Notes  *string         `locationName:"Notes" max:"1024" pattern:"[\\s\\S]*"`
+	Notes  *string         `locationName:"Notes" max:"1024" pattern:"[\\s\\S]*" sensitive:"true"`
 	Tags   []Tag           `locationName:"Tags"`
 }
 
@@ -1922,8 +1922,8 @@ type UpdatePolicyOutput struct {
 type Account struct {
 	Id              *string              `locationName:"Id" max:"12" pattern:"^\\d{12}$"`
 	Arn             *string              `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
-	Email           *string              `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+"`
-	Name            *string              `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	Email           *string              `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	Name            *string              `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*" sensitive:"true"`
 	Status          *AccountStatus       `locationName:"Status"`
 	JoinedMethod    *AccountJoinedMethod `locationName:"JoinedMethod"`
 	JoinedTimestamp *time.Time           `locationName:"JoinedTimestamp"`
@@ -2025,7 +2025,7 @@ func (CreateAccountState) EnumValues() []string {
 
 type CreateAccountStatus struct {
 	Id                 *string                     `locationName:"Id" max:"36" pattern:"^car-[a-z0-9]{8,32}$"`
-	AccountName        *string                     `locationName:"AccountName" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+"`
+	AccountName        *string                     `locationName:"AccountName" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
 	State              *CreateAccountState         `locationName:"State"`
 	RequestedTimestamp *time.Time                  `locationName:"RequestedTimestamp"`
 	CompletedTimestamp *time.Time                  `locationName:"CompletedTimestamp"`
@@ -2037,8 +2037,8 @@ type CreateAccountStatus struct {
 type DelegatedAdministrator struct {
 	Id                    *string              `locationName:"Id" max:"12" pattern:"^\\d{12}$"`
 	Arn                   *string              `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
-	Email                 *string              `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+"`
-	Name                  *string              `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	Email                 *string              `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	Name                  *string              `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*" sensitive:"true"`
 	Status                *AccountStatus       `locationName:"Status"`
 	JoinedMethod          *AccountJoinedMethod `locationName:"JoinedMethod"`
 	JoinedTimestamp       *time.Time           `locationName:"JoinedTimestamp"`
@@ -2092,7 +2092,7 @@ type HandshakeFilter struct {
 }
 
 type HandshakeParty struct {
-	Id   string             `locationName:"Id" required:"true" min:"1" max:"64" pattern:"[\\s\\S]*"`
+	Id   string             `locationName:"Id" required:"true" min:"1" max:"64" pattern:"[\\s\\S]*" sensitive:"true"`
 	Type HandshakePartyType `locationName:"Type" required:"true"`
 }
 
@@ -2110,7 +2110,7 @@ func (HandshakePartyType) EnumValues() []string {
 }
 
 type HandshakeResource struct {
-	Value     *string                `locationName:"Value"`
+	Value     *string                `locationName:"Value" sensitive:"true"`
 	Type      *HandshakeResourceType `locationName:"Type"`
 	Resources []HandshakeResource    `locationName:"Resources"`
 }
@@ -2167,7 +2167,7 @@ type Organization struct {
 	FeatureSet           *OrganizationFeatureSet `locationName:"FeatureSet"`
 	MasterAccountArn     *string                 `locationName:"MasterAccountArn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
 	MasterAccountId      *string                 `locationName:"MasterAccountId" max:"12" pattern:"^\\d{12}$"`
-	MasterAccountEmail   *string                 `locationName:"MasterAccountEmail" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+"`
+	MasterAccountEmail   *string                 `locationName:"MasterAccountEmail" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
 	AvailablePolicyTypes []PolicyTypeSummary     `locationName:"AvailablePolicyTypes"`
 }
 

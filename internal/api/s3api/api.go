@@ -2046,7 +2046,7 @@ type CompleteMultipartUploadInput struct {
 	RequestPayer         *RequestPayer             `locationName:"x-amz-request-payer" location:"header"`
 	ExpectedBucketOwner  *string                   `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	SSECustomerAlgorithm *string                   `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string                   `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey       *string                   `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5    *string                   `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 }
 
@@ -2062,7 +2062,7 @@ type CompleteMultipartUploadOutput struct {
 	ChecksumSHA256       *string               `locationName:"ChecksumSHA256"`
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
 	VersionId            *string               `locationName:"x-amz-version-id" location:"header"`
-	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
+	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	BucketKeyEnabled     *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestCharged       *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
 }
@@ -2094,13 +2094,13 @@ type CopyObjectInput struct {
 	StorageClass                   *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
 	WebsiteRedirectLocation        *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
 	SSECustomerAlgorithm           *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey                 *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey                 *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5              *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId                    *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
-	SSEKMSEncryptionContext        *string                    `locationName:"x-amz-server-side-encryption-context" location:"header"`
+	SSEKMSKeyId                    *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	SSEKMSEncryptionContext        *string                    `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	BucketKeyEnabled               *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	CopySourceSSECustomerAlgorithm *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-algorithm" location:"header"`
-	CopySourceSSECustomerKey       *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header"`
+	CopySourceSSECustomerKey       *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	CopySourceSSECustomerKeyMD5    *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-key-MD5" location:"header"`
 	RequestPayer                   *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
 	Tagging                        *string                    `locationName:"x-amz-tagging" location:"header"`
@@ -2120,8 +2120,8 @@ type CopyObjectOutput struct {
 	ServerSideEncryption    *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
 	SSECustomerAlgorithm    *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5       *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
-	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header"`
+	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	BucketKeyEnabled        *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestCharged          *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
 }
@@ -2163,10 +2163,10 @@ type CreateMultipartUploadInput struct {
 	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
 	WebsiteRedirectLocation   *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
 	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey            *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey            *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
-	SSEKMSEncryptionContext   *string                    `locationName:"x-amz-server-side-encryption-context" location:"header"`
+	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	SSEKMSEncryptionContext   *string                    `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestPayer              *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
 	Tagging                   *string                    `locationName:"x-amz-tagging" location:"header"`
@@ -2186,8 +2186,8 @@ type CreateMultipartUploadOutput struct {
 	ServerSideEncryption    *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
 	SSECustomerAlgorithm    *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5       *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
-	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header"`
+	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	BucketKeyEnabled        *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestCharged          *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
 	ChecksumAlgorithm       *ChecksumAlgorithm    `locationName:"x-amz-checksum-algorithm" location:"header"`
@@ -2599,7 +2599,7 @@ type GetObjectInput struct {
 	ResponseExpires            *time.Time    `locationName:"response-expires" location:"querystring" timestampFormat:"rfc822"`
 	VersionId                  *string       `locationName:"versionId" location:"querystring"`
 	SSECustomerAlgorithm       *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey             *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey             *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5          *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	RequestPayer               *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 	PartNumber                 *int32        `locationName:"partNumber" location:"querystring"`
@@ -2635,7 +2635,7 @@ type GetObjectOutput struct {
 	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
 	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
+	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
 	RequestCharged            *RequestCharged            `locationName:"x-amz-request-charged" location:"header"`
@@ -2668,7 +2668,7 @@ type GetObjectAttributesInput struct {
 	MaxParts             *int32             `locationName:"x-amz-max-parts" location:"header"`
 	PartNumberMarker     *int32             `locationName:"x-amz-part-number-marker" location:"header"`
 	SSECustomerAlgorithm *string            `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string            `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey       *string            `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5    *string            `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	RequestPayer         *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
 	ExpectedBucketOwner  *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
@@ -2787,7 +2787,7 @@ type HeadObjectInput struct {
 	ResponseExpires            *time.Time    `locationName:"response-expires" location:"querystring" timestampFormat:"rfc822"`
 	VersionId                  *string       `locationName:"versionId" location:"querystring"`
 	SSECustomerAlgorithm       *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey             *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey             *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5          *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	RequestPayer               *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 	PartNumber                 *int32        `locationName:"partNumber" location:"querystring"`
@@ -2821,7 +2821,7 @@ type HeadObjectOutput struct {
 	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
 	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
+	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
 	RequestCharged            *RequestCharged            `locationName:"x-amz-request-charged" location:"header"`
@@ -3024,7 +3024,7 @@ type ListPartsInput struct {
 	RequestPayer         *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 	ExpectedBucketOwner  *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	SSECustomerAlgorithm *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey       *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5    *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 }
 
@@ -3314,10 +3314,10 @@ type PutObjectInput struct {
 	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
 	WebsiteRedirectLocation   *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
 	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey            *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey            *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
-	SSEKMSEncryptionContext   *string                    `locationName:"x-amz-server-side-encryption-context" location:"header"`
+	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	SSEKMSEncryptionContext   *string                    `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestPayer              *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
 	Tagging                   *string                    `locationName:"x-amz-tagging" location:"header"`
@@ -3338,8 +3338,8 @@ type PutObjectOutput struct {
 	VersionId               *string               `locationName:"x-amz-version-id" location:"header"`
 	SSECustomerAlgorithm    *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5       *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
-	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header"`
+	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	BucketKeyEnabled        *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestCharged          *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
 }
@@ -3462,7 +3462,7 @@ type SelectObjectContentInput struct {
 	Bucket               string               `locationName:"Bucket" location:"uri" required:"true"`
 	Key                  string               `locationName:"Key" location:"uri" required:"true" min:"1"`
 	SSECustomerAlgorithm *string              `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string              `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey       *string              `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5    *string              `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	Expression           string               `locationName:"Expression" required:"true"`
 	ExpressionType       ExpressionType       `locationName:"ExpressionType" required:"true"`
@@ -3493,7 +3493,7 @@ type UploadPartInput struct {
 	PartNumber           *int32             `locationName:"partNumber" location:"querystring" required:"true"`
 	UploadId             *string            `locationName:"uploadId" location:"querystring" required:"true"`
 	SSECustomerAlgorithm *string            `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string            `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey       *string            `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5    *string            `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	RequestPayer         *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
 	ExpectedBucketOwner  *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
@@ -3508,7 +3508,7 @@ type UploadPartOutput struct {
 	ChecksumSHA256       *string               `locationName:"x-amz-checksum-sha256" location:"header"`
 	SSECustomerAlgorithm *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5    *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
+	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	BucketKeyEnabled     *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestCharged       *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
 }
@@ -3525,10 +3525,10 @@ type UploadPartCopyInput struct {
 	PartNumber                     *int32        `locationName:"partNumber" location:"querystring" required:"true"`
 	UploadId                       *string       `locationName:"uploadId" location:"querystring" required:"true"`
 	SSECustomerAlgorithm           *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey                 *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header"`
+	SSECustomerKey                 *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5              *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	CopySourceSSECustomerAlgorithm *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-algorithm" location:"header"`
-	CopySourceSSECustomerKey       *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header"`
+	CopySourceSSECustomerKey       *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	CopySourceSSECustomerKeyMD5    *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key-MD5" location:"header"`
 	RequestPayer                   *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 	ExpectedBucketOwner            *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
@@ -3542,7 +3542,7 @@ type UploadPartCopyOutput struct {
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
 	SSECustomerAlgorithm *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	SSECustomerKeyMD5    *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
+	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	BucketKeyEnabled     *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 	RequestCharged       *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
 }
@@ -3583,7 +3583,7 @@ type WriteGetObjectResponseInput struct {
 	Restore                   *string                    `locationName:"x-amz-fwd-header-x-amz-restore" location:"header"`
 	ServerSideEncryption      *ServerSideEncryption      `locationName:"x-amz-fwd-header-x-amz-server-side-encryption" location:"header"`
 	SSECustomerAlgorithm      *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id" location:"header"`
+	SSEKMSKeyId               *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	SSECustomerKeyMD5         *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 	StorageClass              *StorageClass              `locationName:"x-amz-fwd-header-x-amz-storage-class" location:"header"`
 	TagCount                  *int32                     `locationName:"x-amz-fwd-header-x-amz-tagging-count" location:"header"`
@@ -3989,7 +3989,7 @@ func (EncodingType) EnumValues() []string {
 
 type Encryption struct {
 	EncryptionType ServerSideEncryption `locationName:"EncryptionType" required:"true"`
-	KMSKeyId       *string              `locationName:"KMSKeyId"`
+	KMSKeyId       *string              `locationName:"KMSKeyId" sensitive:"true"`
 	KMSContext     *string              `locationName:"KMSContext"`
 }
 
@@ -5042,7 +5042,7 @@ type S3Location struct {
 
 type SSEKMS struct {
 	_     struct{} `locationName:"SSE-KMS"`
-	KeyId string   `locationName:"KeyId" required:"true"`
+	KeyId string   `locationName:"KeyId" required:"true" sensitive:"true"`
 }
 
 type SSES3 struct {
@@ -5084,7 +5084,7 @@ func (ServerSideEncryption) EnumValues() []string {
 
 type ServerSideEncryptionByDefault struct {
 	SSEAlgorithm   ServerSideEncryption `locationName:"SSEAlgorithm" required:"true"`
-	KMSMasterKeyID *string              `locationName:"KMSMasterKeyID"`
+	KMSMasterKeyID *string              `locationName:"KMSMasterKeyID" sensitive:"true"`
 }
 
 type ServerSideEncryptionConfiguration struct {
@@ -5098,8 +5098,8 @@ type ServerSideEncryptionRule struct {
 
 type SessionCredentials struct {
 	AccessKeyId     string    `locationName:"AccessKeyId" required:"true"`
-	SecretAccessKey string    `locationName:"SecretAccessKey" required:"true"`
-	SessionToken    string    `locationName:"SessionToken" required:"true"`
+	SecretAccessKey string    `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
+	SessionToken    string    `locationName:"SessionToken" required:"true" sensitive:"true"`
 	Expiration      time.Time `locationName:"Expiration" required:"true"`
 }
 

@@ -280,7 +280,7 @@ type AssumeRoleOutput struct {
 type AssumeRoleWithSAMLInput struct {
 	RoleArn         string                 `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 	PrincipalArn    string                 `locationName:"PrincipalArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
-	SAMLAssertion   string                 `locationName:"SAMLAssertion" required:"true" min:"4" max:"100000"`
+	SAMLAssertion   string                 `locationName:"SAMLAssertion" required:"true" min:"4" max:"100000" sensitive:"true"`
 	PolicyArns      []PolicyDescriptorType `locationName:"PolicyArns"`
 	Policy          *string                `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 	DurationSeconds *int32                 `locationName:"DurationSeconds" min:"900" max:"43200"`
@@ -301,7 +301,7 @@ type AssumeRoleWithSAMLOutput struct {
 type AssumeRoleWithWebIdentityInput struct {
 	RoleArn          string                 `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 	RoleSessionName  string                 `locationName:"RoleSessionName" required:"true" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
-	WebIdentityToken string                 `locationName:"WebIdentityToken" required:"true" min:"4" max:"20000"`
+	WebIdentityToken string                 `locationName:"WebIdentityToken" required:"true" min:"4" max:"20000" sensitive:"true"`
 	ProviderId       *string                `locationName:"ProviderId" min:"4" max:"2048"`
 	PolicyArns       []PolicyDescriptorType `locationName:"PolicyArns"`
 	Policy           *string                `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
@@ -374,7 +374,7 @@ type AssumedRoleUser struct {
 
 type Credentials struct {
 	AccessKeyId     string    `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]*"`
-	SecretAccessKey string    `locationName:"SecretAccessKey" required:"true"`
+	SecretAccessKey string    `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
 	SessionToken    string    `locationName:"SessionToken" required:"true"`
 	Expiration      time.Time `locationName:"Expiration" required:"true"`
 }
