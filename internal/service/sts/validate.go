@@ -1,0 +1,138 @@
+package sts
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/doppel-aws/doppel/internal/api/stsapi"
+	"github.com/doppel-aws/doppel/internal/awserr"
+)
+
+// The query codec checks the model's constraints before a call reaches the
+// Service. STS repeats the few it relies on, in the same words, so a direct
+// caller (tests, the console) gets the same answer and nothing downstream
+// sees a value the model forbids.
+
+// Patterns from the STS model (Java's \w is ASCII, as is Go's).
+var (
+	namePattern       = regexp.MustCompile(`^[\w+=,.@-]*$`)   // roleSessionName, sourceIdentity, federated user name
+	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]*$`) // externalId
+	serialPattern     = regexp.MustCompile(`^[\w+=/:,.@-]*$`) // serialNumber
+	tokenCodePattern  = regexp.MustCompile(`^\d*$`)           // tokenCode
+	accessKeyPattern  = regexp.MustCompile(`^\w*$`)           // accessKeyId
+	tagKeyPattern     = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]+$`)
+	tagValuePattern   = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]*$`)
+)
+
+// Pattern texts as AWS prints them in messages.
+const (
+	namePatternText       = `[\w+=,.@-]*`
+	externalIDPatternText = `[\w+=,.@:\/-]*`
+	serialPatternText     = `[\w+=/:,.@-]*`
+	tokenCodePatternText  = `[\d]*`
+	accessKeyPatternText  = `[\w]*`
+	tagKeyPatternText     = `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`
+	tagValuePatternText   = `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`
+)
+
+// violations collects model-constraint failures and renders them as AWS's
+// ValidationError: "2 validation errors detected: Value 'x' at 'member'
+// failed to satisfy constraint: Member must ...; Value ...".
+type violations []string
+
+func (v *violations) add(value, member, constraint string) {
+	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint))
+}
+
+// str checks a string member: length in characters and pattern.
+func (v *violations) str(value, member string, min, max int, re *regexp.Regexp, reText string) {
+	n := utf8.RuneCountInString(value)
+	if n < min {
+		v.add(value, member, "Member must have length greater than or equal to "+strconv.Itoa(min))
+	}
+	if max > 0 && n > max {
+		v.add(value, member, "Member must have length less than or equal to "+strconv.Itoa(max))
+	}
+	if re != nil && !re.MatchString(value) {
+		v.add(value, member, "Member must satisfy regular expression pattern: "+reText)
+	}
+}
+
+// optStr is str for an optional member.
+func (v *violations) optStr(value *string, member string, min, max int, re *regexp.Regexp, reText string) {
+	if value != nil {
+		v.str(*value, member, min, max, re, reText)
+	}
+}
+
+// required reports a missing required member.
+func (v *violations) required(value, member string) bool {
+	if value == "" {
+		*v = append(*v, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", member))
+		return false
+	}
+	return true
+}
+
+// intRange checks an optional integer member.
+func (v *violations) intRange(value *int32, member string, min, max int32) {
+	if value == nil {
+		return
+	}
+	s := strconv.Itoa(int(*value))
+	if *value < min {
+		v.add(s, member, "Member must have value greater than or equal to "+strconv.Itoa(int(min)))
+	}
+	if *value > max {
+		v.add(s, member, "Member must have value less than or equal to "+strconv.Itoa(int(max)))
+	}
+}
+
+// tags checks a Tags list and its members.
+func (v *violations) tags(tags []stsapi.Tag) {
+	if len(tags) > maxSessionTags {
+		*v = append(*v, fmt.Sprintf("Value '%s' at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", tagList(tags), maxSessionTags))
+	}
+	for i, t := range tags {
+		v.str(t.Key, fmt.Sprintf("tags.%d.member.key", i+1), 1, 128, tagKeyPattern, tagKeyPatternText)
+		v.str(t.Value, fmt.Sprintf("tags.%d.member.value", i+1), 0, 256, tagValuePattern, tagValuePatternText)
+	}
+}
+
+// policyARNs checks PolicyArns: each a 20-2048 character ARN.
+func (v *violations) policyARNs(arns []stsapi.PolicyDescriptorType) {
+	for i, d := range arns {
+		if d.Arn != nil {
+			v.str(*d.Arn, fmt.Sprintf("policyArns.%d.member.arn", i+1), 20, 2048, nil, "")
+		}
+	}
+}
+
+func (v violations) err() error {
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return awserr.ValidationError("1 validation error detected: %s", v[0])
+	}
+	return awserr.ValidationError("%d validation errors detected: %s", len(v), strings.Join(v, "; "))
+}
+
+// tagList renders a tag list the way AWS's Java services print it.
+func tagList(tags []stsapi.Tag) string {
+	parts := make([]string, len(tags))
+	for i, t := range tags {
+		parts[i] = fmt.Sprintf("Tag(Key=%s, Value=%s)", t.Key, t.Value)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// invalidParameter is STS's InvalidParameterValue (400), used for the session
+// tag rules.
+func invalidParameter(msg string) error {
+	return awserr.New(http.StatusBadRequest, "InvalidParameterValue", msg)
+}
