@@ -522,4 +522,3 @@ func BenchmarkAssumeRoleWithPolicyAndTags(b *testing.B) {
 		}
 	}
 }
-
