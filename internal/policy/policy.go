@@ -1,0 +1,95 @@
+package policy
+
+import (
+	"strings"
+)
+
+// Kind is where a policy is attached; it decides which elements are required
+// or forbidden and the size limit.
+type Kind int
+
+const (
+	Identity Kind = iota // inline or managed policy of a user, group or role
+	Resource             // a resource's policy, e.g. an S3 bucket policy
+	Trust                // a role's trust policy (the resource policy of sts:AssumeRole)
+	Boundary             // a permissions boundary (a managed policy)
+	Session              // a session policy passed to AssumeRole/GetFederationToken
+	SCP                  // an AWS Organizations service control policy
+	RCP                  // an AWS Organizations resource control policy
+)
+
+var kindNames = [...]string{"identity", "resource", "trust", "boundary", "session", "scp", "rcp"}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// ParseKind is the inverse of Kind.String (case-insensitive).
+func ParseKind(s string) (Kind, bool) {
+	for i, n := range kindNames {
+		if strings.EqualFold(s, n) {
+			return Kind(i), true
+		}
+	}
+	return 0, false
+}
+
+// Effect is a statement's effect and an evaluation's outcome.
+type Effect int
+
+const (
+	ImplicitDeny Effect = iota
+	Allow
+	ExplicitDeny
+)
+
+func (e Effect) String() string {
+	switch e {
+	case Allow:
+		return "Allow"
+	case ExplicitDeny:
+		return "ExplicitDeny"
+	}
+	return "ImplicitDeny"
+}
+
+// Policy is a parsed, validated and compiled policy document. It is
+// immutable and safe for concurrent use.
+type Policy struct {
+	Name       string // for traces: a managed policy ARN, "inline/NAME", ... (optional)
+	Kind       Kind
+	Version    string // "" when the document has none
+	ID         string
+	Statements []*Statement
+
+}
+
+// Statement is one compiled statement.
+type Statement struct {
+	Index  int // position in the policy, from 0
+	Sid    string
+	Effect Effect // Allow or ExplicitDeny
+
+	// Principal / NotPrincipal: nil when absent. principalStar is "Principal": "*".
+	Principal    *Principals
+	NotPrincipal *Principals
+
+	Actions    []string // as written
+	NotAction  bool     // Actions came from NotAction
+	Resources  []string // as written; nil when the statement has neither element (trust policies)
+	NotResource bool    // Resources came from NotResource
+
+	Conditions []*Condition
+
+	actions   []pattern
+	resources []arnPattern
+}
+
+// Principals is the content of a Principal or NotPrincipal element.
+type Principals struct {
+	Star bool                // "Principal": "*"
+	Map  map[string][]string // "AWS", "Service", "Federated", "CanonicalUser" -> values
+}
