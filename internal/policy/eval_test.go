@@ -31,14 +31,18 @@ const (
 )
 
 var (
-	allowAll      = stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`)
-	allowS3       = stmt(`{"Effect":"Allow","Action":"s3:*","Resource":"*"}`)
-	allowGetOnly  = stmt(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}`)
-	denyS3        = stmt(`{"Effect":"Deny","Action":"s3:*","Resource":"*"}`)
-	allowAssume   = stmt(`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}`)
-	bucketFor     = func(principal string) string { return stmt(`{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"s3:*","Resource":["arn:aws:s3:::x","arn:aws:s3:::x/*"]}`) }
-	bucketDeny    = stmt(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::x","arn:aws:s3:::x/*"]}`)
-	trustFor      = func(principal string) string { return stmt(`{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}`) }
+	allowAll     = stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`)
+	allowS3      = stmt(`{"Effect":"Allow","Action":"s3:*","Resource":"*"}`)
+	allowGetOnly = stmt(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}`)
+	denyS3       = stmt(`{"Effect":"Deny","Action":"s3:*","Resource":"*"}`)
+	allowAssume  = stmt(`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}`)
+	bucketFor    = func(principal string) string {
+		return stmt(`{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"s3:*","Resource":["arn:aws:s3:::x","arn:aws:s3:::x/*"]}`)
+	}
+	bucketDeny = stmt(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::x","arn:aws:s3:::x/*"]}`)
+	trustFor   = func(principal string) string {
+		return stmt(`{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}`)
+	}
 	fullAWSAccess = stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`)
 )
 

@@ -64,7 +64,6 @@ type Policy struct {
 	Version    string // "" when the document has none
 	ID         string
 	Statements []*Statement
-
 }
 
 // Statement is one compiled statement.
@@ -77,10 +76,10 @@ type Statement struct {
 	Principal    *Principals
 	NotPrincipal *Principals
 
-	Actions    []string // as written
-	NotAction  bool     // Actions came from NotAction
-	Resources  []string // as written; nil when the statement has neither element (trust policies)
-	NotResource bool    // Resources came from NotResource
+	Actions     []string // as written
+	NotAction   bool     // Actions came from NotAction
+	Resources   []string // as written; nil when the statement has neither element (trust policies)
+	NotResource bool     // Resources came from NotResource
 
 	Conditions []*Condition
 

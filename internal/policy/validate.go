@@ -3,7 +3,6 @@ package policy
 import (
 	"math"
 	"strings"
-
 )
 
 // Severity of a Finding, as IAM Access Analyzer's ValidatePolicy names them.
