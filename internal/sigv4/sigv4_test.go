@@ -289,7 +289,9 @@ func TestVerifyRefused(t *testing.T) {
 		{"s3 payload hash header", "s3", s3put, func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", hexSHA("other")) }, "SignatureDoesNotMatch", 403, "", ""},
 		{"s3 body", "s3", s3put, func(r *http.Request) { r.Body = io.NopCloser(strings.NewReader("PAYLOAD")) }, "XAmzContentSHA256Mismatch", 400, "does not match what was computed", "S3ComputedContentSHA256"},
 		{"s3 body truncated", "s3", s3put, func(r *http.Request) { r.Body = io.NopCloser(strings.NewReader("pay")) }, "XAmzContentSHA256Mismatch", 400, "", ""},
-		{"sts body", "sts", stsPost, func(r *http.Request) { r.Body = io.NopCloser(strings.NewReader("Action=GetCallerIdentity&Version=2011-06-16")) }, "SignatureDoesNotMatch", 403, "Check your AWS Secret Access Key and signing method.", ""},
+		{"sts body", "sts", stsPost, func(r *http.Request) {
+			r.Body = io.NopCloser(strings.NewReader("Action=GetCallerIdentity&Version=2011-06-16"))
+		}, "SignatureDoesNotMatch", 403, "Check your AWS Secret Access Key and signing method.", ""},
 		{"sts content-type", "sts", stsPost, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, "SignatureDoesNotMatch", 403, "", ""},
 		{"sts scope region", "sts", stsPost, setAuth("/us-east-1/", "/us-west-2/"), "SignatureDoesNotMatch", 403, "", ""},
 
