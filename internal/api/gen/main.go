@@ -8,9 +8,9 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/doppel-aws/doppel/internal/api/model"
 	"go/format"
 	"log"
 	"os"
@@ -23,85 +23,6 @@ import (
 )
 
 const sdkModule = "github.com/aws/aws-sdk-go"
-
-type model struct {
-	Metadata   metadata             `json:"metadata"`
-	Operations map[string]operation `json:"operations"`
-	Shapes     map[string]*shape    `json:"shapes"`
-}
-
-type metadata struct {
-	APIVersion     string `json:"apiVersion"`
-	EndpointPrefix string `json:"endpointPrefix"`
-	SigningName    string `json:"signingName"`
-	Protocol       string `json:"protocol"`
-	XMLNamespace   string `json:"xmlNamespace"`
-	TargetPrefix   string `json:"targetPrefix"`
-	JSONVersion    string `json:"jsonVersion"`
-	ServiceID      string `json:"serviceId"`
-}
-
-type operation struct {
-	Name string `json:"name"`
-	HTTP struct {
-		Method       string `json:"method"`
-		RequestURI   string `json:"requestUri"`
-		ResponseCode int    `json:"responseCode"`
-	} `json:"http"`
-	Input        *shapeRef  `json:"input"`
-	Output       *shapeRef  `json:"output"`
-	Errors       []shapeRef `json:"errors"`
-	HTTPChecksum struct {
-		RequestChecksumRequired bool `json:"requestChecksumRequired"`
-	} `json:"httpChecksum"`
-	HTTPChecksumRequired bool `json:"httpChecksumRequired"`
-}
-
-type xmlNS struct {
-	Prefix string `json:"prefix"`
-	URI    string `json:"uri"`
-}
-
-type shapeRef struct {
-	Shape         string `json:"shape"`
-	Location      string `json:"location"`
-	LocationName  string `json:"locationName"`
-	ResultWrapper string `json:"resultWrapper"`
-	XMLNamespace  *xmlNS `json:"xmlNamespace"`
-	XMLAttribute  bool   `json:"xmlAttribute"`
-	Flattened     bool   `json:"flattened"`
-	Streaming     bool   `json:"streaming"`
-	QueryName     string `json:"queryName"`
-}
-
-type shape struct {
-	Type            string       `json:"type"`
-	Members         members      `json:"members"`
-	Required        []string     `json:"required"`
-	Member          *shapeRef    `json:"member"`
-	Key             *shapeRef    `json:"key"`
-	Value           *shapeRef    `json:"value"`
-	Enum            []string     `json:"enum"`
-	Min             *json.Number `json:"min"`
-	Max             *json.Number `json:"max"`
-	Pattern         string       `json:"pattern"`
-	Flattened       bool         `json:"flattened"`
-	LocationName    string       `json:"locationName"`
-	XMLNamespace    *xmlNS       `json:"xmlNamespace"`
-	Payload         string       `json:"payload"`
-	TimestampFormat string       `json:"timestampFormat"`
-	Streaming       bool         `json:"streaming"`
-	Sensitive       bool         `json:"sensitive"`
-	Exception       bool         `json:"exception"`
-	Fault           bool         `json:"fault"`
-	Event           bool         `json:"event"`
-	EventStream     bool         `json:"eventstream"`
-	Error           *struct {
-		Code           string `json:"code"`
-		HTTPStatusCode int    `json:"httpStatusCode"`
-		SenderFault    bool   `json:"senderFault"`
-	} `json:"error"`
-}
 
 func main() {
 	modelDir := flag.String("model", "", "service/version directory under models/apis, e.g. iam/2010-05-08")
@@ -119,13 +40,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var m model
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
+	m, err := model.Parse(raw)
+	if err != nil {
 		log.Fatalf("%s: %v", path, err)
 	}
-	src, err := generate(&m, *pkg, *modelDir)
+	src, err := generate(m, *pkg, *modelDir)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -137,38 +56,9 @@ func main() {
 	}
 }
 
-// members keeps the model's member order, which XML bodies follow.
-type members struct {
-	names []string
-	refs  map[string]*shapeRef
-}
-
-func (ms *members) UnmarshalJSON(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // {
-		return err
-	}
-	ms.refs = map[string]*shapeRef{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		name := t.(string)
-		var r shapeRef
-		if err := dec.Decode(&r); err != nil {
-			return err
-		}
-		ms.names = append(ms.names, name)
-		ms.refs[name] = &r
-	}
-	return nil
-}
-
 // gen holds the state of one generation run.
 type gen struct {
-	m        *model
+	m        *model.Model
 	buf      bytes.Buffer
 	goNames  map[string]string // shape name -> Go type name (structures and enums)
 	inputs   map[string]bool   // structure shapes generated as operation inputs
@@ -177,15 +67,6 @@ type gen struct {
 }
 
 func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.buf, format, args...) }
-
-func exported(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -206,10 +87,10 @@ func (g *gen) walk(name string) {
 		log.Fatalf("unknown shape %q", name)
 	}
 	g.used[name] = true
-	for _, mn := range s.Members.names {
-		g.walk(s.Members.refs[mn].Shape)
+	for _, mn := range s.Members.Names {
+		g.walk(s.Members.Refs[mn].Shape)
 	}
-	for _, r := range []*shapeRef{s.Member, s.Key, s.Value} {
+	for _, r := range []*model.Ref{s.Member, s.Key, s.Value} {
 		if r != nil {
 			g.walk(r.Shape)
 		}
@@ -223,7 +104,7 @@ func (g *gen) claim(goName, shapeName string) {
 	g.typeUsed[goName] = shapeName
 }
 
-func generate(m *model, pkg, modelDir string) ([]byte, error) {
+func generate(m *model.Model, pkg, modelDir string) ([]byte, error) {
 	g := &gen{m: m, goNames: map[string]string{}, inputs: map[string]bool{}, used: map[string]bool{}, typeUsed: map[string]string{}}
 	ops := sortedKeys(m.Operations)
 
@@ -231,13 +112,13 @@ func generate(m *model, pkg, modelDir string) ([]byte, error) {
 	// operation's own input and output get OpInput/OpOutput types of their own.
 	for _, on := range ops {
 		op := m.Operations[on]
-		for _, r := range []*shapeRef{op.Input, op.Output} {
+		for _, r := range []*model.Ref{op.Input, op.Output} {
 			if r == nil {
 				continue
 			}
 			s := m.Shapes[r.Shape]
-			for _, mn := range s.Members.names {
-				g.walk(s.Members.refs[mn].Shape)
+			for _, mn := range s.Members.Names {
+				g.walk(s.Members.Refs[mn].Shape)
 			}
 			if s.Member != nil || s.Key != nil {
 				log.Fatalf("operation %s: top-level shape %s is not a structure", on, r.Shape)
@@ -254,7 +135,7 @@ func generate(m *model, pkg, modelDir string) ([]byte, error) {
 	for _, sn := range sortedKeys(g.used) {
 		s := m.Shapes[sn]
 		if s.Type == "structure" || len(s.Enum) > 0 {
-			gn := exported(sn)
+			gn := model.Exported(sn)
 			g.claim(gn, sn)
 			g.goNames[sn] = gn
 		}
@@ -354,7 +235,7 @@ func (g *gen) handler(ops []string) {
 	}
 }
 
-func errorCode(name string, s *shape) string {
+func errorCode(name string, s *model.Shape) string {
 	if s.Error != nil && s.Error.Code != "" {
 		return s.Error.Code
 	}
@@ -388,13 +269,13 @@ func (g *gen) errors() {
 	}
 	g.p("}\n\n")
 	for i, sn := range names {
-		g.p("// Err%s returns the modelled %s error with message msg.\n", exported(sn), errorCode(sn, g.m.Shapes[sn]))
-		g.p("func Err%s(msg string) *awserr.Error {\nreturn errorTable[%d].New(msg)\n}\n\n", exported(sn), i)
+		g.p("// Err%s returns the modelled %s error with message msg.\n", model.Exported(sn), errorCode(sn, g.m.Shapes[sn]))
+		g.p("func Err%s(msg string) *awserr.Error {\nreturn errorTable[%d].New(msg)\n}\n\n", model.Exported(sn), i)
 	}
 }
 
 // goType returns the Go type of a member referring to shape name.
-func (g *gen) goType(ref *shapeRef, required, input bool) string {
+func (g *gen) goType(ref *model.Ref, required, input bool) string {
 	s := g.m.Shapes[ref.Shape]
 	ptr := "*"
 	if required {
@@ -438,7 +319,7 @@ func (g *gen) goType(ref *shapeRef, required, input bool) string {
 }
 
 // elemType is the Go type of a list member or map key/value: values, not pointers.
-func (g *gen) elemType(ref *shapeRef) string {
+func (g *gen) elemType(ref *model.Ref) string {
 	s := g.m.Shapes[ref.Shape]
 	switch s.Type {
 	case "structure":
@@ -449,7 +330,7 @@ func (g *gen) elemType(ref *shapeRef) string {
 	return g.goType(ref, true, false)
 }
 
-func (g *gen) structType(goName string, ref *shapeRef, input bool) {
+func (g *gen) structType(goName string, ref *model.Ref, input bool) {
 	if ref == nil {
 		g.p("// %s is empty: the operation has no %s in the model.\n", goName, map[bool]string{true: "input", false: "output"}[input])
 		g.p("type %s struct{}\n\n", goName)
@@ -459,22 +340,6 @@ func (g *gen) structType(goName string, ref *shapeRef, input bool) {
 	g.structBody(goName, s, input || g.inputs[ref.Shape])
 }
 
-func tag(parts ...string) string {
-	var b strings.Builder
-	for i := 0; i+1 < len(parts); i += 2 {
-		if parts[i+1] == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(parts[i])
-		b.WriteByte(':')
-		b.WriteString(strconv.Quote(parts[i+1]))
-	}
-	return b.String()
-}
-
 func goTag(t string) string {
 	if strings.Contains(t, "`") {
 		return strconv.Quote(t)
@@ -482,83 +347,19 @@ func goTag(t string) string {
 	return "`" + t + "`"
 }
 
-func boolTag(b bool) string {
-	if b {
-		return "true"
-	}
-	return ""
-}
-
-func num(n *json.Number) string {
-	if n == nil {
-		return ""
-	}
-	return n.String()
-}
-
-func (g *gen) structBody(goName string, s *shape, input bool) {
+func (g *gen) structBody(goName string, s *model.Shape, input bool) {
 	g.p("type %s struct {\n", goName)
-	var st []string
-	if s.Payload != "" {
-		st = append(st, "payload", s.Payload)
+	if t := model.StructTag(s); t != "" {
+		g.p("_ struct{} %s\n", goTag(t))
 	}
-	if s.LocationName != "" {
-		st = append(st, "locationName", s.LocationName)
-	}
-	if s.XMLNamespace != nil {
-		st = append(st, "xmlURI", s.XMLNamespace.URI, "xmlPrefix", s.XMLNamespace.Prefix)
-	}
-	if len(st) > 0 {
-		g.p("_ struct{} %s\n", goTag(tag(st...)))
-	}
-	req := map[string]bool{}
-	for _, r := range s.Required {
-		req[r] = true
-	}
-	for _, mn := range s.Members.names {
-		ref := s.Members.refs[mn]
-		ms := g.m.Shapes[ref.Shape]
-		loc := ref.LocationName
-		if loc == "" {
-			loc = mn
-		}
-		parts := []string{"locationName", loc, "location", ref.Location}
-		if ms.Type == "list" {
-			parts = append(parts, "locationNameList", ms.Member.LocationName)
-			parts = append(parts, "flattened", boolTag(ref.Flattened || ms.Flattened))
-			if ms.Member.XMLNamespace != nil {
-				parts = append(parts, "memberXMLURI", ms.Member.XMLNamespace.URI)
-			}
-		}
-		if ms.Type == "map" {
-			parts = append(parts, "locationNameKey", ms.Key.LocationName, "locationNameValue", ms.Value.LocationName)
-			parts = append(parts, "flattened", boolTag(ref.Flattened || ms.Flattened))
-		}
-		if ref.XMLNamespace != nil {
-			parts = append(parts, "xmlURI", ref.XMLNamespace.URI, "xmlPrefix", ref.XMLNamespace.Prefix)
-		}
-		parts = append(parts, "xmlAttribute", boolTag(ref.XMLAttribute))
-		if ms.Type == "timestamp" {
-			parts = append(parts, "timestampFormat", ms.TimestampFormat)
-		}
-		if ms.Type == "blob" && (ref.Streaming || ms.Streaming) {
-			parts = append(parts, "streaming", "true")
-		}
-		if ms.Type == "structure" && ms.EventStream {
-			parts = append(parts, "eventstream", "true")
-		}
-		parts = append(parts, "required", boolTag(req[mn]))
-		parts = append(parts, "min", num(ms.Min), "max", num(ms.Max), "pattern", ms.Pattern, "sensitive", boolTag(ms.Sensitive))
-		if mn == s.Payload {
-			parts = append(parts, "payload", "true")
-		}
-		required := req[mn] && ref.Location != "header" && ref.Location != "querystring"
-		g.p("%s %s %s\n", exported(mn), g.goType(ref, required, input), goTag(tag(parts...)))
+	for _, mn := range s.Members.Names {
+		ref := s.Members.Refs[mn]
+		g.p("%s %s %s\n", model.Exported(mn), g.goType(ref, s.ValueMember(mn), input), goTag(g.m.MemberTag(s, mn)))
 	}
 	g.p("}\n\n")
 }
 
-func (g *gen) enum(goName string, s *shape) {
+func (g *gen) enum(goName string, s *model.Shape) {
 	g.p("type %s string\n\n", goName)
 	g.p("const (\n")
 	seen := map[string]bool{}

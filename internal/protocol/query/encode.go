@@ -24,14 +24,22 @@ func AppendResponse(b *bytes.Buffer, svc *api.Service, op *api.Operation, out an
 	b.WriteString(`Response xmlns="`)
 	b.WriteString(svc.XMLNamespace)
 	b.WriteString(`">`)
-	if op.ResultWrapper != "" {
-		b.WriteString("<" + op.ResultWrapper + ">")
-		if out != nil {
-			if v := reflect.ValueOf(out); v.Kind() == reflect.Pointer && !v.IsNil() {
-				xmlbody.Members(b, v.Elem())
-			}
+	var ov reflect.Value
+	if v := reflect.ValueOf(out); out != nil && v.Kind() == reflect.Pointer && !v.IsNil() {
+		ov = v.Elem()
+	}
+	wrapper := op.ResultWrapper
+	if wrapper == "" && ov.IsValid() && ov.NumField() > 0 {
+		// Clients look for <OpResult> (aws-sdk-go's query unmarshaler does), so
+		// outputs that the model leaves without a wrapper get that one.
+		wrapper = op.Name + "Result"
+	}
+	if wrapper != "" {
+		b.WriteString("<" + wrapper + ">")
+		if ov.IsValid() {
+			xmlbody.Members(b, ov)
 		}
-		b.WriteString("</" + op.ResultWrapper + ">")
+		b.WriteString("</" + wrapper + ">")
 	}
 	b.WriteString("<ResponseMetadata><RequestId>")
 	xmlText(b, requestID)

@@ -63,7 +63,7 @@ func TestSDKIAMCreateUser(t *testing.T) {
 			Path: "/team/", UserName: got.UserName, UserId: "AIDAEXAMPLEEXAMPLE01", Arn: "arn:aws:iam::111111111111:user/team/" + got.UserName,
 			CreateDate: created, PasswordLastUsed: api.Time(created.Add(time.Hour)),
 			PermissionsBoundary: &iamapi.AttachedPermissionsBoundary{PermissionsBoundaryArn: api.String("arn:aws:iam::aws:policy/ReadOnlyAccess"), PermissionsBoundaryType: api.Ptr(iamapi.PermissionsBoundaryAttachmentTypePermissionsBoundaryPolicy)},
-			Tags: got.Tags,
+			Tags:                got.Tags,
 		}}, nil
 	})
 	c := iam.NewFromConfig(sdkConfig(srv.URL))
