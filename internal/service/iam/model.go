@@ -1,0 +1,227 @@
+package iam
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/store"
+)
+
+// Storage layout: one table; every key starts with the account ID, then the
+// kind of record, then the entity's name in lower case, because IAM names are
+// unique without regard to case (IAM User Guide, "IAM identifiers").
+// Records are JSON. Access keys are also indexed globally by key ID so the
+// gateway can resolve a signature without knowing the account.
+const (
+	table     = "iam"
+	keysTable = "iam-access-keys"
+)
+
+const (
+	kindUser     = "user"
+	kindGroup    = "group"
+	kindRole     = "role"
+	kindPolicy   = "policy"
+	kindAWSUsage = "aws-policy-usage" // per-account counts of AWS managed policies
+	kindMFA      = "mfa"
+	kindProfile  = "instance-profile"
+	kindOIDC     = "oidc-provider"
+	kindAccount  = "account"
+)
+
+func recordKey(account, kind, name string) string {
+	return account + "/" + kind + "/" + strings.ToLower(name)
+}
+
+func kindPrefix(account, kind string) string { return account + "/" + kind + "/" }
+
+type tag struct {
+	Key   string
+	Value string
+}
+
+type userRec struct {
+	Name     string
+	Path     string
+	ID       string
+	Created  time.Time
+	Boundary string // permissions boundary policy ARN
+	Tags     []tag
+	Groups   []string          // group names, in the order joined
+	Attached []string          // managed policy ARNs, in the order attached
+	Inline   map[string]string // policy name -> document
+	Keys     []string          // access key IDs
+	MFA      []string          // serial numbers of enabled devices
+	Login    *loginProfile
+	// PasswordLastUsed is set by the console sign-in.
+	PasswordLastUsed *time.Time
+}
+
+type loginProfile struct {
+	Password      string
+	Created       time.Time
+	ResetRequired bool
+}
+
+type groupRec struct {
+	Name     string
+	Path     string
+	ID       string
+	Created  time.Time
+	Members  []string // user names
+	Attached []string
+	Inline   map[string]string
+}
+
+type roleRec struct {
+	Name               string
+	Path               string
+	ID                 string
+	Created            time.Time
+	Description        *string
+	AssumeRolePolicy   string
+	MaxSessionDuration int32
+	Boundary           string
+	Tags               []tag
+	Attached           []string
+	Inline             map[string]string
+	Profiles           []string // instance profile names
+	LastUsed           *time.Time
+	LastUsedRegion     string
+}
+
+type policyVersion struct {
+	ID      string
+	Doc     string
+	Created time.Time
+}
+
+type policyRec struct {
+	Name         string
+	Path         string
+	ID           string
+	Description  *string
+	Created      time.Time
+	Updated      time.Time
+	Default      string // version ID
+	Versions     []policyVersion
+	NextVersion  int
+	Attachments  int
+	BoundaryUses int
+	Tags         []tag
+}
+
+// awsUsage counts, per account, attachments of one AWS managed policy.
+type awsUsage struct {
+	Attachments  int
+	BoundaryUses int
+}
+
+type mfaRec struct {
+	Name     string
+	Path     string
+	Serial   string
+	Seed     string
+	Created  time.Time
+	User     string // "" while unassigned
+	Enabled  *time.Time
+	LastStep int64
+	Tags     []tag
+}
+
+type profileRec struct {
+	Name    string
+	Path    string
+	ID      string
+	Created time.Time
+	Roles   []string
+	Tags    []tag
+}
+
+type oidcRec struct {
+	URL         string // without scheme, as it appears in the ARN
+	ClientIDs   []string
+	Thumbprints []string
+	Created     time.Time
+	Tags        []tag
+}
+
+type accountRec struct {
+	Alias          string
+	PasswordPolicy *passwordPolicy
+}
+
+type passwordPolicy struct {
+	MinimumPasswordLength      int32
+	RequireSymbols             bool
+	RequireNumbers             bool
+	RequireUppercaseCharacters bool
+	RequireLowercaseCharacters bool
+	AllowUsersToChangePassword bool
+	MaxPasswordAge             *int32
+	PasswordReusePrevention    *int32
+	HardExpiry                 *bool
+}
+
+// accessKeyRec is indexed by key ID in keysTable.
+type accessKeyRec struct {
+	ID       string
+	Secret   string
+	Account  string
+	User     string
+	Status   string // Active | Inactive
+	Created  time.Time
+	LastUsed *time.Time
+	Service  string
+	Region   string
+}
+
+// get reads the record at key; found is false when it is missing.
+func get[T any](tx store.Tx, key string) (T, bool, error) {
+	v, err := store.GetJSON[T](tx, table, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, false, nil
+	}
+	return v, err == nil, err
+}
+
+func put(tx store.Tx, key string, v any) error { return store.PutJSON(tx, table, key, v) }
+
+// scan returns every record of one kind in an account, in key order.
+func scan[T any](tx store.Tx, account, kind string) ([]T, error) {
+	var out []T
+	err := store.ScanJSON(tx, table, kindPrefix(account, kind), "", func(_ string, v T) (bool, error) {
+		out = append(out, v)
+		return true, nil
+	})
+	return out, err
+}
+
+func remove(list []string, s string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

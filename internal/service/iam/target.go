@@ -1,0 +1,138 @@
+package iam
+
+import (
+	"context"
+
+	"github.com/doppel-aws/doppel/internal/store"
+)
+
+// A target is the stored entity an operation acts on. Authorization needs its
+// ARN (with its real path) and its tags before the operation runs; when the
+// entity does not exist the ARN is formed with the default path "/" and the
+// caller gets NoSuchEntity only if authorized, as on AWS.
+type target[T any] struct {
+	account string
+	arn     string
+	rec     T
+	found   bool
+}
+
+func loadTarget[T any](ctx context.Context, s *Service, account, kind, name string) (target[T], error) {
+	t := target[T]{account: account}
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		t.rec, t.found, err = get[T](tx, recordKey(account, kind, name))
+		return err
+	})
+	return t, err
+}
+
+// authUser loads user name and authorizes action on it, adding the user's
+// tags and permissions boundary to keys.
+func (s *Service) authUser(ctx context.Context, action, name string, keys map[string][]string) (target[userRec], error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return target[userRec]{}, err
+	}
+	t, err := loadTarget[userRec](ctx, s, p.Account, kindUser, name)
+	if err != nil {
+		return t, err
+	}
+	path := "/"
+	if t.found {
+		path = t.rec.Path
+		keys = resourceTagKeys(keys, t.rec.Tags, true)
+		keys = boundaryKey(keys, t.rec.Boundary)
+	}
+	t.arn = arn(p.Account, "user", path, name)
+	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
+		return t, err
+	}
+	if !t.found {
+		return t, noSuchUser(name)
+	}
+	return t, nil
+}
+
+func (s *Service) authRole(ctx context.Context, action, name string, keys map[string][]string) (target[roleRec], error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return target[roleRec]{}, err
+	}
+	t, err := loadTarget[roleRec](ctx, s, p.Account, kindRole, name)
+	if err != nil {
+		return t, err
+	}
+	path := "/"
+	if t.found {
+		path = t.rec.Path
+		keys = resourceTagKeys(keys, t.rec.Tags, true)
+		keys = boundaryKey(keys, t.rec.Boundary)
+	}
+	t.arn = arn(p.Account, "role", path, name)
+	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
+		return t, err
+	}
+	if !t.found {
+		return t, noSuchRole(name)
+	}
+	return t, nil
+}
+
+func (s *Service) authGroup(ctx context.Context, action, name string, keys map[string][]string) (target[groupRec], error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return target[groupRec]{}, err
+	}
+	t, err := loadTarget[groupRec](ctx, s, p.Account, kindGroup, name)
+	if err != nil {
+		return t, err
+	}
+	path := "/"
+	if t.found {
+		path = t.rec.Path
+	}
+	t.arn = arn(p.Account, "group", path, name)
+	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
+		return t, err
+	}
+	if !t.found {
+		return t, noSuchGroup(name)
+	}
+	return t, nil
+}
+
+func (s *Service) authProfile(ctx context.Context, action, name string, keys map[string][]string) (target[profileRec], error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return target[profileRec]{}, err
+	}
+	t, err := loadTarget[profileRec](ctx, s, p.Account, kindProfile, name)
+	if err != nil {
+		return t, err
+	}
+	path := "/"
+	if t.found {
+		path = t.rec.Path
+		keys = resourceTagKeys(keys, t.rec.Tags, false)
+	}
+	t.arn = arn(p.Account, "instance-profile", path, name)
+	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
+		return t, err
+	}
+	if !t.found {
+		return t, noSuchInstanceProfile(name)
+	}
+	return t, nil
+}
+
+func boundaryKey(keys map[string][]string, boundary string) map[string][]string {
+	if boundary == "" {
+		return keys
+	}
+	if keys == nil {
+		keys = map[string][]string{}
+	}
+	keys["iam:PermissionsBoundary"] = []string{boundary}
+	return keys
+}
