@@ -1,0 +1,136 @@
+package sigv4
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Fuzz tests: malformed input of any kind must give an error, never a panic.
+// Run one with e.g. go test -run XXX -fuzz FuzzParseHeader -fuzztime 30s ./internal/sigv4/
+
+func FuzzParseHeader(f *testing.F) {
+	f.Add("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261122/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=00", "20261122T120000Z")
+	f.Add("AWS4-HMAC-SHA256 Credential=/////, SignedHeaders=;;, Signature=", "")
+	f.Add("AWS4-HMAC-SHA256 ,,,=,==", "20261122T120000Z")
+	f.Add("AWS AKID:sig", "x")
+	f.Add("AWS4-HMAC-SHA256 Credential=a/2026112/r/s/aws4_request,SignedHeaders=host,Signature=ab", "20261122T120000Z")
+	f.Fuzz(func(t *testing.T, h, date string) {
+		for _, svc := range []string{"s3", "sts"} {
+			r := httptest.NewRequest("GET", "http://localhost/b/k?x=1", nil)
+			r.Header.Set("Authorization", h)
+			r.Header.Set("X-Amz-Date", date)
+			r.Header.Set("X-Amz-Content-Sha256", emptySHA256)
+			a, err := parseHeader(h, r.Header, errorsFor(svc))
+			if err == nil && (a.akid == "" || len(a.date) != 8 || a.signature == "" || a.signedHeaders == "") {
+				t.Fatalf("accepted %q as %+v", h, a)
+			}
+			if err == nil {
+				// Only ever a parse of something well-formed: the scope's date
+				// is the request's date.
+				if a.amzDate[:8] != a.date {
+					t.Fatalf("date %q accepted with scope %q", a.amzDate, a.date)
+				}
+			}
+			if _, err := testVerifier().Verify(r, svc); err == nil && h != "" {
+				t.Fatalf("verified a fuzzed header %q", h)
+			}
+		}
+	})
+}
+
+func FuzzPresignedQuery(f *testing.F) {
+	f.Add("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261122%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261122T120000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00")
+	f.Add("X-Amz-Date=&&&=%zz&X-Amz-Expires=-9999999999999999999999")
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, svc := range []string{"s3", "iam"} {
+			r := httptest.NewRequest("GET", "http://localhost/", nil)
+			r.URL.RawQuery = q
+			res, err := testVerifier().Verify(r, svc)
+			if err == nil && !res.Anonymous {
+				t.Fatalf("verified fuzzed query %q", q)
+			}
+			Scope(r)
+		}
+	})
+}
+
+func FuzzChunked(f *testing.F) {
+	w := &chunkWriter{key: []byte("k"), amzDate: "20261122T120000Z", scope: "s", prev: "seed"}
+	f.Add([]byte(w.body(4, "hello world", "x-amz-checksum-crc32:DUoRhQ==")), true, true)
+	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"), false, true)
+	f.Add([]byte("fffffffffffffff\r\n"), false, false)
+	f.Add([]byte("1;chunk-signature=\r\n"), true, false)
+	f.Fuzz(func(t *testing.T, body []byte, signed, trailer bool) {
+		c := &chunkReader{br: bufio.NewReaderSize(bytes.NewReader(body), 4096), trailer: trailer, e: errorsFor("s3")}
+		if signed {
+			c.signer = &chunkSigner{key: []byte("k"), amzDate: "20261122T120000Z", scope: "s", prev: "seed"}
+			c.hash = sha256.New()
+		}
+		b := &Body{src: c, closer: io.NopCloser(nil), chunks: c, e: errorsFor("s3"), wantN: -1}
+		if trailer {
+			b.sum, b.sumName = checksums["x-amz-checksum-crc32"].new(), "x-amz-checksum-crc32"
+		}
+		n, err := io.Copy(io.Discard, b)
+		if n > int64(len(body)) {
+			t.Fatalf("decoded %d bytes out of %d", n, len(body))
+		}
+		if err == nil && !c.done {
+			t.Fatal("EOF before the final chunk")
+		}
+	})
+}
+
+// BenchmarkVerifySignedGET is the common case: an S3 GET with the signing key
+// cached.
+func BenchmarkVerifySignedGET(b *testing.B) {
+	v := testVerifier()
+	r := signed(b, "s3", "GET", "http://localhost:4566/bucket/some/key.txt?versionId=3", "", testNow, longTerm, nil)
+	r.Header.Set("User-Agent", "aws-sdk-go-v2/1.0")
+	if _, err := v.Verify(r, "s3"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(r, "s3"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifySTSPost hashes a small form body, as IAM and STS requests do.
+func BenchmarkVerifySTSPost(b *testing.B) {
+	const body = "Action=GetCallerIdentity&Version=2011-06-15"
+	v := testVerifier()
+	r := signed(b, "sts", "POST", "http://localhost:4566/", body, testNow, longTerm,
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Body = io.NopCloser(strings.NewReader(body))
+		if _, err := v.Verify(r, "sts"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkChunkedUpload decodes and verifies a 1 MiB signed aws-chunked body
+// in 64 KiB chunks.
+func BenchmarkChunkedUpload(b *testing.B) {
+	data := strings.Repeat("x", 1<<20)
+	w := &chunkWriter{key: signingKey(testSecret, "20261122", "us-east-1", "s3"), amzDate: "20261122T120000Z", scope: "20261122/us-east-1/s3/aws4_request", prev: strings.Repeat("0", 64)}
+	body := w.body(64<<10, data)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c := &chunkReader{br: bufio.NewReaderSize(strings.NewReader(body), 4096), e: errorsFor("s3"), hash: sha256.New(),
+			signer: &chunkSigner{key: w.key, amzDate: w.amzDate, scope: w.scope, prev: strings.Repeat("0", 64)}}
+		if _, err := io.Copy(io.Discard, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
