@@ -1,0 +1,48 @@
+package query
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/api"
+	"github.com/doppel-aws/doppel/internal/api/iamapi"
+)
+
+func BenchmarkDecodeCreateUser(b *testing.B) {
+	form, _ := url.ParseQuery("Action=CreateUser&Version=2010-05-08&UserName=alice&Path=%2Fteam%2F&PermissionsBoundary=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess&Tags.member.1.Key=team&Tags.member.1.Value=a&Tags.member.2.Key=env&Tags.member.2.Value=dev")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Decode(iamapi.Service, form); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeCreateUser(b *testing.B) {
+	op := iamapi.Service.Operation("CreateUser")
+	out := &iamapi.CreateUserOutput{User: &iamapi.User{Path: "/team/", UserName: "alice", UserId: "AIDAEXAMPLEEXAMPLE01", Arn: "arn:aws:iam::111111111111:user/team/alice",
+		CreateDate: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), Tags: []iamapi.Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}}}}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		AppendResponse(&buf, iamapi.Service, op, out, "0c3ef8a4-7b5e-4f1e-9d3a-4b3c2a1f0e9d")
+	}
+}
+
+func BenchmarkEncodeListUsers100(b *testing.B) {
+	op := iamapi.Service.Operation("ListUsers")
+	out := &iamapi.ListUsersOutput{IsTruncated: api.Bool(false)}
+	for i := range 100 {
+		out.Users = append(out.Users, iamapi.User{Path: "/", UserName: fmt.Sprintf("user%d", i), UserId: "AIDAEXAMPLEEXAMPLE01", Arn: fmt.Sprintf("arn:aws:iam::111111111111:user/user%d", i), CreateDate: time.Unix(1700000000, 0)})
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		AppendResponse(&buf, iamapi.Service, op, out, "0c3ef8a4-7b5e-4f1e-9d3a-4b3c2a1f0e9d")
+	}
+}
