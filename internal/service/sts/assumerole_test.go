@@ -500,6 +500,7 @@ func BenchmarkAssumeRole(b *testing.B) {
 	for b.Loop() {
 		h.issuer.sessions = h.issuer.sessions[:0]
 		h.authz.checks = h.authz.checks[:0]
+		h.roles.used = h.roles.used[:0]
 		if _, err := h.svc.AssumeRole(ctx, in); err != nil {
 			b.Fatal(err)
 		}
@@ -517,6 +518,7 @@ func BenchmarkAssumeRoleWithPolicyAndTags(b *testing.B) {
 	for b.Loop() {
 		h.issuer.sessions = h.issuer.sessions[:0]
 		h.authz.checks = h.authz.checks[:0]
+		h.roles.used = h.roles.used[:0]
 		if _, err := h.svc.AssumeRole(ctx, in); err != nil {
 			b.Fatal(err)
 		}

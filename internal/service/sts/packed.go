@@ -33,7 +33,7 @@ const maxPlaintextPolicy = 2048
 const maxSessionTags = 50
 
 var flaters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestCompression)
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
 	return w
 }}
 

@@ -17,13 +17,38 @@ import (
 // caller (tests, the console) gets the same answer and nothing downstream
 // sees a value the model forbids.
 
-// Patterns from the STS model (Java's \w is ASCII, as is Go's).
+// charset is a pattern of the STS model of the form [\w...]*: ASCII
+// letters, digits and underscore (Java's \w, like Go's, is ASCII) plus the
+// listed punctuation. Checking it by hand keeps regexp off the hot path.
+type charset struct {
+	extra string
+	word  bool // \w allowed; false for [\d]*
+}
+
+func (c charset) MatchString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case b >= '0' && b <= '9':
+		case c.word && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_'):
+		case strings.IndexByte(c.extra, b) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// matcher is a compiled pattern.
+type matcher interface{ MatchString(string) bool }
+
+// Patterns from the STS model.
 var (
-	namePattern       = regexp.MustCompile(`^[\w+=,.@-]*$`)   // roleSessionName, sourceIdentity, federated user name
-	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]*$`) // externalId
-	serialPattern     = regexp.MustCompile(`^[\w+=/:,.@-]*$`) // serialNumber
-	tokenCodePattern  = regexp.MustCompile(`^\d*$`)           // tokenCode
-	accessKeyPattern  = regexp.MustCompile(`^\w*$`)           // accessKeyId
+	namePattern       = charset{word: true, extra: "+=,.@-"}   // roleSessionName, sourceIdentity, federated user name
+	externalIDPattern = charset{word: true, extra: "+=,.@:/-"} // externalId
+	serialPattern     = charset{word: true, extra: "+=/:,.@-"} // serialNumber
+	tokenCodePattern  = charset{}                              // tokenCode
+	accessKeyPattern  = charset{word: true}                    // accessKeyId
 	tagKeyPattern     = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]+$`)
 	tagValuePattern   = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]*$`)
 )
@@ -49,7 +74,7 @@ func (v *violations) add(value, member, constraint string) {
 }
 
 // str checks a string member: length in characters and pattern.
-func (v *violations) str(value, member string, min, max int, re *regexp.Regexp, reText string) {
+func (v *violations) str(value, member string, min, max int, re matcher, reText string) {
 	n := utf8.RuneCountInString(value)
 	if n < min {
 		v.add(value, member, "Member must have length greater than or equal to "+strconv.Itoa(min))
@@ -63,7 +88,7 @@ func (v *violations) str(value, member string, min, max int, re *regexp.Regexp, 
 }
 
 // optStr is str for an optional member.
-func (v *violations) optStr(value *string, member string, min, max int, re *regexp.Regexp, reText string) {
+func (v *violations) optStr(value *string, member string, min, max int, re matcher, reText string) {
 	if value != nil {
 		v.str(*value, member, min, max, re, reText)
 	}
