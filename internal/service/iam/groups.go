@@ -37,6 +37,9 @@ func (s *Service) CreateGroup(ctx context.Context, in *iamapi.CreateGroupInput) 
 		} else if found {
 			return alreadyExists("Group with name %s already exists.", g.Name)
 		}
+		if err := checkQuota(tx, account, kindGroup, "GroupsPerAccount", groupsQuota); err != nil {
+			return err
+		}
 		return put(tx, recordKey(account, kindGroup, g.Name), g)
 	})
 	if err != nil {

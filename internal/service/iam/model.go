@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -225,3 +226,5 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -247,6 +247,9 @@ func (s *Service) CreatePolicy(ctx context.Context, in *iamapi.CreatePolicyInput
 		} else if found {
 			return alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", p.Name)
 		}
+		if err := checkQuota(tx, account, kindPolicy, "PoliciesPerAccount", policiesQuota); err != nil {
+			return err
+		}
 		return put(tx, recordKey(account, kindPolicy, p.Name), p)
 	})
 	if err != nil {

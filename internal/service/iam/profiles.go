@@ -58,6 +58,9 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, in *iamapi.CreateIn
 		} else if found {
 			return alreadyExists("Instance Profile %s already exists.", p.Name)
 		}
+		if err := checkQuota(tx, account, kindProfile, "InstanceProfilesPerAccount", profilesQuota); err != nil {
+			return err
+		}
 		var err error
 		if out, err = toProfile(tx, account, p, true); err != nil {
 			return err

@@ -99,6 +99,9 @@ func (s *Service) CreateRole(ctx context.Context, in *iamapi.CreateRoleInput) (*
 		} else if found {
 			return alreadyExists("Role with name %s already exists.", r.Name)
 		}
+		if err := checkQuota(tx, account, kindRole, "RolesPerAccount", rolesQuota); err != nil {
+			return err
+		}
 		if boundary != "" {
 			if err := useBoundary(tx, account, boundary, 1); err != nil {
 				return err
@@ -384,4 +387,17 @@ func (s *Service) RecordRoleUse(ctx context.Context, account, role, region strin
 		return internal(err)
 	}
 	return nil
+}
+
+// LookupRole returns role name of account as GetRole would, without
+// authorizing a caller: STS reads the role it is asked to assume on its own
+// behalf (the trust policy authorizes the caller). It returns nil, nil when
+// the role does not exist.
+func (s *Service) LookupRole(ctx context.Context, account, name string) (*iamapi.Role, error) {
+	t, err := loadTarget[roleRec](ctx, s, account, kindRole, name)
+	if err != nil || !t.found {
+		return nil, err
+	}
+	out := toRole(account, t.rec, true)
+	return &out, nil
 }

@@ -64,6 +64,9 @@ func (s *Service) CreateUser(ctx context.Context, in *iamapi.CreateUserInput) (*
 		} else if found {
 			return alreadyExists("User with name %s already exists.", u.Name)
 		}
+		if err := checkQuota(tx, account, kindUser, "UsersPerAccount", usersQuota); err != nil {
+			return err
+		}
 		if boundary != "" {
 			if err := useBoundary(tx, account, boundary, 1); err != nil {
 				return err
