@@ -386,6 +386,24 @@ func TestAssumeRole(t *testing.T) {
 			code: "AccessDenied", msg: "MultiFactorAuthentication failed, unable to validate…",
 		},
 		{
+			name: "MFA code from a GetSessionToken session",
+			caller: func() *identity.Principal {
+				p := userSession(false)
+				p.Name = "" // the user name then comes from the ARN
+				return p
+			}(),
+			in: assume(func(in *stsapi.AssumeRoleInput) {
+				in.SerialNumber = api.String(mfaARN)
+				in.TokenCode = api.String(goodCode)
+			}),
+			actions: []string{"sts:AssumeRole"},
+			check: func(t *testing.T, r result) {
+				if !r.sess.MFAAuthenticated || !r.sess.MFAAuthTime.Equal(t0) || !r.sess.Chained {
+					t.Errorf("session = %+v", r.sess)
+				}
+			},
+		},
+		{
 			name: "MFA context of a GetSessionToken session carries on", caller: userSession(true),
 			in: assume(nil), actions: []string{"sts:AssumeRole"},
 			check: func(t *testing.T, r result) {

@@ -171,7 +171,7 @@ func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, 
 	userName := ""
 	switch p.Kind {
 	case identity.User:
-		userName = p.Name
+		userName = userNameOf(p)
 	case identity.Root:
 	default:
 		// MFA devices belong to users and roots; a role or federated
@@ -182,6 +182,16 @@ func (s *Service) verifyMFA(ctx context.Context, p *identity.Principal, serial, 
 		return false, mfaError(err)
 	}
 	return true, nil
+}
+
+// userNameOf is the IAM user name of a user principal: its Name, or the
+// last part of its ARN (arn:aws:iam::A:user/path/NAME) when the principal
+// came from a session that did not fill Name in.
+func userNameOf(p *identity.Principal) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
 }
 
 // mfaContext sets the MFA condition keys of THIS request after a good

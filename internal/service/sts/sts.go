@@ -37,10 +37,9 @@ type Role struct {
 	// MaxSessionDuration is the role's maximum session duration (3600 to
 	// 43200 seconds); zero means the default, one hour.
 	MaxSessionDuration time.Duration
-	Tags               map[string]string
-	// PermissionsBoundary is the ARN of the role's boundary policy, "" when
-	// none. The Authorizer applies it to role sessions; STS only carries it.
-	PermissionsBoundary string
+	// Tags are the role's tags, the aws:ResourceTag/* and iam:ResourceTag/*
+	// keys of the trust-policy evaluation.
+	Tags map[string]string
 }
 
 // Roles looks roles up. IAM implements it over its store.

@@ -76,9 +76,6 @@ func fromIAM(account string, r *iamapi.Role) (sts.Role, bool, error) {
 			role.Tags[t.Key] = t.Value
 		}
 	}
-	if r.PermissionsBoundary != nil {
-		role.PermissionsBoundary = api.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
-	}
 	return role, true, nil
 }
 
