@@ -133,4 +133,3 @@ func BenchmarkChunkedUpload(b *testing.B) {
 		}
 	}
 }
-

@@ -90,10 +90,10 @@ type onlyReader struct{ io.Reader }
 func TestSDKPutObject(t *testing.T) {
 	data := strings.Repeat("doppel ", 20000) // 140 KB: several chunks
 	for _, tc := range []struct {
-		name     string
-		tls      bool
-		body     func() io.Reader
-		payload  string // the x-amz-content-sha256 the SDK chooses; "hex" for a hash
+		name    string
+		tls     bool
+		body    func() io.Reader
+		payload string // the x-amz-content-sha256 the SDK chooses; "hex" for a hash
 	}{
 		// Over plain HTTP the SDK hashes the body and sends the CRC32 as a
 		// header; over TLS it streams aws-chunked with the CRC32 as a trailer.
