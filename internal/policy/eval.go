@@ -211,11 +211,13 @@ type typeResult struct {
 }
 
 type evaluator struct {
-	req   *Request
-	p     principal
-	set   *Set
-	full  bool
-	trace []TraceEntry
+	req *Request
+	// the request's action split at its colon
+	svc, name string
+	p         principal
+	set       *Set
+	full      bool
+	trace     []TraceEntry
 }
 
 func evaluate(req *Request, set *Set, full bool) Decision {
@@ -223,6 +225,7 @@ func evaluate(req *Request, set *Set, full bool) Decision {
 		set = &Set{}
 	}
 	e := evaluator{req: req, p: derivePrincipal(req), set: set, full: full}
+	e.svc, e.name, _ = strings.Cut(req.Action, ":")
 	kind := e.p.kind
 	hasIdentity := kind == KindUser || kind == KindAssumedRole || kind == KindFederatedUser
 
@@ -418,24 +421,35 @@ func (e *evaluator) levels(ps []*Policy, t PolicyType) typeResult {
 }
 
 func (e *evaluator) policy(p *Policy, t PolicyType, level int, r *typeResult) {
+	if !e.full {
+		// Only the statements whose Action/NotAction matches can apply.
+		for _, i := range p.statementsFor(e.req.Action, e.svc, e.name) {
+			e.record(p, p.Statements[i], t, level, r, true)
+		}
+		return
+	}
 	for _, s := range p.Statements {
-		g, failed := e.statement(s, t)
-		matched := failed == ""
-		if matched || e.full {
-			eff := "Allow"
-			if s.Effect == ExplicitDeny {
-				eff = "Deny"
-			}
-			e.trace = append(e.trace, TraceEntry{Type: t, TypeName: t.String(), Policy: p.Name, Level: level,
-				Statement: s.Index, Sid: s.Sid, Effect: eff, Matched: matched, Failed: failed})
-		}
-		if !matched {
-			continue
-		}
+		e.record(p, s, t, level, r, false)
+	}
+}
+
+// record evaluates one statement, adds it to the trace and to r.
+func (e *evaluator) record(p *Policy, s *Statement, t PolicyType, level int, r *typeResult, actionMatched bool) {
+	g, failed := e.statement(s, actionMatched)
+	matched := failed == ""
+	if matched || e.full {
+		eff := "Allow"
 		if s.Effect == ExplicitDeny {
-			r.deny = true
-			continue
+			eff = "Deny"
 		}
+		e.trace = append(e.trace, TraceEntry{Type: t, TypeName: t.String(), Policy: p.Name, Level: level,
+			Statement: s.Index, Sid: s.Sid, Effect: eff, Matched: matched, Failed: failed})
+	}
+	switch {
+	case !matched:
+	case s.Effect == ExplicitDeny:
+		r.deny = true
+	default:
 		r.allow = true
 		if g > r.grant {
 			r.grant = g
@@ -445,9 +459,9 @@ func (e *evaluator) policy(p *Policy, t PolicyType, level int, r *typeResult) {
 
 // statement matches one statement; failed names the first element that did
 // not match ("" when the statement applies).
-func (e *evaluator) statement(s *Statement, t PolicyType) (g grant, failed string) {
+func (e *evaluator) statement(s *Statement, actionMatched bool) (g grant, failed string) {
 	req := e.req
-	if !e.matchAction(s) {
+	if !actionMatched && !matchAction(s, e.svc, e.name) {
 		if s.NotAction {
 			return 0, "NotAction"
 		}
@@ -486,10 +500,10 @@ func (e *evaluator) statement(s *Statement, t PolicyType) (g grant, failed strin
 	return g, ""
 }
 
-func (e *evaluator) matchAction(s *Statement) bool {
+func matchAction(s *Statement, svc, name string) bool {
 	hit := false
 	for i := range s.actions {
-		if s.actions[i].match(e.req.Action, true, e.req.Context) {
+		if s.actions[i].match(svc, name) {
 			hit = true
 			break
 		}

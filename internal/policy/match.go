@@ -28,8 +28,9 @@ type token struct {
 type pattern struct {
 	src    string
 	toks   []token
-	plain  bool // no wildcard and no variable: compare src directly
-	anyAll bool // exactly "*"
+	plain  bool   // no wildcard and no variable: compare src directly
+	anyAll bool   // exactly "*"
+	prefix string // set when the pattern is "prefix*" with a literal prefix
 }
 
 // compilePattern splits s into tokens. wild says whether * and ? are
@@ -93,6 +94,9 @@ func compilePattern(s string, wild, vars bool) pattern {
 	flush()
 	p.plain = !special
 	p.anyAll = len(p.toks) == 1 && p.toks[0].kind == tokStar
+	if len(p.toks) == 2 && p.toks[0].kind == tokLit && p.toks[1].kind == tokStar {
+		p.prefix = p.toks[0].lit
+	}
 	if p.plain {
 		p.toks = nil
 	}
@@ -135,6 +139,9 @@ func (p *pattern) match(s string, fold bool, ctx Context) bool {
 	}
 	if p.anyAll {
 		return true
+	}
+	if p.prefix != "" {
+		return hasPrefix(s, p.prefix, fold)
 	}
 	// Greedy matching with backtracking to the last star only: correct
 	// because every token other than a star has a fixed length once variables
@@ -217,6 +224,8 @@ type arnPattern struct {
 	whole pattern
 	segs  [6]pattern
 	isARN bool
+	head  string // when the first five parts are literal: them with their colons
+	short bool   // starts with "arn:" but has fewer than six parts: matches no full ARN
 }
 
 func compileARNPattern(s string, wild, vars bool) arnPattern {
@@ -227,13 +236,30 @@ func compileARNPattern(s string, wild, vars bool) arnPattern {
 		for i, part := range parts {
 			a.segs[i] = compilePattern(part, wild, vars)
 		}
+		literalHead := true
+		for i := 0; i < 5; i++ {
+			literalHead = literalHead && a.segs[i].plain
+		}
+		if literalHead {
+			a.head = strings.Join(parts[:5], ":") + ":"
+		}
+	} else if len(parts) > 1 && parts[0] == "arn" {
+		a.short = true
 	}
 	return a
 }
 
 func (a *arnPattern) match(s string, ctx Context) bool {
 	if !a.isARN {
+		if a.short && strings.Count(s, ":") >= 5 {
+			return false
+		}
 		return a.whole.match(s, false, ctx)
+	}
+	if a.head != "" {
+		// The head holds exactly five colons, so what follows it is the
+		// resource part.
+		return strings.HasPrefix(s, a.head) && a.segs[5].match(s[len(a.head):], false, ctx)
 	}
 	rest := s
 	for i := 0; i < 5; i++ {
@@ -247,4 +273,26 @@ func (a *arnPattern) match(s string, ctx Context) bool {
 		rest = tail
 	}
 	return a.segs[5].match(rest, false, ctx)
+}
+
+// actionPattern is an Action/NotAction value split at its colon, so that
+// most statements are rejected by comparing the short service prefix.
+type actionPattern struct {
+	all     bool // "*"
+	service pattern
+	name    pattern
+}
+
+func compileAction(a string) actionPattern {
+	a = strings.ToLower(a)
+	if a == "*" {
+		return actionPattern{all: true}
+	}
+	svc, name, _ := strings.Cut(a, ":")
+	return actionPattern{service: compilePattern(svc, true, false), name: compilePattern(name, true, false)}
+}
+
+// match takes the request action already split at its colon.
+func (a *actionPattern) match(svc, name string) bool {
+	return a.all || a.service.match(svc, true, nil) && a.name.match(name, true, nil)
 }

@@ -237,7 +237,7 @@ func parseStatement(m map[string]any, kind Kind, vars bool) (*Statement, *awserr
 		if err := checkAction(a); err != nil {
 			return nil, err
 		}
-		s.actions = append(s.actions, compilePattern(strings.ToLower(a), true, false))
+		s.actions = append(s.actions, compileAction(a))
 	}
 	s.Actions = acts
 

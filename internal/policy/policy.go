@@ -2,6 +2,8 @@ package policy
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Kind is where a policy is attached; it decides which elements are required
@@ -64,6 +66,12 @@ type Policy struct {
 	Version    string // "" when the document has none
 	ID         string
 	Statements []*Statement
+
+	// byAction memoizes, per request action, the indexes of the statements
+	// whose Action/NotAction matches it: the action check is most of the
+	// cost of evaluating a statement, and a server asks about few actions.
+	byAction    sync.Map // string -> []int32
+	byActionLen atomic.Int32
 }
 
 // Statement is one compiled statement.
@@ -83,7 +91,7 @@ type Statement struct {
 
 	Conditions []*Condition
 
-	actions   []pattern
+	actions   []actionPattern
 	resources []arnPattern
 }
 
@@ -91,4 +99,28 @@ type Statement struct {
 type Principals struct {
 	Star bool                // "Principal": "*"
 	Map  map[string][]string // "AWS", "Service", "Federated", "CanonicalUser" -> values
+}
+
+// maxActionCache bounds byAction so that a stream of invented action names
+// cannot grow a policy without limit.
+const maxActionCache = 4096
+
+// statementsFor returns the indexes of the statements whose action element
+// matches action (split at its colon into svc and name).
+func (p *Policy) statementsFor(action, svc, name string) []int32 {
+	if v, ok := p.byAction.Load(action); ok {
+		return v.([]int32)
+	}
+	var idx []int32
+	for i, s := range p.Statements {
+		if matchAction(s, svc, name) {
+			idx = append(idx, int32(i))
+		}
+	}
+	if p.byActionLen.Load() < maxActionCache {
+		if _, loaded := p.byAction.LoadOrStore(action, idx); !loaded {
+			p.byActionLen.Add(1)
+		}
+	}
+	return idx
 }

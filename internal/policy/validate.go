@@ -85,7 +85,7 @@ func passRoleAny(s *Statement) bool {
 		return false
 	}
 	for i := range s.actions {
-		if s.actions[i].match("iam:passrole", true, nil) {
+		if s.actions[i].match("iam", "passrole") {
 			return true
 		}
 	}
