@@ -115,6 +115,7 @@ type policyRec struct {
 
 // awsUsage counts, per account, attachments of one AWS managed policy.
 type awsUsage struct {
+	ARN          string
 	Attachments  int
 	BoundaryUses int
 }

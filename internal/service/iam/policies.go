@@ -122,6 +122,7 @@ func countUse(tx store.Tx, account, arn string, attach, boundary int) error {
 		return noSuchPolicy(arn)
 	}
 	if m.aws != nil {
+		m.usage.ARN = m.aws.ARN
 		m.usage.Attachments += attach
 		m.usage.BoundaryUses += boundary
 		return put(tx, recordKey(account, kindAWSUsage, arn), m.usage)
