@@ -1,0 +1,666 @@
+package s3
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/doppel-aws/doppel/internal/api"
+	"github.com/doppel-aws/doppel/internal/api/s3api"
+	"github.com/doppel-aws/doppel/internal/awserr"
+)
+
+// Bucket configurations. Each is stored as the JSON of its s3api type in
+// bucketRecord.Configs and returned as stored; the getters answer S3's
+// "not configured" errors (errors.go) when absent.
+
+// getConfig authorizes action, then decodes configuration name into v.
+func (s *Service) getConfig(ctx context.Context, bucket string, expectedOwner *string, action, name string, v any) (*bucketRecord, bool, error) {
+	b, err := s.bucketFor(ctx, bucket, expectedOwner, action)
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := b.config(name, v)
+	return b, ok, err
+}
+
+// requireConfig is getConfig for configurations whose absence is an error.
+func (s *Service) requireConfig(ctx context.Context, bucket string, expectedOwner *string, action, name string, v any) error {
+	_, ok, err := s.getConfig(ctx, bucket, expectedOwner, action, name, v)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotConfiguredFor(name, bucket)
+	}
+	return nil
+}
+
+// setConfig authorizes action, then stores v (nil deletes) as name.
+func (s *Service) setConfig(ctx context.Context, bucket string, expectedOwner *string, action, name string, v any) error {
+	return s.modifyBucket(ctx, bucket, expectedOwner, action, func(b *bucketRecord) error {
+		return b.setConfig(name, v)
+	})
+}
+
+// --- versioning
+
+func (s *Service) GetBucketVersioning(ctx context.Context, in *s3api.GetBucketVersioningInput) (*s3api.GetBucketVersioningOutput, error) {
+	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketVersioning")
+	if err != nil {
+		return nil, err
+	}
+	out := &s3api.GetBucketVersioningOutput{}
+	if b.Versioning != "" {
+		st := s3api.BucketVersioningStatus(b.Versioning)
+		out.Status = &st
+	}
+	if b.MFADelete != "" {
+		m := s3api.MFADeleteStatus(b.MFADelete)
+		out.MFADelete = &m
+	}
+	return out, nil
+}
+
+func (s *Service) PutBucketVersioning(ctx context.Context, in *s3api.PutBucketVersioningInput) (*s3api.PutBucketVersioningOutput, error) {
+	c := in.VersioningConfiguration
+	if c == nil || c.Status == nil {
+		return nil, errMalformedXML()
+	}
+	status := string(*c.Status)
+	if status != "Enabled" && status != "Suspended" {
+		return nil, errMalformedXML()
+	}
+	mfa := ""
+	if c.MFADelete != nil {
+		mfa = string(*c.MFADelete)
+		if mfa != "Enabled" && mfa != "Disabled" {
+			return nil, errMalformedXML()
+		}
+		// Changing MFA Delete needs the root user's MFA in x-amz-mfa (S3
+		// User Guide, "Configuring MFA delete"); doppel cannot verify one
+		// here, so it refuses enabling it as S3 refuses a request without.
+		if mfa == "Enabled" && api.ToString(in.MFA) == "" {
+			return nil, errInvalidRequest("DevPay and Mfa are mutually exclusive authorization methods.")
+		}
+	}
+	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketVersioning", func(b *bucketRecord) error {
+		if b.ObjectLock && status != "Enabled" {
+			return errInvalidBucketState("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+		}
+		b.Versioning = status
+		if mfa != "" {
+			b.MFADelete = mfa
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketVersioningOutput{}, nil
+}
+
+// --- encryption
+
+// defaultEncryption is what every bucket has without a configuration of
+// its own: SSE-S3 (S3 User Guide, "Setting default server-side encryption
+// behavior": since January 2023 all buckets have it and it cannot be
+// removed; DeleteBucketEncryption restores it).
+func defaultEncryption() *s3api.ServerSideEncryptionConfiguration {
+	return &s3api.ServerSideEncryptionConfiguration{Rules: []s3api.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &s3api.ServerSideEncryptionByDefault{SSEAlgorithm: s3api.ServerSideEncryptionAES256},
+		BucketKeyEnabled:                   api.Bool(false),
+	}}}
+}
+
+// bucketEncryption returns the bucket's default encryption rule.
+func bucketEncryption(b *bucketRecord) *s3api.ServerSideEncryptionConfiguration {
+	var c s3api.ServerSideEncryptionConfiguration
+	if ok, err := b.config(cfgEncryption, &c); !ok || err != nil || len(c.Rules) == 0 {
+		return defaultEncryption()
+	}
+	return &c
+}
+
+func (s *Service) GetBucketEncryption(ctx context.Context, in *s3api.GetBucketEncryptionInput) (*s3api.GetBucketEncryptionOutput, error) {
+	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "GetEncryptionConfiguration")
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketEncryptionOutput{ServerSideEncryptionConfiguration: bucketEncryption(b)}, nil
+}
+
+func (s *Service) PutBucketEncryption(ctx context.Context, in *s3api.PutBucketEncryptionInput) (*s3api.PutBucketEncryptionOutput, error) {
+	c := in.ServerSideEncryptionConfiguration
+	if c == nil || len(c.Rules) != 1 || c.Rules[0].ApplyServerSideEncryptionByDefault == nil {
+		return nil, errMalformedXML()
+	}
+	d := c.Rules[0].ApplyServerSideEncryptionByDefault
+	switch d.SSEAlgorithm {
+	case "AES256":
+		if api.ToString(d.KMSMasterKeyID) != "" {
+			return nil, errInvalidArgument("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", "ApplyServerSideEncryptionByDefault", "")
+		}
+	case "aws:kms", "aws:kms:dsse":
+	default:
+		return nil, errMalformedXML()
+	}
+	stored := *c
+	if stored.Rules[0].BucketKeyEnabled == nil {
+		stored.Rules = []s3api.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: d, BucketKeyEnabled: api.Bool(false)}}
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutEncryptionConfiguration", cfgEncryption, stored); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketEncryptionOutput{}, nil
+}
+
+func (s *Service) DeleteBucketEncryption(ctx context.Context, in *s3api.DeleteBucketEncryptionInput) (*s3api.DeleteBucketEncryptionOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutEncryptionConfiguration", cfgEncryption, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketEncryptionOutput{}, nil
+}
+
+// --- public access block
+
+func (s *Service) GetPublicAccessBlock(ctx context.Context, in *s3api.GetPublicAccessBlockInput) (*s3api.GetPublicAccessBlockOutput, error) {
+	var c s3api.PublicAccessBlockConfiguration
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketPublicAccessBlock", cfgPublicAccess, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetPublicAccessBlockOutput{PublicAccessBlockConfiguration: &c}, nil
+}
+
+func (s *Service) PutPublicAccessBlock(ctx context.Context, in *s3api.PutPublicAccessBlockInput) (*s3api.PutPublicAccessBlockOutput, error) {
+	c := in.PublicAccessBlockConfiguration
+	if c == nil {
+		return nil, errMalformedXML()
+	}
+	// S3 answers all four settings, false where the request left one out.
+	stored := s3api.PublicAccessBlockConfiguration{
+		BlockPublicAcls:       api.Bool(on(c.BlockPublicAcls)),
+		IgnorePublicAcls:      api.Bool(on(c.IgnorePublicAcls)),
+		BlockPublicPolicy:     api.Bool(on(c.BlockPublicPolicy)),
+		RestrictPublicBuckets: api.Bool(on(c.RestrictPublicBuckets)),
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPublicAccessBlock", cfgPublicAccess, stored); err != nil {
+		return nil, err
+	}
+	return &s3api.PutPublicAccessBlockOutput{}, nil
+}
+
+func (s *Service) DeletePublicAccessBlock(ctx context.Context, in *s3api.DeletePublicAccessBlockInput) (*s3api.DeletePublicAccessBlockOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPublicAccessBlock", cfgPublicAccess, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeletePublicAccessBlockOutput{}, nil
+}
+
+// --- ownership controls
+
+// objectOwnership returns the bucket's Object Ownership; ObjectWriter when
+// no ownership controls are configured (S3's behaviour before 2023).
+func objectOwnership(b *bucketRecord) s3api.ObjectOwnership {
+	var c s3api.OwnershipControls
+	if ok, err := b.config(cfgOwnership, &c); ok && err == nil && len(c.Rules) > 0 {
+		return c.Rules[0].ObjectOwnership
+	}
+	return s3api.ObjectOwnershipObjectWriter
+}
+
+func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *s3api.GetBucketOwnershipControlsInput) (*s3api.GetBucketOwnershipControlsOutput, error) {
+	var c s3api.OwnershipControls
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketOwnershipControls", cfgOwnership, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketOwnershipControlsOutput{OwnershipControls: &c}, nil
+}
+
+func (s *Service) PutBucketOwnershipControls(ctx context.Context, in *s3api.PutBucketOwnershipControlsInput) (*s3api.PutBucketOwnershipControlsOutput, error) {
+	c := in.OwnershipControls
+	if c == nil || len(c.Rules) != 1 {
+		return nil, errMalformedXML()
+	}
+	switch c.Rules[0].ObjectOwnership {
+	case s3api.ObjectOwnershipBucketOwnerEnforced, s3api.ObjectOwnershipBucketOwnerPreferred, s3api.ObjectOwnershipObjectWriter:
+	default:
+		return nil, errMalformedXML()
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketOwnershipControls", cfgOwnership, *c); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketOwnershipControlsOutput{}, nil
+}
+
+func (s *Service) DeleteBucketOwnershipControls(ctx context.Context, in *s3api.DeleteBucketOwnershipControlsInput) (*s3api.DeleteBucketOwnershipControlsOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketOwnershipControls", cfgOwnership, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketOwnershipControlsOutput{}, nil
+}
+
+// --- policy
+
+func (s *Service) GetBucketPolicy(ctx context.Context, in *s3api.GetBucketPolicyInput) (*s3api.GetBucketPolicyOutput, error) {
+	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketPolicy")
+	if err != nil {
+		return nil, err
+	}
+	if b.Policy == "" {
+		return nil, errNotConfiguredFor(cfgPolicy, in.Bucket)
+	}
+	return &s3api.GetBucketPolicyOutput{Policy: api.String(b.Policy)}, nil
+}
+
+func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicyInput) (*s3api.PutBucketPolicyOutput, error) {
+	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPolicy")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parseBucketPolicy(in.Bucket, in.Policy); err != nil {
+		return nil, err
+	}
+	if on(publicAccessBlock(b).BlockPublicPolicy) && policyIsPublic(in.Policy) {
+		p := caller(ctx)
+		if p.Account != b.Owner {
+			return nil, errAccessDeniedPlain()
+		}
+		return nil, awserr.Newf(http.StatusForbidden, "AccessDenied",
+			"User: %s is not authorized to perform: s3:PutBucketPolicy on resource: \"%s\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
+			p.ARN, bucketARN(in.Bucket))
+	}
+	err = s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPolicy", func(b *bucketRecord) error {
+		b.Policy = in.Policy
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketPolicyOutput{}, nil
+}
+
+func (s *Service) DeleteBucketPolicy(ctx context.Context, in *s3api.DeleteBucketPolicyInput) (*s3api.DeleteBucketPolicyOutput, error) {
+	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "DeleteBucketPolicy", func(b *bucketRecord) error {
+		b.Policy = ""
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketPolicyOutput{}, nil
+}
+
+func (s *Service) GetBucketPolicyStatus(ctx context.Context, in *s3api.GetBucketPolicyStatusInput) (*s3api.GetBucketPolicyStatusOutput, error) {
+	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketPolicyStatus")
+	if err != nil {
+		return nil, err
+	}
+	if b.Policy == "" {
+		return nil, errNotConfiguredFor(cfgPolicy, in.Bucket)
+	}
+	return &s3api.GetBucketPolicyStatusOutput{PolicyStatus: &s3api.PolicyStatus{IsPublic: api.Bool(policyIsPublic(b.Policy))}}, nil
+}
+
+// --- CORS
+
+var corsMethods = map[string]bool{"GET": true, "PUT": true, "POST": true, "DELETE": true, "HEAD": true}
+
+func (s *Service) GetBucketCors(ctx context.Context, in *s3api.GetBucketCorsInput) (*s3api.GetBucketCorsOutput, error) {
+	var c s3api.CORSConfiguration
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketCORS", cfgCORS, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketCorsOutput{CORSRules: c.CORSRules}, nil
+}
+
+func (s *Service) PutBucketCors(ctx context.Context, in *s3api.PutBucketCorsInput) (*s3api.PutBucketCorsOutput, error) {
+	c := in.CORSConfiguration
+	if c == nil || len(c.CORSRules) == 0 || len(c.CORSRules) > 100 {
+		return nil, errMalformedXML()
+	}
+	for _, r := range c.CORSRules {
+		if len(r.AllowedMethods) == 0 || len(r.AllowedOrigins) == 0 {
+			return nil, errMalformedXML()
+		}
+		for _, m := range r.AllowedMethods {
+			if !corsMethods[m] {
+				return nil, errInvalidRequest("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
+			}
+		}
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketCORS", cfgCORS, *c); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketCorsOutput{}, nil
+}
+
+func (s *Service) DeleteBucketCors(ctx context.Context, in *s3api.DeleteBucketCorsInput) (*s3api.DeleteBucketCorsOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketCORS", cfgCORS, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketCorsOutput{}, nil
+}
+
+// --- website
+
+func (s *Service) GetBucketWebsite(ctx context.Context, in *s3api.GetBucketWebsiteInput) (*s3api.GetBucketWebsiteOutput, error) {
+	var c s3api.WebsiteConfiguration
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketWebsite", cfgWebsite, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketWebsiteOutput{ErrorDocument: c.ErrorDocument, IndexDocument: c.IndexDocument, RedirectAllRequestsTo: c.RedirectAllRequestsTo, RoutingRules: c.RoutingRules}, nil
+}
+
+func (s *Service) PutBucketWebsite(ctx context.Context, in *s3api.PutBucketWebsiteInput) (*s3api.PutBucketWebsiteOutput, error) {
+	c := in.WebsiteConfiguration
+	if c == nil {
+		return nil, errMalformedXML()
+	}
+	if c.RedirectAllRequestsTo == nil {
+		if c.IndexDocument == nil {
+			return nil, errInvalidArgument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty", "IndexDocument", "")
+		}
+		if c.IndexDocument.Suffix == "" || strings.Contains(c.IndexDocument.Suffix, "/") {
+			return nil, errInvalidArgument("The IndexDocument Suffix is not well formed", "IndexDocument", c.IndexDocument.Suffix)
+		}
+	} else if c.IndexDocument != nil || c.ErrorDocument != nil || len(c.RoutingRules) > 0 {
+		return nil, errInvalidArgument("RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.", "RedirectAllRequestsTo", "not null")
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketWebsite", cfgWebsite, *c); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketWebsiteOutput{}, nil
+}
+
+func (s *Service) DeleteBucketWebsite(ctx context.Context, in *s3api.DeleteBucketWebsiteInput) (*s3api.DeleteBucketWebsiteOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "DeleteBucketWebsite", cfgWebsite, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketWebsiteOutput{}, nil
+}
+
+// --- lifecycle
+
+func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *s3api.GetBucketLifecycleConfigurationInput) (*s3api.GetBucketLifecycleConfigurationOutput, error) {
+	var c s3api.BucketLifecycleConfiguration
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetLifecycleConfiguration", cfgLifecycle, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketLifecycleConfigurationOutput{Rules: c.Rules}, nil
+}
+
+func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api.PutBucketLifecycleConfigurationInput) (*s3api.PutBucketLifecycleConfigurationOutput, error) {
+	c := in.LifecycleConfiguration
+	if c == nil || len(c.Rules) == 0 || len(c.Rules) > 1000 {
+		return nil, errMalformedXML()
+	}
+	ids := map[string]bool{}
+	for _, r := range c.Rules {
+		if r.Status != "Enabled" && r.Status != "Disabled" {
+			return nil, errMalformedXML()
+		}
+		id := api.ToString(r.ID)
+		if len(id) > 255 {
+			return nil, errInvalidArgument("ID length should not exceed allowed limit of 255", "ID", id)
+		}
+		if id != "" && ids[id] {
+			return nil, errInvalidArgument("Rule ID must be unique. Found same ID for more than one rule", "ID", id)
+		}
+		ids[id] = true
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutLifecycleConfiguration", cfgLifecycle, *c); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketLifecycleConfigurationOutput{}, nil
+}
+
+func (s *Service) DeleteBucketLifecycle(ctx context.Context, in *s3api.DeleteBucketLifecycleInput) (*s3api.DeleteBucketLifecycleOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutLifecycleConfiguration", cfgLifecycle, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketLifecycleOutput{}, nil
+}
+
+// --- replication
+
+func (s *Service) GetBucketReplication(ctx context.Context, in *s3api.GetBucketReplicationInput) (*s3api.GetBucketReplicationOutput, error) {
+	var c s3api.ReplicationConfiguration
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetReplicationConfiguration", cfgReplication, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketReplicationOutput{ReplicationConfiguration: &c}, nil
+}
+
+func (s *Service) PutBucketReplication(ctx context.Context, in *s3api.PutBucketReplicationInput) (*s3api.PutBucketReplicationOutput, error) {
+	c := in.ReplicationConfiguration
+	if c == nil || len(c.Rules) == 0 {
+		return nil, errMalformedXML()
+	}
+	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutReplicationConfiguration", func(b *bucketRecord) error {
+		if b.Versioning != "Enabled" {
+			return errInvalidRequest("Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+		}
+		return b.setConfig(cfgReplication, *c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketReplicationOutput{}, nil
+}
+
+func (s *Service) DeleteBucketReplication(ctx context.Context, in *s3api.DeleteBucketReplicationInput) (*s3api.DeleteBucketReplicationOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutReplicationConfiguration", cfgReplication, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketReplicationOutput{}, nil
+}
+
+// --- object lock configuration
+
+func (s *Service) GetObjectLockConfiguration(ctx context.Context, in *s3api.GetObjectLockConfigurationInput) (*s3api.GetObjectLockConfigurationOutput, error) {
+	var c s3api.ObjectLockConfiguration
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketObjectLockConfiguration", cfgObjectLock, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetObjectLockConfigurationOutput{ObjectLockConfiguration: &c}, nil
+}
+
+func (s *Service) PutObjectLockConfiguration(ctx context.Context, in *s3api.PutObjectLockConfigurationInput) (*s3api.PutObjectLockConfigurationOutput, error) {
+	c := in.ObjectLockConfiguration
+	if c == nil || c.ObjectLockEnabled == nil || *c.ObjectLockEnabled != s3api.ObjectLockEnabledEnabled {
+		return nil, errMalformedXML()
+	}
+	if r := c.Rule; r != nil && r.DefaultRetention != nil {
+		d := r.DefaultRetention
+		if d.Mode == nil || (d.Days == nil) == (d.Years == nil) {
+			return nil, errMalformedXML()
+		}
+		if d.Days != nil && *d.Days <= 0 || d.Years != nil && *d.Years <= 0 {
+			return nil, errInvalidArgument("Default retention period must be a positive integer value", "DefaultRetention", "")
+		}
+	}
+	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketObjectLockConfiguration", func(b *bucketRecord) error {
+		// Object Lock can be enabled on an existing bucket once versioning
+		// is on (S3 User Guide, "Configuring S3 Object Lock").
+		if !b.ObjectLock && b.Versioning != "Enabled" {
+			return errInvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+		}
+		b.ObjectLock = true
+		return b.setConfig(cfgObjectLock, *c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &s3api.PutObjectLockConfigurationOutput{}, nil
+}
+
+// --- logging, notifications, accelerate, request payment: stored and
+// returned; doppel delivers no logs or events.
+
+func (s *Service) GetBucketLogging(ctx context.Context, in *s3api.GetBucketLoggingInput) (*s3api.GetBucketLoggingOutput, error) {
+	var c s3api.BucketLoggingStatus
+	if _, _, err := s.getConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketLogging", cfgLogging, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketLoggingOutput{LoggingEnabled: c.LoggingEnabled}, nil
+}
+
+func (s *Service) PutBucketLogging(ctx context.Context, in *s3api.PutBucketLoggingInput) (*s3api.PutBucketLoggingOutput, error) {
+	c := in.BucketLoggingStatus
+	if c == nil {
+		return nil, errMalformedXML()
+	}
+	if le := c.LoggingEnabled; le != nil {
+		if le.TargetBucket == "" {
+			return nil, errMalformedXML()
+		}
+		if _, err := s.loadBucket(ctx, le.TargetBucket); err != nil {
+			return nil, awserr.New(http.StatusBadRequest, "InvalidTargetBucketForLogging", "The target bucket for logging does not exist").With("TargetBucket", le.TargetBucket)
+		}
+	}
+	var v any = *c
+	if c.LoggingEnabled == nil {
+		v = nil
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketLogging", cfgLogging, v); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketLoggingOutput{}, nil
+}
+
+func (s *Service) GetBucketNotificationConfiguration(ctx context.Context, in *s3api.GetBucketNotificationConfigurationInput) (*s3api.GetBucketNotificationConfigurationOutput, error) {
+	var c s3api.NotificationConfiguration
+	if _, _, err := s.getConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketNotification", cfgNotification, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketNotificationConfigurationOutput{
+		TopicConfigurations: c.TopicConfigurations, QueueConfigurations: c.QueueConfigurations,
+		LambdaFunctionConfigurations: c.LambdaFunctionConfigurations, EventBridgeConfiguration: c.EventBridgeConfiguration,
+	}, nil
+}
+
+func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *s3api.PutBucketNotificationConfigurationInput) (*s3api.PutBucketNotificationConfigurationOutput, error) {
+	if in.NotificationConfiguration == nil {
+		return nil, errMalformedXML()
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketNotification", cfgNotification, *in.NotificationConfiguration); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketNotificationConfigurationOutput{}, nil
+}
+
+func (s *Service) GetBucketAccelerateConfiguration(ctx context.Context, in *s3api.GetBucketAccelerateConfigurationInput) (*s3api.GetBucketAccelerateConfigurationOutput, error) {
+	var c s3api.AccelerateConfiguration
+	if _, _, err := s.getConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetAccelerateConfiguration", cfgAccelerate, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketAccelerateConfigurationOutput{Status: c.Status}, nil
+}
+
+func (s *Service) PutBucketAccelerateConfiguration(ctx context.Context, in *s3api.PutBucketAccelerateConfigurationInput) (*s3api.PutBucketAccelerateConfigurationOutput, error) {
+	c := in.AccelerateConfiguration
+	if c == nil || c.Status == nil || (*c.Status != "Enabled" && *c.Status != "Suspended") {
+		return nil, errMalformedXML()
+	}
+	// Transfer Acceleration needs a DNS-compatible name without dots
+	// (S3 error list, InvalidRequest).
+	if strings.Contains(in.Bucket, ".") {
+		return nil, errInvalidRequest("S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutAccelerateConfiguration", cfgAccelerate, *c); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketAccelerateConfigurationOutput{}, nil
+}
+
+func (s *Service) GetBucketRequestPayment(ctx context.Context, in *s3api.GetBucketRequestPaymentInput) (*s3api.GetBucketRequestPaymentOutput, error) {
+	c := s3api.RequestPaymentConfiguration{Payer: s3api.PayerBucketOwner}
+	if _, _, err := s.getConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketRequestPayment", cfgRequestPayment, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketRequestPaymentOutput{Payer: &c.Payer}, nil
+}
+
+func (s *Service) PutBucketRequestPayment(ctx context.Context, in *s3api.PutBucketRequestPaymentInput) (*s3api.PutBucketRequestPaymentOutput, error) {
+	c := in.RequestPaymentConfiguration
+	if c == nil || (c.Payer != s3api.PayerBucketOwner && c.Payer != s3api.PayerRequester) {
+		return nil, errMalformedXML()
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketRequestPayment", cfgRequestPayment, *c); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketRequestPaymentOutput{}, nil
+}
+
+// --- bucket tagging
+
+func (s *Service) GetBucketTagging(ctx context.Context, in *s3api.GetBucketTaggingInput) (*s3api.GetBucketTaggingOutput, error) {
+	var c s3api.Tagging
+	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketTagging", cfgTagging, &c); err != nil {
+		return nil, err
+	}
+	return &s3api.GetBucketTaggingOutput{TagSet: c.TagSet}, nil
+}
+
+func (s *Service) PutBucketTagging(ctx context.Context, in *s3api.PutBucketTaggingInput) (*s3api.PutBucketTaggingOutput, error) {
+	if in.Tagging == nil {
+		return nil, errMalformedXML()
+	}
+	tags := make([]tag, len(in.Tagging.TagSet))
+	for i, t := range in.Tagging.TagSet {
+		tags[i] = tag{t.Key, t.Value}
+	}
+	if err := validateTags(tags, true); err != nil {
+		return nil, err
+	}
+	var v any = *in.Tagging
+	if len(tags) == 0 {
+		v = nil
+	}
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketTagging", cfgTagging, v); err != nil {
+		return nil, err
+	}
+	return &s3api.PutBucketTaggingOutput{}, nil
+}
+
+func (s *Service) DeleteBucketTagging(ctx context.Context, in *s3api.DeleteBucketTaggingInput) (*s3api.DeleteBucketTaggingOutput, error) {
+	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketTagging", cfgTagging, nil); err != nil {
+		return nil, err
+	}
+	return &s3api.DeleteBucketTaggingOutput{}, nil
+}
+
+// validateTags applies S3's tag limits (S3 User Guide, "Categorizing your
+// storage using tags"): at most 50 tags on a bucket and 10 on an object,
+// keys of 1 to 128 and values of up to 256 characters, unique keys, no
+// "aws:" prefix.
+func validateTags(tags []tag, bucket bool) error {
+	max := 10
+	if bucket {
+		max = 50
+	}
+	if len(tags) > max {
+		if bucket {
+			return errInvalidTag("Bucket tag count cannot be greater than 50")
+		}
+		return errInvalidTag("Object tags cannot be greater than 10")
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if t.Key == "" || len([]rune(t.Key)) > 128 {
+			return errInvalidTag("The TagKey you have provided is invalid")
+		}
+		if len([]rune(t.Value)) > 256 {
+			return errInvalidTag("The TagValue you have provided is invalid")
+		}
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return errInvalidTag("System tags cannot be added/updated by requester")
+		}
+		if seen[t.Key] {
+			return errInvalidTag("Cannot provide multiple Tags with the same key")
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
