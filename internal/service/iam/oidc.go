@@ -22,7 +22,9 @@ const (
 // oidcHost is the provider URL as it appears in the ARN: without https://.
 func oidcHost(url string) string { return strings.TrimPrefix(url, "https://") }
 
-func oidcARN(account, host string) string { return "arn:aws:iam::" + account + ":oidc-provider/" + host }
+func oidcARN(account, host string) string {
+	return "arn:aws:iam::" + account + ":oidc-provider/" + host
+}
 
 // oidcKey is the record key of a provider ARN in account, or "" when the ARN
 // does not name a provider of that account.
