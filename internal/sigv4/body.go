@@ -83,16 +83,19 @@ func validPayloadHash(h string, s3 bool) bool {
 
 // checksums are S3's additional checksum algorithms, by header name (S3 User
 // Guide, "Checking object integrity").
-var checksums = map[string]struct {
-	label string // as S3 names it in BadDigest messages
-	size  int
-	new   func() hash.Hash
-}{
-	"x-amz-checksum-crc32":     {"CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
-	"x-amz-checksum-crc32c":    {"CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
-	"x-amz-checksum-crc64nvme": {"CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME) }},
-	"x-amz-checksum-sha1":      {"SHA1", 20, sha1.New},
-	"x-amz-checksum-sha256":    {"SHA256", 32, sha256.New},
+var checksums = map[string]checksum{
+	"x-amz-checksum-crc32":     {"X-Amz-Checksum-Crc32", "CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
+	"x-amz-checksum-crc32c":    {"X-Amz-Checksum-Crc32c", "CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
+	"x-amz-checksum-crc64nvme": {"X-Amz-Checksum-Crc64nvme", "CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME) }},
+	"x-amz-checksum-sha1":      {"X-Amz-Checksum-Sha1", "SHA1", 20, sha1.New},
+	"x-amz-checksum-sha256":    {"X-Amz-Checksum-Sha256", "SHA256", 32, sha256.New},
+}
+
+type checksum struct {
+	header string // as net/http canonicalizes it
+	label  string // as S3 names it in BadDigest messages
+	size   int    // bytes of the digest
+	new    func() hash.Hash
 }
 
 // crc64NVME is the NVMe polynomial 0xad93d23594c93659, bit-reversed as
@@ -207,9 +210,10 @@ func (b *Body) finish() error {
 var errMalformedTrailer = s3Error(http.StatusBadRequest, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.")
 
 // wrapBody puts a verifying Body in place of r.Body when there is anything to
-// verify. seed and a are nil for anonymous requests.
-func (v *Verifier) wrapBody(r *http.Request, res *Result, seed *chunkSigner, a *auth, payload string, e errs) *awserr.Error {
-	b := &Body{e: e, wantN: -1}
+// verify. sig is nil for anonymous requests.
+func (v *Verifier) wrapBody(r *http.Request, res *Result, sig *signing, payload string, e errs) *awserr.Error {
+	// b lives on the stack until it is known to be needed.
+	b := Body{e: e, wantN: -1}
 	if r.Body == nil {
 		r.Body = http.NoBody
 	}
@@ -230,13 +234,13 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, seed *chunkSigner, a *
 	switch payload {
 	case "", unsignedHash:
 	case streamSigned, streamSignedT, streamUnsignT:
-		if seed == nil {
+		if sig == nil {
 			// Anonymous: there is no seed signature to chain from.
 			return awserr.AccessDenied("Anonymous users cannot use streaming signed uploads")
 		}
 		cr := &chunkReader{br: bufio.NewReaderSize(r.Body, 4096), trailer: payload != streamSigned, e: e}
 		if payload != streamUnsignT {
-			cr.signer = seed
+			cr.signer = &chunkSigner{key: sig.key, amzDate: sig.a.amzDate, scope: sig.a.scope(), prev: sig.a.signature}
 			cr.hash = sha256.New()
 		}
 		b.src, b.chunks = cr, cr
@@ -278,17 +282,17 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, seed *chunkSigner, a *
 	if b.md5 == nil && b.sum == nil && b.shaHash == nil && b.chunks == nil {
 		return nil
 	}
-	r.Body = b
-	res.Body = b
+	res.Body = new(Body)
+	*res.Body = b
+	r.Body = res.Body
 	return nil
 }
 
 // setChecksum picks up an x-amz-checksum-<algorithm> header.
 func (b *Body) setChecksum(h http.Header) *awserr.Error {
-	for name, vals := range h {
-		lname := strings.ToLower(name)
-		c, ok := checksums[lname]
-		if !ok {
+	for lname, c := range checksums {
+		vals := h[c.header]
+		if len(vals) == 0 {
 			continue
 		}
 		if b.sum != nil {
@@ -307,7 +311,7 @@ func (b *Body) setChecksum(h http.Header) *awserr.Error {
 // Reference, "Signature Calculations for the Authorization Header:
 // Transferring Payload in Multiple Chunks").
 type chunkSigner struct {
-	key             []byte
+	key             *macKey
 	amzDate, scope  string
 	prev            string
 	stringToSignBuf []byte
@@ -331,11 +335,9 @@ func (s *chunkSigner) check(kind string, sum []byte, sig string) bool {
 	}
 	buf = hex.AppendEncode(buf, sum)
 	s.stringToSignBuf = buf
-	m := hmac.New(sha256.New, s.key)
-	m.Write(buf)
-	want := m.Sum(nil)
-	got, err := hex.DecodeString(sig)
-	if err != nil || !hmac.Equal(want, got) {
+	want := s.key.sum(buf)
+	var got [sha256.Size]byte
+	if !decodeHex(got[:], sig) || !hmac.Equal(want[:], got[:]) {
 		return false
 	}
 	s.prev = sig

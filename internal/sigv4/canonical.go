@@ -3,6 +3,7 @@ package sigv4
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,69 +17,83 @@ import (
 //
 //	METHOD \n URI \n QUERY \n HEADERS \n SIGNED-HEADERS \n PAYLOAD-HASH
 func canonicalRequest(r *http.Request, a *auth, q queryParams, payload string, s3 bool) string {
-	var b strings.Builder
-	b.Grow(256 + len(r.URL.RawQuery) + len(r.URL.Path))
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	writeURI(&b, r.URL.EscapedPath(), s3)
-	b.WriteByte('\n')
-	writeQuery(&b, q, a.presigned)
-	b.WriteByte('\n')
-	for name := range strings.SplitSeq(a.signedHeaders, ";") {
-		b.WriteString(name)
-		b.WriteByte(':')
-		writeHeaderValue(&b, r, name)
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(a.signedHeaders)
-	b.WriteByte('\n')
-	b.WriteString(payload)
-	return b.String()
+	return string(appendCanonical(nil, r, a, q, payload, s3))
 }
 
-// writeURI writes the canonical URI. Each segment is decoded and encoded
-// again, so equivalent escapings agree. S3 encodes the path once; every other
-// service encodes the once-encoded path a second time (IAM User Guide,
+// appendCanonical appends the canonical request to dst; Verify hands it a
+// stack buffer, so a typical request builds it without allocating.
+func appendCanonical(dst []byte, r *http.Request, a *auth, q queryParams, payload string, s3 bool) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, '\n')
+	dst = appendURI(dst, r.URL.EscapedPath(), s3)
+	dst = append(dst, '\n')
+	dst = appendQuery(dst, q, a.presigned)
+	dst = append(dst, '\n')
+	for rest := a.signedHeaders; ; {
+		name, more, found := strings.Cut(rest, ";")
+		dst = append(dst, name...)
+		dst = append(dst, ':')
+		dst = appendHeaderValue(dst, r, name)
+		dst = append(dst, '\n')
+		if !found {
+			break
+		}
+		rest = more
+	}
+	dst = append(dst, '\n')
+	dst = append(dst, a.signedHeaders...)
+	dst = append(dst, '\n')
+	return append(dst, payload...)
+}
+
+// appendURI appends the canonical URI. Each segment is decoded and encoded
+// again, so equivalent escapings agree (SDK clients send keys already encoded
+// this way, so for them it changes nothing). S3 encodes the path once; every
+// other service encodes the once-encoded path a second time (IAM User Guide,
 // "Create a canonical request": "Each path segment must be URI-encoded twice
 // ... except for Amazon S3").
-func writeURI(b *strings.Builder, escaped string, s3 bool) {
+func appendURI(dst []byte, escaped string, s3 bool) []byte {
 	if escaped == "" {
-		b.WriteByte('/')
-		return
+		return append(dst, '/')
 	}
-	var once strings.Builder
-	for i, seg := range strings.Split(escaped, "/") {
-		if i > 0 {
-			once.WriteByte('/')
+	once := dst
+	if !s3 {
+		once = nil
+	}
+	start := len(once)
+	for rest := escaped; ; {
+		seg, more, found := strings.Cut(rest, "/")
+		if strings.IndexByte(seg, '%') >= 0 {
+			if d, err := url.PathUnescape(seg); err == nil {
+				seg = d
+			}
 		}
-		if d, err := url.PathUnescape(seg); err == nil {
-			seg = d
+		once = uriEncode(once, seg, true)
+		if !found {
+			break
 		}
-		uriEncode(&once, seg, true)
+		once = append(once, '/')
+		rest = more
 	}
 	if s3 {
-		b.WriteString(once.String())
-		return
+		return once
 	}
-	uriEncode(b, once.String(), false)
+	return uriEncode(dst, string(once[start:]), false)
 }
 
-// writeQuery writes the sorted, encoded query; a presigned URL's signature is
-// not part of what it signs.
-func writeQuery(b *strings.Builder, q queryParams, presigned bool) {
+// appendQuery appends the sorted, encoded query; a presigned URL's signature
+// is not part of what it signs.
+func appendQuery(dst []byte, q queryParams, presigned bool) []byte {
 	if len(q) == 0 {
-		return
+		return dst
 	}
-	enc := make([]kv, 0, len(q))
+	var buf [8]kv
+	enc := buf[:0]
 	for _, p := range q {
 		if presigned && p.k == "X-Amz-Signature" {
 			continue
 		}
-		var k, v strings.Builder
-		uriEncode(&k, p.k, true)
-		uriEncode(&v, p.v, true)
-		enc = append(enc, kv{k.String(), v.String()})
+		enc = append(enc, kv{encoded(p.k), encoded(p.v)})
 	}
 	slices.SortFunc(enc, func(x, y kv) int {
 		if c := strings.Compare(x.k, y.k); c != 0 {
@@ -88,17 +103,28 @@ func writeQuery(b *strings.Builder, q queryParams, presigned bool) {
 	})
 	for i, p := range enc {
 		if i > 0 {
-			b.WriteByte('&')
+			dst = append(dst, '&')
 		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		dst = append(dst, p.k...)
+		dst = append(dst, '=')
+		dst = append(dst, p.v...)
 	}
+	return dst
 }
 
-// writeHeaderValue writes a signed header's canonical value: values of a
+// encoded is s URI-encoded, without allocating when nothing needs encoding.
+func encoded(s string) string {
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			return string(uriEncode(make([]byte, 0, len(s)+16), s, true))
+		}
+	}
+	return s
+}
+
+// appendHeaderValue appends a signed header's canonical value: values of a
 // repeated header joined by commas, each trimmed, runs of spaces folded.
-func writeHeaderValue(b *strings.Builder, r *http.Request, name string) {
+func appendHeaderValue(dst []byte, r *http.Request, name string) []byte {
 	var vals []string
 	switch name {
 	case "host":
@@ -107,58 +133,79 @@ func writeHeaderValue(b *strings.Builder, r *http.Request, name string) {
 		if h == "" {
 			h = r.URL.Host
 		}
-		vals = []string{h}
-	case "content-length":
-		vals = r.Header.Values("Content-Length")
-		if len(vals) == 0 && r.ContentLength > 0 {
-			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
-		}
+		return appendFolded(dst, h)
 	case "transfer-encoding":
 		vals = r.TransferEncoding
 	default:
-		vals = r.Header.Values(name) // canonicalizes name itself
+		// Canonicalize the name in a stack buffer: the map lookup with
+		// string(key) does not allocate, http.Header.Values would.
+		var key [64]byte
+		if len(name) > len(key) {
+			vals = r.Header.Values(name)
+			break
+		}
+		k := key[:len(name)]
+		upper := true
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if upper && 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			} else if !upper && 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			k[i] = c
+			upper = c == '-'
+		}
+		vals = r.Header[string(k)]
+		if len(vals) == 0 && name == "content-length" && r.ContentLength > 0 {
+			return strconv.AppendInt(dst, r.ContentLength, 10)
+		}
 	}
 	for i, v := range vals {
 		if i > 0 {
-			b.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		writeFolded(b, v)
+		dst = appendFolded(dst, v)
 	}
+	return dst
 }
 
-func writeFolded(b *strings.Builder, v string) {
+func appendFolded(dst []byte, v string) []byte {
 	v = strings.TrimSpace(v)
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c == ' ' {
 			if !space {
-				b.WriteByte(c)
+				dst = append(dst, c)
 			}
 			space = true
 			continue
 		}
 		space = false
-		b.WriteByte(c)
+		dst = append(dst, c)
 	}
+	return dst
+}
+
+func unreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
 }
 
 // uriEncode is SigV4's UriEncode: every byte except the unreserved characters
 // A-Z a-z 0-9 - _ . ~ becomes %XX (upper-case hex); '/' stays unless
 // encodeSlash.
-func uriEncode(b *strings.Builder, s string, encodeSlash bool) {
+func uriEncode(dst []byte, s string, encodeSlash bool) []byte {
 	const hexUpper = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encodeSlash) {
-			b.WriteByte(c)
+		if unreserved(c) || (c == '/' && !encodeSlash) {
+			dst = append(dst, c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexUpper[c>>4])
-		b.WriteByte(hexUpper[c&15])
+		dst = append(dst, '%', hexUpper[c>>4], hexUpper[c&15])
 	}
+	return dst
 }
 
 // keyCache keeps derived signing keys, so a warm request costs one HMAC for
@@ -167,29 +214,38 @@ func uriEncode(b *strings.Builder, s string, encodeSlash bool) {
 // daily, so old ones are garbage anyway).
 type keyCache struct {
 	mu sync.Mutex
-	m  map[string][]byte
+	m  map[string]*macKey
 }
 
 const keyCacheSize = 4096
 
-func (c *keyCache) get(secret, date, region, service string) []byte {
-	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+func (c *keyCache) get(secret, date, region, service string) *macKey {
+	var buf [256]byte
+	id := append(buf[:0], secret...)
+	id = append(id, 0)
+	id = append(id, date...)
+	id = append(id, 0)
+	id = append(id, region...)
+	id = append(id, 0)
+	id = append(id, service...)
 	c.mu.Lock()
-	k, ok := c.m[id]
+	k, ok := c.m[string(id)]
 	c.mu.Unlock()
 	if ok {
 		return k
 	}
-	k = signingKey(secret, date, region, service)
+	k = newMacKey(signingKey(secret, date, region, service))
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= keyCacheSize {
-		c.m = make(map[string][]byte)
+		c.m = make(map[string]*macKey)
 	}
-	c.m[id] = k
+	c.m[string(id)] = k
 	c.mu.Unlock()
 	return k
 }
 
+// signingKey derives SigV4's signing key: HMAC chained over the date, region,
+// service and "aws4_request", starting from "AWS4" + secret.
 func signingKey(secret, date, region, service string) []byte {
 	k := hmacSHA256([]byte("AWS4"+secret), date)
 	k = hmacSHA256(k, region)
@@ -201,4 +257,51 @@ func hmacSHA256(key []byte, data string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(data))
 	return m.Sum(nil)
+}
+
+// macKey is an HMAC-SHA256 key with its two padded blocks already hashed, as
+// FIPS 198-1 allows, so a signature costs the message's blocks and one more
+// instead of setting up crypto/hmac each time.
+type macKey struct {
+	raw          []byte
+	inner, outer hash.Cloner
+}
+
+func newMacKey(key []byte) *macKey {
+	var ipad, opad [sha256.BlockSize]byte
+	copy(ipad[:], key) // SigV4 keys are 32 bytes, shorter than a block
+	copy(opad[:], key)
+	for i := range ipad {
+		ipad[i] ^= 0x36
+		opad[i] ^= 0x5c
+	}
+	in, out := sha256.New(), sha256.New()
+	in.Write(ipad[:])
+	out.Write(opad[:])
+	ic, iok := in.(hash.Cloner)
+	oc, ook := out.(hash.Cloner)
+	if !iok || !ook {
+		return &macKey{raw: key}
+	}
+	return &macKey{raw: key, inner: ic, outer: oc}
+}
+
+// sum returns HMAC-SHA256(key, msg).
+func (k *macKey) sum(msg []byte) (out [sha256.Size]byte) {
+	if k.inner != nil {
+		in, err1 := k.inner.Clone()
+		o, err2 := k.outer.Clone()
+		if err1 == nil && err2 == nil {
+			in.Write(msg)
+			var inner [sha256.Size]byte
+			o.Write(in.Sum(inner[:0]))
+			o.Sum(out[:0])
+			return out
+		}
+	}
+	// Cloning is unsupported under GOFIPS140=v1.0.0.
+	m := hmac.New(sha256.New, k.raw)
+	m.Write(msg)
+	m.Sum(out[:0])
+	return out
 }

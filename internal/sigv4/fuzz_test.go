@@ -68,7 +68,7 @@ func FuzzChunked(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, signed, trailer bool) {
 		c := &chunkReader{br: bufio.NewReaderSize(bytes.NewReader(body), 4096), trailer: trailer, e: errorsFor("s3")}
 		if signed {
-			c.signer = &chunkSigner{key: []byte("k"), amzDate: "20261122T120000Z", scope: "s", prev: "seed"}
+			c.signer = &chunkSigner{key: newMacKey([]byte("k")), amzDate: "20261122T120000Z", scope: "s", prev: "seed"}
 			c.hash = sha256.New()
 		}
 		b := &Body{src: c, closer: io.NopCloser(nil), chunks: c, e: errorsFor("s3"), wantN: -1}
@@ -127,7 +127,7 @@ func BenchmarkChunkedUpload(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c := &chunkReader{br: bufio.NewReaderSize(strings.NewReader(body), 4096), e: errorsFor("s3"), hash: sha256.New(),
-			signer: &chunkSigner{key: w.key, amzDate: w.amzDate, scope: w.scope, prev: strings.Repeat("0", 64)}}
+			signer: &chunkSigner{key: newMacKey(w.key), amzDate: w.amzDate, scope: w.scope, prev: strings.Repeat("0", 64)}}
 		if _, err := io.Copy(io.Discard, c); err != nil {
 			b.Fatal(err)
 		}

@@ -85,9 +85,7 @@ type auth struct {
 	expires                     int64 // seconds, presigned only
 }
 
-func (a *auth) scope() string {
-	return a.date + "/" + a.region + "/" + a.service + "/" + terminator
-}
+func (a *auth) scope() string { return string(appendScope(nil, a)) }
 
 // Verify authenticates r as a request to service (the signing name the
 // gateway routed it to: "s3", "iam", "sts", ...), which decides the error
@@ -121,7 +119,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	default:
 		res := &Result{Anonymous: true, Service: service}
 		if e.s3 {
-			if err := v.wrapBody(r, res, nil, nil, r.Header.Get("X-Amz-Content-Sha256"), e); err != nil {
+			if err := v.wrapBody(r, res, nil, r.Header.Get("X-Amz-Content-Sha256"), e); err != nil {
 				return nil, err
 			}
 		}
@@ -158,15 +156,14 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		return nil, herr
 	}
 	key := v.keys.get(secret, a.date, a.region, a.service)
-	canonical := canonicalRequest(r, &a, query, payload, e.s3)
-	sum := sha256.Sum256([]byte(canonical))
-	stringToSign := algorithm + "\n" + a.amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(sum[:])
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(stringToSign))
-	var want [sha256.Size]byte
-	got, decErr := hex.DecodeString(a.signature)
-	if decErr != nil || !hmac.Equal(mac.Sum(want[:0]), got) {
-		return nil, e.mismatch(a.akid, stringToSign, a.signature, canonical)
+	var cbuf [1024]byte
+	canonical := appendCanonical(cbuf[:0], r, &a, query, payload, e.s3)
+	var sbuf [256]byte
+	stringToSign := appendStringToSign(sbuf[:0], &a, sha256.Sum256(canonical))
+	want := key.sum(stringToSign)
+	var got [sha256.Size]byte
+	if !decodeHex(got[:], a.signature) || !hmac.Equal(want[:], got[:]) {
+		return nil, e.mismatch(a.akid, string(stringToSign), a.signature, string(canonical))
 	}
 
 	res := &Result{
@@ -181,11 +178,64 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		r.Body = body
 		return res, nil
 	}
-	seed := &chunkSigner{key: key, amzDate: a.amzDate, scope: a.scope(), prev: a.signature}
-	if err := v.wrapBody(r, res, seed, &a, payload, e); err != nil {
+	if err := v.wrapBody(r, res, &signing{key, &a}, payload, e); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// signing is what a streaming body needs to check its chunks' signatures.
+type signing struct {
+	key *macKey
+	a   *auth
+}
+
+// appendStringToSign appends SigV4's string to sign for a request whose
+// canonical request hashes to sum.
+func appendStringToSign(dst []byte, a *auth, sum [sha256.Size]byte) []byte {
+	dst = append(dst, algorithm+"\n"...)
+	dst = append(dst, a.amzDate...)
+	dst = append(dst, '\n')
+	dst = appendScope(dst, a)
+	dst = append(dst, '\n')
+	return hex.AppendEncode(dst, sum[:])
+}
+
+func appendScope(dst []byte, a *auth) []byte {
+	dst = append(dst, a.date...)
+	dst = append(dst, '/')
+	dst = append(dst, a.region...)
+	dst = append(dst, '/')
+	dst = append(dst, a.service...)
+	return append(dst, "/"+terminator...)
+}
+
+// decodeHex decodes a hex string that must fill dst exactly.
+func decodeHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 func (v *Verifier) now() time.Time {
