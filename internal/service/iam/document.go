@@ -1,7 +1,10 @@
 package iam
 
 import (
-	"encoding/json"
+	"errors"
+
+	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/policy"
 	"net/url"
 	"strings"
 	"unicode"
@@ -20,24 +23,26 @@ const (
 type docKind int
 
 const (
-	identityDoc docKind = iota
-	trustDoc
+	identityDoc docKind = iota // a managed policy
+	inlineDoc                  // a user's, group's or role's inline policy
+	trustDoc                   // a role's trust policy
 )
 
-// checkDocument validates a policy document. It is the hook for the policy
-// engine: until internal/policy offers Parse, it checks that the document is
-// a JSON object with a Statement, which is what "Syntax errors in policy."
-// covers on AWS.
-// TODO(policy): call policy.Parse(doc, policy.Identity or policy.Trust).
+// checkDocument validates a policy document with the policy engine, which
+// answers MalformedPolicyDocument with IAM's messages. Inline policies have
+// their own (aggregate) size quota, checked by the caller, so the engine's
+// managed-policy size limit does not apply to them.
 func checkDocument(doc string, kind docKind) error {
-	var v map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		return malformedPolicy("Syntax errors in policy.")
+	k := policy.Identity
+	if kind == trustDoc {
+		k = policy.Trust
 	}
-	if _, ok := v["Statement"]; !ok {
-		return malformedPolicy("Syntax errors in policy.")
+	_, err := policy.Parse(doc, k)
+	var e *awserr.Error
+	if kind == inlineDoc && errors.As(err, &e) && e.Code == "LimitExceeded" {
+		return nil
 	}
-	return nil
+	return err
 }
 
 // docSize counts the characters of doc that are not white space, which is

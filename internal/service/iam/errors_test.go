@@ -141,6 +141,21 @@ func TestErrors(t *testing.T) {
 			_, err := s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: "{not json"})
 			return err
 		}, "MalformedPolicyDocument", "", 400},
+		{"CreateRole trust policy with Resource", func() error {
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Resource":"*"}]}`
+			_, err := s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: doc})
+			return err
+		}, "MalformedPolicyDocument", "Has prohibited field Resource", 400},
+		{"CreatePolicy with a Principal", func() error {
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`
+			_, err := s.CreatePolicy(ctx, &iamapi.CreatePolicyInput{PolicyName: "x", PolicyDocument: doc})
+			return err
+		}, "MalformedPolicyDocument", "Policy document should not specify a principal.", 400},
+		{"PutUserPolicy without actions", func() error {
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}`
+			_, err := s.PutUserPolicy(ctx, &iamapi.PutUserPolicyInput{UserName: "alice", PolicyName: "x", PolicyDocument: doc})
+			return err
+		}, "MalformedPolicyDocument", "Policy statement must contain actions.", 400},
 		{"DeleteRole with instance profile", func() error {
 			_, err := s.DeleteRole(ctx, &iamapi.DeleteRoleInput{RoleName: "withprofile"})
 			return err

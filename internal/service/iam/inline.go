@@ -29,7 +29,7 @@ func putInline[T any, P interface {
 	if err := checkName(policyName, "policyName", 128); err != nil {
 		return err
 	}
-	if err := checkDocument(doc, identityDoc); err != nil {
+	if err := checkDocument(doc, inlineDoc); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx store.Tx) error {
