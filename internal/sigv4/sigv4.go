@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -151,6 +152,11 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		return nil, awserr.From(lerr)
 	}
 
+	if e.s3 {
+		if err := checkAllSigned(r.Header, a.signedHeaders); err != nil {
+			return nil, err
+		}
+	}
 	payload, body, herr := v.payloadHash(r, &a, e)
 	if herr != nil {
 		return nil, herr
@@ -285,6 +291,38 @@ func (v *Verifier) checkTime(a *auth, e errs) *awserr.Error {
 	}
 	return awserr.Newf(http.StatusForbidden, "SignatureDoesNotMatch", "Signature not yet current: %s is still later than %s (%s + 15 min.)",
 		a.amzDate, now.Add(maxSkew).Format(isoBasic), now.Format(isoBasic))
+}
+
+// checkAllSigned refuses S3 requests carrying x-amz-* headers the signature
+// does not cover: the S3 API Reference ("Signature Calculations for the
+// Authorization Header") requires every x-amz-* header sent to be signed, so
+// nobody can add, say, x-amz-acl to a request signed without it.
+func checkAllSigned(h http.Header, signed string) *awserr.Error {
+	var missing []string
+	for name := range h {
+		if len(name) < 6 || !strings.EqualFold(name[:6], "x-amz-") || headerSigned(signed, name) {
+			continue
+		}
+		missing = append(missing, strings.ToLower(name))
+	}
+	if missing == nil {
+		return nil
+	}
+	slices.Sort(missing)
+	return awserr.AccessDenied("There were headers present in the request which were not signed").
+		With("HeadersNotSigned", strings.Join(missing, ", "))
+}
+
+// headerSigned says whether name is in the ';'-separated list signed.
+func headerSigned(signed, name string) bool {
+	for rest := signed; rest != ""; {
+		var s string
+		s, rest, _ = strings.Cut(rest, ";")
+		if strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Scope finds the signing service and region a request claims, without

@@ -295,6 +295,11 @@ func TestVerifyRefused(t *testing.T) {
 		{"sts content-type", "sts", stsPost, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, "SignatureDoesNotMatch", 403, "", ""},
 		{"sts scope region", "sts", stsPost, setAuth("/us-east-1/", "/us-west-2/"), "SignatureDoesNotMatch", 403, "", ""},
 
+		{"s3 unsigned x-amz header added", "s3", s3get, func(r *http.Request) { r.Header.Set("X-Amz-Acl", "public-read") }, "AccessDenied", 403, "There were headers present in the request which were not signed", "HeadersNotSigned"},
+		{"s3 presigned x-amz header added", "s3", func(t *testing.T) *http.Request {
+			return presigned(t, "s3", "PUT", "http://localhost:4566/b/k", testNow, "60", longTerm)
+		}, func(r *http.Request) { r.Header.Set("X-Amz-Acl", "public-read") }, "AccessDenied", 403, "", "HeadersNotSigned"},
+
 		// Whose key.
 		{"s3 unknown key", "s3", s3get, setAuth(testAKID, "AKIAUNKNOWN"), "InvalidAccessKeyId", 403, "does not exist in our records", "AWSAccessKeyId"},
 		{"sts unknown key", "sts", stsPost, setAuth(testAKID, "AKIAUNKNOWN"), "InvalidClientTokenId", 403, "The security token included in the request is invalid.", ""},
