@@ -46,6 +46,7 @@ type Operation struct {
 	ResponseCode     int    // success status when not 200 (S3's 204s)
 	ResultWrapper    string // query: the <OpResult> element; empty when the output is empty
 	ChecksumRequired bool   // S3: Content-MD5 or a flexible checksum is required
+	Deprecated       bool   // superseded (S3's GetBucketLifecycle...); routers prefer the successor
 	Errors           []string
 
 	// NewInput returns a pointer to a zero input struct (e.g. *iamapi.CreateUserInput).

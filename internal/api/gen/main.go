@@ -190,12 +190,15 @@ func (g *gen) service(ops []string) {
 	g.p("// Service describes the service for the gateway and the codecs.\n")
 	g.p("var Service = api.NewService(api.Service{\n")
 	g.p("Name: %q,\nEndpointPrefix: %q,\nProtocol: %q,\nAPIVersion: %q,\nXMLNamespace: %q,\nTargetPrefix: %q,\nJSONVersion: %q,\n",
-		signing, md.EndpointPrefix, md.Protocol, md.APIVersion, md.XMLNamespace, md.TargetPrefix, md.JSONVersion)
+		signing, md.EndpointPrefix, md.Protocol, md.APIVersion, xmlNamespace(md), md.TargetPrefix, md.JSONVersion)
 	g.p("Errors: errorTable,\n")
 	g.p("Operations: []*api.Operation{\n")
 	for _, on := range ops {
 		op := g.m.Operations[on]
 		g.p("{\nName: %q,\nMethod: %q,\nRequestURI: %q,\n", on, op.HTTP.Method, op.HTTP.RequestURI)
+		if op.Deprecated {
+			g.p("Deprecated: true,\n")
+		}
 		if op.HTTP.ResponseCode != 0 {
 			g.p("ResponseCode: %d,\n", op.HTTP.ResponseCode)
 		}
@@ -337,6 +340,16 @@ func (g *gen) structType(goName string, ref *model.Ref, input bool) {
 		return
 	}
 	s := g.m.Shapes[ref.Shape]
+	if !input {
+		svc := g.m.Metadata.EndpointPrefix
+		op := strings.TrimSuffix(goName, "Output")
+		if root := outputRoots[svc][op]; root != "" && s.LocationName == "" {
+			c := *s
+			c.LocationName = root
+			c.XMLText = textBodies[svc][op]
+			s = &c
+		}
+	}
 	g.structBody(goName, s, input || g.inputs[ref.Shape])
 }
 
@@ -354,7 +367,7 @@ func (g *gen) structBody(goName string, s *model.Shape, input bool) {
 	}
 	for _, mn := range s.Members.Names {
 		ref := s.Members.Refs[mn]
-		g.p("%s %s %s\n", model.Exported(mn), g.goType(ref, s.ValueMember(mn), input), goTag(g.m.MemberTag(s, mn)))
+		g.p("%s %s %s\n", model.Exported(mn), g.goType(ref, g.m.ValueMember(s, mn), input), goTag(g.m.MemberTag(s, mn)))
 	}
 	g.p("}\n\n")
 }
@@ -398,4 +411,11 @@ func enumIdent(v string) string {
 		return "Empty"
 	}
 	return b.String()
+}
+
+func xmlNamespace(md model.Metadata) string {
+	if md.XMLNamespace != "" {
+		return md.XMLNamespace
+	}
+	return xmlNamespaces[md.EndpointPrefix]
 }

@@ -47,6 +47,7 @@ type Operation struct {
 		RequestChecksumRequired bool `json:"requestChecksumRequired"`
 	} `json:"httpChecksum"`
 	HTTPChecksumRequired bool `json:"httpChecksumRequired"`
+	Deprecated           bool `json:"deprecated"`
 }
 
 // XMLNamespace is an xmlNamespace trait.
@@ -84,6 +85,7 @@ type Shape struct {
 	Pattern         string        `json:"pattern"`
 	Flattened       bool          `json:"flattened"`
 	LocationName    string        `json:"locationName"`
+	Location        string        `json:"location"` // older models put a member's location on its shape
 	XMLNamespace    *XMLNamespace `json:"xmlNamespace"`
 	Payload         string        `json:"payload"`
 	TimestampFormat string        `json:"timestampFormat"`
@@ -92,7 +94,10 @@ type Shape struct {
 	Exception       bool          `json:"exception"`
 	Fault           bool          `json:"fault"`
 	EventStream     bool          `json:"eventstream"`
-	Error           *struct {
+	// XMLText names the member whose text is the whole body element (not in
+	// the models; see the generator's overlay).
+	XMLText string `json:"-"`
+	Error   *struct {
 		Code           string `json:"code"`
 		HTTPStatusCode int    `json:"httpStatusCode"`
 		SenderFault    bool   `json:"senderFault"`
@@ -164,9 +169,19 @@ func (s *Shape) IsRequired(name string) bool {
 // ValueMember reports whether member name of s is stored without a pointer:
 // required members, except those in headers and query strings (which clients
 // may omit and services then answer with their own error).
-func (s *Shape) ValueMember(name string) bool {
-	r := s.Members.Refs[name]
-	return s.IsRequired(name) && r.Location != "header" && r.Location != "querystring"
+func (m *Model) ValueMember(s *Shape, name string) bool {
+	loc := m.Location(s, name)
+	return s.IsRequired(name) && loc != "header" && loc != "querystring"
+}
+
+// Location is where member name of s travels: "" (body), header, headers,
+// uri, querystring or statusCode.
+func (m *Model) Location(s *Shape, name string) string {
+	ref := s.Members.Refs[name]
+	if ref.Location != "" {
+		return ref.Location
+	}
+	return m.Shapes[ref.Shape].Location
 }
 
 // IsStreaming reports whether ref is a streaming blob (an io.Reader body).
@@ -187,6 +202,7 @@ func StructTag(s *Shape) string {
 	if s.XMLNamespace != nil {
 		st = append(st, "xmlURI", s.XMLNamespace.URI, "xmlPrefix", s.XMLNamespace.Prefix)
 	}
+	st = append(st, "xmlText", s.XMLText)
 	return tag(st...)
 }
 
@@ -194,11 +210,15 @@ func StructTag(s *Shape) string {
 func (m *Model) MemberTag(s *Shape, name string) string {
 	ref := s.Members.Refs[name]
 	ms := m.Shapes[ref.Shape]
+	// A member's own traits win; the shape's apply when the member has none.
 	loc := ref.LocationName
+	if loc == "" {
+		loc = ms.LocationName
+	}
 	if loc == "" {
 		loc = name
 	}
-	parts := []string{"locationName", loc, "location", ref.Location}
+	parts := []string{"locationName", loc, "location", m.Location(s, name)}
 	switch ms.Type {
 	case "list":
 		parts = append(parts, "locationNameList", ms.Member.LocationName,

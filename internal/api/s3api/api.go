@@ -23,7 +23,7 @@ var Service = api.NewService(api.Service{
 	EndpointPrefix: "s3",
 	Protocol:       "rest-xml",
 	APIVersion:     "2006-03-01",
-	XMLNamespace:   "",
+	XMLNamespace:   "http://s3.amazonaws.com/doc/2006-03-01/",
 	TargetPrefix:   "",
 	JSONVersion:    "",
 	Errors:         errorTable,
@@ -474,6 +474,7 @@ var Service = api.NewService(api.Service{
 			Name:       "GetBucketLifecycle",
 			Method:     "GET",
 			RequestURI: "/{Bucket}?lifecycle",
+			Deprecated: true,
 			NewInput:   func() any { return new(GetBucketLifecycleInput) },
 			NewOutput:  func() any { return new(GetBucketLifecycleOutput) },
 			Invoke: func(ctx context.Context, h any, in any) (any, error) {
@@ -544,6 +545,7 @@ var Service = api.NewService(api.Service{
 			Name:       "GetBucketNotification",
 			Method:     "GET",
 			RequestURI: "/{Bucket}?notification",
+			Deprecated: true,
 			NewInput:   func() any { return new(GetBucketNotificationInput) },
 			NewOutput:  func() any { return new(GetBucketNotificationOutput) },
 			Invoke: func(ctx context.Context, h any, in any) (any, error) {
@@ -1100,6 +1102,7 @@ var Service = api.NewService(api.Service{
 			Name:             "PutBucketLifecycle",
 			Method:           "PUT",
 			RequestURI:       "/{Bucket}?lifecycle",
+			Deprecated:       true,
 			ChecksumRequired: true,
 			NewInput:         func() any { return new(PutBucketLifecycleInput) },
 			NewOutput:        func() any { return new(PutBucketLifecycleOutput) },
@@ -1159,6 +1162,7 @@ var Service = api.NewService(api.Service{
 			Name:             "PutBucketNotification",
 			Method:           "PUT",
 			RequestURI:       "/{Bucket}?notification",
+			Deprecated:       true,
 			ChecksumRequired: true,
 			NewInput:         func() any { return new(PutBucketNotificationInput) },
 			NewOutput:        func() any { return new(PutBucketNotificationOutput) },
@@ -2051,6 +2055,7 @@ type CompleteMultipartUploadInput struct {
 }
 
 type CompleteMultipartUploadOutput struct {
+	_                    struct{}              `locationName:"CompleteMultipartUploadResult"`
 	Location             *string               `locationName:"Location"`
 	Bucket               *string               `locationName:"Bucket"`
 	Key                  *string               `locationName:"Key" min:"1"`
@@ -2178,6 +2183,7 @@ type CreateMultipartUploadInput struct {
 }
 
 type CreateMultipartUploadOutput struct {
+	_                       struct{}              `locationName:"InitiateMultipartUploadResult"`
 	AbortDate               *time.Time            `locationName:"x-amz-abort-date" location:"header"`
 	AbortRuleId             *string               `locationName:"x-amz-abort-rule-id" location:"header"`
 	Bucket                  *string               `locationName:"Bucket"`
@@ -2199,6 +2205,7 @@ type CreateSessionInput struct {
 }
 
 type CreateSessionOutput struct {
+	_           struct{}            `locationName:"CreateSessionResult"`
 	Credentials *SessionCredentials `locationName:"Credentials" required:"true"`
 }
 
@@ -2348,6 +2355,7 @@ type DeleteObjectsInput struct {
 }
 
 type DeleteObjectsOutput struct {
+	_              struct{}        `locationName:"DeleteResult"`
 	Deleted        []DeletedObject `locationName:"Deleted" flattened:"true"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 	Errors         []Error         `locationName:"Error" flattened:"true"`
@@ -2368,6 +2376,7 @@ type GetBucketAccelerateConfigurationInput struct {
 }
 
 type GetBucketAccelerateConfigurationOutput struct {
+	_              struct{}                `locationName:"AccelerateConfiguration"`
 	Status         *BucketAccelerateStatus `locationName:"Status"`
 	RequestCharged *RequestCharged         `locationName:"x-amz-request-charged" location:"header"`
 }
@@ -2378,8 +2387,9 @@ type GetBucketAclInput struct {
 }
 
 type GetBucketAclOutput struct {
-	Owner  *Owner  `locationName:"Owner"`
-	Grants []Grant `locationName:"AccessControlList" locationNameList:"Grant"`
+	_      struct{} `locationName:"AccessControlPolicy"`
+	Owner  *Owner   `locationName:"Owner"`
+	Grants []Grant  `locationName:"AccessControlList" locationNameList:"Grant"`
 }
 
 type GetBucketAnalyticsConfigurationInput struct {
@@ -2399,6 +2409,7 @@ type GetBucketCorsInput struct {
 }
 
 type GetBucketCorsOutput struct {
+	_         struct{}   `locationName:"CORSConfiguration"`
 	CORSRules []CORSRule `locationName:"CORSRule" flattened:"true"`
 }
 
@@ -2439,7 +2450,8 @@ type GetBucketLifecycleInput struct {
 }
 
 type GetBucketLifecycleOutput struct {
-	Rules []Rule `locationName:"Rule" flattened:"true"`
+	_     struct{} `locationName:"LifecycleConfiguration"`
+	Rules []Rule   `locationName:"Rule" flattened:"true"`
 }
 
 type GetBucketLifecycleConfigurationInput struct {
@@ -2448,6 +2460,7 @@ type GetBucketLifecycleConfigurationInput struct {
 }
 
 type GetBucketLifecycleConfigurationOutput struct {
+	_     struct{}        `locationName:"LifecycleConfiguration"`
 	Rules []LifecycleRule `locationName:"Rule" flattened:"true"`
 }
 
@@ -2457,6 +2470,7 @@ type GetBucketLocationInput struct {
 }
 
 type GetBucketLocationOutput struct {
+	_                  struct{}                  `locationName:"LocationConstraint" xmlText:"LocationConstraint"`
 	LocationConstraint *BucketLocationConstraint `locationName:"LocationConstraint"`
 }
 
@@ -2466,6 +2480,7 @@ type GetBucketLoggingInput struct {
 }
 
 type GetBucketLoggingOutput struct {
+	_              struct{}        `locationName:"BucketLoggingStatus"`
 	LoggingEnabled *LoggingEnabled `locationName:"LoggingEnabled"`
 }
 
@@ -2486,6 +2501,7 @@ type GetBucketNotificationInput struct {
 }
 
 type GetBucketNotificationOutput struct {
+	_                          struct{}                      `locationName:"NotificationConfiguration"`
 	TopicConfiguration         *TopicConfigurationDeprecated `locationName:"TopicConfiguration"`
 	QueueConfiguration         *QueueConfigurationDeprecated `locationName:"QueueConfiguration"`
 	CloudFunctionConfiguration *CloudFunctionConfiguration   `locationName:"CloudFunctionConfiguration"`
@@ -2497,6 +2513,7 @@ type GetBucketNotificationConfigurationInput struct {
 }
 
 type GetBucketNotificationConfigurationOutput struct {
+	_                            struct{}                      `locationName:"NotificationConfiguration"`
 	TopicConfigurations          []TopicConfiguration          `locationName:"TopicConfiguration" flattened:"true"`
 	QueueConfigurations          []QueueConfiguration          `locationName:"QueueConfiguration" flattened:"true"`
 	LambdaFunctionConfigurations []LambdaFunctionConfiguration `locationName:"CloudFunctionConfiguration" flattened:"true"`
@@ -2549,7 +2566,8 @@ type GetBucketRequestPaymentInput struct {
 }
 
 type GetBucketRequestPaymentOutput struct {
-	Payer *Payer `locationName:"Payer"`
+	_     struct{} `locationName:"RequestPaymentConfiguration"`
+	Payer *Payer   `locationName:"Payer"`
 }
 
 type GetBucketTaggingInput struct {
@@ -2558,7 +2576,8 @@ type GetBucketTaggingInput struct {
 }
 
 type GetBucketTaggingOutput struct {
-	TagSet []Tag `locationName:"TagSet" locationNameList:"Tag" required:"true"`
+	_      struct{} `locationName:"Tagging"`
+	TagSet []Tag    `locationName:"TagSet" locationNameList:"Tag" required:"true"`
 }
 
 type GetBucketVersioningInput struct {
@@ -2567,6 +2586,7 @@ type GetBucketVersioningInput struct {
 }
 
 type GetBucketVersioningOutput struct {
+	_         struct{}                `locationName:"VersioningConfiguration"`
 	Status    *BucketVersioningStatus `locationName:"Status"`
 	MFADelete *MFADeleteStatus        `locationName:"MfaDelete"`
 }
@@ -2577,6 +2597,7 @@ type GetBucketWebsiteInput struct {
 }
 
 type GetBucketWebsiteOutput struct {
+	_                     struct{}               `locationName:"WebsiteConfiguration"`
 	RedirectAllRequestsTo *RedirectAllRequestsTo `locationName:"RedirectAllRequestsTo"`
 	IndexDocument         *IndexDocument         `locationName:"IndexDocument"`
 	ErrorDocument         *ErrorDocument         `locationName:"ErrorDocument"`
@@ -2656,6 +2677,7 @@ type GetObjectAclInput struct {
 }
 
 type GetObjectAclOutput struct {
+	_              struct{}        `locationName:"AccessControlPolicy"`
 	Owner          *Owner          `locationName:"Owner"`
 	Grants         []Grant         `locationName:"AccessControlList" locationNameList:"Grant"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
@@ -2676,6 +2698,7 @@ type GetObjectAttributesInput struct {
 }
 
 type GetObjectAttributesOutput struct {
+	_              struct{}                  `locationName:"GetObjectAttributesResponse"`
 	DeleteMarker   *bool                     `locationName:"x-amz-delete-marker" location:"header"`
 	LastModified   *time.Time                `locationName:"Last-Modified" location:"header"`
 	VersionId      *string                   `locationName:"x-amz-version-id" location:"header"`
@@ -2732,8 +2755,9 @@ type GetObjectTaggingInput struct {
 }
 
 type GetObjectTaggingOutput struct {
-	VersionId *string `locationName:"x-amz-version-id" location:"header"`
-	TagSet    []Tag   `locationName:"TagSet" locationNameList:"Tag" required:"true"`
+	_         struct{} `locationName:"Tagging"`
+	VersionId *string  `locationName:"x-amz-version-id" location:"header"`
+	TagSet    []Tag    `locationName:"TagSet" locationNameList:"Tag" required:"true"`
 }
 
 type GetObjectTorrentInput struct {
@@ -2839,6 +2863,7 @@ type ListBucketAnalyticsConfigurationsInput struct {
 }
 
 type ListBucketAnalyticsConfigurationsOutput struct {
+	_                          struct{}                 `locationName:"ListBucketAnalyticsConfigurationResult"`
 	IsTruncated                *bool                    `locationName:"IsTruncated"`
 	ContinuationToken          *string                  `locationName:"ContinuationToken"`
 	NextContinuationToken      *string                  `locationName:"NextContinuationToken"`
@@ -2851,6 +2876,7 @@ type ListBucketIntelligentTieringConfigurationsInput struct {
 }
 
 type ListBucketIntelligentTieringConfigurationsOutput struct {
+	_                                   struct{}                          `locationName:"ListBucketIntelligentTieringConfigurationsOutput"`
 	IsTruncated                         *bool                             `locationName:"IsTruncated"`
 	ContinuationToken                   *string                           `locationName:"ContinuationToken"`
 	NextContinuationToken               *string                           `locationName:"NextContinuationToken"`
@@ -2864,6 +2890,7 @@ type ListBucketInventoryConfigurationsInput struct {
 }
 
 type ListBucketInventoryConfigurationsOutput struct {
+	_                          struct{}                 `locationName:"ListInventoryConfigurationsResult"`
 	ContinuationToken          *string                  `locationName:"ContinuationToken"`
 	InventoryConfigurationList []InventoryConfiguration `locationName:"InventoryConfiguration" flattened:"true"`
 	IsTruncated                *bool                    `locationName:"IsTruncated"`
@@ -2877,6 +2904,7 @@ type ListBucketMetricsConfigurationsInput struct {
 }
 
 type ListBucketMetricsConfigurationsOutput struct {
+	_                        struct{}               `locationName:"ListMetricsConfigurationsResult"`
 	IsTruncated              *bool                  `locationName:"IsTruncated"`
 	ContinuationToken        *string                `locationName:"ContinuationToken"`
 	NextContinuationToken    *string                `locationName:"NextContinuationToken"`
@@ -2887,6 +2915,7 @@ type ListBucketMetricsConfigurationsOutput struct {
 type ListBucketsInput struct{}
 
 type ListBucketsOutput struct {
+	_       struct{} `locationName:"ListAllMyBucketsResult"`
 	Buckets []Bucket `locationName:"Buckets" locationNameList:"Bucket"`
 	Owner   *Owner   `locationName:"Owner"`
 }
@@ -2897,6 +2926,7 @@ type ListDirectoryBucketsInput struct {
 }
 
 type ListDirectoryBucketsOutput struct {
+	_                 struct{} `locationName:"ListAllMyDirectoryBucketsResult"`
 	Buckets           []Bucket `locationName:"Buckets" locationNameList:"Bucket"`
 	ContinuationToken *string  `locationName:"ContinuationToken" min:"0" max:"1024"`
 }
@@ -2914,6 +2944,7 @@ type ListMultipartUploadsInput struct {
 }
 
 type ListMultipartUploadsOutput struct {
+	_                  struct{}          `locationName:"ListMultipartUploadsResult"`
 	Bucket             *string           `locationName:"Bucket"`
 	KeyMarker          *string           `locationName:"KeyMarker"`
 	UploadIdMarker     *string           `locationName:"UploadIdMarker"`
@@ -2943,6 +2974,7 @@ type ListObjectVersionsInput struct {
 }
 
 type ListObjectVersionsOutput struct {
+	_                   struct{}            `locationName:"ListVersionsResult"`
 	IsTruncated         *bool               `locationName:"IsTruncated"`
 	KeyMarker           *string             `locationName:"KeyMarker"`
 	VersionIdMarker     *string             `locationName:"VersionIdMarker"`
@@ -2972,6 +3004,7 @@ type ListObjectsInput struct {
 }
 
 type ListObjectsOutput struct {
+	_              struct{}        `locationName:"ListBucketResult"`
 	IsTruncated    *bool           `locationName:"IsTruncated"`
 	Marker         *string         `locationName:"Marker"`
 	NextMarker     *string         `locationName:"NextMarker"`
@@ -3000,6 +3033,7 @@ type ListObjectsV2Input struct {
 }
 
 type ListObjectsV2Output struct {
+	_                     struct{}        `locationName:"ListBucketResult"`
 	IsTruncated           *bool           `locationName:"IsTruncated"`
 	Contents              []Object        `locationName:"Contents" flattened:"true"`
 	Name                  *string         `locationName:"Name"`
@@ -3029,6 +3063,7 @@ type ListPartsInput struct {
 }
 
 type ListPartsOutput struct {
+	_                    struct{}           `locationName:"ListPartsResult"`
 	AbortDate            *time.Time         `locationName:"x-amz-abort-date" location:"header"`
 	AbortRuleId          *string            `locationName:"x-amz-abort-rule-id" location:"header"`
 	Bucket               *string            `locationName:"Bucket"`

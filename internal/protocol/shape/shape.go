@@ -84,11 +84,17 @@ type Struct struct {
 	LocationName string // root element name when the structure is a body
 	XMLURI       string
 	XMLPrefix    string
+	XMLText      *Field // the member whose text is the whole element (GetBucketLocation)
 	byName       map[string]*Field
+	xmlChild     map[string]*Field
 }
 
 // FieldByName returns the member with locationName name.
 func (s *Struct) FieldByName(name string) *Field { return s.byName[name] }
+
+// XMLChild returns the body member that an XML child element (or attribute)
+// named name belongs to: flattened lists repeat under their item name.
+func (s *Struct) XMLChild(name string) *Field { return s.xmlChild[name] }
 
 var plans sync.Map // reflect.Type -> *Struct
 
@@ -110,13 +116,15 @@ func Of(t reflect.Type) *Struct {
 }
 
 func build(t reflect.Type) *Struct {
-	s := &Struct{Type: t, byName: map[string]*Field{}}
+	s := &Struct{Type: t, byName: map[string]*Field{}, xmlChild: map[string]*Field{}}
+	xmlText := ""
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		if sf.Name == "_" {
 			s.LocationName = sf.Tag.Get("locationName")
 			s.XMLURI = sf.Tag.Get("xmlURI")
 			s.XMLPrefix = sf.Tag.Get("xmlPrefix")
+			xmlText = sf.Tag.Get("xmlText")
 			continue
 		}
 		if !sf.IsExported() {
@@ -133,6 +141,22 @@ func build(t reflect.Type) *Struct {
 		if f.Payload {
 			s.Payload = f
 		}
+		if f.Location == "" {
+			name := f.Name
+			if f.Kind == KindList && f.Flattened && f.ListItem != "" {
+				name = f.ListItem
+			}
+			if f.Attr {
+				// Attributes match on their local name (xsi:type -> type).
+				if i := strings.IndexByte(name, ':'); i >= 0 {
+					name = name[i+1:]
+				}
+			}
+			s.xmlChild[name] = f
+		}
+	}
+	if xmlText != "" {
+		s.XMLText = s.byName[xmlText]
 	}
 	return s
 }

@@ -127,7 +127,7 @@ func (b *Builder) structType(name string, depth map[string]int) reflect.Type {
 		if b.m.Shapes[ref.Shape].Type == "structure" && depth[ref.Shape] >= maxDepth {
 			continue
 		}
-		ft := b.memberType(ref, s.ValueMember(mn), depth)
+		ft := b.memberType(ref, b.m.ValueMember(s, mn), depth)
 		if ft == nil {
 			continue
 		}
@@ -257,6 +257,9 @@ func Value(t reflect.Type, raw json.RawMessage) (reflect.Value, error) {
 }
 
 func fill(dst reflect.Value, f *shape.Field, v any) error {
+	if v == nil {
+		return nil // null: the member is absent
+	}
 	t := dst.Type()
 	if t.Kind() == reflect.Pointer {
 		p := reflect.New(t.Elem())

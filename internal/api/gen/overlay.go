@@ -1,0 +1,58 @@
+package main
+
+// Facts the models leave out, kept here so the generated code carries them.
+
+// xmlNamespaces gives a service's XML namespace when its model has none.
+// S3 answers with xmlns="http://s3.amazonaws.com/doc/2006-03-01/" on every
+// XML body: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+var xmlNamespaces = map[string]string{
+	"s3": "http://s3.amazonaws.com/doc/2006-03-01/",
+}
+
+// outputRoots names the root element of S3 response bodies whose output has
+// body members but no payload member; the model does not record it (clients
+// accept any root). Each name is from the operation's page in the Amazon S3
+// API Reference, https://docs.aws.amazon.com/AmazonS3/latest/API/API_<Operation>.html
+var outputRoots = map[string]map[string]string{
+	"s3": {
+		"CompleteMultipartUpload":                    "CompleteMultipartUploadResult",
+		"CreateMultipartUpload":                      "InitiateMultipartUploadResult",
+		"CreateSession":                              "CreateSessionResult",
+		"DeleteObjects":                              "DeleteResult",
+		"GetBucketAccelerateConfiguration":           "AccelerateConfiguration",
+		"GetBucketAcl":                               "AccessControlPolicy",
+		"GetBucketCors":                              "CORSConfiguration",
+		"GetBucketLifecycle":                         "LifecycleConfiguration",
+		"GetBucketLifecycleConfiguration":            "LifecycleConfiguration",
+		"GetBucketLocation":                          "LocationConstraint",
+		"GetBucketLogging":                           "BucketLoggingStatus",
+		"GetBucketNotification":                      "NotificationConfiguration",
+		"GetBucketNotificationConfiguration":         "NotificationConfiguration",
+		"GetBucketRequestPayment":                    "RequestPaymentConfiguration",
+		"GetBucketTagging":                           "Tagging",
+		"GetBucketVersioning":                        "VersioningConfiguration",
+		"GetBucketWebsite":                           "WebsiteConfiguration",
+		"GetObjectAcl":                               "AccessControlPolicy",
+		"GetObjectAttributes":                        "GetObjectAttributesResponse",
+		"GetObjectTagging":                           "Tagging",
+		"ListBucketAnalyticsConfigurations":          "ListBucketAnalyticsConfigurationResult",
+		"ListBucketIntelligentTieringConfigurations": "ListBucketIntelligentTieringConfigurationsOutput",
+		"ListBucketInventoryConfigurations":          "ListInventoryConfigurationsResult",
+		"ListBucketMetricsConfigurations":            "ListMetricsConfigurationsResult",
+		"ListBuckets":                                "ListAllMyBucketsResult",
+		"ListDirectoryBuckets":                       "ListAllMyDirectoryBucketsResult",
+		"ListMultipartUploads":                       "ListMultipartUploadsResult",
+		"ListObjectVersions":                         "ListVersionsResult",
+		"ListObjects":                                "ListBucketResult",
+		"ListObjectsV2":                              "ListBucketResult",
+		"ListParts":                                  "ListPartsResult",
+	},
+}
+
+// textBodies names outputs whose body is one element holding a member's
+// text, not a structure: GetBucketLocation answers
+// <LocationConstraint xmlns="...">eu-west-1</LocationConstraint>
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html).
+var textBodies = map[string]map[string]string{
+	"s3": {"GetBucketLocation": "LocationConstraint"},
+}

@@ -1,0 +1,327 @@
+package xmlbody
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/protocol/shape"
+)
+
+// maxDepth bounds element nesting so hostile bodies cannot exhaust the stack.
+const maxDepth = 64
+
+// ErrSyntax wraps every decoding failure: the body is not well-formed XML or
+// a value does not fit its member. Callers answer with their protocol's
+// error (S3: MalformedXML).
+var ErrSyntax = errors.New("malformed XML body")
+
+// Decode reads one XML document from r into v, a pointer to a structure. The
+// root element's name is not checked; its children and attributes fill the
+// members. Unknown elements are skipped.
+func Decode(r io.Reader, v any) error {
+	d := xml.NewDecoder(r)
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrSyntax, err)
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			sv := reflect.ValueOf(v).Elem()
+			if st := shape.Of(sv.Type()); st.XMLText != nil {
+				return wrap(decodeValue(d, start, st.XMLText, sv.Field(st.XMLText.Index), 0))
+			}
+			return wrap(decodeStruct(d, start, sv, 0))
+		}
+	}
+}
+
+// DecodeElement decodes the element that start opened into v, a pointer to a structure.
+func DecodeElement(d *xml.Decoder, start xml.StartElement, v any) error {
+	return wrap(decodeStruct(d, start, reflect.ValueOf(v).Elem(), 0))
+}
+
+func wrap(err error) error {
+	if err == nil || errors.Is(err, ErrSyntax) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrSyntax, err)
+}
+
+func decodeStruct(d *xml.Decoder, start xml.StartElement, sv reflect.Value, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%w: nested too deeply", ErrSyntax)
+	}
+	st := shape.Of(sv.Type())
+	for _, a := range start.Attr {
+		if f := st.XMLChild(a.Name.Local); f != nil && f.Attr {
+			v, err := parseScalar(f, a.Value)
+			if err != nil {
+				return err
+			}
+			f.Set(sv, v)
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			f := st.XMLChild(t.Name.Local)
+			if f == nil || f.Attr {
+				if err := d.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := decodeMember(d, t, f, sv, depth+1); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// decodeMember decodes child element start into member f of sv.
+func decodeMember(d *xml.Decoder, start xml.StartElement, f *shape.Field, sv reflect.Value, depth int) error {
+	fv := sv.Field(f.Index)
+	switch f.Kind {
+	case shape.KindList:
+		if f.Flattened {
+			item := reflect.New(f.Type.Elem()).Elem()
+			if err := decodeValue(d, start, f.Item, item, depth); err != nil {
+				return err
+			}
+			fv.Set(reflect.Append(fv, item))
+			return nil
+		}
+		return decodeList(d, f, fv, depth)
+	case shape.KindMap:
+		if fv.IsNil() {
+			fv.Set(reflect.MakeMap(f.Type))
+		}
+		if f.Flattened {
+			return decodeEntry(d, f, fv, depth)
+		}
+		return decodeEntries(d, f, fv, depth)
+	}
+	return decodeValue(d, start, f, fv, depth)
+}
+
+// decodeList reads the items of a wrapped list; any child element is an item.
+func decodeList(d *xml.Decoder, f *shape.Field, fv reflect.Value, depth int) error {
+	if fv.IsNil() {
+		fv.Set(reflect.MakeSlice(f.Type, 0, 0))
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			item := reflect.New(f.Type.Elem()).Elem()
+			if err := decodeValue(d, t, f.Item, item, depth+1); err != nil {
+				return err
+			}
+			fv.Set(reflect.Append(fv, item))
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// decodeEntries reads the <entry> children of a wrapped map.
+func decodeEntries(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "entry" {
+				if err := d.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := decodeEntry(d, f, m, depth+1); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// decodeEntry reads the key and value children of one map entry.
+func decodeEntry(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) error {
+	k := reflect.New(f.Type.Key()).Elem()
+	v := reflect.New(f.Type.Elem()).Elem()
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case f.MapKey:
+				err = decodeValue(d, t, f.Key, k, depth+1)
+			case f.MapValue:
+				err = decodeValue(d, t, f.Item, v, depth+1)
+			default:
+				err = d.Skip()
+			}
+			if err != nil {
+				return err
+			}
+		case xml.EndElement:
+			m.SetMapIndex(k, v)
+			return nil
+		}
+	}
+}
+
+// decodeValue decodes element start into v, a member value (maybe a pointer)
+// of kind f.Kind.
+func decodeValue(d *xml.Decoder, start xml.StartElement, f *shape.Field, v reflect.Value, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%w: nested too deeply", ErrSyntax)
+	}
+	switch f.Kind {
+	case shape.KindStruct:
+		target := v
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				v.Set(reflect.New(f.Elem))
+			}
+			target = v.Elem()
+		}
+		return decodeStruct(d, start, target, depth)
+	case shape.KindList:
+		return decodeList(d, f, v, depth)
+	case shape.KindMap:
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(f.Type))
+		}
+		return decodeEntries(d, f, v, depth)
+	}
+	text, err := charData(d)
+	if err != nil {
+		return err
+	}
+	sv, err := parseScalar(f, text)
+	if err != nil {
+		return err
+	}
+	if v.Kind() == reflect.Pointer {
+		p := reflect.New(f.Elem)
+		p.Elem().Set(sv)
+		v.Set(p)
+		return nil
+	}
+	v.Set(sv)
+	return nil
+}
+
+// charData reads the text of a scalar element up to its end; nested elements are an error.
+func charData(d *xml.Decoder) (string, error) {
+	var b strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.StartElement:
+			return "", fmt.Errorf("%w: unexpected element <%s> in a value", ErrSyntax, t.Name.Local)
+		case xml.EndElement:
+			return b.String(), nil
+		}
+	}
+}
+
+// parseScalar parses text for a scalar member; the result is not a pointer.
+func parseScalar(f *shape.Field, s string) (reflect.Value, error) {
+	v := reflect.New(f.Elem).Elem()
+	switch f.Kind {
+	case shape.KindString:
+		v.SetString(s)
+	case shape.KindBool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return v, fmt.Errorf("%w: %q is not a boolean", ErrSyntax, s)
+		}
+		v.SetBool(b)
+	case shape.KindInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
+		if err != nil {
+			return v, fmt.Errorf("%w: %q is not an integer", ErrSyntax, s)
+		}
+		v.SetInt(n)
+	case shape.KindFloat:
+		n, err := strconv.ParseFloat(strings.TrimSpace(s), v.Type().Bits())
+		if err != nil {
+			return v, fmt.Errorf("%w: %q is not a number", ErrSyntax, s)
+		}
+		v.SetFloat(n)
+	case shape.KindTime:
+		t, err := ParseTime(strings.TrimSpace(s), f.TSFormat, "iso8601")
+		if err != nil {
+			return v, err
+		}
+		v.Set(reflect.ValueOf(t))
+	case shape.KindBlob:
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+		if err != nil {
+			return v, fmt.Errorf("%w: value is not base64", ErrSyntax)
+		}
+		v.SetBytes(b)
+	default:
+		return v, fmt.Errorf("%w: member %s cannot hold text", ErrSyntax, f.Name)
+	}
+	return v, nil
+}
+
+// ParseTime parses a timestamp in format (def when empty); ISO 8601 accepts
+// fractional seconds and offsets, rfc822 the HTTP date forms.
+func ParseTime(s, format, def string) (time.Time, error) {
+	if format == "" {
+		format = def
+	}
+	switch format {
+	case "unixTimestamp":
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%w: %q is not an epoch timestamp", ErrSyntax, s)
+		}
+		sec := int64(x)
+		return time.Unix(sec, int64((x-float64(sec))*1e9)).UTC(), nil
+	case "rfc822":
+		for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.UTC(), nil
+			}
+		}
+		return time.Time{}, fmt.Errorf("%w: %q is not an HTTP date", ErrSyntax, s)
+	default:
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%w: %q is not an ISO 8601 timestamp", ErrSyntax, s)
+		}
+		return t.UTC(), nil
+	}
+}
