@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -125,3 +126,21 @@ var (
 	errInvalidDigest  = s3Error(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified is not valid.")
 	errChunkFormat    = s3Error(http.StatusBadRequest, "InvalidRequest", "The aws-chunked body is malformed.")
 )
+
+// MissingAuthenticationToken is what IAM and STS answer an unsigned request
+// (Result.Anonymous); the gateway sends it, since only S3 may let anonymous
+// callers through.
+func MissingAuthenticationToken() *awserr.Error {
+	return awserr.New(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+}
+
+// WrongRegion is S3's answer to a request signed for another region than the
+// bucket's (Result.Region against the bucket's region): the client's SDK reads
+// the Region field and retries there. presigned picks the query-string form.
+func WrongRegion(signed, bucketRegion string, presigned bool) *awserr.Error {
+	msg := fmt.Sprintf("the region '%s' is wrong; expecting '%s'", signed, bucketRegion)
+	if presigned {
+		return awserr.New(http.StatusBadRequest, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; "+msg).With("Region", bucketRegion)
+	}
+	return awserr.New(http.StatusBadRequest, "AuthorizationHeaderMalformed", msgS3Malformed+msg).With("Region", bucketRegion)
+}

@@ -173,3 +173,32 @@ func TestSDKQueryServices(t *testing.T) {
 		}
 	})
 }
+
+// TestSDKPresignGetCallerIdentity is the token EKS and Vault use: a presigned
+// STS request, whose payload hash is the (empty) body's, not UNSIGNED-PAYLOAD.
+func TestSDKPresignGetCallerIdentity(t *testing.T) {
+	srv, s := sdkServer(t, false, "sts")
+	req, err := sts.NewPresignClient(sts.NewFromConfig(sdkConfig(srv))).PresignGetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq, err := http.NewRequest(req.Method, req.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range req.SignedHeader {
+		if k != "Host" {
+			hreq.Header[k] = v
+		}
+	}
+	resp, err := srv.Client().Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil || !s.res.Presigned || s.res.Service != "sts" {
+		t.Fatalf("method %s: err=%v res=%+v", req.Method, s.err, s.res)
+	}
+}

@@ -555,3 +555,37 @@ func TestKeyCacheBounded(t *testing.T) {
 }
 
 func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
+
+func TestErrorHelpers(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		err         *awserr.Error
+		code, msg   string
+		status      int
+		regionField string
+	}{
+		{"missing token", MissingAuthenticationToken(), "MissingAuthenticationToken", "Request is missing Authentication Token", 403, ""},
+		{"wrong region header", WrongRegion("us-east-1", "eu-central-1", false), "AuthorizationHeaderMalformed",
+			"The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-central-1'", 400, "eu-central-1"},
+		{"wrong region query", WrongRegion("us-east-1", "eu-central-1", true), "AuthorizationQueryParametersError",
+			"Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-central-1'", 400, "eu-central-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err.Code != tc.code || tc.err.Message != tc.msg || tc.err.Status != tc.status || field(tc.err, "Region") != tc.regionField {
+				t.Errorf("got %+v", tc.err)
+			}
+		})
+	}
+}
+
+func TestMacKeyIsHMAC(t *testing.T) {
+	for _, key := range []string{"", "k", strings.Repeat("x", 32)} {
+		for _, msg := range []string{"", "abc", strings.Repeat("m", 200)} {
+			k := newMacKey([]byte(key))
+			got := k.sum([]byte(msg))
+			if want := hmacSHA256([]byte(key), msg); string(got[:]) != string(want) {
+				t.Errorf("key %q msg %q: got %x, want %x", key, msg, got, want)
+			}
+		}
+	}
+}
