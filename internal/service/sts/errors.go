@@ -34,7 +34,11 @@ const (
 // notAuthorized is AccessDenied in the form AWS uses when there is no policy
 // reason to give, e.g. for a role that does not exist (which must look the
 // same as one the caller may not assume).
+// For actions without a resource ("*") AWS leaves the resource out.
 func notAuthorized(principalARN, action, resource string) error {
+	if resource == "*" {
+		return awserr.AccessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s", principalARN, action))
+	}
 	return awserr.AccessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", principalARN, action, resource))
 }
 

@@ -214,7 +214,7 @@ func TestGetAccessKeyInfo(t *testing.T) {
 			msg: "1 validation error detected: Value 'AKIA' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16"},
 		{name: "refused by policy", caller: userPrincipal(), key: "AKIAALICE0000000001", deny: denyAction("sts:GetAccessKeyInfo"), code: "AccessDenied"},
 		{name: "GetSessionToken session", caller: userSession(true), key: "AKIAALICE0000000001", code: "AccessDenied",
-			msg: "User: " + userARN + " is not authorized to perform: sts:GetAccessKeyInfo on resource: *"},
+			msg: "User: " + userARN + " is not authorized to perform: sts:GetAccessKeyInfo"},
 		{name: "federated user", caller: federatedPrincipal(), key: "AKIAALICE0000000001", code: "AccessDenied"},
 	}
 	for _, tt := range tests {

@@ -242,9 +242,10 @@ type seed struct {
 	url               string
 	aliceKey, aliceSK string
 	serial, seed      string
+	builderKey        string // a long-term key of a user in B
 }
 
-func newSeed(t *testing.T) *seed {
+func newSeed(t testing.TB) *seed {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)}
 	iamSvc := iam.New(store.NewMemory(), allowAll{}, iam.WithClock(clk.Now))
@@ -256,7 +257,7 @@ func newSeed(t *testing.T) *seed {
 		return secret, err
 	}}
 	link := Link{IAM: iamSvc}
-	svc, err := sts.New(sts.Config{Roles: link, MFA: link, Issue: ts.issue, Authorizer: testAuthz{iam: iamSvc}, Now: clk.Now})
+	svc, err := sts.New(sts.Config{Roles: link, MFA: link, AccessKeys: link, Issue: ts.issue, Authorizer: testAuthz{iam: iamSvc}, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,8 @@ func newSeed(t *testing.T) *seed {
 	a, b := rootOf(accountA), rootOf(accountB)
 	must(iamSvc.CreateUser(a, &iamapi.CreateUserInput{UserName: "alice"}))
 	must(iamSvc.PutUserPolicy(a, &iamapi.PutUserPolicyInput{UserName: "alice", PolicyName: "assume",
-		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/*"}]}`}))
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/*"},` +
+			`{"Effect":"Allow","Action":["sts:GetFederationToken","sts:GetAccessKeyInfo"],"Resource":"*"}]}`}))
 	key, err := iamSvc.CreateAccessKey(a, &iamapi.CreateAccessKeyInput{UserName: api.String("alice")})
 	if err != nil {
 		t.Fatal(err)
@@ -300,6 +302,14 @@ func newSeed(t *testing.T) *seed {
 	must(iamSvc.PutRolePolicy(b, &iamapi.PutRolePolicyInput{RoleName: "deploy", PolicyName: "chain",
 		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`}))
 	must(iamSvc.CreateRole(b, &iamapi.CreateRoleInput{RoleName: "plain", AssumeRolePolicyDocument: trust("arn:aws:iam::"+accountA+":root", "")}))
+	must(iamSvc.PutRolePolicy(b, &iamapi.PutRolePolicyInput{RoleName: "plain", PolicyName: "keys",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetAccessKeyInfo","Resource":"*"}]}`}))
+	must(iamSvc.CreateUser(b, &iamapi.CreateUserInput{UserName: "builder"}))
+	bKey, err := iamSvc.CreateAccessKey(b, &iamapi.CreateAccessKeyInput{UserName: api.String("builder")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.builderKey = bKey.AccessKey.AccessKeyId
 	must(iamSvc.CreateRole(b, &iamapi.CreateRoleInput{RoleName: "second", MaxSessionDuration: api.Int32(43200),
 		AssumeRolePolicyDocument: trust("arn:aws:iam::"+accountB+":role/deploy", "")}))
 
@@ -310,7 +320,7 @@ func newSeed(t *testing.T) *seed {
 }
 
 // code is alice's one-time code for a TOTP step.
-func (s *seed) code(t *testing.T, step int64) string {
+func (s *seed) code(t testing.TB, step int64) string {
 	t.Helper()
 	c, err := mfa.Code(s.seed, step)
 	if err != nil {
@@ -320,7 +330,7 @@ func (s *seed) code(t *testing.T, step int64) string {
 }
 
 // now is the current code.
-func (s *seed) now(t *testing.T) string { return s.code(t, mfa.Step(s.ts.clock.Now())) }
+func (s *seed) now(t testing.TB) string { return s.code(t, mfa.Step(s.ts.clock.Now())) }
 
 func (s *seed) client(id, secret, token string) *awssts.Client {
 	return awssts.New(awssts.Options{
@@ -494,4 +504,94 @@ func TestGetSessionTokenThenAssumeRole(t *testing.T) {
 	s.ts.clock.Add(time.Hour)
 	_, err = second.GetCallerIdentity(ctx, nil)
 	apiError(t, err, "ExpiredToken", "")
+}
+
+// Role sessions follow IAM as it is now: a session policy narrows what the
+// session may do, and a trust policy changed after a session began refuses
+// new sessions while the old one lives on until it expires.
+func TestSessionsFollowIAM(t *testing.T) {
+	s := newSeed(t)
+	ctx := context.Background()
+	assumePlain := func(policy *string) (*awssts.Client, error) {
+		out, err := s.alice().AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: roleARN("plain"), RoleSessionName: aws.String("s1"), Policy: policy})
+		if err != nil {
+			return nil, err
+		}
+		c := out.Credentials
+		return s.client(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), nil
+	}
+	full, err := assumePlain(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := full.GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(s.builderKey)})
+	if err != nil || aws.ToString(info.Account) != accountB {
+		t.Fatalf("GetAccessKeyInfo = %v, %v", info, err)
+	}
+	narrow, err := assumePlain(aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = narrow.GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(s.builderKey)})
+	apiError(t, err, "AccessDenied", "User: arn:aws:sts::"+accountB+":assumed-role/plain/s1 is not authorized to perform: sts:GetAccessKeyInfo because no session policy allows the sts:GetAccessKeyInfo action")
+
+	b := request.With(context.Background(), &request.Info{Time: s.ts.clock.Now(), Principal: &identity.Principal{
+		Kind: identity.Root, Account: accountB, ARN: "arn:aws:iam::" + accountB + ":root", UserID: accountB}})
+	if _, err := s.ts.iam.UpdateAssumeRolePolicy(b, &iamapi.UpdateAssumeRolePolicyInput{RoleName: "plain",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:root"},"Action":"sts:AssumeRole"}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = assumePlain(nil)
+	apiError(t, err, "AccessDenied", "")
+	if _, err := full.GetCallerIdentity(ctx, nil); err != nil {
+		t.Errorf("a session from before the change stopped working: %v", err)
+	}
+}
+
+func TestFederationAndKeys(t *testing.T) {
+	s := newSeed(t)
+	ctx := context.Background()
+	info, err := s.alice().GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(s.builderKey)})
+	if err != nil || aws.ToString(info.Account) != accountB {
+		t.Fatalf("GetAccessKeyInfo = %v, %v", info, err)
+	}
+	_, err = s.alice().GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String("AKIAUNKNOWNKEY000001")})
+	apiError(t, err, "InvalidParameterValue", "")
+
+	fed, err := s.alice().GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("bob"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(fed.FederatedUser.Arn) != "arn:aws:sts::"+accountA+":federated-user/bob" || aws.ToString(fed.FederatedUser.FederatedUserId) != accountA+":bob" {
+		t.Errorf("FederatedUser = %+v", fed.FederatedUser)
+	}
+	fc := fed.Credentials
+	bob := s.client(aws.ToString(fc.AccessKeyId), aws.ToString(fc.SecretAccessKey), aws.ToString(fc.SessionToken))
+	who, err := bob.GetCallerIdentity(ctx, nil)
+	if err != nil || aws.ToString(who.Arn) != aws.ToString(fed.FederatedUser.Arn) || aws.ToString(who.UserId) != accountA+":bob" {
+		t.Fatalf("GetCallerIdentity = %v, %v", who, err)
+	}
+	// Federated users may call no STS operation but GetCallerIdentity.
+	_, err = bob.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: roleARN("plain"), RoleSessionName: aws.String("xx")})
+	apiError(t, err, "AccessDenied", "")
+	_, err = bob.GetFederationToken(ctx, &awssts.GetFederationTokenInput{Name: aws.String("carol")})
+	apiError(t, err, "AccessDenied", "Cannot call GetFederationToken with session credentials")
+}
+
+// BenchmarkAssumeRoleEndToEnd is AssumeRole through the SDK on a warm
+// server: signing and verifying, decoding, both sides of the authorization
+// (alice's identity policy and the role's trust policy, evaluated by the
+// policy engine), issuing, encoding and the SDK parsing the answer.
+func BenchmarkAssumeRoleEndToEnd(b *testing.B) {
+	s := newSeed(b)
+	client := s.alice()
+	in := &awssts.AssumeRoleInput{RoleArn: roleARN("plain"), RoleSessionName: aws.String("bench")}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := client.AssumeRole(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -26,6 +26,7 @@ var (
 	_ sts.Roles      = Link{}
 	_ sts.RoleUsage  = Link{}
 	_ sts.MFADevices = Link{}
+	_ sts.AccessKeys = Link{}
 )
 
 // Role reads a role through IAM's GetRole, as the root user of the role's
@@ -99,4 +100,16 @@ func (l Link) VerifyMFACode(ctx context.Context, account, userName, serial, code
 		return sts.ErrMFADeviceNotAssigned
 	}
 	return nil
+}
+
+// AccessKeyAccount answers GetAccessKeyInfo for the long-term keys IAM
+// issued (users' and roots'). Temporary keys are sealed into their session
+// tokens and recorded nowhere, so an ASIA key other than the caller's own
+// (which sts answers itself) is reported as unknown.
+func (l Link) AccessKeyAccount(ctx context.Context, id string) (string, bool, error) {
+	owner, err := l.IAM.LookupAccessKey(ctx, id)
+	if err != nil || owner == nil {
+		return "", false, err
+	}
+	return owner.Principal.Account, true, nil
 }
