@@ -1,0 +1,464 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
+	"github.com/doppel-aws/doppel/internal/request"
+)
+
+// OrgPolicySource gives the Organizations policies that apply to an
+// account: one document per level (root, each OU, the account), every level
+// must allow. nil slices mean the account is in no organization (or is its
+// management account, which SCPs and RCPs do not affect).
+type OrgPolicySource interface {
+	ServiceControlPolicies(ctx context.Context, account string) ([]NamedDocument, error)
+	ResourceControlPolicies(ctx context.Context, account string) ([]NamedDocument, error)
+}
+
+// Config is what New needs.
+type Config struct {
+	Policies PolicySource // required
+	// Orgs gives SCPs and RCPs; nil when doppel has no organization.
+	Orgs OrgPolicySource
+	// Generation reports the state's generation (store.Store.Generation);
+	// principals' compiled policies are cached until it changes. nil
+	// disables that cache: every request asks Policies again.
+	Generation func() uint64
+}
+
+// Engine is the Authorizer: it builds the request context from the caller
+// and the Check, gathers every policy that applies, and asks the policy
+// engine.
+type Engine struct {
+	cfg Config
+
+	mu   sync.Mutex
+	gen  uint64
+	docs map[docKey]*policy.Policy        // compiled documents, by kind, name and text
+	prin map[principalKey]*principalEntry // a principal's policies at generation gen
+}
+
+type docKey struct {
+	kind      policy.Kind
+	name, doc string
+}
+
+type principalKey struct{ account, kind, name string }
+
+type principalEntry struct {
+	identity []*policy.Policy
+	boundary *policy.Policy
+	tags     map[string]string
+}
+
+// maxCachedDocs bounds the document cache; it is emptied when full, which is
+// simple and keeps the working set.
+const maxCachedDocs = 10000
+
+var _ Authorizer = (*Engine)(nil)
+
+// New returns an Engine.
+func New(cfg Config) *Engine {
+	return &Engine{cfg: cfg, docs: map[docKey]*policy.Policy{}, prin: map[principalKey]*principalEntry{}}
+}
+
+// Authorize implements Authorizer.
+func (e *Engine) Authorize(ctx context.Context, c Check) error {
+	d, err := e.Decide(ctx, c)
+	if err != nil {
+		return err
+	}
+	if d.Effect != policy.Allow {
+		return awserr.AccessDenied(d.Message)
+	}
+	return nil
+}
+
+// Decide is Authorize returning the whole decision (effect, message and the
+// matched statements) for callers that record it, such as the audit log.
+// The error is for failures to gather policies, never for a denial.
+func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
+	info := request.From(ctx)
+	p := &identity.Principal{Kind: identity.Anonymous}
+	if info != nil && info.Principal != nil {
+		p = info.Principal
+	}
+	req := &policy.Request{
+		PrincipalARN:     p.ARN,
+		PrincipalAccount: p.Account,
+		PrincipalKind:    principalKind(p),
+		Action:           c.Action,
+		Resource:         c.Resource,
+		ResourceAccount:  c.ResourceAccount,
+	}
+	if req.Resource == "" {
+		req.Resource = "*"
+	}
+	if s := p.Session; s != nil {
+		req.RoleARN = s.RoleARN
+		if p.Kind == identity.FederatedUser {
+			req.FederatedFrom = s.SourceUserARN
+		}
+	}
+
+	set := &policy.Set{}
+	var tags map[string]string
+	if owner, kind, name := policyOwner(p); owner != "" {
+		pe, err := e.principal(ctx, owner, kind, name)
+		if err != nil {
+			return policy.Decision{}, err
+		}
+		set.Identity, set.Boundary, tags = pe.identity, pe.boundary, pe.tags
+	}
+	if s := p.Session; s != nil && (p.Kind == identity.AssumedRole || p.Kind == identity.FederatedUser) {
+		for _, doc := range s.Policies {
+			sp, err := e.compile(policy.Session, "session/inline", doc)
+			if err != nil {
+				return policy.Decision{}, err
+			}
+			set.Session = append(set.Session, sp)
+		}
+		for _, arn := range s.PolicyARNs {
+			doc, err := e.cfg.Policies.ManagedPolicyDocument(ctx, arn)
+			if err != nil {
+				if notFound(err) {
+					continue // a deleted managed session policy grants nothing
+				}
+				return policy.Decision{}, awserr.Internal(fmt.Errorf("authz: session policy %s: %w", arn, err))
+			}
+			sp, err := e.compile(policy.Session, arn, doc)
+			if err != nil {
+				return policy.Decision{}, err
+			}
+			set.Session = append(set.Session, sp)
+		}
+	}
+	if c.ResourcePolicy != "" {
+		kind := policy.Resource
+		if isTrustAction(c.Action) {
+			kind = policy.Trust
+		}
+		rp, err := e.compile(kind, "resource", c.ResourcePolicy)
+		if err != nil {
+			return policy.Decision{}, err
+		}
+		set.Resource = rp
+	}
+	if e.cfg.Orgs != nil {
+		var err error
+		if p.Account != "" {
+			if set.SCPs, err = e.orgPolicies(ctx, policy.SCP, p.Account); err != nil {
+				return policy.Decision{}, err
+			}
+		}
+		resAcct := c.ResourceAccount
+		if resAcct == "" {
+			resAcct = p.Account
+		}
+		if resAcct != "" {
+			if set.RCPs, err = e.orgPolicies(ctx, policy.RCP, resAcct); err != nil {
+				return policy.Decision{}, err
+			}
+		}
+	}
+
+	req.Context = buildContext(info, p, tags, c)
+	return policy.Evaluate(req, set), nil
+}
+
+// isTrustAction: the resource policy of these actions is a role's trust
+// policy.
+func isTrustAction(action string) bool {
+	switch strings.ToLower(action) {
+	case "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession", "sts:setsourceidentity":
+		return true
+	}
+	return false
+}
+
+func principalKind(p *identity.Principal) policy.PrincipalKind {
+	switch p.Kind {
+	case identity.Root:
+		return policy.KindRoot
+	case identity.User:
+		return policy.KindUser
+	case identity.AssumedRole:
+		return policy.KindAssumedRole
+	case identity.FederatedUser:
+		return policy.KindFederatedUser
+	}
+	return policy.KindAnonymous
+}
+
+// policyOwner names the IAM identity whose policies apply: the user, the
+// session's role, or the IAM user who federated. Root and anonymous callers
+// have none.
+func policyOwner(p *identity.Principal) (account, kind, name string) {
+	switch p.Kind {
+	case identity.User:
+		name := p.Name
+		if name == "" {
+			name = lastSegment(p.ARN)
+		}
+		return p.Account, "user", name
+	case identity.AssumedRole:
+		if p.Session != nil && p.Session.RoleARN != "" {
+			return p.Account, "role", lastSegment(p.Session.RoleARN)
+		}
+		// arn:aws:sts::A:assumed-role/ROLE/SESSION
+		parts := strings.Split(p.ARN, "/")
+		if len(parts) >= 3 {
+			return p.Account, "role", parts[len(parts)-2]
+		}
+	case identity.FederatedUser:
+		if p.Session != nil && p.Session.SourceUserARN != "" {
+			return p.Account, "user", lastSegment(p.Session.SourceUserARN)
+		}
+	}
+	return "", "", ""
+}
+
+func lastSegment(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:] }
+
+// principal returns a principal's compiled policies, cached until the
+// state's generation changes.
+func (e *Engine) principal(ctx context.Context, account, kind, name string) (*principalEntry, error) {
+	key := principalKey{account, kind, name}
+	var gen uint64
+	if e.cfg.Generation != nil {
+		gen = e.cfg.Generation()
+		e.mu.Lock()
+		if gen != e.gen {
+			e.gen = gen
+			clear(e.prin)
+		}
+		pe := e.prin[key]
+		e.mu.Unlock()
+		if pe != nil {
+			return pe, nil
+		}
+	}
+	pp, err := e.cfg.Policies.PrincipalPolicies(ctx, account, kind, name)
+	if err != nil {
+		if notFound(err) {
+			// The identity is gone (deleted while its session lives): it has
+			// no policies left.
+			return &principalEntry{}, nil
+		}
+		return nil, awserr.Internal(fmt.Errorf("authz: policies of %s %s in %s: %w", kind, name, account, err))
+	}
+	pe := &principalEntry{tags: pp.Tags}
+	for _, nd := range pp.Identity {
+		p, err := e.compile(policy.Identity, nd.Name, nd.Document)
+		if err != nil {
+			return nil, err
+		}
+		pe.identity = append(pe.identity, p)
+	}
+	if pp.Boundary != nil {
+		if pe.boundary, err = e.compile(policy.Boundary, pp.Boundary.Name, pp.Boundary.Document); err != nil {
+			return nil, err
+		}
+	}
+	if e.cfg.Generation != nil {
+		e.mu.Lock()
+		// Cache only what was read at the current generation.
+		if e.gen == gen {
+			e.prin[key] = pe
+		}
+		e.mu.Unlock()
+	}
+	return pe, nil
+}
+
+func (e *Engine) orgPolicies(ctx context.Context, kind policy.Kind, account string) ([]*policy.Policy, error) {
+	get := e.cfg.Orgs.ServiceControlPolicies
+	if kind == policy.RCP {
+		get = e.cfg.Orgs.ResourceControlPolicies
+	}
+	docs, err := get(ctx, account)
+	if err != nil {
+		return nil, awserr.Internal(fmt.Errorf("authz: %s of %s: %w", kind, account, err))
+	}
+	var out []*policy.Policy
+	for _, nd := range docs {
+		p, err := e.compile(kind, nd.Name, nd.Document)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// compile parses a document once per kind, name (kept for traces) and text. A stored document that
+// does not parse is a server fault: services validate documents when they
+// are stored.
+func (e *Engine) compile(kind policy.Kind, name, doc string) (*policy.Policy, error) {
+	key := docKey{kind, name, doc}
+	e.mu.Lock()
+	p := e.docs[key]
+	e.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	p, err := policy.Parse(doc, kind)
+	if err != nil {
+		return nil, awserr.Internal(fmt.Errorf("authz: stored %s policy %s does not parse: %w", kind, name, err))
+	}
+	p.Name = name
+	e.mu.Lock()
+	if len(e.docs) >= maxCachedDocs {
+		clear(e.docs)
+	}
+	e.docs[key] = p
+	e.mu.Unlock()
+	return p, nil
+}
+
+func notFound(err error) bool {
+	var ae *awserr.Error
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// buildContext assembles the global condition keys AWS puts in every request
+// context
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+// and then the Check's own keys, which win: a service knows better (STS sets
+// the MFA keys of an MFA-protected AssumeRole, for example).
+func buildContext(info *request.Info, p *identity.Principal, tags map[string]string, c Check) policy.Context {
+	ctx := make(policy.Context, 24+len(c.Context))
+	set := func(k, v string) { ctx[k] = []string{v} }
+	s := p.Session
+
+	switch p.Kind {
+	case identity.Anonymous:
+		set("aws:PrincipalType", "Anonymous")
+		set("aws:userid", "anonymous")
+	default:
+		set("aws:PrincipalAccount", p.Account)
+		set("aws:PrincipalIsAWSService", "false")
+		if p.UserID != "" {
+			set("aws:userid", p.UserID)
+		}
+		switch p.Kind {
+		case identity.Root:
+			set("aws:PrincipalType", "Account")
+			set("aws:PrincipalArn", p.ARN)
+		case identity.User:
+			set("aws:PrincipalType", "User")
+			set("aws:PrincipalArn", p.ARN)
+			set("aws:username", policyOwnerName(p))
+		case identity.AssumedRole:
+			set("aws:PrincipalType", "AssumedRole")
+			// For a role session aws:PrincipalArn is the role's ARN, not the
+			// session's.
+			if s != nil && s.RoleARN != "" {
+				set("aws:PrincipalArn", s.RoleARN)
+			} else {
+				set("aws:PrincipalArn", p.ARN)
+			}
+		case identity.FederatedUser:
+			set("aws:PrincipalType", "FederatedUser")
+			set("aws:PrincipalArn", p.ARN)
+		}
+	}
+
+	// Principal tags: the IAM identity's tags, then session tags, which win
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html).
+	// A federated user's principal tags are its session tags only.
+	if p.Kind != identity.FederatedUser {
+		for k, v := range tags {
+			set("aws:PrincipalTag/"+k, v)
+		}
+	}
+	if s != nil {
+		for k, v := range s.Tags {
+			for old := range ctx {
+				// Tag keys are case-insensitive: a session tag replaces the
+				// role's tag of the same key whatever its case.
+				if strings.HasPrefix(old, "aws:PrincipalTag/") && strings.EqualFold(old[len("aws:PrincipalTag/"):], k) {
+					delete(ctx, old)
+				}
+			}
+			set("aws:PrincipalTag/"+k, v)
+		}
+	}
+
+	// Temporary credentials only: MFA keys, the token's issue time, the
+	// source identity. Long-term access keys carry none of them
+	// (aws:MultiFactorAuthPresent "is not present when an API or CLI command
+	// is called with long-term credentials").
+	if s != nil {
+		if s.MFAAuthenticated {
+			set("aws:MultiFactorAuthPresent", "true")
+		} else {
+			set("aws:MultiFactorAuthPresent", "false")
+		}
+		if !s.IssuedAt.IsZero() {
+			set("aws:TokenIssueTime", s.IssuedAt.UTC().Format(time.RFC3339))
+		}
+		if s.SourceIdentity != "" {
+			set("aws:SourceIdentity", s.SourceIdentity)
+		}
+	}
+
+	if info != nil {
+		now := info.Time
+		if now.IsZero() {
+			now = time.Now()
+		}
+		now = now.UTC()
+		set("aws:CurrentTime", now.Format(time.RFC3339))
+		set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+		if s != nil && s.MFAAuthenticated && !s.MFAAuthTime.IsZero() {
+			age := int64(now.Sub(s.MFAAuthTime) / time.Second)
+			if age < 0 {
+				age = 0
+			}
+			set("aws:MultiFactorAuthAge", strconv.FormatInt(age, 10))
+		}
+		if info.SourceIP.IsValid() {
+			set("aws:SourceIp", info.SourceIP.Unmap().String())
+		}
+		set("aws:SecureTransport", strconv.FormatBool(info.Secure))
+		if info.Region != "" {
+			set("aws:RequestedRegion", info.Region)
+		}
+		if info.UserAgent != "" {
+			set("aws:UserAgent", info.UserAgent)
+		}
+	}
+	set("aws:ViaAWSService", "false")
+	if c.ResourceAccount != "" {
+		set("aws:ResourceAccount", c.ResourceAccount)
+	}
+
+	for k, v := range c.Context {
+		// Replace a global key of the same name whatever its case.
+		for old := range ctx {
+			if old != k && strings.EqualFold(old, k) {
+				delete(ctx, old)
+			}
+		}
+		ctx[k] = v
+	}
+	return ctx
+}
+
+func policyOwnerName(p *identity.Principal) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return lastSegment(p.ARN)
+}
