@@ -454,47 +454,56 @@ func enumString[T ~string](p *T) string {
 	return string(*p)
 }
 
-// commitVersion adds v as the newest version of key under the bucket's
-// versioning state, re-checking write conditions inside the transaction,
-// and deletes the blobs of versions it replaced once committed.
+// commitVersion adds v as the newest version of key in its own
+// transaction and deletes the blobs of versions it replaced once committed.
 func (s *Service) commitVersion(ctx context.Context, bucket, key string, v version, cond writeConditions) (version, error) {
 	var garbage []string
+	var committed version
 	err := s.update(ctx, func(tx store.Tx) error {
-		garbage = garbage[:0]
-		b, err := getBucket(tx, bucket)
-		if err != nil {
-			return err
-		}
-		o, err := getObject(tx, bucket, key)
-		if err != nil {
-			return err
-		}
-		if o == nil {
-			o = &objectRecord{}
-		}
-		if cond.any() {
-			if err := cond.recheck(key, o.current()); err != nil {
-				return err
-			}
-		}
-		v.LastModified = s.clock(ctx)
-		v.Owner = b.Owner
-		if b.Versioning == "Enabled" {
-			v.ID = newVersionID()
-		} else {
-			v.ID = "null"
-			if old, ok := o.remove("null"); ok {
-				garbage = append(garbage, old.Blob)
-			}
-		}
-		o.Versions = append([]version{v}, o.Versions...)
-		return putObject(tx, bucket, key, o)
+		var err error
+		committed, garbage, err = s.addVersion(ctx, tx, bucket, key, v, cond, nil)
+		return err
 	})
 	if err != nil {
 		return version{}, err
 	}
 	s.deleteBlobs(ctx, garbage)
-	return v, nil
+	return committed, nil
+}
+
+// addVersion adds v as the newest version of key under the bucket's
+// versioning state, re-checking write conditions inside the transaction.
+// It returns the version as stored and garbage extended with the blobs of
+// versions it replaced.
+func (s *Service) addVersion(ctx context.Context, tx store.Tx, bucket, key string, v version, cond writeConditions, garbage []string) (version, []string, error) {
+	b, err := getBucket(tx, bucket)
+	if err != nil {
+		return version{}, garbage, err
+	}
+	o, err := getObject(tx, bucket, key)
+	if err != nil {
+		return version{}, garbage, err
+	}
+	if o == nil {
+		o = &objectRecord{}
+	}
+	if cond.any() {
+		if err := cond.recheck(key, o.current()); err != nil {
+			return version{}, garbage, err
+		}
+	}
+	v.LastModified = s.clock(ctx)
+	v.Owner = b.Owner
+	if b.Versioning == "Enabled" {
+		v.ID = newVersionID()
+	} else {
+		v.ID = "null"
+		if old, ok := o.remove("null"); ok {
+			garbage = append(garbage, old.Blob)
+		}
+	}
+	o.Versions = append([]version{v}, o.Versions...)
+	return v, garbage, putObject(tx, bucket, key, o)
 }
 
 // validVersionID reports whether id could be a version ID doppel made.
