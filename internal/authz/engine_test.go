@@ -156,10 +156,10 @@ func TestAuthorize(t *testing.T) {
 			check:   Check{Action: "s3:GetObject", Resource: object},
 			wantErr: "User: arn:aws:sts::111122223333:assumed-role/gone/s is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k because no identity-based policy allows the s3:GetObject action"},
 		{name: "SCP of the principal's account", caller: bob, check: Check{Action: "s3:GetObject", Resource: object},
-			orgs: fakeOrgs{scps: map[string][]NamedDocument{acctA: {{Name: "p-FullAWSAccess", Document: doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)}, {Name: "p-deny-s3", Document: doc(`{"Effect":"Deny","Action":"s3:*","Resource":"*"}`)}}}},
+			orgs:    fakeOrgs{scps: map[string][]NamedDocument{acctA: {{Name: "p-FullAWSAccess", Document: doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)}, {Name: "p-deny-s3", Document: doc(`{"Effect":"Deny","Action":"s3:*","Resource":"*"}`)}}}},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k with an explicit deny in a service control policy"},
 		{name: "RCP of the resource's account", caller: bob, check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctB, ResourcePolicy: doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}`)},
-			orgs: fakeOrgs{rcps: map[string][]NamedDocument{acctB: {{Name: "r-https", Document: doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}`)}}}},
+			orgs:    fakeOrgs{rcps: map[string][]NamedDocument{acctB: {{Name: "r-https", Document: doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}`)}}}},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k with an explicit deny in a resource control policy"},
 	}
 	for _, tc := range tests {
