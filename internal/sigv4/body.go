@@ -34,7 +34,7 @@ func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, io.Rea
 				return "", nil, awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.").
 					With("ArgumentName", "x-amz-content-sha256").With("ArgumentValue", h)
 			}
-			return "", nil, e.chunkMismatch()
+			return "", nil, e.plainMismatch()
 		}
 		return h, nil, nil
 	}
@@ -174,7 +174,7 @@ func (b *Body) finish() error {
 		got := hex.EncodeToString(b.shaHash.Sum(nil))
 		if got != b.wantSHA {
 			if !b.e.s3 {
-				return b.e.chunkMismatch()
+				return b.e.plainMismatch()
 			}
 			return s3Error(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.").
 				With("ClientComputedContentSHA256", b.wantSHA).With("S3ComputedContentSHA256", got)
@@ -401,7 +401,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 			return n, err
 		}
 		if c.signer != nil && !c.signer.check("PAYLOAD", c.hash.Sum(nil), c.sig) {
-			return n, c.e.chunkMismatch()
+			return n, c.e.plainMismatch()
 		}
 	}
 	return n, nil
@@ -459,7 +459,7 @@ func (c *chunkReader) final() error {
 	if c.signer != nil {
 		empty := sha256.Sum256(nil)
 		if !c.signer.check("PAYLOAD", empty[:], c.sig) {
-			return c.e.chunkMismatch()
+			return c.e.plainMismatch()
 		}
 	}
 	if !c.trailer {
@@ -498,7 +498,7 @@ func (c *chunkReader) final() error {
 	if c.signer != nil {
 		sum := sha256.Sum256(signed.Bytes())
 		if trailerSig == "" || !c.signer.check("TRAILER", sum[:], trailerSig) {
-			return c.e.chunkMismatch()
+			return c.e.plainMismatch()
 		}
 	}
 	return nil

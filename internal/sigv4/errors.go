@@ -18,15 +18,14 @@ var (
 )
 
 // S3 speaks a different error dialect from the query services (IAM, STS): its
-// own codes, statuses and extra body fields. Every error Verify returns comes
-// from the errs value that matches the signing service, so the two dialects
-// stay in one place each.
+// own codes, statuses and extra body fields. An errs value picks the dialect
+// of the service called.
 type errs struct{ s3 bool }
 
 func errorsFor(service string) errs { return errs{s3: service == "s3"} }
 
-// Query services: the texts are what IAM and STS answer (seen in AWS SDK issue
-// threads; AWS does not document the messages themselves).
+// The texts are what the services answer, as quoted in AWS SDK and client
+// issue threads: AWS documents the codes, rarely the messages.
 const (
 	msgIncompleteMissing = "Authorization header requires '%s' parameter. "
 	msgSignatureMismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
@@ -41,8 +40,8 @@ func incomplete(msg string) *awserr.Error {
 	return awserr.New(http.StatusBadRequest, "IncompleteSignature", msg)
 }
 
-// malformedHeader is a syntax error in the Authorization header. header is the
-// header's value, which IAM and STS quote back.
+// malformedHeader is a syntax error in the Authorization header, with S3's
+// message and IAM's and STS's (which quote the header back).
 func (e errs) malformedHeader(s3msg, queryMsg string) *awserr.Error {
 	if e.s3 {
 		return awserr.New(http.StatusBadRequest, "AuthorizationHeaderMalformed", msgS3Malformed+s3msg)
@@ -94,8 +93,9 @@ func (e errs) mismatch(akid, stringToSign, provided, canonical string) *awserr.E
 		With("CanonicalRequestBytes", hexBytes(canonical))
 }
 
-// chunkMismatch is a wrong signature on one aws-chunked chunk or its trailer.
-func (e errs) chunkMismatch() *awserr.Error {
+// plainMismatch is a wrong signature without S3's diagnostic fields: on an
+// aws-chunked chunk or trailer, or on a non-S3 payload.
+func (e errs) plainMismatch() *awserr.Error {
 	if e.s3 {
 		return awserr.New(http.StatusForbidden, "SignatureDoesNotMatch", msgS3Mismatch)
 	}
@@ -122,7 +122,8 @@ func s3Error(status int, code, msg string) *awserr.Error { return awserr.New(sta
 
 // Body errors are S3's; IAM and STS bodies are small and hashed up front.
 var (
-	errIncompleteBody = s3Error(http.StatusBadRequest, "IncompleteBody", "The request body terminated unexpectedly")
+	// S3 API Reference, "Error responses", IncompleteBody.
+	errIncompleteBody = s3Error(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	errInvalidDigest  = s3Error(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified is not valid.")
 	errChunkFormat    = s3Error(http.StatusBadRequest, "InvalidRequest", "The aws-chunked body is malformed.")
 )
