@@ -130,9 +130,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if usage, ok := s.roles.(RoleUsage); ok {
-		_ = usage.RoleUsed(ctx, role.Account, role.Name, info.Region, now)
-	}
+	s.recordUse(ctx, role, info.Region, now)
 
 	out := &stsapi.AssumeRoleOutput{
 		Credentials: creds,
@@ -233,4 +231,25 @@ func validateAssumeRole(in *stsapi.AssumeRoleInput) error {
 		v = append(v, fmt.Sprintf("Value '%v' at 'transitiveTagKeys' failed to satisfy constraint: Member must have length less than or equal to %d", in.TransitiveTagKeys, maxSessionTags))
 	}
 	return v.err()
+}
+
+// roleUseInterval is how often, at most, STS reports one role's use to IAM:
+// recording RoleLastUsed is a store write, and a busy role should not turn
+// every AssumeRole into one. IAM reports the date of last use, so a minute
+// is invisible to clients.
+const roleUseInterval = time.Minute
+
+// recordUse tells IAM the role was used, unless it was told less than
+// roleUseInterval ago.
+func (s *Service) recordUse(ctx context.Context, role Role, region string, now time.Time) {
+	usage, ok := s.roles.(RoleUsage)
+	if !ok {
+		return
+	}
+	key := role.Account + "/" + role.Name + "/" + region
+	if last, ok := s.lastUse.Load(key); ok && now.Sub(last.(time.Time)) < roleUseInterval {
+		return
+	}
+	s.lastUse.Store(key, now)
+	_ = usage.RoleUsed(ctx, role.Account, role.Name, region, now)
 }

@@ -542,3 +542,20 @@ func BenchmarkAssumeRoleWithPolicyAndTags(b *testing.B) {
 		}
 	}
 }
+
+// A busy role is reported to IAM at most once a minute.
+func TestAssumeRoleRecordsUseOncePerMinute(t *testing.T) {
+	h := newHarness(t)
+	now := t0
+	h.svc.now = func() time.Time { return now }
+	for _, step := range []time.Duration{0, 10 * time.Second, 50 * time.Second, 10 * time.Second} {
+		now = now.Add(step)
+		if _, err := h.svc.AssumeRole(as(userPrincipal()), assume(nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{acctB + "/deploy us-east-1 2026-11-22T06:00:00Z", acctB + "/deploy us-east-1 2026-11-22T06:01:00Z"}
+	if !reflect.DeepEqual(h.roles.used, want) {
+		t.Errorf("RoleUsed calls = %v, want %v", h.roles.used, want)
+	}
+}

@@ -17,6 +17,7 @@ package sts
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
@@ -118,6 +119,7 @@ type Service struct {
 	accessKeys AccessKeys
 	messages   *messageSealer
 	now        func() time.Time
+	lastUse    sync.Map // "account/role/region" -> time.Time reported to RoleUsage
 }
 
 var _ stsapi.Handler = (*Service)(nil)
