@@ -355,7 +355,7 @@ func (s *Service) ListPolicies(ctx context.Context, in *iamapi.ListPoliciesInput
 				}
 			}
 		}
-		if scope != iamapi.PolicyScopeTypeAWS {
+		if scope != iamapi.PolicyScopeTypeAws {
 			ps, err := scan[policyRec](tx, account, kindPolicy)
 			if err != nil {
 				return err
