@@ -393,6 +393,9 @@ func (g *gen) enum(goName string, s *model.Shape) {
 	g.p("}\n}\n\n")
 }
 
+// enumIdent turns an enum value into an identifier suffix: its letters and
+// digits, each word's first letter upper-cased (STANDARD_IA -> STANDARDIA,
+// us-east-1 -> UsEast1). Services already use these names; keep them stable.
 func enumIdent(v string) string {
 	var b strings.Builder
 	up := true

@@ -261,4 +261,3 @@ func AppendError(b *bytes.Buffer, e *awserr.Error, requestID, hostID string) {
 	xmlbody.EscapeText(b, hostID)
 	b.WriteString("</HostId></Error>")
 }
-
