@@ -338,7 +338,13 @@ func notFound(err error) bool {
 // the MFA keys of an MFA-protected AssumeRole, for example).
 func buildContext(info *request.Info, p *identity.Principal, tags map[string]string, c Check) policy.Context {
 	ctx := make(policy.Context, 24+len(c.Context))
-	set := func(k, v string) { ctx[k] = []string{v} }
+	// One backing array for the single values saves an allocation per key.
+	vals := make([]string, 0, 24)
+	set := func(k, v string) {
+		vals = append(vals, v)
+		n := len(vals)
+		ctx[k] = vals[n-1 : n : n]
+	}
 	s := p.Session
 
 	switch p.Kind {
@@ -375,24 +381,26 @@ func buildContext(info *request.Info, p *identity.Principal, tags map[string]str
 	}
 
 	// Principal tags: the IAM identity's tags, then session tags, which win
-	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html).
-	// A federated user's principal tags are its session tags only.
-	if p.Kind != identity.FederatedUser {
-		for k, v := range tags {
-			set("aws:PrincipalTag/"+k, v)
-		}
-	}
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html);
+	// tag keys are case-insensitive. A federated user's principal tags are its
+	// session tags only.
+	var sessionTags map[string]string
 	if s != nil {
-		for k, v := range s.Tags {
-			for old := range ctx {
-				// Tag keys are case-insensitive: a session tag replaces the
-				// role's tag of the same key whatever its case.
-				if strings.HasPrefix(old, "aws:PrincipalTag/") && strings.EqualFold(old[len("aws:PrincipalTag/"):], k) {
-					delete(ctx, old)
+		sessionTags = s.Tags
+	}
+	if p.Kind != identity.FederatedUser {
+	tags:
+		for k, v := range tags {
+			for sk := range sessionTags {
+				if strings.EqualFold(sk, k) {
+					continue tags
 				}
 			}
 			set("aws:PrincipalTag/"+k, v)
 		}
+	}
+	for k, v := range sessionTags {
+		set("aws:PrincipalTag/"+k, v)
 	}
 
 	// Temporary credentials only: MFA keys, the token's issue time, the
@@ -445,10 +453,13 @@ func buildContext(info *request.Info, p *identity.Principal, tags map[string]str
 	}
 
 	for k, v := range c.Context {
-		// Replace a global key of the same name whatever its case.
-		for old := range ctx {
-			if old != k && strings.EqualFold(old, k) {
-				delete(ctx, old)
+		// Replace a global key of the same name whatever its case; only
+		// global (aws:) keys can collide.
+		if _, exact := ctx[k]; !exact && len(k) > 4 && strings.EqualFold(k[:4], "aws:") {
+			for old := range ctx {
+				if strings.EqualFold(old, k) {
+					delete(ctx, old)
+				}
 			}
 		}
 		ctx[k] = v

@@ -303,6 +303,9 @@ func (c *Condition) eval(ctx Context) bool {
 		}
 		return want == (!present || len(vals) == 0)
 	}
+	if (!present || len(vals) == 0) && c.ifExists {
+		return true
+	}
 	switch c.set {
 	case setForAll:
 		for _, v := range vals {
@@ -320,7 +323,7 @@ func (c *Condition) eval(ctx Context) bool {
 		return false
 	}
 	if !present || len(vals) == 0 {
-		return c.ifExists || c.op.negated
+		return c.op.negated
 	}
 	// A multi-valued key without a set operator is treated like ForAnyValue
 	// for positive operators and, for negated ones, as "no request value
