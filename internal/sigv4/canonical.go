@@ -57,8 +57,9 @@ func appendURI(dst []byte, escaped string, s3 bool) []byte {
 		return append(dst, '/')
 	}
 	once := dst
+	var tmp [128]byte
 	if !s3 {
-		once = nil
+		once = tmp[:0]
 	}
 	start := len(once)
 	for rest := escaped; ; {

@@ -178,8 +178,8 @@ func (a *auth) setCredential(cred string, e errs, query bool) *awserr.Error {
 		}
 		return e.malformedHeader(msgS3BadCredential, queryMsg)
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	parts, ok := splitFive(cred)
+	if !ok {
 		return bad(fmt.Sprintf("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred))
 	}
 	if parts[0] == "" {
@@ -268,4 +268,19 @@ func parsePresigned(q queryParams, e errs) (auth, *awserr.Error) {
 		return a, e.malformedQuery(msgS3QueryMissing, "AWS query-string parameters must include 'X-Amz-SignedHeaders' and 'X-Amz-Signature'. Re-examine the query-string parameters.")
 	}
 	return a, a.checkDate(e)
+}
+
+// splitFive splits a credential on '/' into exactly five parts.
+func splitFive(s string) (p [5]string, ok bool) {
+	for i := 0; i < 4; i++ {
+		var found bool
+		if p[i], s, found = strings.Cut(s, "/"); !found {
+			return p, false
+		}
+	}
+	if strings.IndexByte(s, '/') >= 0 {
+		return p, false
+	}
+	p[4] = s
+	return p, true
 }

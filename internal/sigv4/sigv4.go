@@ -360,8 +360,8 @@ func Scope(r *http.Request) (service, region string, ok bool) {
 
 // splitCredential splits AKID/DATE/REGION/SERVICE/aws4_request.
 func splitCredential(cred string) (akid, date, region, service string, ok bool) {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[4] != terminator || parts[0] == "" || !isDate(parts[1]) || parts[2] == "" || parts[3] == "" {
+	parts, ok := splitFive(cred)
+	if !ok || parts[4] != terminator || parts[0] == "" || !isDate(parts[1]) || parts[2] == "" || parts[3] == "" {
 		return "", "", "", "", false
 	}
 	return parts[0], parts[1], parts[2], parts[3], true

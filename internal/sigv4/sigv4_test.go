@@ -589,3 +589,22 @@ func TestMacKeyIsHMAC(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitFive(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ok   bool
+		last string
+	}{
+		{"a/b/c/d/e", true, "e"},
+		{"////", true, ""},
+		{"a/b/c/d", false, ""},
+		{"a/b/c/d/e/f", false, ""},
+		{"", false, ""},
+	} {
+		p, ok := splitFive(tc.in)
+		if ok != tc.ok || (ok && p[4] != tc.last) {
+			t.Errorf("splitFive(%q) = %q, %v", tc.in, p, ok)
+		}
+	}
+}
