@@ -1,0 +1,190 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/store"
+)
+
+// Authority answers, for a request's access key ID and session token, who
+// is calling and with which secret the request must be signed; it also issues
+// the temporary credentials of STS sessions.
+type Authority struct {
+	store  store.Store
+	sealer *Sealer
+	log    *slog.Logger
+
+	mu    sync.RWMutex
+	gen   uint64              // the store generation the cache reflects
+	cache map[string]keyEntry // AKIA key ID -> what it resolves to
+
+	usage usageRecorder
+}
+
+// keyEntry is a cached lookup; p is nil for a key that is unknown or inactive.
+type keyEntry struct {
+	p      *Principal
+	secret string
+}
+
+// maxCachedKeys bounds the cache against floods of made-up key IDs.
+const maxCachedKeys = 10000
+
+// Options tunes NewAuthority. The zero value is ready to use.
+type Options struct {
+	// UsageFlushDelay is how long key use is batched before it is written
+	// (default 5 s). Each key's use is recorded at most once a minute.
+	UsageFlushDelay time.Duration
+	Logger          *slog.Logger // default slog.Default()
+}
+
+// NewAuthority returns an Authority over st, loading (or creating) the
+// session sealing key kept there.
+func NewAuthority(ctx context.Context, st store.Store, opts Options) (*Authority, error) {
+	sealer, err := LoadSealer(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	a := &Authority{store: st, sealer: sealer, log: opts.Logger, cache: map[string]keyEntry{}}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	a.usage.init(a, opts.UsageFlushDelay)
+	return a, nil
+}
+
+// IssueSession creates temporary credentials for s: a new ASIA access key ID,
+// a secret, and the session token that carries them and s. s itself is not
+// changed.
+func (a *Authority) IssueSession(_ context.Context, s *Session) (accessKeyID, secret, token string, err error) {
+	c := *s
+	c.AccessKeyID, c.Secret = NewTemporaryAccessKeyID(), NewSecretAccessKey()
+	token, err = a.sealer.Seal(&c)
+	if err != nil {
+		return "", "", "", err
+	}
+	return c.AccessKeyID, c.Secret, token, nil
+}
+
+// OpenSession returns the session sealed in token, or ErrInvalidToken. It
+// does not check expiry; Resolve does.
+func (a *Authority) OpenSession(token string) (*Session, error) { return a.sealer.Open(token) }
+
+// Resolve finds who signed with accessKeyID (and sessionToken, for temporary
+// credentials) and the secret the signature must be checked against.
+//
+//   - AKIA keys: the root or IAM user owning the key; unknown and inactive
+//     keys are ErrUnknownAccessKey. A session token alongside a long-term key
+//     is ErrInvalidToken, as on AWS.
+//   - ASIA keys: the session sealed in the token. A missing, forged or edited
+//     token, or one sealed for another key ID, is ErrInvalidToken; a session
+//     past its expiration is ErrExpiredToken.
+func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken string, now time.Time) (*Principal, string, error) {
+	switch {
+	case strings.HasPrefix(accessKeyID, PrefixTemporaryKey):
+		if sessionToken == "" {
+			return nil, "", ErrInvalidToken
+		}
+		s, err := a.sealer.Open(sessionToken)
+		if err != nil {
+			return nil, "", err
+		}
+		if s.AccessKeyID != accessKeyID {
+			return nil, "", ErrInvalidToken
+		}
+		if !now.Before(s.Expiration) {
+			return nil, "", ErrExpiredToken
+		}
+		return SessionPrincipal(s), s.Secret, nil
+	case strings.HasPrefix(accessKeyID, PrefixAccessKey):
+		if sessionToken != "" {
+			return nil, "", ErrInvalidToken
+		}
+		e, err := a.lookupKey(ctx, accessKeyID)
+		if err != nil {
+			return nil, "", err
+		}
+		if e.p == nil {
+			return nil, "", ErrUnknownAccessKey
+		}
+		p := *e.p // callers may change their copy
+		return &p, e.secret, nil
+	}
+	return nil, "", ErrUnknownAccessKey
+}
+
+// lookupKey reads a long-term key through a cache that is dropped whenever
+// the store's generation moves, so IAM's changes (a deleted or deactivated
+// key) count from the next request on.
+func (a *Authority) lookupKey(ctx context.Context, id string) (keyEntry, error) {
+	gen := a.store.Generation()
+	a.mu.RLock()
+	e, ok := a.cache[id]
+	fresh := a.gen == gen
+	a.mu.RUnlock()
+	if ok && fresh {
+		return e, nil
+	}
+	// gen was read before the View, so an entry tagged with it is never newer
+	// than the state it claims; a commit in between only drops it early.
+	err := a.store.View(ctx, func(tx store.Tx) error {
+		k, err := GetAccessKey(tx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			e = keyEntry{}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		e = entryFor(k)
+		return nil
+	})
+	if err != nil {
+		return keyEntry{}, err
+	}
+	a.mu.Lock()
+	if gen > a.gen || len(a.cache) >= maxCachedKeys {
+		clear(a.cache)
+		a.gen = gen
+	}
+	if gen == a.gen {
+		a.cache[id] = e
+	}
+	a.mu.Unlock()
+	return e, nil
+}
+
+func entryFor(k AccessKey) keyEntry {
+	if k.Status != KeyActive {
+		return keyEntry{}
+	}
+	p := &Principal{Kind: k.Kind, Account: k.Account, ARN: k.UserARN, UserID: k.UserID, AccessKeyID: k.AccessKeyID}
+	if k.Kind == User {
+		p.Name = k.UserName
+	}
+	return keyEntry{p: p, secret: k.Secret}
+}
+
+// RecordUse notes that a long-term key signed a request that verified, for
+// GetAccessKeyLastUsed. It never writes on the caller's path: uses are
+// batched and written by a timer, each key at most once a minute (AWS, too,
+// reports the last use only approximately). Temporary keys are ignored.
+func (a *Authority) RecordUse(accessKeyID, service, region string, at time.Time) {
+	if strings.HasPrefix(accessKeyID, PrefixAccessKey) {
+		a.usage.record(accessKeyID, keyUse{at: at.UTC(), service: service, region: region})
+	}
+}
+
+// FlushUsage writes the key uses recorded so far.
+func (a *Authority) FlushUsage(ctx context.Context) error { return a.usage.flush(ctx) }
+
+// Close writes the pending key uses. The store stays open: its owner closes it.
+func (a *Authority) Close(ctx context.Context) error {
+	a.usage.stop()
+	return a.usage.flush(ctx)
+}
