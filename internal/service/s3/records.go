@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -117,6 +118,7 @@ type version struct {
 	LockMode     string            `json:",omitempty"`
 	LockUntil    *time.Time        `json:",omitempty"`
 	LegalHold    string            `json:",omitempty"`
+	Grants       []s3api.Grant     `json:",omitempty"` // the object's ACL, when one was set
 }
 
 // objectRecord holds every version of one key, newest first.
