@@ -113,10 +113,10 @@ func TestListPoliciesScopes(t *testing.T) {
 		wantExactly  []string
 		wantIncludes string
 	}{
-		{"AWS scope is the catalogue", iamapi.ListPoliciesInput{Scope: ptr(iamapi.PolicyScopeTypeAws), MaxItems: api.Int32(1000)}, 1000, nil, "AdministratorAccess"},
+		{"AWS scope is the catalogue", iamapi.ListPoliciesInput{Scope: ptr(iamapi.PolicyScopeType("AWS")), MaxItems: api.Int32(1000)}, 1000, nil, "AdministratorAccess"},
 		{"Local scope", iamapi.ListPoliciesInput{Scope: ptr(iamapi.PolicyScopeTypeLocal)}, 1, []string{"mine"}, ""},
 		{"only attached", iamapi.ListPoliciesInput{OnlyAttached: api.Bool(true)}, 1, []string{"ViewOnlyAccess"}, ""},
-		{"AWS path prefix", iamapi.ListPoliciesInput{Scope: ptr(iamapi.PolicyScopeTypeAws), PathPrefix: api.String("/job-function/")}, 5, nil, "ViewOnlyAccess"},
+		{"AWS path prefix", iamapi.ListPoliciesInput{Scope: ptr(iamapi.PolicyScopeType("AWS")), PathPrefix: api.String("/job-function/")}, 5, nil, "ViewOnlyAccess"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -355,7 +355,7 @@ func (s *Service) ListPolicies(ctx context.Context, in *iamapi.ListPoliciesInput
 				}
 			}
 		}
-		if scope != iamapi.PolicyScopeTypeAws {
+		if scope != iamapi.PolicyScopeType("AWS") {
 			ps, err := scan[policyRec](tx, account, kindPolicy)
 			if err != nil {
 				return err

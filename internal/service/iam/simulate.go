@@ -1,0 +1,243 @@
+package iam
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/doppel-aws/doppel/internal/api"
+	"github.com/doppel-aws/doppel/internal/api/iamapi"
+	"github.com/doppel-aws/doppel/internal/authz"
+	"github.com/doppel-aws/doppel/internal/policy"
+	"github.com/doppel-aws/doppel/internal/store"
+)
+
+// simulation is one SimulatePrincipalPolicy or SimulateCustomPolicy question,
+// answered by the policy engine that authorizes live requests.
+type simulation struct {
+	caller   string // principal ARN the policies are evaluated for
+	roleARN  string // for a role: its ARN, the caller being a session of it
+	identity []*policy.Policy
+	boundary *policy.Policy
+	resource *policy.Policy
+	owner    string
+	context  policy.Context
+}
+
+// parseAll parses documents of kind k, naming them as AWS's simulator does
+// ("PolicyInputList.1", ...) unless names are given.
+func parseAll(docs []string, k policy.Kind, listName string) ([]*policy.Policy, error) {
+	var out []*policy.Policy
+	for i, d := range docs {
+		p, err := policy.Parse(d, k)
+		if err != nil {
+			return nil, err
+		}
+		p.Name = fmt.Sprintf("%s.%d", listName, i+1)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func contextOf(entries []iamapi.ContextEntry) policy.Context {
+	c := policy.Context{}
+	for _, e := range entries {
+		if e.ContextKeyName != nil {
+			c[*e.ContextKeyName] = e.ContextKeyValues
+		}
+	}
+	return c
+}
+
+func sourceType(name string) iamapi.PolicySourceType {
+	switch {
+	case strings.HasPrefix(name, "arn:aws:iam::aws:policy/"):
+		return iamapi.PolicySourceType("aws-managed")
+	case strings.HasPrefix(name, "arn:aws:iam::"):
+		return iamapi.PolicySourceTypeUserManaged
+	case strings.HasPrefix(name, "user/"):
+		return iamapi.PolicySourceTypeUser
+	case strings.HasPrefix(name, "group/"):
+		return iamapi.PolicySourceTypeGroup
+	case strings.HasPrefix(name, "role/"):
+		return iamapi.PolicySourceTypeRole
+	case name == "ResourcePolicy":
+		return iamapi.PolicySourceTypeResource
+	}
+	return iamapi.PolicySourceTypeNone
+}
+
+var decisions = map[policy.Effect]iamapi.PolicyEvaluationDecisionType{
+	policy.Allow:        iamapi.PolicyEvaluationDecisionTypeAllowed,
+	policy.ExplicitDeny: iamapi.PolicyEvaluationDecisionTypeExplicitDeny,
+	policy.ImplicitDeny: iamapi.PolicyEvaluationDecisionTypeImplicitDeny,
+}
+
+func (sim *simulation) run(actions, resources []string, marker *string, maxItems *int32) (*iamapi.SimulatePrincipalPolicyOutput, error) {
+	if len(resources) == 0 {
+		resources = []string{"*"}
+	}
+	set := &policy.Set{Identity: sim.identity, Boundary: sim.boundary, Resource: sim.resource}
+	type result struct {
+		key string
+		r   iamapi.EvaluationResult
+	}
+	var results []result
+	for _, action := range actions {
+		for _, res := range resources {
+			req := &policy.Request{PrincipalARN: sim.caller, RoleARN: sim.roleARN, Action: action, Resource: res, ResourceAccount: sim.owner, Context: sim.context}
+			d := policy.Evaluate(req, set)
+			r := iamapi.EvaluationResult{EvalActionName: action, EvalResourceName: api.String(res), EvalDecision: decisions[d.Effect], MatchedStatements: []iamapi.Statement{}}
+			for _, e := range d.Trace {
+				if !e.Matched {
+					continue
+				}
+				st := sourceType(e.Policy)
+				r.MatchedStatements = append(r.MatchedStatements, iamapi.Statement{SourcePolicyId: api.String(e.Policy), SourcePolicyType: &st})
+			}
+			if sim.boundary != nil {
+				allowed := policy.Evaluate(req, &policy.Set{Identity: []*policy.Policy{sim.boundary}}).Effect == policy.Allow
+				r.PermissionsBoundaryDecisionDetail = &iamapi.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: api.Bool(allowed)}
+			}
+			results = append(results, result{fmt.Sprintf("%06d", len(results)), r})
+		}
+	}
+	pg, trunc, next, err := page(results, func(r result) string { return r.key }, marker, maxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &iamapi.SimulatePrincipalPolicyOutput{EvaluationResults: []iamapi.EvaluationResult{}, IsTruncated: trunc, Marker: next}
+	for _, r := range pg {
+		out.EvaluationResults = append(out.EvaluationResults, r.r)
+	}
+	return out, nil
+}
+
+func (sim *simulation) addResourcePolicy(doc, owner *string) error {
+	if doc != nil {
+		p, err := policy.Parse(*doc, policy.Resource)
+		if err != nil {
+			return err
+		}
+		p.Name = "ResourcePolicy"
+		sim.resource = p
+	}
+	sim.owner = api.ToString(owner)
+	if sim.owner != "" {
+		sim.owner = strings.TrimSuffix(strings.TrimPrefix(sim.owner, "arn:aws:iam::"), ":root")
+	}
+	return nil
+}
+
+// SimulatePrincipalPolicy evaluates the policies of a user, group or role
+// (and any given in PolicyInputList) for each action and resource.
+func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in *iamapi.SimulatePrincipalPolicyInput) (*iamapi.SimulatePrincipalPolicyOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prefix := "arn:aws:iam::" + p.Account + ":"
+	rest, ok := strings.CutPrefix(in.PolicySourceArn, prefix)
+	kind, pathName, _ := strings.Cut(rest, "/")
+	if !ok || (kind != "user" && kind != "group" && kind != "role") || pathName == "" {
+		return nil, invalidInput("Invalid ARN: Could not be parsed!")
+	}
+	name := pathName[strings.LastIndexByte(pathName, '/')+1:]
+	if err := s.authorize(ctx, p.Account, "SimulatePrincipalPolicy", in.PolicySourceArn, nil); err != nil {
+		return nil, err
+	}
+	var pp authz.PrincipalPolicies
+	switch kind {
+	case "group":
+		err = s.view(ctx, func(tx store.Tx) error {
+			g, found, err := get[groupRec](tx, recordKey(p.Account, kindGroup, name))
+			if err != nil {
+				return err
+			}
+			if !found {
+				return noSuchGroup(name)
+			}
+			return addPolicies(tx, p.Account, &pp, "group/"+g.Name, g.Inline, g.Attached)
+		})
+	default:
+		pp, err = s.PrincipalPolicies(ctx, p.Account, kind, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sim := &simulation{caller: api.ToString(in.CallerArn), context: contextOf(in.ContextEntries)}
+	if sim.caller == "" {
+		sim.caller = in.PolicySourceArn
+		switch kind {
+		case "role":
+			// A role acts through its sessions.
+			sim.caller = "arn:aws:sts::" + p.Account + ":assumed-role/" + name + "/SimulatedSession"
+			sim.roleARN = in.PolicySourceArn
+		case "group":
+			// A group is never a caller; its policies are evaluated for a
+			// member-like user of the account.
+			sim.caller = prefix + "user/SimulatedGroupMember"
+		}
+	}
+	for _, d := range pp.Identity {
+		pol, err := policy.Parse(d.Document, policy.Identity)
+		if err != nil {
+			return nil, internal(fmt.Errorf("stored policy %s: %w", d.Name, err))
+		}
+		pol.Name = d.Name
+		sim.identity = append(sim.identity, pol)
+	}
+	extra, err := parseAll(in.PolicyInputList, policy.Identity, "PolicyInputList")
+	if err != nil {
+		return nil, err
+	}
+	sim.identity = append(sim.identity, extra...)
+	if pp.Boundary != nil {
+		if sim.boundary, err = policy.Parse(pp.Boundary.Document, policy.Boundary); err != nil {
+			return nil, internal(err)
+		}
+		sim.boundary.Name = pp.Boundary.Name
+	}
+	if len(in.PermissionsBoundaryPolicyInputList) > 0 {
+		b, err := parseAll(in.PermissionsBoundaryPolicyInputList[:1], policy.Boundary, "PermissionsBoundaryPolicyInputList")
+		if err != nil {
+			return nil, err
+		}
+		sim.boundary = b[0]
+	}
+	if err := sim.addResourcePolicy(in.ResourcePolicy, in.ResourceOwner); err != nil {
+		return nil, err
+	}
+	return sim.run(in.ActionNames, in.ResourceArns, in.Marker, in.MaxItems)
+}
+
+// SimulateCustomPolicy evaluates the given policies alone. Without CallerArn
+// they are evaluated for an IAM user of the caller's account.
+func (s *Service) SimulateCustomPolicy(ctx context.Context, in *iamapi.SimulateCustomPolicyInput) (*iamapi.SimulateCustomPolicyOutput, error) {
+	account, err := s.begin(ctx, "SimulateCustomPolicy", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	sim := &simulation{caller: api.ToString(in.CallerArn), context: contextOf(in.ContextEntries)}
+	if sim.caller == "" {
+		sim.caller = "arn:aws:iam::" + account + ":user/SimulatedUser"
+	}
+	if sim.identity, err = parseAll(in.PolicyInputList, policy.Identity, "PolicyInputList"); err != nil {
+		return nil, err
+	}
+	if len(in.PermissionsBoundaryPolicyInputList) > 0 {
+		b, err := parseAll(in.PermissionsBoundaryPolicyInputList[:1], policy.Boundary, "PermissionsBoundaryPolicyInputList")
+		if err != nil {
+			return nil, err
+		}
+		sim.boundary = b[0]
+	}
+	if err := sim.addResourcePolicy(in.ResourcePolicy, in.ResourceOwner); err != nil {
+		return nil, err
+	}
+	out, err := sim.run(in.ActionNames, in.ResourceArns, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.SimulateCustomPolicyOutput{EvaluationResults: out.EvaluationResults, IsTruncated: out.IsTruncated, Marker: out.Marker}, nil
+}
