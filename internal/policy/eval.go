@@ -112,6 +112,9 @@ type TraceEntry struct {
 	// "Resource", "NotResource", "Principal", "NotPrincipal", or
 	// "Condition OPERATOR KEY".
 	Failed string `json:"failed,omitempty"`
+	// Deciding marks the statement that decided: the explicit deny, or the
+	// allow of each policy type the decision rested on.
+	Deciding bool `json:"deciding,omitempty"`
 }
 
 // grant is how a resource policy statement names the caller; it decides
@@ -288,14 +291,17 @@ func evaluate(req *Request, set *Set, full bool) Decision {
 	case KindAnonymous, KindService:
 		// No identity side: only a resource policy can allow.
 		if res.allow {
-			return e.allow()
+			return e.allow(TypeResource)
 		}
 		return e.deny(ImplicitDeny, TypeResource)
 	case KindRoot:
 		// The root user has full access to its own account's resources;
 		// elsewhere the resource's policy must allow it.
-		if sameAccount || res.allow {
+		if sameAccount {
 			return e.allow()
+		}
+		if res.allow {
+			return e.allow(TypeResource)
 		}
 		return e.deny(ImplicitDeny, TypeResource)
 	}
@@ -321,7 +327,7 @@ func evaluate(req *Request, set *Set, full bool) Decision {
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session).
 		switch res.grant {
 		case grantDirect:
-			return e.allow()
+			return e.allow(TypeResource)
 		case grantLimited:
 			switch {
 			case bnd.applies && !bnd.allow:
@@ -329,12 +335,12 @@ func evaluate(req *Request, set *Set, full bool) Decision {
 			case ses.applies && !ses.allow:
 				return e.deny(ImplicitDeny, TypeSession)
 			}
-			return e.allow()
+			return e.allow(TypeResource)
 		}
 		if idFail != TypeNone {
 			return e.deny(ImplicitDeny, idFail)
 		}
-		return e.allow()
+		return e.allow(TypeIdentity)
 	}
 
 	// Cross-account: the trusted account's policies must allow and so must
@@ -346,15 +352,32 @@ func evaluate(req *Request, set *Set, full bool) Decision {
 	if !res.allow {
 		return e.deny(ImplicitDeny, TypeResource)
 	}
-	return e.allow()
+	return e.allow(TypeIdentity, TypeResource)
 }
 
-func (e *evaluator) allow() Decision {
+// allow decides Allow; the first matching Allow statement of each deciding
+// policy type is marked in the trace.
+func (e *evaluator) allow(deciding ...PolicyType) Decision {
+	for _, t := range deciding {
+		e.mark(t, "Allow")
+	}
 	return Decision{Effect: Allow, Trace: e.trace}
 }
 
 func (e *evaluator) deny(eff Effect, t PolicyType) Decision {
+	if eff == ExplicitDeny {
+		e.mark(t, "Deny")
+	}
 	return Decision{Effect: eff, DeniedBy: t, Message: DenyMessage(e.req, eff, t), Trace: e.trace}
+}
+
+func (e *evaluator) mark(t PolicyType, effect string) {
+	for i := range e.trace {
+		if tr := &e.trace[i]; tr.Matched && tr.Type == t && tr.Effect == effect {
+			tr.Deciding = true
+			return
+		}
+	}
 }
 
 // DenyMessage builds AWS's AccessDenied message, e.g.

@@ -297,9 +297,16 @@ func TestExplainTrace(t *testing.T) {
 	// Evaluate keeps only matching statements.
 	req.Context = Context{"aws:SourceIp": {"10.1.2.3"}}
 	d = Evaluate(&req, set)
-	if d.Effect != Allow || len(d.Trace) != 1 || d.Trace[0].Sid != "Ip" || !d.Trace[0].Matched {
+	if d.Effect != Allow || len(d.Trace) != 1 || d.Trace[0].Sid != "Ip" || !d.Trace[0].Matched || !d.Trace[0].Deciding {
 		t.Fatalf("Evaluate = %v, trace %+v", d.Effect, d.Trace)
 	}
+	// An explicit deny is the deciding statement, not the allow before it.
+	set.Identity = append(set.Identity, mustParse(t, stmt(`{"Sid":"No","Effect":"Deny","Action":"s3:Put*","Resource":"*"}`), Identity))
+	d = Evaluate(&req, set)
+	if d.Effect != ExplicitDeny || len(d.Trace) != 2 || d.Trace[0].Deciding || !d.Trace[1].Deciding || d.Trace[1].Sid != "No" {
+		t.Fatalf("Evaluate = %v, trace %+v", d.Effect, d.Trace)
+	}
+	set.Identity = set.Identity[:1]
 	if txt := ExplainText(&req, Explain(&req, set)); !strings.Contains(txt, "* identity-based policy") {
 		t.Errorf("ExplainText lacks the matched statement:\n%s", txt)
 	}

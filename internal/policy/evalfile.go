@@ -258,9 +258,12 @@ func ExplainText(req *Request, d Decision) string {
 			fmt.Fprintf(&b, " (%s)", t.Sid)
 		}
 		fmt.Fprintf(&b, " %s: ", t.Effect)
-		if t.Matched {
+		switch {
+		case t.Deciding:
+			b.WriteString("matched, deciding\n")
+		case t.Matched:
 			b.WriteString("matched\n")
-		} else {
+		default:
 			fmt.Fprintf(&b, "no match (%s)\n", t.Failed)
 		}
 	}
