@@ -101,8 +101,12 @@ func (p *Problems) Check(f *Field, path string, v reflect.Value) {
 	}
 }
 
-// Err returns the ValidationError for what was collected, or nil.
-func (p *Problems) Err() *awserr.Error {
+// Err returns the ValidationError (the query protocol's code) for what was
+// collected, or nil.
+func (p *Problems) Err() *awserr.Error { return p.ErrCode("ValidationError") }
+
+// ErrCode is Err with another code: JSON services answer ValidationException.
+func (p *Problems) ErrCode(code string) *awserr.Error {
 	if len(p.msgs) == 0 {
 		return nil
 	}
@@ -110,7 +114,7 @@ func (p *Problems) Err() *awserr.Error {
 	if len(p.msgs) == 1 {
 		noun = "error"
 	}
-	return awserr.New(http.StatusBadRequest, "ValidationError",
+	return awserr.New(http.StatusBadRequest, code,
 		fmt.Sprintf("%d validation %s detected: %s", len(p.msgs), noun, strings.Join(p.msgs, "; ")))
 }
 
