@@ -17,7 +17,7 @@ type requestID struct {
 
 func newRequestID() requestID {
 	var b [32]byte
-	rand.Read(b[:]) // never fails (crypto/rand)
+	rand.Read(b[:])         // never fails (crypto/rand)
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	var u [36]byte

@@ -1,0 +1,183 @@
+// Package server assembles doppel: the store, identities, the policy engine,
+// the services and the gateway in front of them. `doppel serve` and the
+// doppeltest package both build their server here, so tests run exactly what
+// users run.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/api/iamapi"
+	"github.com/doppel-aws/doppel/internal/api/s3api"
+	"github.com/doppel-aws/doppel/internal/api/stsapi"
+	"github.com/doppel-aws/doppel/internal/authz"
+	"github.com/doppel-aws/doppel/internal/blob"
+	"github.com/doppel-aws/doppel/internal/gateway"
+	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/request"
+	"github.com/doppel-aws/doppel/internal/service/iam"
+	"github.com/doppel-aws/doppel/internal/service/s3"
+	"github.com/doppel-aws/doppel/internal/service/sts"
+	"github.com/doppel-aws/doppel/internal/service/sts/iamlink"
+	"github.com/doppel-aws/doppel/internal/sigv4"
+	"github.com/doppel-aws/doppel/internal/store"
+	"github.com/doppel-aws/doppel/internal/version"
+)
+
+// Options configure a Server.
+type Options struct {
+	// DataDir holds the state (created 0700). Ignored when InMemory.
+	DataDir  string
+	InMemory bool
+	Logger   *slog.Logger     // nil discards
+	Now      func() time.Time // nil means time.Now; tests inject a clock
+	// Hostnames are extra host names under which S3 buckets are addressed
+	// virtual-hosted style (bucket.HOSTNAME).
+	Hostnames []string
+}
+
+// Server is an assembled doppel.
+type Server struct {
+	Store     store.Store
+	Authority *identity.Authority
+	IAM       *iam.Service
+	STS       *sts.Service
+	S3        *s3.Service
+	Gateway   *gateway.Gateway
+
+	blobs blob.Store
+	http  *http.Server
+	log   *slog.Logger
+}
+
+// Open builds a Server over the state in opts.DataDir (or in memory).
+func Open(ctx context.Context, opts Options) (s *Server, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s = &Server{log: log}
+	defer func() {
+		if err != nil {
+			s.closeStore()
+		}
+	}()
+	if opts.InMemory {
+		s.Store = store.NewMemory()
+		s.blobs = blob.NewMemory()
+	} else {
+		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		if s.Store, err = store.OpenBolt(filepath.Join(opts.DataDir, "state.db"), store.BoltOptions{}); err != nil {
+			return nil, err
+		}
+		if s.blobs, err = blob.OpenDisk(filepath.Join(opts.DataDir, "objects")); err != nil {
+			return nil, err
+		}
+	}
+	if s.Authority, err = identity.NewAuthority(ctx, s.Store, identity.Options{Logger: log}); err != nil {
+		return nil, err
+	}
+	var az authz.Authorizer
+	s.IAM = iam.New(s.Store, lazyAuthorizer{&az}, iam.WithClock(now))
+	az = authz.New(authz.Config{Policies: s.IAM, Generation: s.Store.Generation})
+	link := iamlink.Link{IAM: s.IAM}
+	if s.STS, err = sts.New(sts.Config{
+		Roles: link, MFA: link, AccessKeys: link, Authorizer: az, Now: now,
+		Issue: s.Authority.IssueSession,
+	}); err != nil {
+		return nil, err
+	}
+	if s.S3, err = s3.New(s3.Config{Store: s.Store, Blobs: s.blobs, Authorizer: az, Now: now}); err != nil {
+		return nil, err
+	}
+	s.Gateway = gateway.New(gateway.Config{
+		Backends: []gateway.Backend{
+			{Service: iamapi.Service, Handler: s.IAM},
+			{Service: stsapi.Service, Handler: s.STS},
+			{Service: s3api.Service, Handler: s.S3},
+		},
+		Resolve:   s.resolve(now),
+		Logger:    log,
+		Now:       now,
+		Version:   version.String(),
+		Hostnames: opts.Hostnames,
+		Admit: func(ctx context.Context, info *request.Info) error {
+			return sts.CheckCredentialUse(info.Principal, info.Service, info.Operation)
+		},
+		KeyUsed: s.Authority.RecordUse,
+	})
+	return s, nil
+}
+
+// lazyAuthorizer lets IAM be built before the authorizer that reads IAM's
+// policies: the two need each other.
+type lazyAuthorizer struct{ az *authz.Authorizer }
+
+func (l lazyAuthorizer) Authorize(ctx context.Context, c authz.Check) error {
+	return (*l.az).Authorize(ctx, c)
+}
+
+// resolve adapts the Authority to the gateway, mapping its errors to sigv4's.
+func (s *Server) resolve(now func() time.Time) gateway.Resolver {
+	return func(ctx context.Context, akid, token string) (*identity.Principal, string, error) {
+		p, secret, err := s.Authority.Resolve(ctx, akid, token, now())
+		switch {
+		case errors.Is(err, identity.ErrUnknownAccessKey):
+			return nil, "", sigv4.ErrUnknownAccessKey
+		case errors.Is(err, identity.ErrInvalidToken):
+			return nil, "", sigv4.ErrInvalidToken
+		case errors.Is(err, identity.ErrExpiredToken):
+			return nil, "", sigv4.ErrExpiredToken
+		}
+		return p, secret, err
+	}
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{
+		Handler:           s.Gateway,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown lets in-flight requests finish (until ctx ends), then closes the
+// state.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(ctx))
+	}
+	errs = append(errs, s.Authority.Close(ctx))
+	errs = append(errs, s.closeStore())
+	return errors.Join(errs...)
+}
+
+func (s *Server) closeStore() error {
+	if s.Store == nil {
+		return nil
+	}
+	return s.Store.Close()
+}
