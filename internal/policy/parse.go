@@ -259,8 +259,8 @@ func parseStatement(m map[string]any, kind Kind, vars bool) (*Statement, *awserr
 			return nil, malformed(msgNoResources)
 		}
 		for _, r := range res {
-			if r != "*" && !strings.Contains(r, ":") {
-				return nil, malformed(fmt.Sprintf("Resource %s must be in ARN format or \"*\".", r))
+			if err := checkResource(r); err != nil {
+				return nil, err
 			}
 			s.resources = append(s.resources, compileARNPattern(r, true, vars))
 		}
@@ -383,4 +383,31 @@ func compact(raw []byte) string {
 		return string(raw)
 	}
 	return b.String()
+}
+
+// partitions are the AWS partitions a resource ARN may name.
+var partitions = map[string]bool{"aws": true, "aws-cn": true, "aws-us-gov": true, "aws-iso": true,
+	"aws-iso-b": true, "aws-iso-e": true, "aws-iso-f": true, "aws-eusc": true, "*": true}
+
+// checkResource applies IAM's checks of a Resource/NotResource value.
+func checkResource(r string) *awserr.Error {
+	if r == "*" {
+		return nil
+	}
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) < 2 || parts[0] != "arn" {
+		return malformed(fmt.Sprintf("Resource %s must be in ARN format or \"*\".", r))
+	}
+	if !partitions[parts[1]] {
+		// IAM prints the ARN with its missing parts as "*".
+		full := append([]string(nil), parts...)
+		for len(full) < 6 {
+			full = append(full, "*")
+		}
+		return malformed(fmt.Sprintf("Partition \"%s\" is not valid for resource \"%s\".", parts[1], strings.Join(full, ":")))
+	}
+	if len(parts) < 3 || strings.ContainsAny(parts[2], "*?") && parts[2] != "*" {
+		return malformed("Resource vendor must be fully qualified and cannot contain regexes.")
+	}
+	return nil
 }
