@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"sort"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api"
@@ -11,6 +10,10 @@ import (
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/store"
 )
+
+// Access keys live in internal/identity's tables, where the gateway resolves
+// them; IAM creates, lists, updates and deletes them there, in the same
+// transaction as its own records.
 
 // maxAccessKeys is the access-keys-per-user quota.
 const maxAccessKeys = 2
@@ -34,7 +37,7 @@ func keyUser(ctx context.Context, name *string) (string, error) {
 }
 
 // authKeyUser authorizes action on the user owning keys; user "" is the
-// account's root user, whose record is not stored.
+// account's root user, whose record is not stored here.
 func (s *Service) authKeyUser(ctx context.Context, action, user string) (target[userRec], error) {
 	if user != "" {
 		return s.authUser(ctx, action, user, nil)
@@ -43,12 +46,14 @@ func (s *Service) authKeyUser(ctx context.Context, action, user string) (target[
 	if err != nil {
 		return target[userRec]{}, err
 	}
-	t := target[userRec]{account: p.Account, arn: "arn:aws:iam::" + p.Account + ":root", found: true}
+	t := target[userRec]{account: p.Account, arn: identity.RootARN(p.Account), found: true}
 	return t, s.authorize(ctx, p.Account, action, t.arn, nil)
 }
 
-// rootKeys is the record of the root user's access key IDs.
-type rootKeys struct{ Keys []string }
+// userKeys lists the keys of user (canonical name; "" for root).
+func userKeys(tx store.Tx, account, user string) ([]identity.AccessKey, error) {
+	return identity.ListAccessKeys(tx, account, user)
+}
 
 func (s *Service) CreateAccessKey(ctx context.Context, in *iamapi.CreateAccessKeyInput) (*iamapi.CreateAccessKeyOutput, error) {
 	user, err := keyUser(ctx, in.UserName)
@@ -59,17 +64,12 @@ func (s *Service) CreateAccessKey(ctx context.Context, in *iamapi.CreateAccessKe
 	if err != nil {
 		return nil, err
 	}
-	k := accessKeyRec{ID: newAccessKeyID(), Secret: newSecret(), Account: t.account, User: user, Status: "Active", Created: s.now().UTC().Truncate(time.Second)}
+	k := identity.AccessKey{
+		AccessKeyID: identity.NewAccessKeyID(), Secret: identity.NewSecretAccessKey(), Account: t.account,
+		Kind: identity.Root, Status: identity.KeyActive, CreateDate: s.now().UTC().Truncate(time.Second),
+	}
 	err = s.update(ctx, func(tx store.Tx) error {
-		var ids *[]string
-		var save func() error
-		if user == "" {
-			r, _, err := get[rootKeys](tx, recordKey(t.account, kindAccount, "root-keys"))
-			if err != nil {
-				return err
-			}
-			ids, save = &r.Keys, func() error { return put(tx, recordKey(t.account, kindAccount, "root-keys"), r) }
-		} else {
+		if user != "" {
 			u, found, err := get[userRec](tx, recordKey(t.account, kindUser, user))
 			if err != nil {
 				return err
@@ -77,30 +77,29 @@ func (s *Service) CreateAccessKey(ctx context.Context, in *iamapi.CreateAccessKe
 			if !found {
 				return noSuchUser(user)
 			}
-			k.User = u.Name
-			ids, save = &u.Keys, func() error { return put(tx, recordKey(t.account, kindUser, u.Name), u) }
+			k.Kind, k.UserName, k.UserARN, k.UserID = identity.User, u.Name, userARN(t.account, u), u.ID
 		}
-		if len(*ids) >= maxAccessKeys {
-			return quota("AccessKeysPerUser", maxAccessKeys)
-		}
-		*ids = append(*ids, k.ID)
-		if err := save(); err != nil {
+		keys, err := userKeys(tx, t.account, k.UserName)
+		if err != nil {
 			return err
 		}
-		return store.PutJSON(tx, keysTable, k.ID, k)
+		if len(keys) >= maxAccessKeys {
+			return quota("AccessKeysPerUser", maxAccessKeys)
+		}
+		return identity.PutAccessKey(tx, k)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &iamapi.CreateAccessKeyOutput{AccessKey: &iamapi.AccessKey{
-		UserName: k.User, AccessKeyId: k.ID, Status: iamapi.StatusTypeActive, SecretAccessKey: k.Secret, CreateDate: api.Time(k.Created),
+		UserName: k.UserName, AccessKeyId: k.AccessKeyID, Status: iamapi.StatusTypeActive, SecretAccessKey: k.Secret, CreateDate: api.Time(k.CreateDate),
 	}}, nil
 }
 
-// ownedKey loads access key id and checks that it belongs to user.
-func ownedKey(tx store.Tx, account, user, id string) (accessKeyRec, error) {
-	k, err := store.GetJSON[accessKeyRec](tx, keysTable, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (k.Account != account || lower(k.User) != lower(user))) {
+// ownedKey loads access key id and checks that it belongs to user of account.
+func ownedKey(tx store.Tx, account, user, id string) (identity.AccessKey, error) {
+	k, err := identity.GetAccessKey(tx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (k.Account != account || lower(k.UserName) != lower(user))) {
 		return k, noSuchAccessKey(id)
 	}
 	return k, err
@@ -116,26 +115,14 @@ func (s *Service) DeleteAccessKey(ctx context.Context, in *iamapi.DeleteAccessKe
 		return nil, err
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
+		if user != "" && !t.found {
+			return noSuchUser(user)
+		}
 		k, err := ownedKey(tx, t.account, user, in.AccessKeyId)
 		if err != nil {
 			return err
 		}
-		if user == "" {
-			r, _, err := get[rootKeys](tx, recordKey(t.account, kindAccount, "root-keys"))
-			if err != nil {
-				return err
-			}
-			r.Keys = remove(r.Keys, k.ID)
-			if err := put(tx, recordKey(t.account, kindAccount, "root-keys"), r); err != nil {
-				return err
-			}
-		} else if err := modify(tx, recordKey(t.account, kindUser, user), noSuchUser(user), func(u *userRec) error {
-			u.Keys = remove(u.Keys, k.ID)
-			return nil
-		}); err != nil {
-			return err
-		}
-		return tx.Delete(keysTable, k.ID)
+		return identity.DeleteAccessKey(tx, k.AccessKeyID)
 	})
 	if err != nil {
 		return nil, err
@@ -160,8 +147,8 @@ func (s *Service) UpdateAccessKey(ctx context.Context, in *iamapi.UpdateAccessKe
 		if err != nil {
 			return err
 		}
-		k.Status = string(in.Status)
-		return store.PutJSON(tx, keysTable, k.ID, k)
+		k.Status = identity.KeyStatus(in.Status)
+		return identity.PutAccessKey(tx, k)
 	})
 	if err != nil {
 		return nil, err
@@ -178,39 +165,25 @@ func (s *Service) ListAccessKeys(ctx context.Context, in *iamapi.ListAccessKeysI
 	if err != nil {
 		return nil, err
 	}
-	var keys []accessKeyRec
+	var keys []identity.AccessKey
 	err = s.view(ctx, func(tx store.Tx) error {
-		ids := t.rec.Keys
-		if user == "" {
-			r, _, err := get[rootKeys](tx, recordKey(t.account, kindAccount, "root-keys"))
-			if err != nil {
-				return err
-			}
-			ids = r.Keys
-		}
-		for _, id := range ids {
-			k, err := store.GetJSON[accessKeyRec](tx, keysTable, id)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, k)
-		}
-		return nil
+		var err error
+		keys, err = userKeys(tx, t.account, t.rec.Name)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
-	pg, trunc, marker, err := page(keys, func(k accessKeyRec) string { return k.ID }, in.Marker, in.MaxItems)
+	pg, trunc, marker, err := page(keys, func(k identity.AccessKey) string { return k.AccessKeyID }, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	out := &iamapi.ListAccessKeysOutput{IsTruncated: trunc, Marker: marker, AccessKeyMetadata: []iamapi.AccessKeyMetadata{}}
 	for _, k := range pg {
 		st := iamapi.StatusType(k.Status)
-		md := iamapi.AccessKeyMetadata{AccessKeyId: api.String(k.ID), Status: &st, CreateDate: api.Time(k.Created)}
-		if k.User != "" {
-			md.UserName = api.String(k.User)
+		md := iamapi.AccessKeyMetadata{AccessKeyId: api.String(k.AccessKeyID), Status: &st, CreateDate: api.Time(k.CreateDate)}
+		if k.UserName != "" {
+			md.UserName = api.String(k.UserName)
 		}
 		out.AccessKeyMetadata = append(out.AccessKeyMetadata, md)
 	}
@@ -222,11 +195,11 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, in *iamapi.GetAccess
 	if err != nil {
 		return nil, err
 	}
-	var k accessKeyRec
-	var found bool
+	var k identity.AccessKey
+	found := false
 	err = s.view(ctx, func(tx store.Tx) error {
 		var err error
-		k, err = store.GetJSON[accessKeyRec](tx, keysTable, in.AccessKeyId)
+		k, err = identity.GetAccessKey(tx, in.AccessKeyId)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -237,17 +210,8 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, in *iamapi.GetAccess
 		return nil, err
 	}
 	res := "*"
-	if found && k.User != "" {
-		res = arn(p.Account, "user", "/", k.User)
-		var u userRec
-		_ = s.view(ctx, func(tx store.Tx) error {
-			var ok bool
-			u, ok, err = get[userRec](tx, recordKey(p.Account, kindUser, k.User))
-			if ok {
-				res = userARN(p.Account, u)
-			}
-			return err
-		})
+	if found {
+		res = k.UserARN
 	}
 	if err := s.authorize(ctx, p.Account, "GetAccessKeyLastUsed", res, nil); err != nil {
 		return nil, err
@@ -258,68 +222,41 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, in *iamapi.GetAccess
 	// A key never used reports "N/A" for service and region (IAM API
 	// reference, AccessKeyLastUsed).
 	last := &iamapi.AccessKeyLastUsed{ServiceName: "N/A", Region: "N/A"}
-	if k.LastUsed != nil {
-		last = &iamapi.AccessKeyLastUsed{LastUsedDate: *k.LastUsed, ServiceName: k.Service, Region: k.Region}
+	if k.LastUsedDate != nil {
+		last = &iamapi.AccessKeyLastUsed{LastUsedDate: *k.LastUsedDate, ServiceName: k.LastUsedService, Region: k.LastUsedRegion}
 	}
 	out := &iamapi.GetAccessKeyLastUsedOutput{AccessKeyLastUsed: last}
-	if k.User != "" {
-		out.UserName = api.String(k.User)
+	if k.UserName != "" {
+		out.UserName = api.String(k.UserName)
 	}
 	return out, nil
 }
 
-// KeyOwner is what an access key stands for: the principal it authenticates
-// and its secret, for SigV4 verification.
+// KeyOwner is what a long-term access key stands for: the principal it
+// authenticates and its secret.
 type KeyOwner struct {
 	Principal identity.Principal
 	Secret    string
 	Active    bool
 }
 
-// LookupAccessKey resolves a long-term (AKIA) access key ID created through
-// IAM to its user (or root) principal. It returns nil, nil for an unknown key.
+// LookupAccessKey resolves a long-term (AKIA) access key ID to its user (or
+// root) principal, for tests and tools that stand in for the gateway (which
+// uses identity.Authority). It returns nil, nil for an unknown key.
 func (s *Service) LookupAccessKey(ctx context.Context, id string) (*KeyOwner, error) {
 	var out *KeyOwner
 	err := s.view(ctx, func(tx store.Tx) error {
-		k, err := store.GetJSON[accessKeyRec](tx, keysTable, id)
+		k, err := identity.GetAccessKey(tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		o := &KeyOwner{Secret: k.Secret, Active: k.Status == "Active"}
-		o.Principal = identity.Principal{Kind: identity.Root, Account: k.Account, ARN: "arn:aws:iam::" + k.Account + ":root", UserID: k.Account, AccessKeyID: k.ID}
-		if k.User != "" {
-			u, found, err := get[userRec](tx, recordKey(k.Account, kindUser, k.User))
-			if err != nil || !found {
-				return err
-			}
-			o.Principal = identity.Principal{Kind: identity.User, Account: k.Account, ARN: userARN(k.Account, u), UserID: u.ID, Name: u.Name, AccessKeyID: k.ID}
-		}
-		out = o
+		out = &KeyOwner{Secret: k.Secret, Active: k.Status == identity.KeyActive, Principal: identity.Principal{
+			Kind: k.Kind, Account: k.Account, ARN: k.UserARN, UserID: k.UserID, Name: k.UserName, AccessKeyID: k.AccessKeyID,
+		}}
 		return nil
 	})
 	return out, err
-}
-
-// RecordAccessKeyUse notes when, where and for which service a key was last
-// used (GetAccessKeyLastUsed). Unknown keys are ignored.
-func (s *Service) RecordAccessKeyUse(ctx context.Context, id, service, region string) error {
-	err := s.store.Update(ctx, func(tx store.Tx) error {
-		k, err := store.GetJSON[accessKeyRec](tx, keysTable, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		k.LastUsed = api.Time(s.now().UTC().Truncate(time.Second))
-		k.Service, k.Region = service, region
-		return store.PutJSON(tx, keysTable, id, k)
-	})
-	if err != nil {
-		return internal(err)
-	}
-	return nil
 }

@@ -546,11 +546,11 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 			}
 		}
 		m["PolicyVersionsInUse"] = int32(inUse)
-		r, _, err := get[rootKeys](tx, recordKey(account, kindAccount, "root-keys"))
+		rootKeys, err := identity.ListAccessKeys(tx, account, "")
 		if err != nil {
 			return err
 		}
-		if len(r.Keys) > 0 {
+		if len(rootKeys) > 0 {
 			m["AccountAccessKeysPresent"] = 1
 		}
 		return nil

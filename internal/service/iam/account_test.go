@@ -196,7 +196,7 @@ func TestRenames(t *testing.T) {
 	if g := must(s.GetGroup(ctx, &iamapi.GetGroupInput{GroupName: "team"})); len(g.Users) != 1 || g.Users[0].UserName != "new" {
 		t.Fatalf("group members after rename = %+v", g.Users)
 	}
-	if o := must(s.LookupAccessKey(ctx, key)); o == nil || o.Principal.Name != "new" {
+	if o := must(s.LookupAccessKey(ctx, key)); o == nil || o.Principal.Name != "new" || o.Principal.ARN != u.Arn {
 		t.Fatalf("key owner after rename = %+v", o)
 	}
 	must(s.UpdateGroup(ctx, &iamapi.UpdateGroupInput{GroupName: "team", NewGroupName: api.String("crew")}))

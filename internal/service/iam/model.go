@@ -12,12 +12,8 @@ import (
 // Storage layout: one table; every key starts with the account ID, then the
 // kind of record, then the entity's name in lower case, because IAM names are
 // unique without regard to case (IAM User Guide, "IAM identifiers").
-// Records are JSON. Access keys are also indexed globally by key ID so the
-// gateway can resolve a signature without knowing the account.
-const (
-	table     = "iam"
-	keysTable = "iam-access-keys"
-)
+// Records are JSON. Access keys are internal/identity's records.
+const table = "iam"
 
 const (
 	kindUser     = "user"
@@ -52,7 +48,6 @@ type userRec struct {
 	Groups   []string          // group names, in the order joined
 	Attached []string          // managed policy ARNs, in the order attached
 	Inline   map[string]string // policy name -> document
-	Keys     []string          // access key IDs
 	MFA      []string          // serial numbers of enabled devices
 	Login    *loginProfile
 	// PasswordLastUsed is set by the console sign-in.
@@ -164,19 +159,6 @@ type passwordPolicy struct {
 	MaxPasswordAge             *int32
 	PasswordReusePrevention    *int32
 	HardExpiry                 *bool
-}
-
-// accessKeyRec is indexed by key ID in keysTable.
-type accessKeyRec struct {
-	ID       string
-	Secret   string
-	Account  string
-	User     string
-	Status   string // Active | Inactive
-	Created  time.Time
-	LastUsed *time.Time
-	Service  string
-	Region   string
 }
 
 // get reads the record at key; found is false when it is missing.

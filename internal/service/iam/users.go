@@ -168,6 +168,7 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 		if !found {
 			return noSuchUser(in.UserName)
 		}
+		oldName := u.Name
 		if in.NewPath != nil {
 			u.Path = newPath
 		}
@@ -183,6 +184,18 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 				return err
 			}
 		}
+		// The identity records of the user's keys carry its name and ARN,
+		// which the gateway reports as the caller.
+		keys, err := identity.ListAccessKeys(tx, t.account, oldName)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			k.UserName, k.UserARN = u.Name, userARN(t.account, u)
+			if err := identity.PutAccessKey(tx, k); err != nil {
+				return err
+			}
+		}
 		return put(tx, recordKey(t.account, kindUser, u.Name), u)
 	})
 	if err != nil {
@@ -192,7 +205,7 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 }
 
 // renameUser moves u's record and fixes the references to it held by its
-// groups, access keys and MFA devices.
+// groups and MFA devices.
 func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 	old := u.Name
 	if err := tx.Delete(table, recordKey(account, kindUser, old)); err != nil {
@@ -207,16 +220,6 @@ func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 		gr.Members = remove(gr.Members, old)
 		gr.Members = append(gr.Members, newName)
 		if err := put(tx, recordKey(account, kindGroup, g), gr); err != nil {
-			return err
-		}
-	}
-	for _, id := range u.Keys {
-		k, err := store.GetJSON[accessKeyRec](tx, keysTable, id)
-		if err != nil {
-			return err
-		}
-		k.User = newName
-		if err := store.PutJSON(tx, keysTable, id, k); err != nil {
 			return err
 		}
 	}
@@ -248,10 +251,14 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 		}
 		// The order AWS checks in; each is a DeleteConflict (IAM User Guide,
 		// "Deleting an IAM user": what must go before the user can).
+		keys, err := identity.ListAccessKeys(tx, t.account, u.Name)
+		if err != nil {
+			return err
+		}
 		switch {
 		case u.Login != nil:
 			return deleteConflict("Cannot delete entity, must delete login profile first.")
-		case len(u.Keys) > 0:
+		case len(keys) > 0:
 			return deleteConflict("Cannot delete entity, must delete access keys first.")
 		case len(u.MFA) > 0:
 			return deleteConflict("Cannot delete entity, must delete MFA device first.")
