@@ -77,7 +77,7 @@ func decodeStruct(d *xml.Decoder, start xml.StartElement, sv reflect.Value, dept
 		case xml.StartElement:
 			f := st.XMLChild(t.Name.Local)
 			if f == nil || f.Attr {
-				if err := d.Skip(); err != nil {
+				if err := skip(d); err != nil {
 					return err
 				}
 				continue
@@ -150,7 +150,7 @@ func decodeEntries(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) e
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if t.Name.Local != "entry" {
-				if err := d.Skip(); err != nil {
+				if err := skip(d); err != nil {
 					return err
 				}
 				continue
@@ -181,7 +181,7 @@ func decodeEntry(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) err
 			case f.MapValue:
 				err = decodeValue(d, t, f.Item, v, depth+1)
 			default:
-				err = d.Skip()
+				err = skip(d)
 			}
 			if err != nil {
 				return err
@@ -324,4 +324,23 @@ func ParseTime(s, format, def string) (time.Time, error) {
 		}
 		return t.UTC(), nil
 	}
+}
+
+// skip consumes the rest of the current element without recursion (unlike
+// xml.Decoder.Skip), so deeply nested unknown elements cost no stack.
+func skip(d *xml.Decoder) error {
+	depth := 1
+	for depth > 0 {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
 }

@@ -116,6 +116,11 @@ func value(b *bytes.Buffer, f *shape.Field, name, uri, prefix string, v reflect.
 	}
 	switch f.Kind {
 	case shape.KindStruct:
+		if uri == "" {
+			// The namespace may sit on the structure's shape (S3's Grantee).
+			st := shape.Of(v.Type())
+			uri, prefix = st.XMLURI, st.XMLPrefix
+		}
 		Element(b, name, uri, prefix, v)
 	case shape.KindList:
 		// A list inside a list (rare): wrapped as a member element.
