@@ -2,19 +2,15 @@ package iamlink
 
 // End-to-end tests of the seed procedure through aws-sdk-go-v2's STS
 // client: real SigV4 verification, the real query codec, the real IAM
-// service and policy engine. The gateway and the Authorizer are stood in
-// for by the small testServer and testAuthz below until internal/gateway
-// and internal/authz land; they do only what this test needs.
+// service and the real Authorizer (internal/authz over the policy engine).
+// The gateway is stood in for by the small testServer below, which does
+// only what these tests need.
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +28,6 @@ import (
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/mfa"
-	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/protocol/query"
 	"github.com/doppel-aws/doppel/internal/request"
 	"github.com/doppel-aws/doppel/internal/service/iam"
@@ -59,74 +54,6 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// testAuthz evaluates with the real policy engine: the caller's identity
-// policies (from IAM), its session policies, and the Check's resource
-// policy; MFA keys from the caller's session, overridden by the Check's
-// own context as the sts package requires.
-type testAuthz struct{ iam *iam.Service }
-
-func (a testAuthz) Authorize(ctx context.Context, c authz.Check) error {
-	info := request.From(ctx)
-	p := info.Principal
-	req := &policy.Request{PrincipalARN: p.ARN, PrincipalAccount: p.Account, Action: c.Action, Resource: c.Resource, ResourceAccount: c.ResourceAccount}
-	keys := policy.Context{"aws:PrincipalArn": {p.ARN}, "aws:PrincipalAccount": {p.Account}, "aws:CurrentTime": {info.Time.Format(time.RFC3339)}}
-	set := &policy.Set{}
-	kind, name := "", p.Name
-	switch p.Kind {
-	case identity.Root:
-		req.PrincipalKind = policy.KindRoot
-	case identity.User:
-		req.PrincipalKind, kind = policy.KindUser, "user"
-		name = p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
-	case identity.AssumedRole:
-		req.PrincipalKind, kind = policy.KindAssumedRole, "role"
-		req.RoleARN = p.Session.RoleARN
-		name = req.RoleARN[strings.LastIndexByte(req.RoleARN, '/')+1:]
-		keys["aws:PrincipalArn"] = []string{req.RoleARN}
-	}
-	if kind != "" {
-		pp, err := a.iam.PrincipalPolicies(ctx, p.Account, kind, name)
-		if err != nil {
-			return err
-		}
-		for _, d := range pp.Identity {
-			pol, err := policy.Parse(d.Document, policy.Identity)
-			if err != nil {
-				return err
-			}
-			set.Identity = append(set.Identity, pol)
-		}
-	}
-	if s := p.Session; s != nil {
-		keys["aws:MultiFactorAuthPresent"] = []string{strconv.FormatBool(s.MFAAuthenticated)}
-		if s.MFAAuthenticated {
-			keys["aws:MultiFactorAuthAge"] = []string{strconv.Itoa(int(info.Time.Sub(s.MFAAuthTime).Seconds()))}
-		}
-		for _, d := range s.Policies {
-			pol, err := policy.Parse(d, policy.Session)
-			if err != nil {
-				return err
-			}
-			set.Session = append(set.Session, pol)
-		}
-	}
-	for k, v := range c.Context {
-		keys[k] = v
-	}
-	req.Context = keys
-	if c.ResourcePolicy != "" {
-		pol, err := policy.Parse(c.ResourcePolicy, policy.Trust)
-		if err != nil {
-			return err
-		}
-		set.Resource = pol
-	}
-	if d := policy.Evaluate(req, set); d.Effect != policy.Allow {
-		return awserr.AccessDenied(d.Message)
-	}
-	return nil
-}
-
 // testServer is the smallest gateway that can serve STS: SigV4 with keys
 // from IAM and sessions from its own table, the query codec, the Service.
 type testServer struct {
@@ -134,58 +61,20 @@ type testServer struct {
 	iam      *iam.Service
 	sts      *sts.Service
 	verifier *sigv4.Verifier
-
-	mu       sync.Mutex
-	sessions map[string]session // by access key ID
-}
-
-type session struct {
-	token string
-	s     identity.Session
-}
-
-func (ts *testServer) issue(_ context.Context, s *identity.Session) (string, string, string, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	id := fmt.Sprintf("ASIATEST%012d", len(ts.sessions)+1)
-	secret, token := randomHex(20), randomHex(32)
-	cp := *s
-	cp.AccessKeyID, cp.Secret = id, secret
-	ts.sessions[id] = session{token: token, s: cp}
-	return id, secret, token, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	sealer   *identity.Sealer
 }
 
 // resolve turns an access key (and token) into the principal and secret.
 func (ts *testServer) resolve(ctx context.Context, id, token string) (*identity.Principal, string, error) {
 	if strings.HasPrefix(id, "ASIA") {
-		ts.mu.Lock()
-		sess, ok := ts.sessions[id]
-		ts.mu.Unlock()
-		if !ok || sess.token != token {
+		sess, err := ts.sealer.Open(token)
+		if err != nil || sess.AccessKeyID != id {
 			return nil, "", sigv4.ErrInvalidToken
 		}
-		if !ts.clock.Now().Before(sess.s.Expiration) {
+		if !ts.clock.Now().Before(sess.Expiration) {
 			return nil, "", sigv4.ErrExpiredToken
 		}
-		s := sess.s
-		p := &identity.Principal{Kind: s.Kind, Account: s.Account, AccessKeyID: id, Session: &s}
-		switch s.Kind {
-		case identity.AssumedRole:
-			roleName := s.RoleARN[strings.LastIndexByte(s.RoleARN, '/')+1:]
-			p.ARN = "arn:aws:sts::" + s.Account + ":assumed-role/" + roleName + "/" + s.SessionName
-			p.UserID, p.Name = s.RoleID+":"+s.SessionName, roleName
-		case identity.FederatedUser:
-			p.ARN, p.UserID, p.Name = "arn:aws:sts::"+s.Account+":federated-user/"+s.SessionName, s.Account+":"+s.SessionName, s.SessionName
-		default:
-			p.ARN, p.UserID = s.SourceUserARN, s.SourceUserID
-		}
-		return p, s.Secret, nil
+		return identity.SessionPrincipal(sess), sess.Secret, nil
 	}
 	owner, err := ts.iam.LookupAccessKey(ctx, id)
 	if err != nil {
@@ -248,8 +137,13 @@ type seed struct {
 func newSeed(t testing.TB) *seed {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)}
-	iamSvc := iam.New(store.NewMemory(), allowAll{}, iam.WithClock(clk.Now))
-	ts := &testServer{clock: clk, iam: iamSvc, sessions: map[string]session{}}
+	st := store.NewMemory()
+	iamSvc := iam.New(st, allowAll{}, iam.WithClock(clk.Now))
+	sealer, err := identity.NewSealer(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{clock: clk, iam: iamSvc, sealer: sealer}
 	// The SDK signs with the wall clock, so the verifier keeps it; sessions
 	// and MFA codes follow the test's clock.
 	ts.verifier = &sigv4.Verifier{Lookup: func(ctx context.Context, id, token string) (string, error) {
@@ -257,7 +151,7 @@ func newSeed(t testing.TB) *seed {
 		return secret, err
 	}}
 	link := Link{IAM: iamSvc}
-	svc, err := sts.New(sts.Config{Roles: link, MFA: link, AccessKeys: link, Issue: ts.issue, Authorizer: testAuthz{iam: iamSvc}, Now: clk.Now})
+	svc, err := sts.New(sts.Config{Roles: link, MFA: link, AccessKeys: link, Issue: sts.SealWith(sealer), Authorizer: authz.New(authz.Config{Policies: iamSvc, Generation: st.Generation}), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
