@@ -81,6 +81,13 @@ func devSession(mfa bool) *identity.Principal {
 	return &identity.Principal{Kind: identity.AssumedRole, Account: acctA, ARN: devSess, UserID: "AROAEXAMPLE:s1", Name: "dev", AccessKeyID: "ASIAEXAMPLE", Session: s}
 }
 
+// carol is a GetFederationToken session of bob with the given session
+// policies.
+func carol(policies ...string) *identity.Principal {
+	return &identity.Principal{Kind: identity.FederatedUser, Account: acctA, ARN: "arn:aws:sts::111122223333:federated-user/carol", UserID: acctA + ":carol", Name: "carol",
+		Session: &identity.Session{Kind: identity.FederatedUser, Account: acctA, SourceUserARN: bobARN, SourceUserID: "AIDAEXAMPLEBOB", IssuedAt: t0, Policies: policies, Tags: map[string]string{"dept": "eng"}}}
+}
+
 func ctxFor(p *identity.Principal) context.Context {
 	return request.With(context.Background(), &request.Info{ID: "r1", Service: "s3", Region: "eu-west-1", Time: t0, Principal: p,
 		SourceIP: netip.MustParseAddr("203.0.113.7"), Secure: true, UserAgent: "aws-cli/1.0"})
@@ -155,6 +162,13 @@ func TestAuthorize(t *testing.T) {
 		{name: "deleted role: its session has no permissions", caller: &identity.Principal{Kind: identity.AssumedRole, Account: acctA, ARN: "arn:aws:sts::111122223333:assumed-role/gone/s", Session: &identity.Session{Kind: identity.AssumedRole, RoleARN: "arn:aws:iam::111122223333:role/gone"}},
 			check:   Check{Action: "s3:GetObject", Resource: object},
 			wantErr: "User: arn:aws:sts::111122223333:assumed-role/gone/s is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k because no identity-based policy allows the s3:GetObject action"},
+		{name: "federated user: the federating user's policies and the session policy", caller: carol(doc(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}`)), check: Check{Action: "s3:GetObject", Resource: object}},
+		{name: "federated user: the session policy limits", caller: carol(doc(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}`)), check: Check{Action: "s3:PutObject", Resource: object},
+			wantErr: "User: arn:aws:sts::111122223333:federated-user/carol is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::x/k because no session policy allows the s3:PutObject action"},
+		{name: "federated user without a session policy has no permissions", caller: carol(), check: Check{Action: "s3:GetObject", Resource: object},
+			wantErr: "User: arn:aws:sts::111122223333:federated-user/carol is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k because no session policy allows the s3:GetObject action"},
+		{name: "root session from GetSessionToken keeps root's access", caller: &identity.Principal{Kind: identity.Root, Account: acctA, ARN: rootARNA, UserID: acctA, Session: &identity.Session{Kind: identity.Root, Account: acctA, IssuedAt: t0}},
+			check: Check{Action: "iam:CreateUser", Resource: "arn:aws:iam::111122223333:user/x"}},
 		{name: "SCP of the principal's account", caller: bob, check: Check{Action: "s3:GetObject", Resource: object},
 			orgs:    fakeOrgs{scps: map[string][]NamedDocument{acctA: {{Name: "p-FullAWSAccess", Document: doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)}, {Name: "p-deny-s3", Document: doc(`{"Effect":"Deny","Action":"s3:*","Resource":"*"}`)}}}},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k with an explicit deny in a service control policy"},
@@ -208,6 +222,9 @@ func TestBuildContext(t *testing.T) {
 		{name: "role session without MFA", caller: devNoMF,
 			want:   map[string]string{"aws:MultiFactorAuthPresent": "false"},
 			absent: []string{"aws:MultiFactorAuthAge"}},
+		{name: "federated user: session tags only, no username", caller: carol(), tags: map[string]string{"team": "blue"},
+			want:   map[string]string{"aws:PrincipalType": "FederatedUser", "aws:PrincipalArn": "arn:aws:sts::111122223333:federated-user/carol", "aws:userid": "111122223333:carol", "aws:PrincipalTag/dept": "eng", "aws:MultiFactorAuthPresent": "false"},
+			absent: []string{"aws:username", "aws:PrincipalTag/team"}},
 		{name: "root", caller: rootA,
 			want:   map[string]string{"aws:PrincipalType": "Account", "aws:PrincipalArn": rootARNA, "aws:userid": acctA},
 			absent: []string{"aws:username"}},
