@@ -7,8 +7,6 @@ package iam
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -100,29 +98,13 @@ func (s *Service) update(ctx context.Context, fn func(store.Tx) error) error {
 	return nil
 }
 
-// IDs as AWS forms them: a four-letter prefix naming the kind (AIDA user,
-// AGPA group, AROA role, ANPA policy, AIPA instance profile, AKIA access key)
-// and upper-case letters and digits.
+// idAlphabet is the alphabet of AWS unique IDs.
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-func randomString(alphabet string, n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("iam: crypto/rand failed: %v", err)) // the OS is broken
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
-
-func newID(prefix string) string { return prefix + randomString(idAlphabet, 17) }
-
-func newAccessKeyID() string { return "AKIA" + randomString(idAlphabet, 16) }
-
-func newSecret() string {
-	return randomString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40)
-}
+// newID returns a unique ID as AWS forms them: a prefix naming the kind
+// (AIDA user, AGPA group, AROA role, ANPA policy, AIPA instance profile) and
+// 17 characters.
+func newID(prefix string) string { return identity.NewUniqueID(prefix) }
 
 func arn(account, kind, path, name string) string {
 	return "arn:aws:iam::" + account + ":" + kind + path + name
