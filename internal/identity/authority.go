@@ -23,6 +23,11 @@ type Authority struct {
 	gen   uint64              // the store generation the cache reflects
 	cache map[string]keyEntry // AKIA key ID -> what it resolves to
 
+	// sessions caches opened tokens: a token never changes what it says,
+	// and opening one (AES-GCM and JSON) costs far more than a map lookup.
+	sessMu   sync.RWMutex
+	sessions map[string]*Session
+
 	usage usageRecorder
 }
 
@@ -50,7 +55,7 @@ func NewAuthority(ctx context.Context, st store.Store, opts Options) (*Authority
 	if err != nil {
 		return nil, err
 	}
-	a := &Authority{store: st, sealer: sealer, log: opts.Logger, cache: map[string]keyEntry{}}
+	a := &Authority{store: st, sealer: sealer, log: opts.Logger, cache: map[string]keyEntry{}, sessions: map[string]*Session{}}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -90,7 +95,7 @@ func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken strin
 		if sessionToken == "" {
 			return nil, "", ErrInvalidToken
 		}
-		s, err := a.sealer.Open(sessionToken)
+		s, err := a.openCached(sessionToken)
 		if err != nil {
 			return nil, "", err
 		}
@@ -117,6 +122,31 @@ func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken strin
 	}
 	return nil, "", ErrUnknownAccessKey
 }
+
+// openCached opens token, remembering the result. Each caller gets its own
+// copy of the Session struct; its maps and slices are shared and read-only.
+func (a *Authority) openCached(token string) (*Session, error) {
+	a.sessMu.RLock()
+	s, ok := a.sessions[token]
+	a.sessMu.RUnlock()
+	if !ok {
+		var err error
+		if s, err = a.sealer.Open(token); err != nil {
+			return nil, err
+		}
+		a.sessMu.Lock()
+		if len(a.sessions) >= maxCachedSessions {
+			clear(a.sessions)
+		}
+		a.sessions[token] = s
+		a.sessMu.Unlock()
+	}
+	c := *s
+	return &c, nil
+}
+
+// maxCachedSessions bounds the session cache; it is simply emptied when full.
+const maxCachedSessions = 4096
 
 // lookupKey reads a long-term key through a cache that is dropped whenever
 // the store's generation moves, so IAM's changes (a deleted or deactivated
