@@ -125,7 +125,8 @@ type grant uint8
 const (
 	grantNone    grant = iota
 	grantAccount       // the caller's account: delegation, identity policies must allow
-	grantLimited       // the role of a session, or the IAM user behind a federated user: limited by boundary and session policies
+	grantRole          // the role of a session: limited by the boundary and session policies
+	grantSessionUser   // the IAM user behind a federated user: limited by the session policies only
 	grantDirect        // the caller itself (user, session, federated user, "*"): not limited by implicit denies
 )
 
@@ -328,9 +329,14 @@ func evaluate(req *Request, set *Set, full bool) Decision {
 		switch res.grant {
 		case grantDirect:
 			return e.allow(TypeResource)
-		case grantLimited:
+		case grantRole, grantSessionUser:
+			// A grant to a user ARN is not limited by the user's boundary;
+			// a grant to a role ARN is
+			// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+			// Both are limited by the session policy: they were added before
+			// the session was created.
 			switch {
-			case bnd.applies && !bnd.allow:
+			case res.grant == grantRole && bnd.applies && !bnd.allow:
 				return e.deny(ImplicitDeny, TypeBoundary)
 			case ses.applies && !ses.allow:
 				return e.deny(ImplicitDeny, TypeSession)
@@ -591,9 +597,9 @@ func (e *evaluator) matchPrincipal(typ, v string) grant {
 		case v == p.arn:
 			return grantDirect
 		case strings.HasPrefix(res, "role/") && p.kind == KindAssumedRole && e.sameRole(v, res):
-			return grantLimited
+			return grantRole
 		case strings.HasPrefix(res, "user/") && p.kind == KindFederatedUser && v == e.req.FederatedFrom:
-			return grantLimited
+			return grantSessionUser
 		}
 	case "Service", "Federated":
 		if v == p.arn && (p.kind == KindService || typ == "Federated") {
@@ -642,7 +648,7 @@ func (e *evaluator) notPrincipalExcludes(pr *Principals) bool {
 				account = true
 			case grantDirect:
 				self = true
-			case grantLimited:
+			case grantRole, grantSessionUser:
 				role = true
 			}
 		}

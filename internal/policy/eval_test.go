@@ -243,6 +243,9 @@ func TestEvaluate(t *testing.T) {
 		{name: "federating user named by a resource policy is limited by the session policy", doc: sessions,
 			req: Request{PrincipalARN: "arn:aws:sts::111122223333:federated-user/carol", FederatedFrom: userBob, Action: "s3:PutObject", Resource: bucketX}, pols: policies{resource: bucketFor(userBob), session: []string{allowGetOnly}}, want: ImplicitDeny, deniedBy: TypeSession},
 
+		{name: "federating user named by a resource policy is not limited by the user's boundary", doc: bounds,
+			req: Request{PrincipalARN: "arn:aws:sts::111122223333:federated-user/carol", FederatedFrom: userBob, Action: "s3:PutObject", Resource: bucketX}, pols: policies{resource: bucketFor(userBob), boundary: allowGetOnly, session: []string{allowS3}}, want: Allow},
+
 		// NotPrincipal.
 		{name: "NotPrincipal deny spares a session listed with role and account", doc: notprinc,
 			req: Request{PrincipalARN: sessDev, RoleARN: roleDev, Action: "s3:GetObject", Resource: bucketX}, pols: policies{identity: []string{allowS3},
