@@ -123,11 +123,11 @@ type TraceEntry struct {
 type grant uint8
 
 const (
-	grantNone    grant = iota
-	grantAccount       // the caller's account: delegation, identity policies must allow
-	grantRole          // the role of a session: limited by the boundary and session policies
-	grantSessionUser   // the IAM user behind a federated user: limited by the session policies only
-	grantDirect        // the caller itself (user, session, federated user, "*"): not limited by implicit denies
+	grantNone        grant = iota
+	grantAccount           // the caller's account: delegation, identity policies must allow
+	grantRole              // the role of a session: limited by the boundary and session policies
+	grantSessionUser       // the IAM user behind a federated user: limited by the session policies only
+	grantDirect            // the caller itself (user, session, federated user, "*"): not limited by implicit denies
 )
 
 // principal is what Evaluate derives once from a Request.
