@@ -116,16 +116,6 @@ func parseVariable(body string) (key, def string, hasDef bool) {
 	return strings.TrimSpace(body), "", false
 }
 
-// hasVars reports whether the pattern refers to the request context.
-func (p *pattern) hasVars() bool {
-	for i := range p.toks {
-		if p.toks[i].kind == tokVar {
-			return true
-		}
-	}
-	return false
-}
-
 // match reports whether s matches. fold makes literal comparison ASCII
 // case-insensitive (actions). ctx resolves variables; a variable whose key is
 // absent (and has no default) or is multi-valued makes the pattern match
