@@ -40,4 +40,18 @@
 // policy.
 //
 // DecodeEvalFile reads the evaluation file format of `doppel policy eval`.
+//
+// Where AWS's documentation leaves a choice open, the engine chooses as
+// follows (each is commented where it is made):
+//   - Principal "*" in a resource policy counts as naming the caller itself,
+//     so boundaries and session policies do not limit that grant in the
+//     same account;
+//   - the "on resource: R" part of a denial message is left out for "*";
+//   - when several policy types deny, the message names the first of: RCP,
+//     SCP, resource-based policy, identity-based policy, permissions
+//     boundary, session policy (cross-account: the trusted side first);
+//   - a multi-valued key used without ForAllValues/ForAnyValue behaves like
+//     ForAnyValue (negated operators: no value may match);
+//   - a policy variable whose key is absent (with no default) or
+//     multi-valued makes the value or resource it appears in match nothing.
 package policy
