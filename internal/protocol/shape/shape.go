@@ -155,8 +155,10 @@ func build(t reflect.Type) *Struct {
 			s.xmlChild[name] = f
 		}
 	}
-	if xmlText != "" {
-		s.XMLText = s.byName[xmlText]
+	for _, f := range s.Fields {
+		if xmlText != "" && f.GoName == xmlText {
+			s.XMLText = f
+		}
 	}
 	return s
 }
