@@ -88,23 +88,9 @@ type AccessKeys interface {
 }
 
 // IssueFunc turns a session into credentials: an ASIA access key ID, its
-// secret and an opaque, sealed session token. internal/identity provides it.
+// secret and an opaque, sealed session token. identity.Authority's
+// IssueSession is one.
 type IssueFunc func(ctx context.Context, s *identity.Session) (accessKeyID, secret, sessionToken string, err error)
-
-// SealWith returns the IssueFunc that gives a session a fresh ASIA access
-// key and secret and seals it into its session token with the server's
-// Sealer: tokens are stateless, and no client can forge or edit one.
-func SealWith(x *identity.Sealer) IssueFunc {
-	return func(_ context.Context, s *identity.Session) (string, string, string, error) {
-		s.AccessKeyID = identity.NewTemporaryAccessKeyID()
-		s.Secret = identity.NewSecretAccessKey()
-		token, err := x.Seal(s)
-		if err != nil {
-			return "", "", "", err
-		}
-		return s.AccessKeyID, s.Secret, token, nil
-	}
-}
 
 // Config is what New needs. Roles, MFA, Issue and Authorizer are required;
 // AccessKeys may be nil (GetAccessKeyInfo then knows only the caller's own

@@ -1,7 +1,6 @@
 package sts
 
 import (
-	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -322,24 +321,5 @@ func TestNewNeedsItsParts(t *testing.T) {
 	}
 	if _, err := New(Config{Roles: newRoles(), MFA: &fakeMFA{}, Issue: (&fakeIssuer{}).issue, Authorizer: &fakeAuthz{}, MessageKey: []byte("short")}); err == nil {
 		t.Error("New accepted a 5-byte message key")
-	}
-}
-
-func TestSealWith(t *testing.T) {
-	sealer, err := identity.NewSealer(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &identity.Session{Kind: identity.AssumedRole, Account: acctB, RoleARN: roleARN, RoleID: roleID, SessionName: "x1", Expiration: t0.Add(time.Hour)}
-	key, secret, token, err := SealWith(sealer)(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(key, "ASIA") || len(secret) != 40 || s.AccessKeyID != key || s.Secret != secret {
-		t.Fatalf("key %q secret %q session %+v", key, secret, s)
-	}
-	opened, err := sealer.Open(token)
-	if err != nil || opened.AccessKeyID != key || opened.Secret != secret || opened.RoleARN != roleARN {
-		t.Fatalf("Open = %+v, %v", opened, err)
 	}
 }

@@ -57,34 +57,26 @@ func (c *clock) Add(d time.Duration) {
 // testServer is the smallest gateway that can serve STS: SigV4 with keys
 // from IAM and sessions from its own table, the query codec, the Service.
 type testServer struct {
-	clock    *clock
-	iam      *iam.Service
-	sts      *sts.Service
-	verifier *sigv4.Verifier
-	sealer   *identity.Sealer
+	clock     *clock
+	iam       *iam.Service
+	sts       *sts.Service
+	verifier  *sigv4.Verifier
+	authority *identity.Authority
 }
 
-// resolve turns an access key (and token) into the principal and secret.
+// resolve turns an access key (and token) into the principal and secret,
+// with identity's Authority as the server does.
 func (ts *testServer) resolve(ctx context.Context, id, token string) (*identity.Principal, string, error) {
-	if strings.HasPrefix(id, "ASIA") {
-		sess, err := ts.sealer.Open(token)
-		if err != nil || sess.AccessKeyID != id {
-			return nil, "", sigv4.ErrInvalidToken
-		}
-		if !ts.clock.Now().Before(sess.Expiration) {
-			return nil, "", sigv4.ErrExpiredToken
-		}
-		return identity.SessionPrincipal(sess), sess.Secret, nil
-	}
-	owner, err := ts.iam.LookupAccessKey(ctx, id)
-	if err != nil {
-		return nil, "", err
-	}
-	if owner == nil || !owner.Active {
+	p, secret, err := ts.authority.Resolve(ctx, id, token, ts.clock.Now())
+	switch {
+	case errors.Is(err, identity.ErrUnknownAccessKey):
 		return nil, "", sigv4.ErrUnknownAccessKey
+	case errors.Is(err, identity.ErrInvalidToken):
+		return nil, "", sigv4.ErrInvalidToken
+	case errors.Is(err, identity.ErrExpiredToken):
+		return nil, "", sigv4.ErrExpiredToken
 	}
-	p := owner.Principal
-	return &p, owner.Secret, nil
+	return p, secret, err
 }
 
 func (ts *testServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -139,11 +131,11 @@ func newSeed(t testing.TB) *seed {
 	clk := &clock{now: time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)}
 	st := store.NewMemory()
 	iamSvc := iam.New(st, allowAll{}, iam.WithClock(clk.Now))
-	sealer, err := identity.NewSealer(make([]byte, 32))
+	authority, err := identity.NewAuthority(context.Background(), st, identity.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{clock: clk, iam: iamSvc, sealer: sealer}
+	ts := &testServer{clock: clk, iam: iamSvc, authority: authority}
 	// The SDK signs with the wall clock, so the verifier keeps it; sessions
 	// and MFA codes follow the test's clock.
 	ts.verifier = &sigv4.Verifier{Lookup: func(ctx context.Context, id, token string) (string, error) {
@@ -151,7 +143,7 @@ func newSeed(t testing.TB) *seed {
 		return secret, err
 	}}
 	link := Link{IAM: iamSvc}
-	svc, err := sts.New(sts.Config{Roles: link, MFA: link, AccessKeys: link, Issue: sts.SealWith(sealer), Authorizer: authz.New(authz.Config{Policies: iamSvc, Generation: st.Generation}), Now: clk.Now})
+	svc, err := sts.New(sts.Config{Roles: link, MFA: link, AccessKeys: link, Issue: authority.IssueSession, Authorizer: authz.New(authz.Config{Policies: iamSvc, Generation: st.Generation}), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
