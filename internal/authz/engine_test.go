@@ -316,3 +316,32 @@ func BenchmarkAuthorizeWarm(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentAuthorize shares one Engine between goroutines while the
+// generation moves; run with -race.
+func TestConcurrentAuthorize(t *testing.T) {
+	var gen atomic.Uint64
+	e := New(Config{Policies: newSource(), Generation: gen.Load})
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			var err error
+			for i := 0; i < 200 && err == nil; i++ {
+				if g == 0 && i%10 == 0 {
+					gen.Add(1)
+				}
+				caller := bob
+				if g%2 == 1 {
+					caller = devMFA
+				}
+				err = e.Authorize(ctxFor(caller), Check{Action: "s3:GetObject", Resource: "arn:aws:s3:::x/k"})
+			}
+			done <- err
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
