@@ -115,7 +115,8 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		return nil, incomplete("Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
 	case header != "":
 		a, err = parseHeader(header, r.Header, e)
-	case presigned || query.has("X-Amz-Date"):
+	case presigned || query.has("X-Amz-Date") || query.has("X-Amz-Security-Token"):
+		// Some presigning parameters and not others: malformed, not anonymous.
 		a, err = parsePresigned(query, e)
 	default:
 		res := &Result{Anonymous: true, Service: service}

@@ -433,6 +433,7 @@ func TestVerifyPresignedRefused(t *testing.T) {
 		{"no expires", "s3", get("3600"), dropParam("X-Amz-Expires"), "AuthorizationQueryParametersError", "Query-string authentication version 4 requires"},
 		{"no signature", "s3", get("3600"), dropParam("X-Amz-Signature"), "AuthorizationQueryParametersError", "Query-string authentication version 4 requires"},
 		{"only a date", "s3", get("3600"), func(r *http.Request) { r.URL.RawQuery = "X-Amz-Date=20261122T120000Z" }, "AuthorizationQueryParametersError", ""},
+		{"only a token", "s3", get("3600"), func(r *http.Request) { r.URL.RawQuery = "X-Amz-Security-Token=abc" }, "AuthorizationQueryParametersError", ""},
 		{"other algorithm", "s3", get("3600"), editQuery("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA1"), "AuthorizationQueryParametersError", `X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"`},
 		{"bad credential", "s3", get("3600"), editQuery("aws4_request", "aws5_request"), "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed"},
 		{"tampered query", "s3", get("3600"), editQuery("x-id=GetObject", "x-id=PutObject"), "SignatureDoesNotMatch", ""},
