@@ -122,7 +122,10 @@ func TestWireTerraformBucketRead(t *testing.T) {
 		{"GetBucketAcl", func() error { _, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b}); return err }, ""},
 		{"GetBucketCors", func() error { _, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: b}); return err }, "NoSuchCORSConfiguration"},
 		{"GetBucketWebsite", func() error { _, err := c.GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: b}); return err }, "NoSuchWebsiteConfiguration"},
-		{"GetBucketVersioning", func() error { _, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b}); return err }, ""},
+		{"GetBucketVersioning", func() error {
+			_, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+			return err
+		}, ""},
 		{"GetBucketAccelerateConfiguration", func() error {
 			_, err := c.GetBucketAccelerateConfiguration(ctx, &s3.GetBucketAccelerateConfigurationInput{Bucket: b})
 			return err
@@ -136,14 +139,23 @@ func TestWireTerraformBucketRead(t *testing.T) {
 			_, err := c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
 			return err
 		}, "NoSuchLifecycleConfiguration"},
-		{"GetBucketReplication", func() error { _, err := c.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: b}); return err }, "ReplicationConfigurationNotFoundError"},
-		{"GetBucketEncryption", func() error { _, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}); return err }, ""},
+		{"GetBucketReplication", func() error {
+			_, err := c.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: b})
+			return err
+		}, "ReplicationConfigurationNotFoundError"},
+		{"GetBucketEncryption", func() error {
+			_, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+			return err
+		}, ""},
 		{"GetObjectLockConfiguration", func() error {
 			_, err := c.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: b})
 			return err
 		}, "ObjectLockConfigurationNotFoundError"},
 		{"GetBucketTagging", func() error { _, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}); return err }, ""},
-		{"GetPublicAccessBlock", func() error { _, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b}); return err }, ""},
+		{"GetPublicAccessBlock", func() error {
+			_, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+			return err
+		}, ""},
 		{"GetBucketOwnershipControls", func() error {
 			_, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
 			return err
