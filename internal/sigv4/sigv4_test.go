@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +76,7 @@ func signed(t testing.TB, service, method, target, body string, at time.Time, cr
 		r.Header.Set(k, v)
 	}
 	if body != "" {
-		r.Header.Set("Content-Length", itoa(len(body)))
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	payload := hexSHA(body)
 	if service == "s3" {
@@ -91,19 +93,6 @@ func signed(t testing.TB, service, method, target, body string, at time.Time, cr
 		t.Fatal(err)
 	}
 	return r
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 // presigned builds a presigned URL with the SDK's signer and returns the
@@ -545,17 +534,15 @@ func TestKeyCacheBounded(t *testing.T) {
 	var c keyCache
 	first := c.get("s", "20260101", "r", "svc").raw
 	for i := 0; i < keyCacheSize+10; i++ {
-		c.get("s", "20260101", fmtInt(i), "svc")
+		c.get("s", "20260101", strconv.Itoa(i), "svc")
 	}
 	if len(c.m) > keyCacheSize {
 		t.Errorf("cache holds %d keys, bound is %d", len(c.m), keyCacheSize)
 	}
-	if again := c.get("s", "20260101", "r", "svc").raw; !bytesEqual(first, again) {
+	if again := c.get("s", "20260101", "r", "svc").raw; !bytes.Equal(first, again) {
 		t.Error("key changed after eviction")
 	}
 }
-
-func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
 
 func TestErrorHelpers(t *testing.T) {
 	for _, tc := range []struct {
