@@ -234,7 +234,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, sig *signing, payload 
 	switch payload {
 	case "", unsignedHash:
 	case streamSigned, streamSignedT, streamUnsignT:
-		if sig == nil {
+		if sig == nil && payload != streamUnsignT {
 			// Anonymous: there is no seed signature to chain from.
 			return awserr.AccessDenied("Anonymous users cannot use streaming signed uploads")
 		}

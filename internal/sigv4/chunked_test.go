@@ -225,3 +225,29 @@ func TestChecksumAlgorithms(t *testing.T) {
 		})
 	}
 }
+
+// TestChunkedAnonymous: an unsigned caller may stream an unsigned aws-chunked
+// body (an SDK with anonymous credentials does, over TLS); signed chunks need
+// a signed request to chain from.
+func TestChunkedAnonymous(t *testing.T) {
+	for _, tc := range []struct {
+		name, mode, body, code string
+	}{
+		{"unsigned trailer", streamUnsignT, "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:" + crc32b64("hello") + "\r\n\r\n", ""},
+		{"signed chunks", streamSigned, "5;chunk-signature=" + strings.Repeat("0", 64) + "\r\nhello\r\n", "AccessDenied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("PUT", "http://localhost:4566/bucket/key", strings.NewReader(tc.body))
+			r.Header.Set("Content-Encoding", "aws-chunked")
+			r.Header.Set("X-Amz-Content-Sha256", tc.mode)
+			r.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+			res, body, err := verifyAll(testVerifier(), r, "s3")
+			if codeOf(err) != tc.code {
+				t.Fatalf("code = %q, want %q (err: %v)", codeOf(err), tc.code, err)
+			}
+			if tc.code == "" && (!res.Anonymous || body != "hello") {
+				t.Errorf("res = %+v, body %q", res, body)
+			}
+		})
+	}
+}
