@@ -86,7 +86,7 @@ func checkAccessKey(k AccessKey) error {
 	}
 	switch {
 	case !ValidAccessKeyID(k.AccessKeyID, PrefixAccessKey):
-		return bad("the ID must be AKIA and 16 characters of A-Z and 2-7")
+		return bad("the ID must be AKIA and 16 upper-case letters or digits")
 	case len(k.Secret) != 40:
 		return bad("the secret must be 40 characters, not %d", len(k.Secret))
 	case !ValidAccountID(k.Account):

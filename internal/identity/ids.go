@@ -65,14 +65,16 @@ func ValidAccountID(id string) bool {
 }
 
 // ValidAccessKeyID reports whether id has the shape of an access key ID
-// with the given prefix: the prefix and 16 characters of [A-Z2-7].
+// with the given prefix: the prefix and 16 upper-case letters or digits, 20
+// characters as AWS's are. doppel generates only [A-Z2-7], but accepts any
+// digit in keys users choose (IAM's API allows [\w]+ of 16 to 128).
 func ValidAccessKeyID(id, prefix string) bool {
 	rest, ok := strings.CutPrefix(id, prefix)
 	if !ok || len(rest) != 16 {
 		return false
 	}
 	for i := 0; i < len(rest); i++ {
-		if strings.IndexByte(base32, rest[i]) < 0 {
+		if c := rest[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
 			return false
 		}
 	}

@@ -69,7 +69,8 @@ func TestValidAccessKeyID(t *testing.T) {
 		{"wrong prefix", "ASIAIOSFODNN7EXAMPLE", PrefixAccessKey, false},
 		{"too short", "AKIAIOSFODNN7EXAMPL", PrefixAccessKey, false},
 		{"too long", "AKIAIOSFODNN7EXAMPLEX", PrefixAccessKey, false},
-		{"digit outside base32", "AKIAIOSFODNN7EXAMPL1", PrefixAccessKey, false},
+		{"any digit", "AKIA0189000000000000", PrefixAccessKey, true},
+		{"punctuation", "AKIAIOSFODNN7EXAMPL-", PrefixAccessKey, false},
 		{"lower case", "AKIAiosfodnn7example", PrefixAccessKey, false},
 		{"empty", "", PrefixAccessKey, false},
 	}
