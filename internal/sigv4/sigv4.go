@@ -140,6 +140,9 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		return nil, err
 	}
 
+	if v.Lookup == nil {
+		return nil, awserr.Internal(errors.New("sigv4: Verifier has no Lookup"))
+	}
 	secret, lerr := v.Lookup(r.Context(), a.akid, a.token)
 	if lerr != nil {
 		switch {
