@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"github.com/doppel-aws/doppel/internal/api"
@@ -103,10 +104,22 @@ func (s *Service) getCallingUser(ctx context.Context) (*iamapi.GetUserOutput, er
 	}
 	switch {
 	case p.Kind == identity.Root || (p.Session != nil && p.Session.Kind == identity.Root):
-		if err := s.authorize(ctx, p.Account, "GetUser", "arn:aws:iam::"+p.Account+":root", nil); err != nil {
+		if err := s.authorize(ctx, p.Account, "GetUser", identity.RootARN(p.Account), nil); err != nil {
 			return nil, err
 		}
-		return &iamapi.GetUserOutput{User: &iamapi.User{Arn: "arn:aws:iam::" + p.Account + ":root", UserId: p.Account, Path: "/"}}, nil
+		root := iamapi.User{Arn: identity.RootARN(p.Account), UserId: p.Account}
+		// The root user was created with its account.
+		if err := s.view(ctx, func(tx store.Tx) error {
+			a, err := identity.GetAccount(tx, p.Account)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			root.CreateDate = a.CreatedAt
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		return &iamapi.GetUserOutput{User: &root}, nil
 	case p.Kind == identity.User || (p.Session != nil && p.Session.Kind == identity.User):
 		return s.GetUser(ctx, &iamapi.GetUserInput{UserName: api.String(p.Name)})
 	}
