@@ -493,7 +493,12 @@ func (s *Service) addVersion(ctx context.Context, tx store.Tx, bucket, key strin
 		}
 	}
 	v.LastModified = s.clock(ctx)
+	// The writer owns its object unless the bucket owner takes ownership
+	// (S3 User Guide, "Controlling ownership of objects").
 	v.Owner = b.Owner
+	if objectOwnership(b) == s3api.ObjectOwnershipObjectWriter && caller(ctx).Account != "" {
+		v.Owner = caller(ctx).Account
+	}
 	if b.Versioning == "Enabled" {
 		v.ID = newVersionID()
 	} else {

@@ -149,3 +149,56 @@ func wrapf(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf(format+": %w", append(args, err)...)
 }
+
+// blobLister is a blob store that can enumerate its blobs (blob.Disk).
+type blobLister interface {
+	IDs(fn func(id string) error) error
+}
+
+// SweepBlobs deletes the blobs no object version or multipart part refers
+// to: what a crash leaves between storing a blob and committing the
+// metadata that names it, or between committing a delete and removing the
+// blob. It must run before the Service serves requests (a write in flight
+// has a blob its metadata does not name yet). It returns how many blobs it
+// deleted; a blob store that cannot list its blobs is left alone.
+func (s *Service) SweepBlobs(ctx context.Context) (int, error) {
+	l, ok := s.blobs.(blobLister)
+	if !ok {
+		return 0, nil
+	}
+	used := map[string]bool{}
+	err := s.view(ctx, func(tx store.Tx) error {
+		if err := store.ScanJSON(tx, tableObjects, "", "", func(_ string, o objectRecord) (bool, error) {
+			for _, v := range o.Versions {
+				used[v.Blob] = true
+			}
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		return store.ScanJSON(tx, tableUploads, "", "", func(_ string, u upload) (bool, error) {
+			for _, p := range u.Parts {
+				used[p.Blob] = true
+			}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	var orphans []string
+	if err := l.IDs(func(id string) error {
+		if !used[id] {
+			orphans = append(orphans, id)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, id := range orphans {
+		if err := s.blobs.Delete(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
