@@ -46,4 +46,3 @@ func BenchmarkGetObject1KiB(b *testing.B) {
 		out.Body.Close()
 	}
 }
-
