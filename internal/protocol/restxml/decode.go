@@ -43,7 +43,7 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 				}
 			}
 		case "header":
-			vals := r.Header.Values(f.Name)
+			vals := r.Header[f.HeaderKey]
 			if len(vals) == 0 {
 				continue
 			}
@@ -55,17 +55,20 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 				return nil, err
 			}
 		case "headers":
-			m := reflect.MakeMap(f.Type)
-			prefix := strings.ToLower(f.Name)
+			var m reflect.Value
+			prefix := f.Name
 			for k, vals := range r.Header {
-				lk := strings.ToLower(k)
-				if strings.HasPrefix(lk, prefix) && len(vals) > 0 {
-					// Go canonicalizes header names; S3 returns user
-					// metadata keys in lower case.
-					m.SetMapIndex(reflect.ValueOf(lk[len(prefix):]).Convert(f.Type.Key()), reflect.ValueOf(strings.Join(vals, ",")).Convert(f.Type.Elem()))
+				if len(k) <= len(prefix) || !strings.EqualFold(k[:len(prefix)], prefix) || len(vals) == 0 {
+					continue
 				}
+				if !m.IsValid() {
+					m = reflect.MakeMap(f.Type)
+				}
+				// Go canonicalizes header names; S3 keeps user metadata
+				// keys in lower case.
+				m.SetMapIndex(reflect.ValueOf(strings.ToLower(k[len(prefix):])).Convert(f.Type.Key()), reflect.ValueOf(strings.Join(vals, ",")).Convert(f.Type.Elem()))
 			}
-			if m.Len() > 0 {
+			if m.IsValid() {
 				sv.Field(f.Index).Set(m)
 			}
 		case "querystring":

@@ -67,6 +67,9 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 		}
 	}
 	head := method == http.MethodHead
+	if st.XMLText != nil {
+		bodyMembers = true // an empty element is an answer too (us-east-1's location)
+	}
 	if p := st.Payload; p != nil {
 		return writePayload(w, status, op, p, sv.Field(p.Index), head)
 	}

@@ -18,6 +18,8 @@
 package shape
 
 import (
+	"net/textproto"
+	"sync/atomic"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -72,8 +74,23 @@ type Field struct {
 	Item *Field
 	Key  *Field
 
+	// HeaderKey is Name in net/http's canonical form, for header members.
+	HeaderKey string
+
 	once sync.Once
 	re   *regexp.Regexp
+	plan atomic.Pointer[Struct]
+}
+
+// Plan returns the plan of the structure a struct member (or list item)
+// holds, cached on the field so hot loops skip the type lookup.
+func (f *Field) Plan() *Struct {
+	if p := f.plan.Load(); p != nil {
+		return p
+	}
+	p := Of(f.Elem)
+	f.plan.Store(p)
+	return p
 }
 
 // Struct is the plan of one structure type.
@@ -183,6 +200,9 @@ func fieldOf(t reflect.Type, tag reflect.StructTag) *Field {
 		Pattern:   tag.Get("pattern"),
 		Min:       number(tag.Get("min")),
 		Max:       number(tag.Get("max")),
+	}
+	if f.Location == "header" {
+		f.HeaderKey = textproto.CanonicalMIMEHeaderKey(f.Name)
 	}
 	f.Elem = t
 	if t.Kind() == reflect.Pointer {

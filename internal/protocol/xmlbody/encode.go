@@ -7,11 +7,11 @@ package xmlbody
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/xml"
 	"math"
 	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/doppel-aws/doppel/internal/protocol/shape"
 )
@@ -38,7 +38,10 @@ func FormatTime(t time.Time, format, def string) string {
 // Members writes the child elements of structure value sv (attributes are the
 // caller's, see Element).
 func Members(b *bytes.Buffer, sv reflect.Value) {
-	st := shape.Of(sv.Type())
+	members(b, shape.Of(sv.Type()), sv)
+}
+
+func members(b *bytes.Buffer, st *shape.Struct, sv reflect.Value) {
 	for _, f := range st.Fields {
 		if f.Attr || f.Location != "" || !f.Present(sv) {
 			continue
@@ -50,10 +53,13 @@ func Members(b *bytes.Buffer, sv reflect.Value) {
 // Element writes structure value sv as element name, with namespace uri
 // (prefix optional) and its attribute members.
 func Element(b *bytes.Buffer, name, uri, prefix string, sv reflect.Value) {
+	element(b, shape.Of(sv.Type()), name, uri, prefix, sv)
+}
+
+func element(b *bytes.Buffer, st *shape.Struct, name, uri, prefix string, sv reflect.Value) {
 	b.WriteByte('<')
 	b.WriteString(name)
 	writeNS(b, uri, prefix)
-	st := shape.Of(sv.Type())
 	for _, f := range st.Fields {
 		if !f.Attr || !f.Present(sv) {
 			continue
@@ -65,7 +71,7 @@ func Element(b *bytes.Buffer, name, uri, prefix string, sv reflect.Value) {
 		b.WriteByte('"')
 	}
 	b.WriteByte('>')
-	Members(b, sv)
+	members(b, st, sv)
 	b.WriteString("</")
 	b.WriteString(name)
 	b.WriteByte('>')
@@ -116,12 +122,12 @@ func value(b *bytes.Buffer, f *shape.Field, name, uri, prefix string, v reflect.
 	}
 	switch f.Kind {
 	case shape.KindStruct:
+		st := f.Plan()
 		if uri == "" {
 			// The namespace may sit on the structure's shape (S3's Grantee).
-			st := shape.Of(v.Type())
 			uri, prefix = st.XMLURI, st.XMLPrefix
 		}
-		Element(b, name, uri, prefix, v)
+		element(b, st, name, uri, prefix, v)
 	case shape.KindList:
 		// A list inside a list (rare): wrapped as a member element.
 		b.WriteString("<" + name + ">")
@@ -136,7 +142,7 @@ func value(b *bytes.Buffer, f *shape.Field, name, uri, prefix string, v reflect.
 		b.WriteString(name)
 		writeNS(b, uri, prefix)
 		b.WriteByte('>')
-		escape(b, scalarText(f, v))
+		appendScalar(b, f, v)
 		b.WriteString("</")
 		b.WriteString(name)
 		b.WriteByte('>')
@@ -199,6 +205,62 @@ func sortValues(keys []reflect.Value) {
 	}
 }
 
+// appendScalar writes a non-pointer scalar value as escaped XML text.
+func appendScalar(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
+	switch f.Kind {
+	case shape.KindString:
+		escape(b, v.String())
+	case shape.KindInt:
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), v.Int(), 10))
+	case shape.KindBool:
+		b.Write(strconv.AppendBool(b.AvailableBuffer(), v.Bool()))
+	case shape.KindTime:
+		if f.TSFormat == "" || f.TSFormat == "iso8601" {
+			b.Write(AppendISO8601(b.AvailableBuffer(), timeOf(v)))
+			return
+		}
+		escape(b, scalarText(f, v))
+	default:
+		escape(b, scalarText(f, v))
+	}
+}
+
+// timeOf reads a time.Time without boxing it when v is addressable.
+func timeOf(v reflect.Value) time.Time {
+	if v.CanAddr() {
+		return *(*time.Time)(v.Addr().UnsafePointer())
+	}
+	return v.Interface().(time.Time)
+}
+
+// AppendISO8601 appends t in UTC as 2006-01-02T15:04:05Z, with fractional
+// seconds only when present, without time.Format's allocations.
+func AppendISO8601(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, min, sec := t.Clock()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, ISO8601)
+	}
+	dst = append(dst, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+min/10), byte('0'+min%10), ':', byte('0'+sec/10), byte('0'+sec%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
+	}
+	return append(dst, 'Z')
+}
+
 // scalarText formats a non-pointer scalar value for an XML body.
 func scalarText(f *shape.Field, v reflect.Value) string {
 	switch f.Kind {
@@ -235,13 +297,43 @@ func FormatFloat(x float64, bits int) string {
 func EscapeText(b *bytes.Buffer, s string) { escape(b, s) }
 
 func escape(b *bytes.Buffer, s string) {
-	// Fast path: most values need no escaping.
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' || c < 0x20 || c >= 0x80:
-			xml.EscapeText(b, []byte(s))
-			return
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		var esc string
+		width := 1
+		switch {
+		case c == '&':
+			esc = "&amp;"
+		case c == '<':
+			esc = "&lt;"
+		case c == '>':
+			esc = "&gt;"
+		case c == '"':
+			esc = "&quot;"
+		case c == '\'':
+			esc = "&apos;"
+		case c == '\n':
+			esc = "&#xA;"
+		case c == '\r':
+			esc = "&#xD;"
+		case c == '\t':
+			esc = "&#x9;"
+		case c < 0x20:
+			esc = "\uFFFD" // not allowed in XML 1.0
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			width = n
+			if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
+				esc = "\uFFFD"
+			}
 		}
+		if esc != "" {
+			b.WriteString(s[start:i])
+			b.WriteString(esc)
+			start = i + width
+		}
+		i += width
 	}
-	b.WriteString(s)
+	b.WriteString(s[start:])
 }

@@ -106,3 +106,47 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendISO8601(t *testing.T) {
+	tests := []struct {
+		name string
+		t    time.Time
+		want string
+	}{
+		{"whole seconds", time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), "2024-01-02T03:04:05Z"},
+		{"milliseconds", time.Date(2024, 12, 31, 23, 59, 59, 123e6, time.UTC), "2024-12-31T23:59:59.123Z"},
+		{"nanoseconds", time.Date(2024, 1, 2, 3, 4, 5, 7, time.UTC), "2024-01-02T03:04:05.000000007Z"},
+		{"other zone is shown in UTC", time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), "2024-01-02T02:04:05Z"},
+		{"year out of range falls back", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "10000-01-01T00:00:00Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(AppendISO8601(nil, tc.t)); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+			if got := tc.t.UTC().Format(ISO8601); got != tc.want {
+				t.Errorf("time.Format disagrees: %s", got)
+			}
+		})
+	}
+}
+
+func TestEscape(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "abc/def", "abc/def"},
+		{"markup", `<a href="x">&'</a>`, "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"},
+		{"whitespace kept as references", "a\nb\tc\rd", "a&#xA;b&#x9;c&#xD;d"},
+		{"control characters are not XML", "a\x01b", "a\uFFFDb"},
+		{"invalid UTF-8", "a\xffb", "a\uFFFDb"},
+		{"multi-byte", "é😀", "é😀"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			EscapeText(&b, tc.in)
+			if b.String() != tc.want {
+				t.Errorf("got %q, want %q", b.String(), tc.want)
+			}
+		})
+	}
+}
