@@ -62,7 +62,7 @@ type harness struct {
 	ctx   context.Context
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	st := store.NewMemory()
 	t.Cleanup(func() { st.Close() })
