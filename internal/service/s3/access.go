@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
@@ -108,10 +109,38 @@ func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...chec
 // explanation for callers of the owner's account, "Access Denied" for others.
 func denial(err error, p *identity.Principal, owner string) error {
 	var e *awserr.Error
-	if errors.As(err, &e) && e.Code == "AccessDenied" && (p.Kind == identity.Anonymous || p.Account != owner) {
+	if !errors.As(err, &e) || e.Code != "AccessDenied" {
+		return err
+	}
+	if p.Kind == identity.Anonymous || p.Account != owner {
 		return errAccessDeniedPlain()
 	}
+	if m := quoteResource(e.Message); m != e.Message {
+		c := *e
+		c.Message = m
+		return &c
+	}
 	return err
+}
+
+// quoteResource puts the resource ARN of an explanatory denial in double
+// quotes, as S3 writes it ("... on resource: \"arn:aws:s3:::b/k\" because
+// ..."), where IAM and STS write it bare.
+func quoteResource(msg string) string {
+	const marker = " on resource: "
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return msg
+	}
+	rest := msg[i+len(marker):]
+	if strings.HasPrefix(rest, `"`) {
+		return msg
+	}
+	end := strings.IndexByte(rest, ' ')
+	if end < 0 {
+		end = len(rest)
+	}
+	return msg[:i+len(marker)] + `"` + rest[:end] + `"` + rest[end:]
 }
 
 // authorizeAccount asks about an action on a resource that is not a
