@@ -334,6 +334,13 @@ func TestAssumeRole(t *testing.T) {
 			code:   "ValidationError",
 		},
 		{
+			// The model's pattern has no colon, which keeps out the "aws:"
+			// prefix AWS reserves.
+			name: "source identity with AWS's prefix", caller: userPrincipal(),
+			in:   assume(func(in *stsapi.AssumeRoleInput) { in.SourceIdentity = api.String("aws:me") }),
+			code: "ValidationError", msg: `1 validation error detected: Value 'aws:me' at 'sourceIdentity' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*`,
+		},
+		{
 			name: "setting the source identity refused", caller: userPrincipal(),
 			in:   assume(func(in *stsapi.AssumeRoleInput) { in.SourceIdentity = api.String("alice") }),
 			deny: denyAction("sts:SetSourceIdentity"), actions: []string{"sts:AssumeRole", "sts:SetSourceIdentity"},

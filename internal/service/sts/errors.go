@@ -25,9 +25,11 @@ const (
 	msgMaxSessionDuration = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 	msgChainedDuration    = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
 	// Session tags (IAM User Guide, "Pass session tags in AWS STS").
-	msgDuplicateTagKeys     = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-	msgTransitiveNotInTags  = "The specified transitive tag key must be included in the requested tags."
-	msgTransitiveConflict   = "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+	msgDuplicateTagKeys    = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+	msgTransitiveNotInTags = "The specified transitive tag key must be included in the requested tags."
+	msgTransitiveConflict  = "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+	// AWS documents the rule but no public record quotes its words for it;
+	// this message is doppel's.
 	msgSourceIdentityChange = "The source identity cannot be changed once it is set in a role session."
 )
 
