@@ -19,12 +19,12 @@ package shape
 
 import (
 	"net/textproto"
-	"sync/atomic"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
