@@ -97,6 +97,8 @@ func profileOf(tx store.Tx, a identity.Account, endpointURL string) (Profile, er
 	}, nil
 }
 
+const accountComment = "# account "
+
 const header = "# Written by doppel; rewritten at every start. One profile per account.\n"
 
 // ConfigFile renders the shared config file: region and endpoint_url per

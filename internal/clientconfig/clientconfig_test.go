@@ -210,3 +210,43 @@ func TestAWSCLIReadsFiles(t *testing.T) {
 		t.Errorf("the CLI did not reach endpoint_url signed as account-b: Authorization %q", auth)
 	}
 }
+
+func TestReadProfile(t *testing.T) {
+	st := bootstrapped(t)
+	profiles, _, err := Profiles(context.Background(), st, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := ReadProfile(dir, "account-a"); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("before the files exist: %v", err)
+	}
+	if _, _, err := WriteFiles(dir, profiles); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, account string
+		want          *Profile
+	}{
+		{"by name", "account-a", &profiles[0]},
+		{"by ID", "222222222222", &profiles[1]},
+		{"unknown", "account-z", nil},
+		{"a profile name without its prefix is not an account", "profile account-a", nil},
+	}
+	for _, tc := range tests {
+		got, err := ReadProfile(dir, tc.account)
+		if tc.want == nil {
+			if err == nil || !strings.Contains(err.Error(), "no account named") {
+				t.Errorf("%s: got %+v, %v", tc.name, got, err)
+			}
+			continue
+		}
+		if err != nil || got != *tc.want {
+			t.Errorf("%s: got %+v, %v; want %+v", tc.name, got, err, *tc.want)
+		}
+	}
+	os.WriteFile(dir+"/"+CredentialsFileName, []byte("[account-a]\nnonsense\n"), 0o600)
+	if _, err := ReadProfile(dir, "account-a"); err == nil || !strings.Contains(err.Error(), ":2: not a key = value") {
+		t.Errorf("garbled credentials file: %v", err)
+	}
+}

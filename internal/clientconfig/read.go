@@ -3,90 +3,83 @@ package clientconfig
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-// ReadProfile reads the profile of one account (by name or ID) back from the
-// files WriteFiles wrote into dir. `doppel env` uses it, because the state
-// database is locked while the server runs, and these files are what the
-// server wrote for the address it actually listens on.
-func ReadProfile(dir, account string) (Profile, error) {
-	cfg, err := os.ReadFile(filepath.Join(dir, ConfigFileName))
+// ReadProfile reads one account's profile (by account name or ID) back from
+// the files WriteFiles put in dataDir. `doppel env` uses it because the
+// running server holds the store's lock.
+func ReadProfile(dataDir, account string) (Profile, error) {
+	configPath := filepath.Join(dataDir, ConfigFileName)
+	credsPath := filepath.Join(dataDir, CredentialsFileName)
+	config, err := readINI(configPath)
 	if err != nil {
-		return Profile{}, fmt.Errorf("clientconfig: %w (has `doppel serve --data %s` been started?)", err, dir)
+		return Profile{}, err
 	}
-	creds, err := os.ReadFile(filepath.Join(dir, CredentialsFileName))
+	creds, err := readINI(credsPath)
 	if err != nil {
-		return Profile{}, fmt.Errorf("clientconfig: %w", err)
+		return Profile{}, err
 	}
-	profiles := map[string]*Profile{}
-	var order []string
-	sections(cfg, func(section, comment, key, value string) {
-		name, ok := strings.CutPrefix(section, "profile ")
-		if !ok {
-			return
+	for _, sec := range config {
+		name, ok := strings.CutPrefix(sec.name, "profile ")
+		if !ok || (name != account && sec.account != account) {
+			continue
 		}
-		p := profiles[name]
-		if p == nil {
-			p = &Profile{Name: name}
-			profiles[name] = p
-			order = append(order, name)
-		}
-		if id, ok := strings.CutPrefix(comment, "account "); ok {
-			p.Account = id
-		}
-		switch key {
-		case "region":
-			p.Region = value
-		case "endpoint_url":
-			p.EndpointURL = value
-		}
-	})
-	sections(creds, func(section, _, key, value string) {
-		p := profiles[section]
-		if p == nil {
-			return
-		}
-		switch key {
-		case "aws_access_key_id":
-			p.AccessKeyID = value
-		case "aws_secret_access_key":
-			p.SecretAccessKey = value
-		}
-	})
-	for _, name := range order {
-		if p := profiles[name]; name == account || p.Account == account {
-			if p.AccessKeyID == "" || p.SecretAccessKey == "" {
-				return Profile{}, fmt.Errorf("clientconfig: account %q has no root access key in %s", account, dir)
+		p := Profile{Name: name, Account: sec.account, Region: sec.values["region"], EndpointURL: sec.values["endpoint_url"]}
+		for _, c := range creds {
+			if c.name == name {
+				p.AccessKeyID, p.SecretAccessKey = c.values["aws_access_key_id"], c.values["aws_secret_access_key"]
 			}
-			return *p, nil
 		}
+		if p.AccessKeyID == "" || p.SecretAccessKey == "" {
+			return Profile{}, fmt.Errorf("clientconfig: %s has no keys for profile %s", credsPath, name)
+		}
+		return p, nil
 	}
-	return Profile{}, fmt.Errorf("clientconfig: no account %q in %s (accounts: %s)", account, dir, strings.Join(order, ", "))
+	return Profile{}, fmt.Errorf("clientconfig: no account named %q in %s", account, configPath)
 }
 
-// sections calls fn for each key = value line of an INI file with its
-// section and the last comment seen before that section's header.
-func sections(data []byte, fn func(section, comment, key, value string)) {
-	var section, comment, pending string
+type section struct {
+	name    string
+	account string // from the "# account ID" comment above it
+	values  map[string]string
+}
+
+// readINI reads the small INI dialect WriteFiles writes: [section] headers,
+// "key = value" lines, and "#" comments.
+func readINI(path string) ([]section, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("clientconfig: %s does not exist; start doppel with this data directory first (--data)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("clientconfig: %w", err)
+	}
+	var out []section
+	var account string
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		switch {
 		case line == "":
+		case strings.HasPrefix(line, accountComment):
+			account = strings.TrimPrefix(line, accountComment)
 		case strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";"):
-			pending = strings.TrimSpace(line[1:])
 		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
-			section, comment, pending = strings.TrimSpace(line[1:len(line)-1]), pending, ""
-			fn(section, comment, "", "")
+			out = append(out, section{name: strings.TrimSpace(line[1 : len(line)-1]), account: account, values: map[string]string{}})
+			account = ""
 		default:
 			k, v, ok := strings.Cut(line, "=")
-			if ok {
-				fn(section, comment, strings.TrimSpace(k), strings.TrimSpace(v))
+			if !ok || len(out) == 0 {
+				return nil, fmt.Errorf("clientconfig: %s:%d: not a key = value line in a section", path, n)
 			}
+			out[len(out)-1].values[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
+	return out, sc.Err()
 }
