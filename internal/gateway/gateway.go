@@ -197,12 +197,16 @@ func (g *Gateway) route(r *http.Request) (Backend, bool) {
 
 // authenticate verifies the signature and fills c.info with the principal.
 // Anonymous requests are left anonymous: each protocol decides what to do.
-func (g *Gateway) authenticate(c *call, r *http.Request) (*sigv4.Result, error) {
+// Verification may replace r's body with one that checks the payload, so
+// callers continue with the request it returns.
+func (g *Gateway) authenticate(c *call, r *http.Request) (*http.Request, *sigv4.Result, error) {
 	slot := &principalSlot{}
-	r = r.WithContext(context.WithValue(r.Context(), slotKey{}, slot))
+	ctx := r.Context()
+	r = r.WithContext(context.WithValue(ctx, slotKey{}, slot))
 	res, err := g.verifier.Verify(r, c.backend.Service.Name)
+	r = r.WithContext(ctx)
 	if err != nil {
-		return nil, err
+		return r, nil, err
 	}
 	c.info.Region = res.Region
 	if !res.Anonymous && slot.p != nil {
@@ -211,7 +215,7 @@ func (g *Gateway) authenticate(c *call, r *http.Request) (*sigv4.Result, error) 
 			g.cfg.KeyUsed(res.AccessKeyID, res.Service, res.Region, c.info.Time)
 		}
 	}
-	return res, nil
+	return r, res, nil
 }
 
 // invoke runs the operation with c.info in its context; a panic in the

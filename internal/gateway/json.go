@@ -11,7 +11,7 @@ import (
 // operation in X-Amz-Target, the input as a JSON body.
 func (g *Gateway) serveJSON(c *call, r *http.Request) {
 	c.w.Header().Set("x-amzn-RequestId", c.id.uuid)
-	res, err := g.authenticate(c, r)
+	r, res, err := g.authenticate(c, r)
 	if err != nil {
 		g.writeError(c, asAWS(err))
 		return

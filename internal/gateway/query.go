@@ -17,7 +17,7 @@ var missingAuth = awserr.New(http.StatusForbidden, "MissingAuthenticationToken",
 // of a POST or in the URL of a GET, with Action and Version.
 func (g *Gateway) serveQuery(c *call, r *http.Request) {
 	c.w.Header().Set("x-amzn-RequestId", c.id.uuid)
-	res, err := g.authenticate(c, r)
+	r, res, err := g.authenticate(c, r)
 	if err != nil {
 		g.writeError(c, asAWS(err))
 		return

@@ -16,7 +16,8 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 	h := c.w.Header()
 	h.Set("x-amz-request-id", c.id.s3)
 	h.Set("x-amz-id-2", c.id.id2)
-	if _, err := g.authenticate(c, r); err != nil {
+	r, _, err := g.authenticate(c, r)
+	if err != nil {
 		g.writeError(c, asAWS(err))
 		return
 	}

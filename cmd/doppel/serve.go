@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/server"
+)
+
+func init() {
+	register("serve", command{summary: "start the local AWS endpoint (IAM, STS, S3)", run: runServe})
+}
+
+const defaultAddr = "127.0.0.1:4566"
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	started := time.Now()
+	fs := flag.NewFlagSet("doppel serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", defaultAddr, "`HOST:PORT` to listen on (loopback unless told otherwise)")
+	dataDir := fs.String("data", ".doppel", "data `DIR`ectory: state, object bytes, generated AWS config files")
+	inMemory := fs.Bool("in-memory", false, "keep all state in memory; nothing is written")
+	bootstrapFile := fs.String("bootstrap", "", "YAML `FILE` declaring accounts, applied at every start")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	hostnames := fs.String("hostname", "", "extra comma-separated host `NAMES` for virtual-hosted S3 (bucket.NAME)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: doppel serve [flags]\n\nStarts a local AWS endpoint serving IAM, STS and S3 on one port.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "doppel serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "doppel serve:", err)
+		return 2
+	}
+
+	ctx := context.Background()
+	srv, err := server.Open(ctx, server.Options{
+		DataDir: *dataDir, InMemory: *inMemory, Logger: log,
+		Hostnames: splitList(*hostnames),
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "doppel serve:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		srv.Shutdown(ctx)
+		fmt.Fprintln(stderr, "doppel serve:", err)
+		return 1
+	}
+	endpoint := "http://" + ln.Addr().String()
+	accounts, err := setUpAccounts(ctx, srv, *bootstrapFile, *dataDir, *inMemory, endpoint)
+	if err != nil {
+		ln.Close()
+		srv.Shutdown(ctx)
+		fmt.Fprintln(stderr, "doppel serve:", err)
+		return 1
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "doppel is serving IAM, STS and S3 at %s (ready in %s)\n", endpoint, time.Since(started).Round(time.Microsecond))
+	printAccounts(stdout, accounts, *dataDir, *inMemory)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	select {
+	case err := <-served:
+		if err != nil {
+			fmt.Fprintln(stderr, "doppel serve:", err)
+		}
+		srv.Shutdown(ctx)
+		return 1
+	case sig := <-stop:
+		log.Info("stopping", "signal", sig.String())
+	}
+	// In-flight requests get 30 s to finish; a second signal stops at once.
+	shutdownCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	go func() {
+		<-stop
+		cancel()
+	}()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintln(stderr, "doppel serve: shutdown:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
