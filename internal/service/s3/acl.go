@@ -187,7 +187,7 @@ func (s *Service) modifyBucketChecked(ctx context.Context, bucket string, expect
 	if err != nil {
 		return err
 	}
-	if err := checkExpectedOwner(b, expectedOwner); err != nil {
+	if err := s.admit(ctx, b, expectedOwner); err != nil {
 		return err
 	}
 	if err := s.authorize(ctx, b, c); err != nil {

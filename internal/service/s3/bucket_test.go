@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/doppel-aws/doppel/internal/authz"
@@ -407,5 +408,26 @@ func TestDeleteBucket(t *testing.T) {
 	}
 	if _, err := h.svc.DeleteBucket(a, &s3api.DeleteBucketInput{Bucket: "full"}); code(err) != "NoSuchBucket" {
 		t.Errorf("deleting twice: %v", err)
+	}
+}
+
+func TestWrongRegion(t *testing.T) {
+	h := newHarness(t)
+	us, eu := as(accountA, "us-east-1"), as(accountA, "eu-west-1")
+	createBucket(t, h, us, "us-bucket")
+	constraint := s3api.BucketLocationConstraint("eu-west-1")
+	must(h.svc.CreateBucket(us, &s3api.CreateBucketInput{Bucket: "eu-bucket", CreateBucketConfiguration: &s3api.CreateBucketConfiguration{LocationConstraint: &constraint}}))
+	_, err := h.svc.PutObject(us, &s3api.PutObjectInput{Bucket: "eu-bucket", Key: "k", Body: body("x")})
+	if code(err) != "AuthorizationHeaderMalformed" || field(err, "Region") != "eu-west-1" ||
+		!strings.Contains(err.Error(), "the region 'us-east-1' is wrong; expecting 'eu-west-1'") {
+		t.Fatalf("PUT signed for the wrong region: %v", err)
+	}
+	must(h.svc.PutObject(eu, &s3api.PutObjectInput{Bucket: "eu-bucket", Key: "k", Body: body("x")}))
+	// Finding the region works from anywhere, and so does copying out.
+	must(h.svc.GetBucketLocation(us, &s3api.GetBucketLocationInput{Bucket: "eu-bucket"}))
+	must(h.svc.HeadBucket(us, &s3api.HeadBucketInput{Bucket: "eu-bucket"}))
+	must(h.svc.CopyObject(us, &s3api.CopyObjectInput{Bucket: "us-bucket", Key: "copy", CopySource: api.String("eu-bucket/k")}))
+	if _, err := h.svc.ListObjectsV2(us, &s3api.ListObjectsV2Input{Bucket: "eu-bucket"}); code(err) != "AuthorizationHeaderMalformed" {
+		t.Errorf("list from the wrong region: %v", err)
 	}
 }

@@ -140,7 +140,7 @@ func (s *Service) listObjectsAuth(ctx context.Context, p listParams, expectedOwn
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, expectedOwner); err != nil {
+	if err := s.admit(ctx, b, expectedOwner); err != nil {
 		return nil, err
 	}
 	if err := s.authorize(ctx, b, p.check(action, maxKeys)); err != nil {

@@ -58,7 +58,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+	if err := s.admit(ctx, b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	w := writeRequest{
@@ -138,7 +138,7 @@ func (s *Service) uploadFor(ctx context.Context, bucket, key string, uploadID *s
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkExpectedOwner(b, expectedOwner); err != nil {
+	if err := s.admit(ctx, b, expectedOwner); err != nil {
 		return nil, nil, err
 	}
 	// Authorize before saying whether the upload exists.
@@ -248,7 +248,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, err
 	}
-	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "GET")
+	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "COPY")
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +496,7 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListMultip
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+	if err := s.admit(ctx, b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	if err := s.authorize(ctx, b, p.check("ListBucketMultipartUploads", nil)); err != nil {

@@ -371,7 +371,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+	if err := s.admit(ctx, b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	w := writeRequest{
@@ -541,7 +541,8 @@ type objectRead struct {
 // action on the current version, versionAction when a version ID is given.
 // A missing key is NoSuchKey for callers allowed s3:ListBucket and
 // AccessDenied for others (S3 API Reference, GetObject, "Permissions").
-// allowDeleteMarker lets DeleteObject-style callers see delete markers.
+// method is the HTTP method for MethodNotAllowed on a delete marker, or
+// "COPY" for the source of a copy, which may be in any region.
 func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID, expectedOwner *string, action, versionAction, method string) (*objectRead, error) {
 	if versionID != nil && !validVersionID(*versionID) {
 		return nil, errInvalidVersionID()
@@ -561,7 +562,13 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 	}
 	b := r.bucket
 	r.versioned = b.Versioning != ""
-	if err := checkExpectedOwner(b, expectedOwner); err != nil {
+	// A copy source may live in any region.
+	if method == "COPY" {
+		err = checkExpectedOwner(b, expectedOwner)
+	} else {
+		err = s.admit(ctx, b, expectedOwner)
+	}
+	if err != nil {
 		return nil, err
 	}
 	var v *version
@@ -581,6 +588,8 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 	switch {
 	case versionID != nil && v == nil:
 		return nil, errNoSuchVersion(key, *versionID)
+	case versionID != nil && v.DeleteMarker && method == "COPY":
+		return nil, errInvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
 	case versionID != nil && v.DeleteMarker:
 		return nil, errMethodNotAllowed(method, "DeleteMarker")
 	case v == nil || v.DeleteMarker:
@@ -857,7 +866,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+	if err := s.admit(ctx, b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	c := objectCheck("DeleteObject", b.Name, in.Key)
@@ -907,7 +916,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+	if err := s.admit(ctx, b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	bypass := api.ToBool(in.BypassGovernanceRetention)
@@ -994,7 +1003,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "GET")
+	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "COPY")
 	if err != nil {
 		return nil, err
 	}
@@ -1009,7 +1018,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExpectedOwner(b, in.ExpectedBucketOwner); err != nil {
+	if err := s.admit(ctx, b, in.ExpectedBucketOwner); err != nil {
 		return nil, err
 	}
 	replaceMeta := enumString(in.MetadataDirective) == "REPLACE"

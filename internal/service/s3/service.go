@@ -10,10 +10,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
+	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/blob"
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/request"
@@ -109,6 +111,29 @@ func checkExpectedOwner(b *bucketRecord, expected *string) error {
 		return errAccessDeniedPlain()
 	}
 	return nil
+}
+
+// admit refuses a request for bucket b that S3 would refuse before
+// authorization: one signed for another region than the bucket's, and one
+// whose x-amz-expected-bucket-owner names another account.
+func (s *Service) admit(ctx context.Context, b *bucketRecord, expectedOwner *string) error {
+	if err := checkRegion(ctx, b); err != nil {
+		return err
+	}
+	return checkExpectedOwner(b, expectedOwner)
+}
+
+// checkRegion: a request signed for a region other than the bucket's is
+// refused with the bucket's region in the error, which SDKs use to retry
+// there (S3 API Reference, "Error responses": AuthorizationHeaderMalformed;
+// presigned URLs get AuthorizationQueryParametersError). Unsigned requests
+// name no region and pass.
+func checkRegion(ctx context.Context, b *bucketRecord) error {
+	info := request.From(ctx)
+	if info == nil || info.Region == "" || info.Region == b.Region || info.Principal == nil || info.Principal.Kind == identity.Anonymous {
+		return nil
+	}
+	return awserr.Newf(http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", info.Region, b.Region).With("Region", b.Region)
 }
 
 // view runs fn in a read transaction.
