@@ -157,12 +157,15 @@ func (d *decoder) member(f *shape.Field, key, path string, sv reflect.Value) boo
 	if !ok {
 		return false
 	}
-	v, ok := d.scalar(f, key, vals[0])
-	if !ok {
-		return true
+	dst := sv.Field(f.Index)
+	if f.Ptr {
+		p := reflect.New(f.Elem)
+		dst.Set(p)
+		dst = p.Elem()
 	}
-	f.Set(sv, v)
-	d.problems.Check(f, path, v)
+	if d.scalar(f, key, vals[0], dst) {
+		d.problems.Check(f, path, dst)
+	}
 	return true
 }
 
@@ -207,9 +210,8 @@ func (d *decoder) item(f *shape.Field, key, path string, v reflect.Value) {
 		if !ok {
 			return
 		}
-		if sv, ok := d.scalar(f, key, vals[0]); ok {
-			v.Set(sv)
-			d.problems.Check(f, path, sv)
+		if d.scalar(f, key, vals[0], v) {
+			d.problems.Check(f, path, v)
 		}
 	}
 }
@@ -236,8 +238,8 @@ func (d *decoder) mapValue(f *shape.Field, key, path string) (reflect.Value, boo
 			d.problems.Missing(epath + ".key")
 			continue
 		}
-		k, ok := d.scalar(f.Key, ekey+f.MapKey, kvals[0])
-		if !ok {
+		k := reflect.New(f.Type.Key()).Elem()
+		if !d.scalar(f.Key, ekey+f.MapKey, kvals[0], k) {
 			continue
 		}
 		v := reflect.New(f.Type.Elem()).Elem()
@@ -247,10 +249,9 @@ func (d *decoder) mapValue(f *shape.Field, key, path string) (reflect.Value, boo
 	return out, true
 }
 
-// scalar parses one form value for member f; ok is false (and d.err set)
-// when it does not parse.
-func (d *decoder) scalar(f *shape.Field, key, s string) (reflect.Value, bool) {
-	v := reflect.New(f.Elem).Elem()
+// scalar parses one form value for member f into v (settable, not a
+// pointer); it reports false (and sets d.err) when the value does not parse.
+func (d *decoder) scalar(f *shape.Field, key, s string, v reflect.Value) bool {
 	switch f.Kind {
 	case shape.KindString:
 		v.SetString(s)
@@ -259,6 +260,7 @@ func (d *decoder) scalar(f *shape.Field, key, s string) (reflect.Value, bool) {
 		case "true":
 			v.SetBool(true)
 		case "false":
+			v.SetBool(false)
 		default:
 			return d.bad(key, s, "a boolean (true or false)")
 		}
@@ -287,18 +289,18 @@ func (d *decoder) scalar(f *shape.Field, key, s string) (reflect.Value, bool) {
 		}
 		v.SetBytes(b)
 	default:
-		return reflect.Value{}, false
+		return false
 	}
-	return v, true
+	return true
 }
 
-func (d *decoder) bad(key, s, want string) (reflect.Value, bool) {
+func (d *decoder) bad(key, s, want string) bool {
 	if d.err == nil {
 		// https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
 		d.err = awserr.Newf(http.StatusBadRequest, "InvalidParameterValue",
 			"Value (%s) for parameter %s is invalid. Expected %s.", s, key, want)
 	}
-	return reflect.Value{}, false
+	return false
 }
 
 // ParseTime accepts the timestamp forms query clients send: ISO 8601 with or

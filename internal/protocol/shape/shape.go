@@ -76,6 +76,8 @@ type Field struct {
 
 	// HeaderKey is Name in net/http's canonical form, for header members.
 	HeaderKey string
+	// EnumValues lists a generated enum type's values (nil for plain strings).
+	EnumValues []string
 
 	once sync.Once
 	re   *regexp.Regexp
@@ -228,6 +230,9 @@ func fieldOf(t reflect.Type, tag reflect.StructTag) *Field {
 		f.Item = fieldOf(t.Elem(), itemTag(tag))
 	default:
 		f.Kind = scalarKind(f.Elem.Kind())
+		if e, ok := reflect.Zero(f.Elem).Interface().(Enum); ok {
+			f.EnumValues = e.EnumValues()
+		}
 	}
 	if f.Kind == KindList && f.ListItem == "" && !f.Flattened {
 		f.ListItem = "member"

@@ -62,8 +62,7 @@ func (p *Problems) Check(f *Field, path string, v reflect.Value) {
 		if re := f.Regexp(); re != nil && !re.MatchString(s) {
 			p.add(f, path, s, "Member must satisfy regular expression pattern: "+f.Pattern)
 		}
-		if e, ok := v.Interface().(Enum); ok {
-			vals := e.EnumValues()
+		if vals := f.EnumValues; vals != nil {
 			found := false
 			for _, ev := range vals {
 				if ev == s {
@@ -82,21 +81,19 @@ func (p *Problems) Check(f *Field, path string, v reflect.Value) {
 		} else {
 			n = v.Float()
 		}
-		shown := fmt.Sprint(v.Interface())
 		if f.Min != nil && n < *f.Min {
-			p.add(f, path, shown, fmt.Sprintf("Member must have value greater than or equal to %s", num(*f.Min)))
+			p.add(f, path, fmt.Sprint(v.Interface()), fmt.Sprintf("Member must have value greater than or equal to %s", num(*f.Min)))
 		}
 		if f.Max != nil && n > *f.Max {
-			p.add(f, path, shown, fmt.Sprintf("Member must have value less than or equal to %s", num(*f.Max)))
+			p.add(f, path, fmt.Sprint(v.Interface()), fmt.Sprintf("Member must have value less than or equal to %s", num(*f.Max)))
 		}
 	case KindList, KindMap, KindBlob:
 		n := float64(v.Len())
-		shown := listString(v)
 		if f.Min != nil && n < *f.Min {
-			p.add(f, path, shown, fmt.Sprintf("Member must have length greater than or equal to %s", num(*f.Min)))
+			p.add(f, path, listString(v), fmt.Sprintf("Member must have length greater than or equal to %s", num(*f.Min)))
 		}
 		if f.Max != nil && n > *f.Max {
-			p.add(f, path, shown, fmt.Sprintf("Member must have length less than or equal to %s", num(*f.Max)))
+			p.add(f, path, listString(v), fmt.Sprintf("Member must have length less than or equal to %s", num(*f.Max)))
 		}
 	}
 }
