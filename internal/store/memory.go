@@ -59,6 +59,7 @@ func (m *Memory) Update(ctx context.Context, fn func(Tx) error) error {
 	}
 	base := m.state.Load()
 	tx := &memTx{ctx: ctx, tables: base.tables, writable: true}
+	defer tx.end() // also when fn panics
 	err := fn(tx)
 	tx.end()
 	if err != nil {

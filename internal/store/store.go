@@ -35,6 +35,8 @@ type Tx interface {
 	Delete(table, key string) error // deleting a missing key is not an error
 	// Scan calls fn for each key in table that starts with prefix and sorts
 	// after "after" (all of them when after is ""), in key order, until fn
-	// returns false or an error.
+	// returns false or an error. fn may write, even to table: every key
+	// present when Scan began and not deleted by fn is visited once; whether
+	// keys fn adds ahead of the scan are visited is left to the implementation.
 	Scan(table, prefix, after string, fn func(key string, value []byte) (more bool, err error)) error
 }
