@@ -183,8 +183,15 @@ func (s *Bolt) mapClosed(err error) error {
 
 func (s *Bolt) Generation() uint64 { return s.gen.Load() }
 
-// Close waits for open transactions to finish and releases the file.
-func (s *Bolt) Close() error { return s.db.Close() }
+// Close waits for open transactions to finish and releases the file. A nil
+// *Bolt (as a failed OpenBolt returns) closes without error, so that
+// `st, err = OpenBolt(...)` into a Store variable and a deferred Close are safe.
+func (s *Bolt) Close() error {
+	if s == nil {
+		return nil
+	}
+	return s.db.Close()
+}
 
 // Path is the database file's path.
 func (s *Bolt) Path() string { return s.path }

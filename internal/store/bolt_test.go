@@ -73,6 +73,12 @@ func TestBoltSecondOpenFailsFast(t *testing.T) {
 	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "another doppel") {
 		t.Errorf("message does not say what is wrong: %v", err)
 	}
+	// Callers often assign the result to a Store and close it on error.
+	var st Store
+	st, _ = OpenBolt(path, BoltOptions{LockTimeout: time.Millisecond})
+	if err := st.Close(); err != nil {
+		t.Errorf("closing a failed open: %v", err)
+	}
 }
 
 func TestBoltMigrations(t *testing.T) {
