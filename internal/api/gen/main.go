@@ -8,14 +8,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"github.com/doppel-aws/doppel/internal/api/model"
 	"go/format"
+	stdhtml "html"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +47,8 @@ func main() {
 	if err != nil {
 		log.Fatalf("%s: %v", path, err)
 	}
-	src, err := generate(m, *pkg, *modelDir)
+	docs := loadDocs(filepath.Join(filepath.Dir(path), "docs-2.json"))
+	src, err := generate(m, docs, *pkg, *modelDir)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,6 +63,7 @@ func main() {
 // gen holds the state of one generation run.
 type gen struct {
 	m        *model.Model
+	docs     *docs
 	buf      bytes.Buffer
 	goNames  map[string]string // shape name -> Go type name (structures and enums)
 	inputs   map[string]bool   // structure shapes generated as operation inputs
@@ -104,8 +109,8 @@ func (g *gen) claim(goName, shapeName string) {
 	g.typeUsed[goName] = shapeName
 }
 
-func generate(m *model.Model, pkg, modelDir string) ([]byte, error) {
-	g := &gen{m: m, goNames: map[string]string{}, inputs: map[string]bool{}, used: map[string]bool{}, typeUsed: map[string]string{}}
+func generate(m *model.Model, docs *docs, pkg, modelDir string) ([]byte, error) {
+	g := &gen{m: m, docs: docs, goNames: map[string]string{}, inputs: map[string]bool{}, used: map[string]bool{}, typeUsed: map[string]string{}}
 	ops := sortedKeys(m.Operations)
 
 	// Shapes reachable from operation inputs and outputs get types; the
@@ -160,9 +165,9 @@ func generate(m *model.Model, pkg, modelDir string) ([]byte, error) {
 		s := m.Shapes[sn]
 		switch {
 		case s.Type == "structure" && !s.Exception:
-			g.structBody(g.goNames[sn], s, false)
+			g.structBody(g.goNames[sn], sn, s, false)
 		case len(s.Enum) > 0:
-			g.enum(g.goNames[sn], s)
+			g.enum(g.goNames[sn], sn, s)
 		}
 	}
 	src, err := format.Source(g.buf.Bytes())
@@ -227,6 +232,7 @@ func (g *gen) handler(ops []string) {
 	g.p("// Handler is implemented by the service: one method per operation.\n")
 	g.p("type Handler interface {\n")
 	for _, on := range ops {
+		g.comment(on, g.docs.Operations[on])
 		g.p("%s(ctx context.Context, in *%sInput) (*%sOutput, error)\n", on, on, on)
 	}
 	g.p("}\n\n")
@@ -340,6 +346,8 @@ func (g *gen) structType(goName string, ref *model.Ref, input bool) {
 		return
 	}
 	s := g.m.Shapes[ref.Shape]
+	kind := map[bool]string{true: "input", false: "output"}[input]
+	g.p("// %s is the %s of %s (shape %s).\n", goName, kind, strings.TrimSuffix(strings.TrimSuffix(goName, "Input"), "Output"), ref.Shape)
 	if !input {
 		svc := g.m.Metadata.EndpointPrefix
 		op := strings.TrimSuffix(goName, "Output")
@@ -350,7 +358,7 @@ func (g *gen) structType(goName string, ref *model.Ref, input bool) {
 			s = &c
 		}
 	}
-	g.structBody(goName, s, input || g.inputs[ref.Shape])
+	g.structBody(goName, ref.Shape, s, input || g.inputs[ref.Shape])
 }
 
 func goTag(t string) string {
@@ -360,19 +368,26 @@ func goTag(t string) string {
 	return "`" + t + "`"
 }
 
-func (g *gen) structBody(goName string, s *model.Shape, input bool) {
+func (g *gen) structBody(goName, shapeName string, s *model.Shape, input bool) {
+	if d := g.docs.Shapes[shapeName]; d.Base != "" && goName == model.Exported(shapeName) {
+		g.comment(goName, d.Base)
+	}
 	g.p("type %s struct {\n", goName)
 	if t := model.StructTag(s); t != "" {
 		g.p("_ struct{} %s\n", goTag(t))
 	}
 	for _, mn := range s.Members.Names {
 		ref := s.Members.Refs[mn]
+		g.comment("", g.docs.Shapes[ref.Shape].Refs[shapeName+"$"+mn])
 		g.p("%s %s %s\n", model.Exported(mn), g.goType(ref, g.m.ValueMember(s, mn), input), goTag(g.m.MemberTag(s, mn)))
 	}
 	g.p("}\n\n")
 }
 
-func (g *gen) enum(goName string, s *model.Shape) {
+func (g *gen) enum(goName, shapeName string, s *model.Shape) {
+	if d := g.docs.Shapes[shapeName]; d.Base != "" {
+		g.comment(goName, d.Base)
+	}
 	g.p("type %s string\n\n", goName)
 	g.p("const (\n")
 	seen := map[string]bool{}
@@ -421,4 +436,61 @@ func xmlNamespace(md model.Metadata) string {
 		return md.XMLNamespace
 	}
 	return xmlNamespaces[md.EndpointPrefix]
+}
+
+// docs is the part of docs-2.json the generator uses.
+type docs struct {
+	Operations map[string]string `json:"operations"`
+	Shapes     map[string]struct {
+		Base string            `json:"base"`
+		Refs map[string]string `json:"refs"`
+	} `json:"shapes"`
+}
+
+func loadDocs(path string) *docs {
+	d := &docs{}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return d // documentation is optional
+	}
+	if err := json.Unmarshal(raw, d); err != nil {
+		log.Fatalf("%s: %v", path, err)
+	}
+	return d
+}
+
+var htmlTag = regexp.MustCompile(`<[^>]*>`)
+
+// comment writes the first sentence of an HTML doc string as a Go comment,
+// starting with name when one is given (Go doc convention).
+func (g *gen) comment(name, html string) {
+	text := strings.Join(strings.Fields(stdhtml.UnescapeString(htmlTag.ReplaceAllString(html, " "))), " ")
+	if text == "" {
+		return
+	}
+	if i := strings.Index(text, ". "); i > 0 {
+		text = text[:i+1]
+	}
+	if name != "" {
+		text = name + ": " + text
+	}
+	for _, line := range wrap(text, 100) {
+		g.p("// %s\n", line)
+	}
+}
+
+func wrap(s string, width int) []string {
+	var lines []string
+	for len(s) > width {
+		i := strings.LastIndexByte(s[:width], ' ')
+		if i <= 0 {
+			i = strings.IndexByte(s, ' ')
+			if i < 0 {
+				break
+			}
+		}
+		lines = append(lines, s[:i])
+		s = s[i+1:]
+	}
+	return append(lines, s)
 }

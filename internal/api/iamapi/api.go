@@ -2502,164 +2502,397 @@ var Service = api.NewService(api.Service{
 
 // Handler is implemented by the service: one method per operation.
 type Handler interface {
+	// AddClientIDToOpenIDConnectProvider: Adds a new client ID (also known as audience) to the list of
+	// client IDs already registered for the specified IAM OpenID Connect (OIDC) provider resource.
 	AddClientIDToOpenIDConnectProvider(ctx context.Context, in *AddClientIDToOpenIDConnectProviderInput) (*AddClientIDToOpenIDConnectProviderOutput, error)
+	// AddRoleToInstanceProfile: Adds the specified IAM role to the specified instance profile.
 	AddRoleToInstanceProfile(ctx context.Context, in *AddRoleToInstanceProfileInput) (*AddRoleToInstanceProfileOutput, error)
+	// AddUserToGroup: Adds the specified user to the specified group.
 	AddUserToGroup(ctx context.Context, in *AddUserToGroupInput) (*AddUserToGroupOutput, error)
+	// AttachGroupPolicy: Attaches the specified managed policy to the specified IAM group.
 	AttachGroupPolicy(ctx context.Context, in *AttachGroupPolicyInput) (*AttachGroupPolicyOutput, error)
+	// AttachRolePolicy: Attaches the specified managed policy to the specified IAM role.
 	AttachRolePolicy(ctx context.Context, in *AttachRolePolicyInput) (*AttachRolePolicyOutput, error)
+	// AttachUserPolicy: Attaches the specified managed policy to the specified user.
 	AttachUserPolicy(ctx context.Context, in *AttachUserPolicyInput) (*AttachUserPolicyOutput, error)
+	// ChangePassword: Changes the password of the IAM user who is calling this operation.
 	ChangePassword(ctx context.Context, in *ChangePasswordInput) (*ChangePasswordOutput, error)
+	// CreateAccessKey: Creates a new Amazon Web Services secret access key and corresponding Amazon Web
+	// Services access key ID for the specified user.
 	CreateAccessKey(ctx context.Context, in *CreateAccessKeyInput) (*CreateAccessKeyOutput, error)
+	// CreateAccountAlias: Creates an alias for your Amazon Web Services account.
 	CreateAccountAlias(ctx context.Context, in *CreateAccountAliasInput) (*CreateAccountAliasOutput, error)
+	// CreateGroup: Creates a new group.
 	CreateGroup(ctx context.Context, in *CreateGroupInput) (*CreateGroupOutput, error)
+	// CreateInstanceProfile: Creates a new instance profile.
 	CreateInstanceProfile(ctx context.Context, in *CreateInstanceProfileInput) (*CreateInstanceProfileOutput, error)
+	// CreateLoginProfile: Creates a password for the specified IAM user.
 	CreateLoginProfile(ctx context.Context, in *CreateLoginProfileInput) (*CreateLoginProfileOutput, error)
+	// CreateOpenIDConnectProvider: Creates an IAM entity to describe an identity provider (IdP) that
+	// supports OpenID Connect (OIDC) .
 	CreateOpenIDConnectProvider(ctx context.Context, in *CreateOpenIDConnectProviderInput) (*CreateOpenIDConnectProviderOutput, error)
+	// CreatePolicy: Creates a new managed policy for your Amazon Web Services account.
 	CreatePolicy(ctx context.Context, in *CreatePolicyInput) (*CreatePolicyOutput, error)
+	// CreatePolicyVersion: Creates a new version of the specified managed policy.
 	CreatePolicyVersion(ctx context.Context, in *CreatePolicyVersionInput) (*CreatePolicyVersionOutput, error)
+	// CreateRole: Creates a new role for your Amazon Web Services account.
 	CreateRole(ctx context.Context, in *CreateRoleInput) (*CreateRoleOutput, error)
+	// CreateSAMLProvider: Creates an IAM resource that describes an identity provider (IdP) that supports
+	// SAML 2.0.
 	CreateSAMLProvider(ctx context.Context, in *CreateSAMLProviderInput) (*CreateSAMLProviderOutput, error)
+	// CreateServiceLinkedRole: Creates an IAM role that is linked to a specific Amazon Web Services
+	// service.
 	CreateServiceLinkedRole(ctx context.Context, in *CreateServiceLinkedRoleInput) (*CreateServiceLinkedRoleOutput, error)
+	// CreateServiceSpecificCredential: Generates a set of credentials consisting of a user name and
+	// password that can be used to access the service specified in the request.
 	CreateServiceSpecificCredential(ctx context.Context, in *CreateServiceSpecificCredentialInput) (*CreateServiceSpecificCredentialOutput, error)
+	// CreateUser: Creates a new IAM user for your Amazon Web Services account.
 	CreateUser(ctx context.Context, in *CreateUserInput) (*CreateUserOutput, error)
+	// CreateVirtualMFADevice: Creates a new virtual MFA device for the Amazon Web Services account.
 	CreateVirtualMFADevice(ctx context.Context, in *CreateVirtualMFADeviceInput) (*CreateVirtualMFADeviceOutput, error)
+	// DeactivateMFADevice: Deactivates the specified MFA device and removes it from association with the
+	// user name for which it was originally enabled.
 	DeactivateMFADevice(ctx context.Context, in *DeactivateMFADeviceInput) (*DeactivateMFADeviceOutput, error)
+	// DeleteAccessKey: Deletes the access key pair associated with the specified IAM user.
 	DeleteAccessKey(ctx context.Context, in *DeleteAccessKeyInput) (*DeleteAccessKeyOutput, error)
+	// DeleteAccountAlias: Deletes the specified Amazon Web Services account alias.
 	DeleteAccountAlias(ctx context.Context, in *DeleteAccountAliasInput) (*DeleteAccountAliasOutput, error)
+	// DeleteAccountPasswordPolicy: Deletes the password policy for the Amazon Web Services account.
 	DeleteAccountPasswordPolicy(ctx context.Context, in *DeleteAccountPasswordPolicyInput) (*DeleteAccountPasswordPolicyOutput, error)
+	// DeleteGroup: Deletes the specified IAM group.
 	DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*DeleteGroupOutput, error)
+	// DeleteGroupPolicy: Deletes the specified inline policy that is embedded in the specified IAM group.
 	DeleteGroupPolicy(ctx context.Context, in *DeleteGroupPolicyInput) (*DeleteGroupPolicyOutput, error)
+	// DeleteInstanceProfile: Deletes the specified instance profile.
 	DeleteInstanceProfile(ctx context.Context, in *DeleteInstanceProfileInput) (*DeleteInstanceProfileOutput, error)
+	// DeleteLoginProfile: Deletes the password for the specified IAM user, For more information, see
+	// Managing passwords for IAM users .
 	DeleteLoginProfile(ctx context.Context, in *DeleteLoginProfileInput) (*DeleteLoginProfileOutput, error)
+	// DeleteOpenIDConnectProvider: Deletes an OpenID Connect identity provider (IdP) resource object in
+	// IAM.
 	DeleteOpenIDConnectProvider(ctx context.Context, in *DeleteOpenIDConnectProviderInput) (*DeleteOpenIDConnectProviderOutput, error)
+	// DeletePolicy: Deletes the specified managed policy.
 	DeletePolicy(ctx context.Context, in *DeletePolicyInput) (*DeletePolicyOutput, error)
+	// DeletePolicyVersion: Deletes the specified version from the specified managed policy.
 	DeletePolicyVersion(ctx context.Context, in *DeletePolicyVersionInput) (*DeletePolicyVersionOutput, error)
+	// DeleteRole: Deletes the specified role.
 	DeleteRole(ctx context.Context, in *DeleteRoleInput) (*DeleteRoleOutput, error)
+	// DeleteRolePermissionsBoundary: Deletes the permissions boundary for the specified IAM role.
 	DeleteRolePermissionsBoundary(ctx context.Context, in *DeleteRolePermissionsBoundaryInput) (*DeleteRolePermissionsBoundaryOutput, error)
+	// DeleteRolePolicy: Deletes the specified inline policy that is embedded in the specified IAM role.
 	DeleteRolePolicy(ctx context.Context, in *DeleteRolePolicyInput) (*DeleteRolePolicyOutput, error)
+	// DeleteSAMLProvider: Deletes a SAML provider resource in IAM.
 	DeleteSAMLProvider(ctx context.Context, in *DeleteSAMLProviderInput) (*DeleteSAMLProviderOutput, error)
+	// DeleteSSHPublicKey: Deletes the specified SSH public key.
 	DeleteSSHPublicKey(ctx context.Context, in *DeleteSSHPublicKeyInput) (*DeleteSSHPublicKeyOutput, error)
+	// DeleteServerCertificate: Deletes the specified server certificate.
 	DeleteServerCertificate(ctx context.Context, in *DeleteServerCertificateInput) (*DeleteServerCertificateOutput, error)
+	// DeleteServiceLinkedRole: Submits a service-linked role deletion request and returns a
+	// DeletionTaskId , which you can use to check the status of the deletion.
 	DeleteServiceLinkedRole(ctx context.Context, in *DeleteServiceLinkedRoleInput) (*DeleteServiceLinkedRoleOutput, error)
+	// DeleteServiceSpecificCredential: Deletes the specified service-specific credential.
 	DeleteServiceSpecificCredential(ctx context.Context, in *DeleteServiceSpecificCredentialInput) (*DeleteServiceSpecificCredentialOutput, error)
+	// DeleteSigningCertificate: Deletes a signing certificate associated with the specified IAM user.
 	DeleteSigningCertificate(ctx context.Context, in *DeleteSigningCertificateInput) (*DeleteSigningCertificateOutput, error)
+	// DeleteUser: Deletes the specified IAM user.
 	DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteUserOutput, error)
+	// DeleteUserPermissionsBoundary: Deletes the permissions boundary for the specified IAM user.
 	DeleteUserPermissionsBoundary(ctx context.Context, in *DeleteUserPermissionsBoundaryInput) (*DeleteUserPermissionsBoundaryOutput, error)
+	// DeleteUserPolicy: Deletes the specified inline policy that is embedded in the specified IAM user.
 	DeleteUserPolicy(ctx context.Context, in *DeleteUserPolicyInput) (*DeleteUserPolicyOutput, error)
+	// DeleteVirtualMFADevice: Deletes a virtual MFA device.
 	DeleteVirtualMFADevice(ctx context.Context, in *DeleteVirtualMFADeviceInput) (*DeleteVirtualMFADeviceOutput, error)
+	// DetachGroupPolicy: Removes the specified managed policy from the specified IAM group.
 	DetachGroupPolicy(ctx context.Context, in *DetachGroupPolicyInput) (*DetachGroupPolicyOutput, error)
+	// DetachRolePolicy: Removes the specified managed policy from the specified role.
 	DetachRolePolicy(ctx context.Context, in *DetachRolePolicyInput) (*DetachRolePolicyOutput, error)
+	// DetachUserPolicy: Removes the specified managed policy from the specified user.
 	DetachUserPolicy(ctx context.Context, in *DetachUserPolicyInput) (*DetachUserPolicyOutput, error)
+	// EnableMFADevice: Enables the specified MFA device and associates it with the specified IAM user.
 	EnableMFADevice(ctx context.Context, in *EnableMFADeviceInput) (*EnableMFADeviceOutput, error)
+	// GenerateCredentialReport: Generates a credential report for the Amazon Web Services account.
 	GenerateCredentialReport(ctx context.Context, in *GenerateCredentialReportInput) (*GenerateCredentialReportOutput, error)
+	// GenerateOrganizationsAccessReport: Generates a report for service last accessed data for
+	// Organizations.
 	GenerateOrganizationsAccessReport(ctx context.Context, in *GenerateOrganizationsAccessReportInput) (*GenerateOrganizationsAccessReportOutput, error)
+	// GenerateServiceLastAccessedDetails: Generates a report that includes details about when an IAM
+	// resource (user, group, role, or policy) was last used in an attempt to access Amazon Web Services
+	// services.
 	GenerateServiceLastAccessedDetails(ctx context.Context, in *GenerateServiceLastAccessedDetailsInput) (*GenerateServiceLastAccessedDetailsOutput, error)
+	// GetAccessKeyLastUsed: Retrieves information about when the specified access key was last used.
 	GetAccessKeyLastUsed(ctx context.Context, in *GetAccessKeyLastUsedInput) (*GetAccessKeyLastUsedOutput, error)
+	// GetAccountAuthorizationDetails: Retrieves information about all IAM users, groups, roles, and
+	// policies in your Amazon Web Services account, including their relationships to one another.
 	GetAccountAuthorizationDetails(ctx context.Context, in *GetAccountAuthorizationDetailsInput) (*GetAccountAuthorizationDetailsOutput, error)
+	// GetAccountPasswordPolicy: Retrieves the password policy for the Amazon Web Services account.
 	GetAccountPasswordPolicy(ctx context.Context, in *GetAccountPasswordPolicyInput) (*GetAccountPasswordPolicyOutput, error)
+	// GetAccountSummary: Retrieves information about IAM entity usage and IAM quotas in the Amazon Web
+	// Services account.
 	GetAccountSummary(ctx context.Context, in *GetAccountSummaryInput) (*GetAccountSummaryOutput, error)
+	// GetContextKeysForCustomPolicy: Gets a list of all of the context keys referenced in the input
+	// policies.
 	GetContextKeysForCustomPolicy(ctx context.Context, in *GetContextKeysForCustomPolicyInput) (*GetContextKeysForCustomPolicyOutput, error)
+	// GetContextKeysForPrincipalPolicy: Gets a list of all of the context keys referenced in all the IAM
+	// policies that are attached to the specified IAM entity.
 	GetContextKeysForPrincipalPolicy(ctx context.Context, in *GetContextKeysForPrincipalPolicyInput) (*GetContextKeysForPrincipalPolicyOutput, error)
+	// GetCredentialReport: Retrieves a credential report for the Amazon Web Services account.
 	GetCredentialReport(ctx context.Context, in *GetCredentialReportInput) (*GetCredentialReportOutput, error)
+	// GetGroup: Returns a list of IAM users that are in the specified IAM group.
 	GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOutput, error)
+	// GetGroupPolicy: Retrieves the specified inline policy document that is embedded in the specified
+	// IAM group.
 	GetGroupPolicy(ctx context.Context, in *GetGroupPolicyInput) (*GetGroupPolicyOutput, error)
+	// GetInstanceProfile: Retrieves information about the specified instance profile, including the
+	// instance profile's path, GUID, ARN, and role.
 	GetInstanceProfile(ctx context.Context, in *GetInstanceProfileInput) (*GetInstanceProfileOutput, error)
+	// GetLoginProfile: Retrieves the user name for the specified IAM user.
 	GetLoginProfile(ctx context.Context, in *GetLoginProfileInput) (*GetLoginProfileOutput, error)
+	// GetMFADevice: Retrieves information about an MFA device for a specified user.
 	GetMFADevice(ctx context.Context, in *GetMFADeviceInput) (*GetMFADeviceOutput, error)
+	// GetOpenIDConnectProvider: Returns information about the specified OpenID Connect (OIDC) provider
+	// resource object in IAM.
 	GetOpenIDConnectProvider(ctx context.Context, in *GetOpenIDConnectProviderInput) (*GetOpenIDConnectProviderOutput, error)
+	// GetOrganizationsAccessReport: Retrieves the service last accessed data report for Organizations
+	// that was previously generated using the GenerateOrganizationsAccessReport operation.
 	GetOrganizationsAccessReport(ctx context.Context, in *GetOrganizationsAccessReportInput) (*GetOrganizationsAccessReportOutput, error)
+	// GetPolicy: Retrieves information about the specified managed policy, including the policy's default
+	// version and the total number of IAM users, groups, and roles to which the policy is attached.
 	GetPolicy(ctx context.Context, in *GetPolicyInput) (*GetPolicyOutput, error)
+	// GetPolicyVersion: Retrieves information about the specified version of the specified managed
+	// policy, including the policy document.
 	GetPolicyVersion(ctx context.Context, in *GetPolicyVersionInput) (*GetPolicyVersionOutput, error)
+	// GetRole: Retrieves information about the specified role, including the role's path, GUID, ARN, and
+	// the role's trust policy that grants permission to assume the role.
 	GetRole(ctx context.Context, in *GetRoleInput) (*GetRoleOutput, error)
+	// GetRolePolicy: Retrieves the specified inline policy document that is embedded with the specified
+	// IAM role.
 	GetRolePolicy(ctx context.Context, in *GetRolePolicyInput) (*GetRolePolicyOutput, error)
+	// GetSAMLProvider: Returns the SAML provider metadocument that was uploaded when the IAM SAML
+	// provider resource object was created or updated.
 	GetSAMLProvider(ctx context.Context, in *GetSAMLProviderInput) (*GetSAMLProviderOutput, error)
+	// GetSSHPublicKey: Retrieves the specified SSH public key, including metadata about the key.
 	GetSSHPublicKey(ctx context.Context, in *GetSSHPublicKeyInput) (*GetSSHPublicKeyOutput, error)
+	// GetServerCertificate: Retrieves information about the specified server certificate stored in IAM.
 	GetServerCertificate(ctx context.Context, in *GetServerCertificateInput) (*GetServerCertificateOutput, error)
+	// GetServiceLastAccessedDetails: Retrieves a service last accessed report that was created using the
+	// GenerateServiceLastAccessedDetails operation.
 	GetServiceLastAccessedDetails(ctx context.Context, in *GetServiceLastAccessedDetailsInput) (*GetServiceLastAccessedDetailsOutput, error)
+	// GetServiceLastAccessedDetailsWithEntities: After you generate a group or policy report using the
+	// GenerateServiceLastAccessedDetails operation, you can use the JobId parameter in
+	// GetServiceLastAccessedDetailsWithEntities .
 	GetServiceLastAccessedDetailsWithEntities(ctx context.Context, in *GetServiceLastAccessedDetailsWithEntitiesInput) (*GetServiceLastAccessedDetailsWithEntitiesOutput, error)
+	// GetServiceLinkedRoleDeletionStatus: Retrieves the status of your service-linked role deletion.
 	GetServiceLinkedRoleDeletionStatus(ctx context.Context, in *GetServiceLinkedRoleDeletionStatusInput) (*GetServiceLinkedRoleDeletionStatusOutput, error)
+	// GetUser: Retrieves information about the specified IAM user, including the user's creation date,
+	// path, unique ID, and ARN.
 	GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput, error)
+	// GetUserPolicy: Retrieves the specified inline policy document that is embedded in the specified IAM
+	// user.
 	GetUserPolicy(ctx context.Context, in *GetUserPolicyInput) (*GetUserPolicyOutput, error)
+	// ListAccessKeys: Returns information about the access key IDs associated with the specified IAM user.
 	ListAccessKeys(ctx context.Context, in *ListAccessKeysInput) (*ListAccessKeysOutput, error)
+	// ListAccountAliases: Lists the account alias associated with the Amazon Web Services account (Note:
+	// you can have only one).
 	ListAccountAliases(ctx context.Context, in *ListAccountAliasesInput) (*ListAccountAliasesOutput, error)
+	// ListAttachedGroupPolicies: Lists all managed policies that are attached to the specified IAM group.
 	ListAttachedGroupPolicies(ctx context.Context, in *ListAttachedGroupPoliciesInput) (*ListAttachedGroupPoliciesOutput, error)
+	// ListAttachedRolePolicies: Lists all managed policies that are attached to the specified IAM role.
 	ListAttachedRolePolicies(ctx context.Context, in *ListAttachedRolePoliciesInput) (*ListAttachedRolePoliciesOutput, error)
+	// ListAttachedUserPolicies: Lists all managed policies that are attached to the specified IAM user.
 	ListAttachedUserPolicies(ctx context.Context, in *ListAttachedUserPoliciesInput) (*ListAttachedUserPoliciesOutput, error)
+	// ListEntitiesForPolicy: Lists all IAM users, groups, and roles that the specified managed policy is
+	// attached to.
 	ListEntitiesForPolicy(ctx context.Context, in *ListEntitiesForPolicyInput) (*ListEntitiesForPolicyOutput, error)
+	// ListGroupPolicies: Lists the names of the inline policies that are embedded in the specified IAM
+	// group.
 	ListGroupPolicies(ctx context.Context, in *ListGroupPoliciesInput) (*ListGroupPoliciesOutput, error)
+	// ListGroups: Lists the IAM groups that have the specified path prefix.
 	ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGroupsOutput, error)
+	// ListGroupsForUser: Lists the IAM groups that the specified IAM user belongs to.
 	ListGroupsForUser(ctx context.Context, in *ListGroupsForUserInput) (*ListGroupsForUserOutput, error)
+	// ListInstanceProfileTags: Lists the tags that are attached to the specified IAM instance profile.
 	ListInstanceProfileTags(ctx context.Context, in *ListInstanceProfileTagsInput) (*ListInstanceProfileTagsOutput, error)
+	// ListInstanceProfiles: Lists the instance profiles that have the specified path prefix.
 	ListInstanceProfiles(ctx context.Context, in *ListInstanceProfilesInput) (*ListInstanceProfilesOutput, error)
+	// ListInstanceProfilesForRole: Lists the instance profiles that have the specified associated IAM
+	// role.
 	ListInstanceProfilesForRole(ctx context.Context, in *ListInstanceProfilesForRoleInput) (*ListInstanceProfilesForRoleOutput, error)
+	// ListMFADeviceTags: Lists the tags that are attached to the specified IAM virtual multi-factor
+	// authentication (MFA) device.
 	ListMFADeviceTags(ctx context.Context, in *ListMFADeviceTagsInput) (*ListMFADeviceTagsOutput, error)
+	// ListMFADevices: Lists the MFA devices for an IAM user.
 	ListMFADevices(ctx context.Context, in *ListMFADevicesInput) (*ListMFADevicesOutput, error)
+	// ListOpenIDConnectProviderTags: Lists the tags that are attached to the specified OpenID Connect
+	// (OIDC)-compatible identity provider.
 	ListOpenIDConnectProviderTags(ctx context.Context, in *ListOpenIDConnectProviderTagsInput) (*ListOpenIDConnectProviderTagsOutput, error)
+	// ListOpenIDConnectProviders: Lists information about the IAM OpenID Connect (OIDC) provider resource
+	// objects defined in the Amazon Web Services account.
 	ListOpenIDConnectProviders(ctx context.Context, in *ListOpenIDConnectProvidersInput) (*ListOpenIDConnectProvidersOutput, error)
+	// ListPolicies: Lists all the managed policies that are available in your Amazon Web Services
+	// account, including your own customer-defined managed policies and all Amazon Web Services managed
+	// policies.
 	ListPolicies(ctx context.Context, in *ListPoliciesInput) (*ListPoliciesOutput, error)
+	// ListPoliciesGrantingServiceAccess: Retrieves a list of policies that the IAM identity (user, group,
+	// or role) can use to access each specified service.
 	ListPoliciesGrantingServiceAccess(ctx context.Context, in *ListPoliciesGrantingServiceAccessInput) (*ListPoliciesGrantingServiceAccessOutput, error)
+	// ListPolicyTags: Lists the tags that are attached to the specified IAM customer managed policy.
 	ListPolicyTags(ctx context.Context, in *ListPolicyTagsInput) (*ListPolicyTagsOutput, error)
+	// ListPolicyVersions: Lists information about the versions of the specified managed policy, including
+	// the version that is currently set as the policy's default version.
 	ListPolicyVersions(ctx context.Context, in *ListPolicyVersionsInput) (*ListPolicyVersionsOutput, error)
+	// ListRolePolicies: Lists the names of the inline policies that are embedded in the specified IAM
+	// role.
 	ListRolePolicies(ctx context.Context, in *ListRolePoliciesInput) (*ListRolePoliciesOutput, error)
+	// ListRoleTags: Lists the tags that are attached to the specified role.
 	ListRoleTags(ctx context.Context, in *ListRoleTagsInput) (*ListRoleTagsOutput, error)
+	// ListRoles: Lists the IAM roles that have the specified path prefix.
 	ListRoles(ctx context.Context, in *ListRolesInput) (*ListRolesOutput, error)
+	// ListSAMLProviderTags: Lists the tags that are attached to the specified Security Assertion Markup
+	// Language (SAML) identity provider.
 	ListSAMLProviderTags(ctx context.Context, in *ListSAMLProviderTagsInput) (*ListSAMLProviderTagsOutput, error)
+	// ListSAMLProviders: Lists the SAML provider resource objects defined in IAM in the account.
 	ListSAMLProviders(ctx context.Context, in *ListSAMLProvidersInput) (*ListSAMLProvidersOutput, error)
+	// ListSSHPublicKeys: Returns information about the SSH public keys associated with the specified IAM
+	// user.
 	ListSSHPublicKeys(ctx context.Context, in *ListSSHPublicKeysInput) (*ListSSHPublicKeysOutput, error)
+	// ListServerCertificateTags: Lists the tags that are attached to the specified IAM server certificate.
 	ListServerCertificateTags(ctx context.Context, in *ListServerCertificateTagsInput) (*ListServerCertificateTagsOutput, error)
+	// ListServerCertificates: Lists the server certificates stored in IAM that have the specified path
+	// prefix.
 	ListServerCertificates(ctx context.Context, in *ListServerCertificatesInput) (*ListServerCertificatesOutput, error)
+	// ListServiceSpecificCredentials: Returns information about the service-specific credentials
+	// associated with the specified IAM user.
 	ListServiceSpecificCredentials(ctx context.Context, in *ListServiceSpecificCredentialsInput) (*ListServiceSpecificCredentialsOutput, error)
+	// ListSigningCertificates: Returns information about the signing certificates associated with the
+	// specified IAM user.
 	ListSigningCertificates(ctx context.Context, in *ListSigningCertificatesInput) (*ListSigningCertificatesOutput, error)
+	// ListUserPolicies: Lists the names of the inline policies embedded in the specified IAM user.
 	ListUserPolicies(ctx context.Context, in *ListUserPoliciesInput) (*ListUserPoliciesOutput, error)
+	// ListUserTags: Lists the tags that are attached to the specified IAM user.
 	ListUserTags(ctx context.Context, in *ListUserTagsInput) (*ListUserTagsOutput, error)
+	// ListUsers: Lists the IAM users that have the specified path prefix.
 	ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsersOutput, error)
+	// ListVirtualMFADevices: Lists the virtual MFA devices defined in the Amazon Web Services account by
+	// assignment status.
 	ListVirtualMFADevices(ctx context.Context, in *ListVirtualMFADevicesInput) (*ListVirtualMFADevicesOutput, error)
+	// PutGroupPolicy: Adds or updates an inline policy document that is embedded in the specified IAM
+	// group.
 	PutGroupPolicy(ctx context.Context, in *PutGroupPolicyInput) (*PutGroupPolicyOutput, error)
+	// PutRolePermissionsBoundary: Adds or updates the policy that is specified as the IAM role's
+	// permissions boundary.
 	PutRolePermissionsBoundary(ctx context.Context, in *PutRolePermissionsBoundaryInput) (*PutRolePermissionsBoundaryOutput, error)
+	// PutRolePolicy: Adds or updates an inline policy document that is embedded in the specified IAM role.
 	PutRolePolicy(ctx context.Context, in *PutRolePolicyInput) (*PutRolePolicyOutput, error)
+	// PutUserPermissionsBoundary: Adds or updates the policy that is specified as the IAM user's
+	// permissions boundary.
 	PutUserPermissionsBoundary(ctx context.Context, in *PutUserPermissionsBoundaryInput) (*PutUserPermissionsBoundaryOutput, error)
+	// PutUserPolicy: Adds or updates an inline policy document that is embedded in the specified IAM user.
 	PutUserPolicy(ctx context.Context, in *PutUserPolicyInput) (*PutUserPolicyOutput, error)
+	// RemoveClientIDFromOpenIDConnectProvider: Removes the specified client ID (also known as audience)
+	// from the list of client IDs registered for the specified IAM OpenID Connect (OIDC) provider
+	// resource object.
 	RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, in *RemoveClientIDFromOpenIDConnectProviderInput) (*RemoveClientIDFromOpenIDConnectProviderOutput, error)
+	// RemoveRoleFromInstanceProfile: Removes the specified IAM role from the specified Amazon EC2
+	// instance profile.
 	RemoveRoleFromInstanceProfile(ctx context.Context, in *RemoveRoleFromInstanceProfileInput) (*RemoveRoleFromInstanceProfileOutput, error)
+	// RemoveUserFromGroup: Removes the specified user from the specified group.
 	RemoveUserFromGroup(ctx context.Context, in *RemoveUserFromGroupInput) (*RemoveUserFromGroupOutput, error)
+	// ResetServiceSpecificCredential: Resets the password for a service-specific credential.
 	ResetServiceSpecificCredential(ctx context.Context, in *ResetServiceSpecificCredentialInput) (*ResetServiceSpecificCredentialOutput, error)
+	// ResyncMFADevice: Synchronizes the specified MFA device with its IAM resource object on the Amazon
+	// Web Services servers.
 	ResyncMFADevice(ctx context.Context, in *ResyncMFADeviceInput) (*ResyncMFADeviceOutput, error)
+	// SetDefaultPolicyVersion: Sets the specified version of the specified policy as the policy's default
+	// (operative) version.
 	SetDefaultPolicyVersion(ctx context.Context, in *SetDefaultPolicyVersionInput) (*SetDefaultPolicyVersionOutput, error)
+	// SetSecurityTokenServicePreferences: Sets the specified version of the global endpoint token as the
+	// token version used for the Amazon Web Services account.
 	SetSecurityTokenServicePreferences(ctx context.Context, in *SetSecurityTokenServicePreferencesInput) (*SetSecurityTokenServicePreferencesOutput, error)
+	// SimulateCustomPolicy: Simulate how a set of IAM policies and optionally a resource-based policy
+	// works with a list of API operations and Amazon Web Services resources to determine the policies'
+	// effective permissions.
 	SimulateCustomPolicy(ctx context.Context, in *SimulateCustomPolicyInput) (*SimulateCustomPolicyOutput, error)
+	// SimulatePrincipalPolicy: Simulate how a set of IAM policies attached to an IAM entity works with a
+	// list of API operations and Amazon Web Services resources to determine the policies' effective
+	// permissions.
 	SimulatePrincipalPolicy(ctx context.Context, in *SimulatePrincipalPolicyInput) (*SimulatePrincipalPolicyOutput, error)
+	// TagInstanceProfile: Adds one or more tags to an IAM instance profile.
 	TagInstanceProfile(ctx context.Context, in *TagInstanceProfileInput) (*TagInstanceProfileOutput, error)
+	// TagMFADevice: Adds one or more tags to an IAM virtual multi-factor authentication (MFA) device.
 	TagMFADevice(ctx context.Context, in *TagMFADeviceInput) (*TagMFADeviceOutput, error)
+	// TagOpenIDConnectProvider: Adds one or more tags to an OpenID Connect (OIDC)-compatible identity
+	// provider.
 	TagOpenIDConnectProvider(ctx context.Context, in *TagOpenIDConnectProviderInput) (*TagOpenIDConnectProviderOutput, error)
+	// TagPolicy: Adds one or more tags to an IAM customer managed policy.
 	TagPolicy(ctx context.Context, in *TagPolicyInput) (*TagPolicyOutput, error)
+	// TagRole: Adds one or more tags to an IAM role.
 	TagRole(ctx context.Context, in *TagRoleInput) (*TagRoleOutput, error)
+	// TagSAMLProvider: Adds one or more tags to a Security Assertion Markup Language (SAML) identity
+	// provider.
 	TagSAMLProvider(ctx context.Context, in *TagSAMLProviderInput) (*TagSAMLProviderOutput, error)
+	// TagServerCertificate: Adds one or more tags to an IAM server certificate.
 	TagServerCertificate(ctx context.Context, in *TagServerCertificateInput) (*TagServerCertificateOutput, error)
+	// TagUser: Adds one or more tags to an IAM user.
 	TagUser(ctx context.Context, in *TagUserInput) (*TagUserOutput, error)
+	// UntagInstanceProfile: Removes the specified tags from the IAM instance profile.
 	UntagInstanceProfile(ctx context.Context, in *UntagInstanceProfileInput) (*UntagInstanceProfileOutput, error)
+	// UntagMFADevice: Removes the specified tags from the IAM virtual multi-factor authentication (MFA)
+	// device.
 	UntagMFADevice(ctx context.Context, in *UntagMFADeviceInput) (*UntagMFADeviceOutput, error)
+	// UntagOpenIDConnectProvider: Removes the specified tags from the specified OpenID Connect
+	// (OIDC)-compatible identity provider in IAM.
 	UntagOpenIDConnectProvider(ctx context.Context, in *UntagOpenIDConnectProviderInput) (*UntagOpenIDConnectProviderOutput, error)
+	// UntagPolicy: Removes the specified tags from the customer managed policy.
 	UntagPolicy(ctx context.Context, in *UntagPolicyInput) (*UntagPolicyOutput, error)
+	// UntagRole: Removes the specified tags from the role.
 	UntagRole(ctx context.Context, in *UntagRoleInput) (*UntagRoleOutput, error)
+	// UntagSAMLProvider: Removes the specified tags from the specified Security Assertion Markup Language
+	// (SAML) identity provider in IAM.
 	UntagSAMLProvider(ctx context.Context, in *UntagSAMLProviderInput) (*UntagSAMLProviderOutput, error)
+	// UntagServerCertificate: Removes the specified tags from the IAM server certificate.
 	UntagServerCertificate(ctx context.Context, in *UntagServerCertificateInput) (*UntagServerCertificateOutput, error)
+	// UntagUser: Removes the specified tags from the user.
 	UntagUser(ctx context.Context, in *UntagUserInput) (*UntagUserOutput, error)
+	// UpdateAccessKey: Changes the status of the specified access key from Active to Inactive, or vice
+	// versa.
 	UpdateAccessKey(ctx context.Context, in *UpdateAccessKeyInput) (*UpdateAccessKeyOutput, error)
+	// UpdateAccountPasswordPolicy: Updates the password policy settings for the Amazon Web Services
+	// account.
 	UpdateAccountPasswordPolicy(ctx context.Context, in *UpdateAccountPasswordPolicyInput) (*UpdateAccountPasswordPolicyOutput, error)
+	// UpdateAssumeRolePolicy: Updates the policy that grants an IAM entity permission to assume a role.
 	UpdateAssumeRolePolicy(ctx context.Context, in *UpdateAssumeRolePolicyInput) (*UpdateAssumeRolePolicyOutput, error)
+	// UpdateGroup: Updates the name and/or the path of the specified IAM group.
 	UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*UpdateGroupOutput, error)
+	// UpdateLoginProfile: Changes the password for the specified IAM user.
 	UpdateLoginProfile(ctx context.Context, in *UpdateLoginProfileInput) (*UpdateLoginProfileOutput, error)
+	// UpdateOpenIDConnectProviderThumbprint: Replaces the existing list of server certificate thumbprints
+	// associated with an OpenID Connect (OIDC) provider resource object with a new list of thumbprints.
 	UpdateOpenIDConnectProviderThumbprint(ctx context.Context, in *UpdateOpenIDConnectProviderThumbprintInput) (*UpdateOpenIDConnectProviderThumbprintOutput, error)
+	// UpdateRole: Updates the description or maximum session duration setting of a role.
 	UpdateRole(ctx context.Context, in *UpdateRoleInput) (*UpdateRoleOutput, error)
+	// UpdateRoleDescription: Use UpdateRole instead.
 	UpdateRoleDescription(ctx context.Context, in *UpdateRoleDescriptionInput) (*UpdateRoleDescriptionOutput, error)
+	// UpdateSAMLProvider: Updates the metadata document for an existing SAML provider resource object.
 	UpdateSAMLProvider(ctx context.Context, in *UpdateSAMLProviderInput) (*UpdateSAMLProviderOutput, error)
+	// UpdateSSHPublicKey: Sets the status of an IAM user's SSH public key to active or inactive.
 	UpdateSSHPublicKey(ctx context.Context, in *UpdateSSHPublicKeyInput) (*UpdateSSHPublicKeyOutput, error)
+	// UpdateServerCertificate: Updates the name and/or the path of the specified server certificate
+	// stored in IAM.
 	UpdateServerCertificate(ctx context.Context, in *UpdateServerCertificateInput) (*UpdateServerCertificateOutput, error)
+	// UpdateServiceSpecificCredential: Sets the status of a service-specific credential to Active or
+	// Inactive .
 	UpdateServiceSpecificCredential(ctx context.Context, in *UpdateServiceSpecificCredentialInput) (*UpdateServiceSpecificCredentialOutput, error)
+	// UpdateSigningCertificate: Changes the status of the specified user signing certificate from active
+	// to disabled, or vice versa.
 	UpdateSigningCertificate(ctx context.Context, in *UpdateSigningCertificateInput) (*UpdateSigningCertificateOutput, error)
+	// UpdateUser: Updates the name and/or the path of the specified IAM user.
 	UpdateUser(ctx context.Context, in *UpdateUserInput) (*UpdateUserOutput, error)
+	// UploadSSHPublicKey: Uploads an SSH public key and associates it with the specified IAM user.
 	UploadSSHPublicKey(ctx context.Context, in *UploadSSHPublicKeyInput) (*UploadSSHPublicKeyOutput, error)
+	// UploadServerCertificate: Uploads a server certificate entity for the Amazon Web Services account.
 	UploadServerCertificate(ctx context.Context, in *UploadServerCertificateInput) (*UploadServerCertificateOutput, error)
+	// UploadSigningCertificate: Uploads an X.509 signing certificate and associates it with the specified
+	// IAM user.
 	UploadSigningCertificate(ctx context.Context, in *UploadSigningCertificateInput) (*UploadSigningCertificateOutput, error)
 }
 
@@ -3473,222 +3706,340 @@ func ErrUnrecognizedPublicKeyEncodingException(msg string) *awserr.Error {
 	return errorTable[27].New(msg)
 }
 
+// AddClientIDToOpenIDConnectProviderInput is the input of AddClientIDToOpenIDConnectProvider (shape AddClientIDToOpenIDConnectProviderRequest).
 type AddClientIDToOpenIDConnectProviderInput struct {
+	// The Amazon Resource Name (ARN) of the IAM OpenID Connect (OIDC) provider resource to add the client
+	// ID to.
 	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
-	ClientID                 string `locationName:"ClientID" required:"true" min:"1" max:"255"`
+	// The client ID (also known as audience) to add to the IAM OpenID Connect provider resource.
+	ClientID string `locationName:"ClientID" required:"true" min:"1" max:"255"`
 }
 
 // AddClientIDToOpenIDConnectProviderOutput is empty: the operation has no output in the model.
 type AddClientIDToOpenIDConnectProviderOutput struct{}
 
+// AddRoleToInstanceProfileInput is the input of AddRoleToInstanceProfile (shape AddRoleToInstanceProfileRequest).
 type AddRoleToInstanceProfileInput struct {
+	// The name of the instance profile to update.
 	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	RoleName            string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the role to add.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // AddRoleToInstanceProfileOutput is empty: the operation has no output in the model.
 type AddRoleToInstanceProfileOutput struct{}
 
+// AddUserToGroupInput is the input of AddUserToGroup (shape AddUserToGroupRequest).
 type AddUserToGroupInput struct {
+	// The name of the group to update.
 	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	UserName  string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the user to add.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // AddUserToGroupOutput is empty: the operation has no output in the model.
 type AddUserToGroupOutput struct{}
 
+// AttachGroupPolicyInput is the input of AttachGroupPolicy (shape AttachGroupPolicyRequest).
 type AttachGroupPolicyInput struct {
+	// The name (friendly name, not ARN) of the group to attach the policy to.
 	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The Amazon Resource Name (ARN) of the IAM policy you want to attach.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // AttachGroupPolicyOutput is empty: the operation has no output in the model.
 type AttachGroupPolicyOutput struct{}
 
+// AttachRolePolicyInput is the input of AttachRolePolicy (shape AttachRolePolicyRequest).
 type AttachRolePolicyInput struct {
-	RoleName  string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the role to attach the policy to.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The Amazon Resource Name (ARN) of the IAM policy you want to attach.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // AttachRolePolicyOutput is empty: the operation has no output in the model.
 type AttachRolePolicyOutput struct{}
 
+// AttachUserPolicyInput is the input of AttachUserPolicy (shape AttachUserPolicyRequest).
 type AttachUserPolicyInput struct {
-	UserName  string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the IAM user to attach the policy to.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The Amazon Resource Name (ARN) of the IAM policy you want to attach.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // AttachUserPolicyOutput is empty: the operation has no output in the model.
 type AttachUserPolicyOutput struct{}
 
+// ChangePasswordInput is the input of ChangePassword (shape ChangePasswordRequest).
 type ChangePasswordInput struct {
+	// The IAM user's current password.
 	OldPassword string `locationName:"OldPassword" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
+	// The new password.
 	NewPassword string `locationName:"NewPassword" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
 }
 
 // ChangePasswordOutput is empty: the operation has no output in the model.
 type ChangePasswordOutput struct{}
 
+// CreateAccessKeyInput is the input of CreateAccessKey (shape CreateAccessKeyRequest).
 type CreateAccessKeyInput struct {
+	// The name of the IAM user that the new key will belong to.
 	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// CreateAccessKeyOutput is the output of CreateAccessKey (shape CreateAccessKeyResponse).
 type CreateAccessKeyOutput struct {
+	// A structure with details about the access key.
 	AccessKey *AccessKey `locationName:"AccessKey" required:"true"`
 }
 
+// CreateAccountAliasInput is the input of CreateAccountAlias (shape CreateAccountAliasRequest).
 type CreateAccountAliasInput struct {
+	// The account alias to create.
 	AccountAlias string `locationName:"AccountAlias" required:"true" min:"3" max:"63" pattern:"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"`
 }
 
 // CreateAccountAliasOutput is empty: the operation has no output in the model.
 type CreateAccountAliasOutput struct{}
 
+// CreateGroupInput is the input of CreateGroup (shape CreateGroupRequest).
 type CreateGroupInput struct {
-	Path      *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	GroupName string  `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The path to the group.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name of the group to create.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// CreateGroupOutput is the output of CreateGroup (shape CreateGroupResponse).
 type CreateGroupOutput struct {
+	// A structure containing details about the new group.
 	Group *Group `locationName:"Group" required:"true"`
 }
 
+// CreateInstanceProfileInput is the input of CreateInstanceProfile (shape CreateInstanceProfileRequest).
 type CreateInstanceProfileInput struct {
-	InstanceProfileName string  `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Path                *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	Tags                []Tag   `locationName:"Tags" max:"50"`
+	// The name of the instance profile to create.
+	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The path to the instance profile.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// A list of tags that you want to attach to the newly created IAM instance profile.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateInstanceProfileOutput is the output of CreateInstanceProfile (shape CreateInstanceProfileResponse).
 type CreateInstanceProfileOutput struct {
+	// A structure containing details about the new instance profile.
 	InstanceProfile *InstanceProfile `locationName:"InstanceProfile" required:"true"`
 }
 
+// CreateLoginProfileInput is the input of CreateLoginProfile (shape CreateLoginProfileRequest).
 type CreateLoginProfileInput struct {
-	UserName              string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Password              string `locationName:"Password" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
-	PasswordResetRequired *bool  `locationName:"PasswordResetRequired"`
+	// The name of the IAM user to create a password for.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The new password for the user.
+	Password string `locationName:"Password" required:"true" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
+	// Specifies whether the user is required to set a new password on next sign-in.
+	PasswordResetRequired *bool `locationName:"PasswordResetRequired"`
 }
 
+// CreateLoginProfileOutput is the output of CreateLoginProfile (shape CreateLoginProfileResponse).
 type CreateLoginProfileOutput struct {
+	// A structure containing the user name and password create date.
 	LoginProfile *LoginProfile `locationName:"LoginProfile" required:"true"`
 }
 
+// CreateOpenIDConnectProviderInput is the input of CreateOpenIDConnectProvider (shape CreateOpenIDConnectProviderRequest).
 type CreateOpenIDConnectProviderInput struct {
-	Url            string   `locationName:"Url" required:"true" min:"1" max:"255"`
-	ClientIDList   []string `locationName:"ClientIDList"`
+	// The URL of the identity provider.
+	Url string `locationName:"Url" required:"true" min:"1" max:"255"`
+	// Provides a list of client IDs, also known as audiences.
+	ClientIDList []string `locationName:"ClientIDList"`
+	// A list of server certificate thumbprints for the OpenID Connect (OIDC) identity provider's server
+	// certificates.
 	ThumbprintList []string `locationName:"ThumbprintList"`
-	Tags           []Tag    `locationName:"Tags" max:"50"`
+	// A list of tags that you want to attach to the new IAM OpenID Connect (OIDC) provider.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateOpenIDConnectProviderOutput is the output of CreateOpenIDConnectProvider (shape CreateOpenIDConnectProviderResponse).
 type CreateOpenIDConnectProviderOutput struct {
+	// The Amazon Resource Name (ARN) of the new IAM OpenID Connect provider that is created.
 	OpenIDConnectProviderArn *string `locationName:"OpenIDConnectProviderArn" min:"20" max:"2048"`
-	Tags                     []Tag   `locationName:"Tags" max:"50"`
+	// A list of tags that are attached to the new IAM OIDC provider.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreatePolicyInput is the input of CreatePolicy (shape CreatePolicyRequest).
 type CreatePolicyInput struct {
-	PolicyName     string  `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Path           *string `locationName:"Path" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
-	PolicyDocument string  `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Description    *string `locationName:"Description" max:"1000"`
-	Tags           []Tag   `locationName:"Tags" max:"50"`
+	// The friendly name of the policy.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The path for the policy.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
+	// The JSON policy document that you want to use as the content for the new policy.
+	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// A friendly description of the policy.
+	Description *string `locationName:"Description" max:"1000"`
+	// A list of tags that you want to attach to the new IAM customer managed policy.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreatePolicyOutput is the output of CreatePolicy (shape CreatePolicyResponse).
 type CreatePolicyOutput struct {
+	// A structure containing details about the new policy.
 	Policy *Policy `locationName:"Policy"`
 }
 
+// CreatePolicyVersionInput is the input of CreatePolicyVersion (shape CreatePolicyVersionRequest).
 type CreatePolicyVersionInput struct {
-	PolicyArn      string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// The Amazon Resource Name (ARN) of the IAM policy to which you want to add a new version.
+	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// The JSON policy document that you want to use as the content for this new version of the policy.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	SetAsDefault   *bool  `locationName:"SetAsDefault"`
+	// Specifies whether to set this version as the policy's default version.
+	SetAsDefault *bool `locationName:"SetAsDefault"`
 }
 
+// CreatePolicyVersionOutput is the output of CreatePolicyVersion (shape CreatePolicyVersionResponse).
 type CreatePolicyVersionOutput struct {
+	// A structure containing details about the new policy version.
 	PolicyVersion *PolicyVersion `locationName:"PolicyVersion"`
 }
 
+// CreateRoleInput is the input of CreateRole (shape CreateRoleRequest).
 type CreateRoleInput struct {
-	Path                     *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	RoleName                 string  `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	AssumeRolePolicyDocument string  `locationName:"AssumeRolePolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Description              *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
-	MaxSessionDuration       *int32  `locationName:"MaxSessionDuration" min:"3600" max:"43200"`
-	PermissionsBoundary      *string `locationName:"PermissionsBoundary" min:"20" max:"2048"`
-	Tags                     []Tag   `locationName:"Tags" max:"50"`
+	// The path to the role.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name of the role to create.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The trust relationship policy document that grants an entity permission to assume the role.
+	AssumeRolePolicyDocument string `locationName:"AssumeRolePolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// A description of the role.
+	Description *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
+	// The maximum session duration (in seconds) that you want to set for the specified role.
+	MaxSessionDuration *int32 `locationName:"MaxSessionDuration" min:"3600" max:"43200"`
+	// The ARN of the managed policy that is used to set the permissions boundary for the role.
+	PermissionsBoundary *string `locationName:"PermissionsBoundary" min:"20" max:"2048"`
+	// A list of tags that you want to attach to the new role.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateRoleOutput is the output of CreateRole (shape CreateRoleResponse).
 type CreateRoleOutput struct {
+	// A structure containing details about the new role.
 	Role *Role `locationName:"Role" required:"true"`
 }
 
+// CreateSAMLProviderInput is the input of CreateSAMLProvider (shape CreateSAMLProviderRequest).
 type CreateSAMLProviderInput struct {
+	// An XML document generated by an identity provider (IdP) that supports SAML 2.0.
 	SAMLMetadataDocument string `locationName:"SAMLMetadataDocument" required:"true" min:"1000" max:"10000000"`
-	Name                 string `locationName:"Name" required:"true" min:"1" max:"128" pattern:"[\\w._-]+"`
-	Tags                 []Tag  `locationName:"Tags" max:"50"`
+	// The name of the provider to create.
+	Name string `locationName:"Name" required:"true" min:"1" max:"128" pattern:"[\\w._-]+"`
+	// A list of tags that you want to attach to the new IAM SAML provider.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateSAMLProviderOutput is the output of CreateSAMLProvider (shape CreateSAMLProviderResponse).
 type CreateSAMLProviderOutput struct {
+	// The Amazon Resource Name (ARN) of the new SAML provider resource in IAM.
 	SAMLProviderArn *string `locationName:"SAMLProviderArn" min:"20" max:"2048"`
-	Tags            []Tag   `locationName:"Tags" max:"50"`
+	// A list of tags that are attached to the new IAM SAML provider.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateServiceLinkedRoleInput is the input of CreateServiceLinkedRole (shape CreateServiceLinkedRoleRequest).
 type CreateServiceLinkedRoleInput struct {
-	AWSServiceName string  `locationName:"AWSServiceName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Description    *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
-	CustomSuffix   *string `locationName:"CustomSuffix" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The service principal for the Amazon Web Services service to which this role is attached.
+	AWSServiceName string `locationName:"AWSServiceName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The description of the role.
+	Description *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
+	// A string that you provide, which is combined with the service-provided prefix to form the complete
+	// role name.
+	CustomSuffix *string `locationName:"CustomSuffix" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
+// CreateServiceLinkedRoleOutput is the output of CreateServiceLinkedRole (shape CreateServiceLinkedRoleResponse).
 type CreateServiceLinkedRoleOutput struct {
+	// A Role object that contains details about the newly created role.
 	Role *Role `locationName:"Role"`
 }
 
+// CreateServiceSpecificCredentialInput is the input of CreateServiceSpecificCredential (shape CreateServiceSpecificCredentialRequest).
 type CreateServiceSpecificCredentialInput struct {
-	UserName    string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the IAM user that is to be associated with the credentials.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the Amazon Web Services service that is to be associated with the credentials.
 	ServiceName string `locationName:"ServiceName" required:"true"`
 }
 
+// CreateServiceSpecificCredentialOutput is the output of CreateServiceSpecificCredential (shape CreateServiceSpecificCredentialResponse).
 type CreateServiceSpecificCredentialOutput struct {
+	// A structure that contains information about the newly created service-specific credential.
 	ServiceSpecificCredential *ServiceSpecificCredential `locationName:"ServiceSpecificCredential"`
 }
 
+// CreateUserInput is the input of CreateUser (shape CreateUserRequest).
 type CreateUserInput struct {
-	Path                *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	UserName            string  `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The path for the user name.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name of the user to create.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The ARN of the managed policy that is used to set the permissions boundary for the user.
 	PermissionsBoundary *string `locationName:"PermissionsBoundary" min:"20" max:"2048"`
-	Tags                []Tag   `locationName:"Tags" max:"50"`
+	// A list of tags that you want to attach to the new user.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateUserOutput is the output of CreateUser (shape CreateUserResponse).
 type CreateUserOutput struct {
+	// A structure with details about the new IAM user.
 	User *User `locationName:"User"`
 }
 
+// CreateVirtualMFADeviceInput is the input of CreateVirtualMFADevice (shape CreateVirtualMFADeviceRequest).
 type CreateVirtualMFADeviceInput struct {
-	Path                 *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	VirtualMFADeviceName string  `locationName:"VirtualMFADeviceName" required:"true" min:"1" pattern:"[\\w+=,.@-]+"`
-	Tags                 []Tag   `locationName:"Tags" max:"50"`
+	// The path for the virtual MFA device.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name of the virtual MFA device, which must be unique.
+	VirtualMFADeviceName string `locationName:"VirtualMFADeviceName" required:"true" min:"1" pattern:"[\\w+=,.@-]+"`
+	// A list of tags that you want to attach to the new IAM virtual MFA device.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// CreateVirtualMFADeviceOutput is the output of CreateVirtualMFADevice (shape CreateVirtualMFADeviceResponse).
 type CreateVirtualMFADeviceOutput struct {
+	// A structure containing details about the new virtual MFA device.
 	VirtualMFADevice *VirtualMFADevice `locationName:"VirtualMFADevice" required:"true"`
 }
 
+// DeactivateMFADeviceInput is the input of DeactivateMFADevice (shape DeactivateMFADeviceRequest).
 type DeactivateMFADeviceInput struct {
-	UserName     string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the user whose MFA device you want to deactivate.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The serial number that uniquely identifies the MFA device.
 	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
 }
 
 // DeactivateMFADeviceOutput is empty: the operation has no output in the model.
 type DeactivateMFADeviceOutput struct{}
 
+// DeleteAccessKeyInput is the input of DeleteAccessKey (shape DeleteAccessKeyRequest).
 type DeleteAccessKeyInput struct {
-	UserName    *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	AccessKeyId string  `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The name of the user whose access key pair you want to delete.
+	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The access key ID for the access key ID and secret access key you want to delete.
+	AccessKeyId string `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
 }
 
 // DeleteAccessKeyOutput is empty: the operation has no output in the model.
 type DeleteAccessKeyOutput struct{}
 
+// DeleteAccountAliasInput is the input of DeleteAccountAlias (shape DeleteAccountAliasRequest).
 type DeleteAccountAliasInput struct {
+	// The name of the account alias to delete.
 	AccountAlias string `locationName:"AccountAlias" required:"true" min:"3" max:"63" pattern:"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"`
 }
 
@@ -3701,182 +4052,247 @@ type DeleteAccountPasswordPolicyInput struct{}
 // DeleteAccountPasswordPolicyOutput is empty: the operation has no output in the model.
 type DeleteAccountPasswordPolicyOutput struct{}
 
+// DeleteGroupInput is the input of DeleteGroup (shape DeleteGroupRequest).
 type DeleteGroupInput struct {
+	// The name of the IAM group to delete.
 	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteGroupOutput is empty: the operation has no output in the model.
 type DeleteGroupOutput struct{}
 
+// DeleteGroupPolicyInput is the input of DeleteGroupPolicy (shape DeleteGroupPolicyRequest).
 type DeleteGroupPolicyInput struct {
-	GroupName  string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) identifying the group that the policy is embedded in.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name identifying the policy document to delete.
 	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteGroupPolicyOutput is empty: the operation has no output in the model.
 type DeleteGroupPolicyOutput struct{}
 
+// DeleteInstanceProfileInput is the input of DeleteInstanceProfile (shape DeleteInstanceProfileRequest).
 type DeleteInstanceProfileInput struct {
+	// The name of the instance profile to delete.
 	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteInstanceProfileOutput is empty: the operation has no output in the model.
 type DeleteInstanceProfileOutput struct{}
 
+// DeleteLoginProfileInput is the input of DeleteLoginProfile (shape DeleteLoginProfileRequest).
 type DeleteLoginProfileInput struct {
+	// The name of the user whose password you want to delete.
 	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteLoginProfileOutput is empty: the operation has no output in the model.
 type DeleteLoginProfileOutput struct{}
 
+// DeleteOpenIDConnectProviderInput is the input of DeleteOpenIDConnectProvider (shape DeleteOpenIDConnectProviderRequest).
 type DeleteOpenIDConnectProviderInput struct {
+	// The Amazon Resource Name (ARN) of the IAM OpenID Connect provider resource object to delete.
 	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
 }
 
 // DeleteOpenIDConnectProviderOutput is empty: the operation has no output in the model.
 type DeleteOpenIDConnectProviderOutput struct{}
 
+// DeletePolicyInput is the input of DeletePolicy (shape DeletePolicyRequest).
 type DeletePolicyInput struct {
+	// The Amazon Resource Name (ARN) of the IAM policy you want to delete.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // DeletePolicyOutput is empty: the operation has no output in the model.
 type DeletePolicyOutput struct{}
 
+// DeletePolicyVersionInput is the input of DeletePolicyVersion (shape DeletePolicyVersionRequest).
 type DeletePolicyVersionInput struct {
+	// The Amazon Resource Name (ARN) of the IAM policy from which you want to delete a version.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// The policy version to delete.
 	VersionId string `locationName:"VersionId" required:"true" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
 }
 
 // DeletePolicyVersionOutput is empty: the operation has no output in the model.
 type DeletePolicyVersionOutput struct{}
 
+// DeleteRoleInput is the input of DeleteRole (shape DeleteRoleRequest).
 type DeleteRoleInput struct {
+	// The name of the role to delete.
 	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteRoleOutput is empty: the operation has no output in the model.
 type DeleteRoleOutput struct{}
 
+// DeleteRolePermissionsBoundaryInput is the input of DeleteRolePermissionsBoundary (shape DeleteRolePermissionsBoundaryRequest).
 type DeleteRolePermissionsBoundaryInput struct {
+	// The name (friendly name, not ARN) of the IAM role from which you want to remove the permissions
+	// boundary.
 	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteRolePermissionsBoundaryOutput is empty: the operation has no output in the model.
 type DeleteRolePermissionsBoundaryOutput struct{}
 
+// DeleteRolePolicyInput is the input of DeleteRolePolicy (shape DeleteRolePolicyRequest).
 type DeleteRolePolicyInput struct {
-	RoleName   string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) identifying the role that the policy is embedded in.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the inline policy to delete from the specified IAM role.
 	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteRolePolicyOutput is empty: the operation has no output in the model.
 type DeleteRolePolicyOutput struct{}
 
+// DeleteSAMLProviderInput is the input of DeleteSAMLProvider (shape DeleteSAMLProviderRequest).
 type DeleteSAMLProviderInput struct {
+	// The Amazon Resource Name (ARN) of the SAML provider to delete.
 	SAMLProviderArn string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
 }
 
 // DeleteSAMLProviderOutput is empty: the operation has no output in the model.
 type DeleteSAMLProviderOutput struct{}
 
+// DeleteSSHPublicKeyInput is the input of DeleteSSHPublicKey (shape DeleteSSHPublicKeyRequest).
 type DeleteSSHPublicKeyInput struct {
-	UserName       string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the IAM user associated with the SSH public key.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier for the SSH public key.
 	SSHPublicKeyId string `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
 }
 
 // DeleteSSHPublicKeyOutput is empty: the operation has no output in the model.
 type DeleteSSHPublicKeyOutput struct{}
 
+// DeleteServerCertificateInput is the input of DeleteServerCertificate (shape DeleteServerCertificateRequest).
 type DeleteServerCertificateInput struct {
+	// The name of the server certificate you want to delete.
 	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteServerCertificateOutput is empty: the operation has no output in the model.
 type DeleteServerCertificateOutput struct{}
 
+// DeleteServiceLinkedRoleInput is the input of DeleteServiceLinkedRole (shape DeleteServiceLinkedRoleRequest).
 type DeleteServiceLinkedRoleInput struct {
+	// The name of the service-linked role to be deleted.
 	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
+// DeleteServiceLinkedRoleOutput is the output of DeleteServiceLinkedRole (shape DeleteServiceLinkedRoleResponse).
 type DeleteServiceLinkedRoleOutput struct {
+	// The deletion task identifier that you can use to check the status of the deletion.
 	DeletionTaskId string `locationName:"DeletionTaskId" required:"true" min:"1" max:"1000"`
 }
 
+// DeleteServiceSpecificCredentialInput is the input of DeleteServiceSpecificCredential (shape DeleteServiceSpecificCredentialRequest).
 type DeleteServiceSpecificCredentialInput struct {
-	UserName                    *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	ServiceSpecificCredentialId string  `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The name of the IAM user associated with the service-specific credential.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier of the service-specific credential.
+	ServiceSpecificCredentialId string `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
 }
 
 // DeleteServiceSpecificCredentialOutput is empty: the operation has no output in the model.
 type DeleteServiceSpecificCredentialOutput struct{}
 
+// DeleteSigningCertificateInput is the input of DeleteSigningCertificate (shape DeleteSigningCertificateRequest).
 type DeleteSigningCertificateInput struct {
-	UserName      *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	CertificateId string  `locationName:"CertificateId" required:"true" min:"24" max:"128" pattern:"[\\w]+"`
+	// The name of the user the signing certificate belongs to.
+	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The ID of the signing certificate to delete.
+	CertificateId string `locationName:"CertificateId" required:"true" min:"24" max:"128" pattern:"[\\w]+"`
 }
 
 // DeleteSigningCertificateOutput is empty: the operation has no output in the model.
 type DeleteSigningCertificateOutput struct{}
 
+// DeleteUserInput is the input of DeleteUser (shape DeleteUserRequest).
 type DeleteUserInput struct {
+	// The name of the user to delete.
 	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteUserOutput is empty: the operation has no output in the model.
 type DeleteUserOutput struct{}
 
+// DeleteUserPermissionsBoundaryInput is the input of DeleteUserPermissionsBoundary (shape DeleteUserPermissionsBoundaryRequest).
 type DeleteUserPermissionsBoundaryInput struct {
+	// The name (friendly name, not ARN) of the IAM user from which you want to remove the permissions
+	// boundary.
 	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteUserPermissionsBoundaryOutput is empty: the operation has no output in the model.
 type DeleteUserPermissionsBoundaryOutput struct{}
 
+// DeleteUserPolicyInput is the input of DeleteUserPolicy (shape DeleteUserPolicyRequest).
 type DeleteUserPolicyInput struct {
-	UserName   string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) identifying the user that the policy is embedded in.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name identifying the policy document to delete.
 	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // DeleteUserPolicyOutput is empty: the operation has no output in the model.
 type DeleteUserPolicyOutput struct{}
 
+// DeleteVirtualMFADeviceInput is the input of DeleteVirtualMFADevice (shape DeleteVirtualMFADeviceRequest).
 type DeleteVirtualMFADeviceInput struct {
+	// The serial number that uniquely identifies the MFA device.
 	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
 }
 
 // DeleteVirtualMFADeviceOutput is empty: the operation has no output in the model.
 type DeleteVirtualMFADeviceOutput struct{}
 
+// DetachGroupPolicyInput is the input of DetachGroupPolicy (shape DetachGroupPolicyRequest).
 type DetachGroupPolicyInput struct {
+	// The name (friendly name, not ARN) of the IAM group to detach the policy from.
 	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The Amazon Resource Name (ARN) of the IAM policy you want to detach.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // DetachGroupPolicyOutput is empty: the operation has no output in the model.
 type DetachGroupPolicyOutput struct{}
 
+// DetachRolePolicyInput is the input of DetachRolePolicy (shape DetachRolePolicyRequest).
 type DetachRolePolicyInput struct {
-	RoleName  string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the IAM role to detach the policy from.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The Amazon Resource Name (ARN) of the IAM policy you want to detach.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // DetachRolePolicyOutput is empty: the operation has no output in the model.
 type DetachRolePolicyOutput struct{}
 
+// DetachUserPolicyInput is the input of DetachUserPolicy (shape DetachUserPolicyRequest).
 type DetachUserPolicyInput struct {
-	UserName  string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the IAM user to detach the policy from.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The Amazon Resource Name (ARN) of the IAM policy you want to detach.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
 // DetachUserPolicyOutput is empty: the operation has no output in the model.
 type DetachUserPolicyOutput struct{}
 
+// EnableMFADeviceInput is the input of EnableMFADevice (shape EnableMFADeviceRequest).
 type EnableMFADeviceInput struct {
-	UserName            string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	SerialNumber        string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// The name of the IAM user for whom you want to enable the MFA device.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The serial number that uniquely identifies the MFA device.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// An authentication code emitted by the device.
 	AuthenticationCode1 string `locationName:"AuthenticationCode1" required:"true" min:"6" max:"6" pattern:"[\\d]+"`
+	// A subsequent authentication code emitted by the device.
 	AuthenticationCode2 string `locationName:"AuthenticationCode2" required:"true" min:"6" max:"6" pattern:"[\\d]+"`
 }
 
@@ -3886,1137 +4302,1934 @@ type EnableMFADeviceOutput struct{}
 // GenerateCredentialReportInput is empty: the operation has no input in the model.
 type GenerateCredentialReportInput struct{}
 
+// GenerateCredentialReportOutput is the output of GenerateCredentialReport (shape GenerateCredentialReportResponse).
 type GenerateCredentialReportOutput struct {
-	State       *ReportStateType `locationName:"State"`
-	Description *string          `locationName:"Description"`
+	// Information about the state of the credential report.
+	State *ReportStateType `locationName:"State"`
+	// Information about the credential report.
+	Description *string `locationName:"Description"`
 }
 
+// GenerateOrganizationsAccessReportInput is the input of GenerateOrganizationsAccessReport (shape GenerateOrganizationsAccessReportRequest).
 type GenerateOrganizationsAccessReportInput struct {
-	EntityPath            string  `locationName:"EntityPath" required:"true" min:"19" max:"427" pattern:"^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*"`
+	// The path of the Organizations entity (root, OU, or account).
+	EntityPath string `locationName:"EntityPath" required:"true" min:"19" max:"427" pattern:"^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*"`
+	// The identifier of the Organizations service control policy (SCP).
 	OrganizationsPolicyId *string `locationName:"OrganizationsPolicyId" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
 }
 
+// GenerateOrganizationsAccessReportOutput is the output of GenerateOrganizationsAccessReport (shape GenerateOrganizationsAccessReportResponse).
 type GenerateOrganizationsAccessReportOutput struct {
+	// The job identifier that you can use in the GetOrganizationsAccessReport operation.
 	JobId *string `locationName:"JobId" min:"36" max:"36"`
 }
 
+// GenerateServiceLastAccessedDetailsInput is the input of GenerateServiceLastAccessedDetails (shape GenerateServiceLastAccessedDetailsRequest).
 type GenerateServiceLastAccessedDetailsInput struct {
-	Arn         string                             `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The ARN of the IAM resource (user, group, role, or managed policy) used to generate information
+	// about when the resource was last used in an attempt to access an Amazon Web Services service.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The level of detail that you want to generate.
 	Granularity *AccessAdvisorUsageGranularityType `locationName:"Granularity"`
 }
 
+// GenerateServiceLastAccessedDetailsOutput is the output of GenerateServiceLastAccessedDetails (shape GenerateServiceLastAccessedDetailsResponse).
 type GenerateServiceLastAccessedDetailsOutput struct {
+	// The JobId that you can use in the GetServiceLastAccessedDetails or
+	// GetServiceLastAccessedDetailsWithEntities operations.
 	JobId *string `locationName:"JobId" min:"36" max:"36"`
 }
 
+// GetAccessKeyLastUsedInput is the input of GetAccessKeyLastUsed (shape GetAccessKeyLastUsedRequest).
 type GetAccessKeyLastUsedInput struct {
+	// The identifier of an access key.
 	AccessKeyId string `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
 }
 
+// GetAccessKeyLastUsedOutput is the output of GetAccessKeyLastUsed (shape GetAccessKeyLastUsedResponse).
 type GetAccessKeyLastUsedOutput struct {
-	UserName          *string            `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the IAM user that owns this access key.
+	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Contains information about the last time the access key was used.
 	AccessKeyLastUsed *AccessKeyLastUsed `locationName:"AccessKeyLastUsed"`
 }
 
+// GetAccountAuthorizationDetailsInput is the input of GetAccountAuthorizationDetails (shape GetAccountAuthorizationDetailsRequest).
 type GetAccountAuthorizationDetailsInput struct {
-	Filter   []EntityType `locationName:"Filter"`
-	MaxItems *int32       `locationName:"MaxItems" min:"1" max:"1000"`
-	Marker   *string      `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// A list of entity types used to filter the results.
+	Filter []EntityType `locationName:"Filter"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
 }
 
+// GetAccountAuthorizationDetailsOutput is the output of GetAccountAuthorizationDetails (shape GetAccountAuthorizationDetailsResponse).
 type GetAccountAuthorizationDetailsOutput struct {
-	UserDetailList  []UserDetail          `locationName:"UserDetailList"`
-	GroupDetailList []GroupDetail         `locationName:"GroupDetailList"`
-	RoleDetailList  []RoleDetail          `locationName:"RoleDetailList"`
-	Policies        []ManagedPolicyDetail `locationName:"Policies"`
-	IsTruncated     *bool                 `locationName:"IsTruncated"`
-	Marker          *string               `locationName:"Marker"`
+	// A list containing information about IAM users.
+	UserDetailList []UserDetail `locationName:"UserDetailList"`
+	// A list containing information about IAM groups.
+	GroupDetailList []GroupDetail `locationName:"GroupDetailList"`
+	// A list containing information about IAM roles.
+	RoleDetailList []RoleDetail `locationName:"RoleDetailList"`
+	// A list containing information about managed policies.
+	Policies []ManagedPolicyDetail `locationName:"Policies"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
 // GetAccountPasswordPolicyInput is empty: the operation has no input in the model.
 type GetAccountPasswordPolicyInput struct{}
 
+// GetAccountPasswordPolicyOutput is the output of GetAccountPasswordPolicy (shape GetAccountPasswordPolicyResponse).
 type GetAccountPasswordPolicyOutput struct {
+	// A structure that contains details about the account's password policy.
 	PasswordPolicy *PasswordPolicy `locationName:"PasswordPolicy" required:"true"`
 }
 
 // GetAccountSummaryInput is empty: the operation has no input in the model.
 type GetAccountSummaryInput struct{}
 
+// GetAccountSummaryOutput is the output of GetAccountSummary (shape GetAccountSummaryResponse).
 type GetAccountSummaryOutput struct {
+	// A set of key–value pairs containing information about IAM entity usage and IAM quotas.
 	SummaryMap map[SummaryKeyType]int32 `locationName:"SummaryMap"`
 }
 
+// GetContextKeysForCustomPolicyInput is the input of GetContextKeysForCustomPolicy (shape GetContextKeysForCustomPolicyRequest).
 type GetContextKeysForCustomPolicyInput struct {
+	// A list of policies for which you want the list of context keys referenced in those policies.
 	PolicyInputList []string `locationName:"PolicyInputList" required:"true"`
 }
 
+// GetContextKeysForCustomPolicyOutput is the output of GetContextKeysForCustomPolicy (shape GetContextKeysForPolicyResponse).
 type GetContextKeysForCustomPolicyOutput struct {
+	// The list of context keys that are referenced in the input policies.
 	ContextKeyNames []string `locationName:"ContextKeyNames"`
 }
 
+// GetContextKeysForPrincipalPolicyInput is the input of GetContextKeysForPrincipalPolicy (shape GetContextKeysForPrincipalPolicyRequest).
 type GetContextKeysForPrincipalPolicyInput struct {
-	PolicySourceArn string   `locationName:"PolicySourceArn" required:"true" min:"20" max:"2048"`
+	// The ARN of a user, group, or role whose policies contain the context keys that you want listed.
+	PolicySourceArn string `locationName:"PolicySourceArn" required:"true" min:"20" max:"2048"`
+	// An optional list of additional policies for which you want the list of context keys that are
+	// referenced.
 	PolicyInputList []string `locationName:"PolicyInputList"`
 }
 
+// GetContextKeysForPrincipalPolicyOutput is the output of GetContextKeysForPrincipalPolicy (shape GetContextKeysForPolicyResponse).
 type GetContextKeysForPrincipalPolicyOutput struct {
+	// The list of context keys that are referenced in the input policies.
 	ContextKeyNames []string `locationName:"ContextKeyNames"`
 }
 
 // GetCredentialReportInput is empty: the operation has no input in the model.
 type GetCredentialReportInput struct{}
 
+// GetCredentialReportOutput is the output of GetCredentialReport (shape GetCredentialReportResponse).
 type GetCredentialReportOutput struct {
-	Content       []byte            `locationName:"Content"`
-	ReportFormat  *ReportFormatType `locationName:"ReportFormat"`
-	GeneratedTime *time.Time        `locationName:"GeneratedTime"`
+	// Contains the credential report.
+	Content []byte `locationName:"Content"`
+	// The format (MIME type) of the credential report.
+	ReportFormat *ReportFormatType `locationName:"ReportFormat"`
+	// The date and time when the credential report was created, in ISO 8601 date-time format .
+	GeneratedTime *time.Time `locationName:"GeneratedTime"`
 }
 
+// GetGroupInput is the input of GetGroup (shape GetGroupRequest).
 type GetGroupInput struct {
-	GroupName string  `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker    *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems  *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the group.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// GetGroupOutput is the output of GetGroup (shape GetGroupResponse).
 type GetGroupOutput struct {
-	Group       *Group  `locationName:"Group" required:"true"`
-	Users       []User  `locationName:"Users" required:"true"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// A structure that contains details about the group.
+	Group *Group `locationName:"Group" required:"true"`
+	// A list of users in the group.
+	Users []User `locationName:"Users" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// GetGroupPolicyInput is the input of GetGroupPolicy (shape GetGroupPolicyRequest).
 type GetGroupPolicyInput struct {
-	GroupName  string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the group the policy is associated with.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy document to get.
 	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetGroupPolicyOutput is the output of GetGroupPolicy (shape GetGroupPolicyResponse).
 type GetGroupPolicyOutput struct {
-	GroupName      string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyName     string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The group the policy is associated with.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
+// GetInstanceProfileInput is the input of GetInstanceProfile (shape GetInstanceProfileRequest).
 type GetInstanceProfileInput struct {
+	// The name of the instance profile to get information about.
 	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetInstanceProfileOutput is the output of GetInstanceProfile (shape GetInstanceProfileResponse).
 type GetInstanceProfileOutput struct {
+	// A structure containing details about the instance profile.
 	InstanceProfile *InstanceProfile `locationName:"InstanceProfile" required:"true"`
 }
 
+// GetLoginProfileInput is the input of GetLoginProfile (shape GetLoginProfileRequest).
 type GetLoginProfileInput struct {
+	// The name of the user whose login profile you want to retrieve.
 	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetLoginProfileOutput is the output of GetLoginProfile (shape GetLoginProfileResponse).
 type GetLoginProfileOutput struct {
+	// A structure containing the user name and the profile creation date for the user.
 	LoginProfile *LoginProfile `locationName:"LoginProfile" required:"true"`
 }
 
+// GetMFADeviceInput is the input of GetMFADevice (shape GetMFADeviceRequest).
 type GetMFADeviceInput struct {
-	SerialNumber string  `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	UserName     *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// Serial number that uniquely identifies the MFA device.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// The friendly name identifying the user.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetMFADeviceOutput is the output of GetMFADevice (shape GetMFADeviceResponse).
 type GetMFADeviceOutput struct {
-	UserName       *string           `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	SerialNumber   string            `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	EnableDate     *time.Time        `locationName:"EnableDate"`
+	// The friendly name identifying the user.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// Serial number that uniquely identifies the MFA device.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// The date that a specified user's MFA device was first enabled.
+	EnableDate *time.Time `locationName:"EnableDate"`
+	// The certifications of a specified user's MFA device.
 	Certifications map[string]string `locationName:"Certifications"`
 }
 
+// GetOpenIDConnectProviderInput is the input of GetOpenIDConnectProvider (shape GetOpenIDConnectProviderRequest).
 type GetOpenIDConnectProviderInput struct {
+	// The Amazon Resource Name (ARN) of the OIDC provider resource object in IAM to get information for.
 	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
 }
 
+// GetOpenIDConnectProviderOutput is the output of GetOpenIDConnectProvider (shape GetOpenIDConnectProviderResponse).
 type GetOpenIDConnectProviderOutput struct {
-	Url            *string    `locationName:"Url" min:"1" max:"255"`
-	ClientIDList   []string   `locationName:"ClientIDList"`
-	ThumbprintList []string   `locationName:"ThumbprintList"`
-	CreateDate     *time.Time `locationName:"CreateDate"`
-	Tags           []Tag      `locationName:"Tags" max:"50"`
+	// The URL that the IAM OIDC provider resource object is associated with.
+	Url *string `locationName:"Url" min:"1" max:"255"`
+	// A list of client IDs (also known as audiences) that are associated with the specified IAM OIDC
+	// provider resource object.
+	ClientIDList []string `locationName:"ClientIDList"`
+	// A list of certificate thumbprints that are associated with the specified IAM OIDC provider resource
+	// object.
+	ThumbprintList []string `locationName:"ThumbprintList"`
+	// The date and time when the IAM OIDC provider resource object was created in the Amazon Web Services
+	// account.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// A list of tags that are attached to the specified IAM OIDC provider.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// GetOrganizationsAccessReportInput is the input of GetOrganizationsAccessReport (shape GetOrganizationsAccessReportRequest).
 type GetOrganizationsAccessReportInput struct {
-	JobId    string       `locationName:"JobId" required:"true" min:"36" max:"36"`
-	MaxItems *int32       `locationName:"MaxItems" min:"1" max:"1000"`
-	Marker   *string      `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	SortKey  *SortKeyType `locationName:"SortKey"`
+	// The identifier of the request generated by the GenerateOrganizationsAccessReport operation.
+	JobId string `locationName:"JobId" required:"true" min:"36" max:"36"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// The key that is used to sort the results.
+	SortKey *SortKeyType `locationName:"SortKey"`
 }
 
+// GetOrganizationsAccessReportOutput is the output of GetOrganizationsAccessReport (shape GetOrganizationsAccessReportResponse).
 type GetOrganizationsAccessReportOutput struct {
-	JobStatus                   JobStatusType  `locationName:"JobStatus" required:"true"`
-	JobCreationDate             time.Time      `locationName:"JobCreationDate" required:"true"`
-	JobCompletionDate           *time.Time     `locationName:"JobCompletionDate"`
-	NumberOfServicesAccessible  *int32         `locationName:"NumberOfServicesAccessible"`
-	NumberOfServicesNotAccessed *int32         `locationName:"NumberOfServicesNotAccessed"`
-	AccessDetails               []AccessDetail `locationName:"AccessDetails"`
-	IsTruncated                 *bool          `locationName:"IsTruncated"`
-	Marker                      *string        `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	ErrorDetails                *ErrorDetails  `locationName:"ErrorDetails"`
+	// The status of the job.
+	JobStatus JobStatusType `locationName:"JobStatus" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the report job was created.
+	JobCreationDate time.Time `locationName:"JobCreationDate" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the generated report job was completed or
+	// failed.
+	JobCompletionDate *time.Time `locationName:"JobCompletionDate"`
+	// The number of services that the applicable SCPs allow account principals to access.
+	NumberOfServicesAccessible *int32 `locationName:"NumberOfServicesAccessible"`
+	// The number of services that account principals are allowed but did not attempt to access.
+	NumberOfServicesNotAccessed *int32 `locationName:"NumberOfServicesNotAccessed"`
+	// An object that contains details about the most recent attempt to access the service.
+	AccessDetails []AccessDetail `locationName:"AccessDetails"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker       *string       `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	ErrorDetails *ErrorDetails `locationName:"ErrorDetails"`
 }
 
+// GetPolicyInput is the input of GetPolicy (shape GetPolicyRequest).
 type GetPolicyInput struct {
+	// The Amazon Resource Name (ARN) of the managed policy that you want information about.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
 }
 
+// GetPolicyOutput is the output of GetPolicy (shape GetPolicyResponse).
 type GetPolicyOutput struct {
+	// A structure containing details about the policy.
 	Policy *Policy `locationName:"Policy"`
 }
 
+// GetPolicyVersionInput is the input of GetPolicyVersion (shape GetPolicyVersionRequest).
 type GetPolicyVersionInput struct {
+	// The Amazon Resource Name (ARN) of the managed policy that you want information about.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// Identifies the policy version to retrieve.
 	VersionId string `locationName:"VersionId" required:"true" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
 }
 
+// GetPolicyVersionOutput is the output of GetPolicyVersion (shape GetPolicyVersionResponse).
 type GetPolicyVersionOutput struct {
+	// A structure containing details about the policy version.
 	PolicyVersion *PolicyVersion `locationName:"PolicyVersion"`
 }
 
+// GetRoleInput is the input of GetRole (shape GetRoleRequest).
 type GetRoleInput struct {
+	// The name of the IAM role to get information about.
 	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetRoleOutput is the output of GetRole (shape GetRoleResponse).
 type GetRoleOutput struct {
+	// A structure containing details about the IAM role.
 	Role *Role `locationName:"Role" required:"true"`
 }
 
+// GetRolePolicyInput is the input of GetRolePolicy (shape GetRolePolicyRequest).
 type GetRolePolicyInput struct {
-	RoleName   string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the role associated with the policy.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy document to get.
 	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetRolePolicyOutput is the output of GetRolePolicy (shape GetRolePolicyResponse).
 type GetRolePolicyOutput struct {
-	RoleName       string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	PolicyName     string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The role the policy is associated with.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
+// GetSAMLProviderInput is the input of GetSAMLProvider (shape GetSAMLProviderRequest).
 type GetSAMLProviderInput struct {
+	// The Amazon Resource Name (ARN) of the SAML provider resource object in IAM to get information about.
 	SAMLProviderArn string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
 }
 
+// GetSAMLProviderOutput is the output of GetSAMLProvider (shape GetSAMLProviderResponse).
 type GetSAMLProviderOutput struct {
-	SAMLMetadataDocument *string    `locationName:"SAMLMetadataDocument" min:"1000" max:"10000000"`
-	CreateDate           *time.Time `locationName:"CreateDate"`
-	ValidUntil           *time.Time `locationName:"ValidUntil"`
-	Tags                 []Tag      `locationName:"Tags" max:"50"`
+	// The XML metadata document that includes information about an identity provider.
+	SAMLMetadataDocument *string `locationName:"SAMLMetadataDocument" min:"1000" max:"10000000"`
+	// The date and time when the SAML provider was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// The expiration date and time for the SAML provider.
+	ValidUntil *time.Time `locationName:"ValidUntil"`
+	// A list of tags that are attached to the specified IAM SAML provider.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// GetSSHPublicKeyInput is the input of GetSSHPublicKey (shape GetSSHPublicKeyRequest).
 type GetSSHPublicKeyInput struct {
-	UserName       string       `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	SSHPublicKeyId string       `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	Encoding       EncodingType `locationName:"Encoding" required:"true"`
+	// The name of the IAM user associated with the SSH public key.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier for the SSH public key.
+	SSHPublicKeyId string `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// Specifies the public key encoding format to use in the response.
+	Encoding EncodingType `locationName:"Encoding" required:"true"`
 }
 
+// GetSSHPublicKeyOutput is the output of GetSSHPublicKey (shape GetSSHPublicKeyResponse).
 type GetSSHPublicKeyOutput struct {
+	// A structure containing details about the SSH public key.
 	SSHPublicKey *SSHPublicKey `locationName:"SSHPublicKey"`
 }
 
+// GetServerCertificateInput is the input of GetServerCertificate (shape GetServerCertificateRequest).
 type GetServerCertificateInput struct {
+	// The name of the server certificate you want to retrieve information about.
 	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetServerCertificateOutput is the output of GetServerCertificate (shape GetServerCertificateResponse).
 type GetServerCertificateOutput struct {
+	// A structure containing details about the server certificate.
 	ServerCertificate *ServerCertificate `locationName:"ServerCertificate" required:"true"`
 }
 
+// GetServiceLastAccessedDetailsInput is the input of GetServiceLastAccessedDetails (shape GetServiceLastAccessedDetailsRequest).
 type GetServiceLastAccessedDetailsInput struct {
-	JobId    string  `locationName:"JobId" required:"true" min:"36" max:"36"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// The ID of the request generated by the GenerateServiceLastAccessedDetails operation.
+	JobId string `locationName:"JobId" required:"true" min:"36" max:"36"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
 }
 
+// GetServiceLastAccessedDetailsOutput is the output of GetServiceLastAccessedDetails (shape GetServiceLastAccessedDetailsResponse).
 type GetServiceLastAccessedDetailsOutput struct {
-	JobStatus            JobStatusType                      `locationName:"JobStatus" required:"true"`
-	JobType              *AccessAdvisorUsageGranularityType `locationName:"JobType"`
-	JobCreationDate      time.Time                          `locationName:"JobCreationDate" required:"true"`
-	ServicesLastAccessed []ServiceLastAccessed              `locationName:"ServicesLastAccessed" required:"true"`
-	JobCompletionDate    time.Time                          `locationName:"JobCompletionDate" required:"true"`
-	IsTruncated          *bool                              `locationName:"IsTruncated"`
-	Marker               *string                            `locationName:"Marker"`
-	Error                *ErrorDetails                      `locationName:"Error"`
+	// The status of the job.
+	JobStatus JobStatusType `locationName:"JobStatus" required:"true"`
+	// The type of job.
+	JobType *AccessAdvisorUsageGranularityType `locationName:"JobType"`
+	// The date and time, in ISO 8601 date-time format , when the report job was created.
+	JobCreationDate time.Time `locationName:"JobCreationDate" required:"true"`
+	// A ServiceLastAccessed object that contains details about the most recent attempt to access the
+	// service.
+	ServicesLastAccessed []ServiceLastAccessed `locationName:"ServicesLastAccessed" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the generated report job was completed or
+	// failed.
+	JobCompletionDate time.Time `locationName:"JobCompletionDate" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
+	// An object that contains details about the reason the operation failed.
+	Error *ErrorDetails `locationName:"Error"`
 }
 
+// GetServiceLastAccessedDetailsWithEntitiesInput is the input of GetServiceLastAccessedDetailsWithEntities (shape GetServiceLastAccessedDetailsWithEntitiesRequest).
 type GetServiceLastAccessedDetailsWithEntitiesInput struct {
-	JobId            string  `locationName:"JobId" required:"true" min:"36" max:"36"`
-	ServiceNamespace string  `locationName:"ServiceNamespace" required:"true" min:"1" max:"64" pattern:"[\\w-]*"`
-	MaxItems         *int32  `locationName:"MaxItems" min:"1" max:"1000"`
-	Marker           *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// The ID of the request generated by the GenerateServiceLastAccessedDetails operation.
+	JobId string `locationName:"JobId" required:"true" min:"36" max:"36"`
+	// The service namespace for an Amazon Web Services service.
+	ServiceNamespace string `locationName:"ServiceNamespace" required:"true" min:"1" max:"64" pattern:"[\\w-]*"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
 }
 
+// GetServiceLastAccessedDetailsWithEntitiesOutput is the output of GetServiceLastAccessedDetailsWithEntities (shape GetServiceLastAccessedDetailsWithEntitiesResponse).
 type GetServiceLastAccessedDetailsWithEntitiesOutput struct {
-	JobStatus         JobStatusType   `locationName:"JobStatus" required:"true"`
-	JobCreationDate   time.Time       `locationName:"JobCreationDate" required:"true"`
-	JobCompletionDate time.Time       `locationName:"JobCompletionDate" required:"true"`
+	// The status of the job.
+	JobStatus JobStatusType `locationName:"JobStatus" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the report job was created.
+	JobCreationDate time.Time `locationName:"JobCreationDate" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the generated report job was completed or
+	// failed.
+	JobCompletionDate time.Time `locationName:"JobCompletionDate" required:"true"`
+	// An EntityDetailsList object that contains details about when an IAM entity (user or role) used
+	// group or policy permissions in an attempt to access the specified Amazon Web Services service.
 	EntityDetailsList []EntityDetails `locationName:"EntityDetailsList" required:"true"`
-	IsTruncated       *bool           `locationName:"IsTruncated"`
-	Marker            *string         `locationName:"Marker"`
-	Error             *ErrorDetails   `locationName:"Error"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
+	// An object that contains details about the reason the operation failed.
+	Error *ErrorDetails `locationName:"Error"`
 }
 
+// GetServiceLinkedRoleDeletionStatusInput is the input of GetServiceLinkedRoleDeletionStatus (shape GetServiceLinkedRoleDeletionStatusRequest).
 type GetServiceLinkedRoleDeletionStatusInput struct {
+	// The deletion task identifier.
 	DeletionTaskId string `locationName:"DeletionTaskId" required:"true" min:"1" max:"1000"`
 }
 
+// GetServiceLinkedRoleDeletionStatusOutput is the output of GetServiceLinkedRoleDeletionStatus (shape GetServiceLinkedRoleDeletionStatusResponse).
 type GetServiceLinkedRoleDeletionStatusOutput struct {
-	Status DeletionTaskStatusType         `locationName:"Status" required:"true"`
+	// The status of the deletion.
+	Status DeletionTaskStatusType `locationName:"Status" required:"true"`
+	// An object that contains details about the reason the deletion failed.
 	Reason *DeletionTaskFailureReasonType `locationName:"Reason"`
 }
 
+// GetUserInput is the input of GetUser (shape GetUserRequest).
 type GetUserInput struct {
+	// The name of the user to get information about.
 	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetUserOutput is the output of GetUser (shape GetUserResponse).
 type GetUserOutput struct {
+	// A structure containing details about the IAM user.
 	User *User `locationName:"User" required:"true"`
 }
 
+// GetUserPolicyInput is the input of GetUserPolicy (shape GetUserPolicyRequest).
 type GetUserPolicyInput struct {
-	UserName   string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the user who the policy is associated with.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy document to get.
 	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// GetUserPolicyOutput is the output of GetUserPolicy (shape GetUserPolicyResponse).
 type GetUserPolicyOutput struct {
-	UserName       string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyName     string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The user the policy is associated with.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
+// ListAccessKeysInput is the input of ListAccessKeys (shape ListAccessKeysRequest).
 type ListAccessKeysInput struct {
+	// The name of the user.
 	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListAccessKeysOutput is the output of ListAccessKeys (shape ListAccessKeysResponse).
 type ListAccessKeysOutput struct {
+	// A list of objects containing metadata about the access keys.
 	AccessKeyMetadata []AccessKeyMetadata `locationName:"AccessKeyMetadata" required:"true"`
-	IsTruncated       *bool               `locationName:"IsTruncated"`
-	Marker            *string             `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListAccountAliasesInput is the input of ListAccountAliases (shape ListAccountAliasesRequest).
 type ListAccountAliasesInput struct {
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListAccountAliasesOutput is the output of ListAccountAliases (shape ListAccountAliasesResponse).
 type ListAccountAliasesOutput struct {
+	// A list of aliases associated with the account.
 	AccountAliases []string `locationName:"AccountAliases" required:"true"`
-	IsTruncated    *bool    `locationName:"IsTruncated"`
-	Marker         *string  `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListAttachedGroupPoliciesInput is the input of ListAttachedGroupPolicies (shape ListAttachedGroupPoliciesRequest).
 type ListAttachedGroupPoliciesInput struct {
-	GroupName  string  `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the group to list attached policies for.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListAttachedGroupPoliciesOutput is the output of ListAttachedGroupPolicies (shape ListAttachedGroupPoliciesResponse).
 type ListAttachedGroupPoliciesOutput struct {
+	// A list of the attached policies.
 	AttachedPolicies []AttachedPolicy `locationName:"AttachedPolicies"`
-	IsTruncated      *bool            `locationName:"IsTruncated"`
-	Marker           *string          `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListAttachedRolePoliciesInput is the input of ListAttachedRolePolicies (shape ListAttachedRolePoliciesRequest).
 type ListAttachedRolePoliciesInput struct {
-	RoleName   string  `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the role to list attached policies for.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListAttachedRolePoliciesOutput is the output of ListAttachedRolePolicies (shape ListAttachedRolePoliciesResponse).
 type ListAttachedRolePoliciesOutput struct {
+	// A list of the attached policies.
 	AttachedPolicies []AttachedPolicy `locationName:"AttachedPolicies"`
-	IsTruncated      *bool            `locationName:"IsTruncated"`
-	Marker           *string          `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListAttachedUserPoliciesInput is the input of ListAttachedUserPolicies (shape ListAttachedUserPoliciesRequest).
 type ListAttachedUserPoliciesInput struct {
-	UserName   string  `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the user to list attached policies for.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListAttachedUserPoliciesOutput is the output of ListAttachedUserPolicies (shape ListAttachedUserPoliciesResponse).
 type ListAttachedUserPoliciesOutput struct {
+	// A list of the attached policies.
 	AttachedPolicies []AttachedPolicy `locationName:"AttachedPolicies"`
-	IsTruncated      *bool            `locationName:"IsTruncated"`
-	Marker           *string          `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListEntitiesForPolicyInput is the input of ListEntitiesForPolicy (shape ListEntitiesForPolicyRequest).
 type ListEntitiesForPolicyInput struct {
-	PolicyArn         string           `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
-	EntityFilter      *EntityType      `locationName:"EntityFilter"`
-	PathPrefix        *string          `locationName:"PathPrefix" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The Amazon Resource Name (ARN) of the IAM policy for which you want the versions.
+	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// The entity type to use for filtering the results.
+	EntityFilter *EntityType `locationName:"EntityFilter"`
+	// The path prefix for filtering the results.
+	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The policy usage method to use for filtering the results.
 	PolicyUsageFilter *PolicyUsageType `locationName:"PolicyUsageFilter"`
-	Marker            *string          `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems          *int32           `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListEntitiesForPolicyOutput is the output of ListEntitiesForPolicy (shape ListEntitiesForPolicyResponse).
 type ListEntitiesForPolicyOutput struct {
+	// A list of IAM groups that the policy is attached to.
 	PolicyGroups []PolicyGroup `locationName:"PolicyGroups"`
-	PolicyUsers  []PolicyUser  `locationName:"PolicyUsers"`
-	PolicyRoles  []PolicyRole  `locationName:"PolicyRoles"`
-	IsTruncated  *bool         `locationName:"IsTruncated"`
-	Marker       *string       `locationName:"Marker"`
+	// A list of IAM users that the policy is attached to.
+	PolicyUsers []PolicyUser `locationName:"PolicyUsers"`
+	// A list of IAM roles that the policy is attached to.
+	PolicyRoles []PolicyRole `locationName:"PolicyRoles"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListGroupPoliciesInput is the input of ListGroupPolicies (shape ListGroupPoliciesRequest).
 type ListGroupPoliciesInput struct {
-	GroupName string  `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker    *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems  *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the group to list policies for.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListGroupPoliciesOutput is the output of ListGroupPolicies (shape ListGroupPoliciesResponse).
 type ListGroupPoliciesOutput struct {
+	// A list of policy names.
 	PolicyNames []string `locationName:"PolicyNames" required:"true"`
-	IsTruncated *bool    `locationName:"IsTruncated"`
-	Marker      *string  `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListGroupsInput is the input of ListGroups (shape ListGroupsRequest).
 type ListGroupsInput struct {
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"\\u002F[\\u0021-\\u007F]*"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListGroupsOutput is the output of ListGroups (shape ListGroupsResponse).
 type ListGroupsOutput struct {
-	Groups      []Group `locationName:"Groups" required:"true"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// A list of groups.
+	Groups []Group `locationName:"Groups" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListGroupsForUserInput is the input of ListGroupsForUser (shape ListGroupsForUserRequest).
 type ListGroupsForUserInput struct {
-	UserName string  `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the user to list groups for.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListGroupsForUserOutput is the output of ListGroupsForUser (shape ListGroupsForUserResponse).
 type ListGroupsForUserOutput struct {
-	Groups      []Group `locationName:"Groups" required:"true"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// A list of groups.
+	Groups []Group `locationName:"Groups" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListInstanceProfileTagsInput is the input of ListInstanceProfileTags (shape ListInstanceProfileTagsRequest).
 type ListInstanceProfileTagsInput struct {
-	InstanceProfileName string  `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker              *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems            *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the IAM instance profile whose tags you want to see.
+	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListInstanceProfileTagsOutput is the output of ListInstanceProfileTags (shape ListInstanceProfileTagsResponse).
 type ListInstanceProfileTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the IAM instance profile.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListInstanceProfilesInput is the input of ListInstanceProfiles (shape ListInstanceProfilesRequest).
 type ListInstanceProfilesInput struct {
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"\\u002F[\\u0021-\\u007F]*"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListInstanceProfilesOutput is the output of ListInstanceProfiles (shape ListInstanceProfilesResponse).
 type ListInstanceProfilesOutput struct {
+	// A list of instance profiles.
 	InstanceProfiles []InstanceProfile `locationName:"InstanceProfiles" required:"true"`
-	IsTruncated      *bool             `locationName:"IsTruncated"`
-	Marker           *string           `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListInstanceProfilesForRoleInput is the input of ListInstanceProfilesForRole (shape ListInstanceProfilesForRoleRequest).
 type ListInstanceProfilesForRoleInput struct {
-	RoleName string  `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the role to list instance profiles for.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListInstanceProfilesForRoleOutput is the output of ListInstanceProfilesForRole (shape ListInstanceProfilesForRoleResponse).
 type ListInstanceProfilesForRoleOutput struct {
+	// A list of instance profiles.
 	InstanceProfiles []InstanceProfile `locationName:"InstanceProfiles" required:"true"`
-	IsTruncated      *bool             `locationName:"IsTruncated"`
-	Marker           *string           `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListMFADeviceTagsInput is the input of ListMFADeviceTags (shape ListMFADeviceTagsRequest).
 type ListMFADeviceTagsInput struct {
-	SerialNumber string  `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	Marker       *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems     *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The unique identifier for the IAM virtual MFA device whose tags you want to see.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListMFADeviceTagsOutput is the output of ListMFADeviceTags (shape ListMFADeviceTagsResponse).
 type ListMFADeviceTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the virtual MFA device.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListMFADevicesInput is the input of ListMFADevices (shape ListMFADevicesRequest).
 type ListMFADevicesInput struct {
+	// The name of the user whose MFA devices you want to list.
 	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListMFADevicesOutput is the output of ListMFADevices (shape ListMFADevicesResponse).
 type ListMFADevicesOutput struct {
-	MFADevices  []MFADevice `locationName:"MFADevices" required:"true"`
-	IsTruncated *bool       `locationName:"IsTruncated"`
-	Marker      *string     `locationName:"Marker"`
+	// A list of MFA devices.
+	MFADevices []MFADevice `locationName:"MFADevices" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListOpenIDConnectProviderTagsInput is the input of ListOpenIDConnectProviderTags (shape ListOpenIDConnectProviderTagsRequest).
 type ListOpenIDConnectProviderTagsInput struct {
-	OpenIDConnectProviderArn string  `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
-	Marker                   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems                 *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The ARN of the OpenID Connect (OIDC) identity provider whose tags you want to see.
+	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListOpenIDConnectProviderTagsOutput is the output of ListOpenIDConnectProviderTags (shape ListOpenIDConnectProviderTagsResponse).
 type ListOpenIDConnectProviderTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the OpenID Connect (OIDC) identity provider.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListOpenIDConnectProvidersInput is the input of ListOpenIDConnectProviders (shape ListOpenIDConnectProvidersRequest).
 type ListOpenIDConnectProvidersInput struct {
 }
 
+// ListOpenIDConnectProvidersOutput is the output of ListOpenIDConnectProviders (shape ListOpenIDConnectProvidersResponse).
 type ListOpenIDConnectProvidersOutput struct {
+	// The list of IAM OIDC provider resource objects defined in the Amazon Web Services account.
 	OpenIDConnectProviderList []OpenIDConnectProviderListEntry `locationName:"OpenIDConnectProviderList"`
 }
 
+// ListPoliciesInput is the input of ListPolicies (shape ListPoliciesRequest).
 type ListPoliciesInput struct {
-	Scope             *PolicyScopeType `locationName:"Scope"`
-	OnlyAttached      *bool            `locationName:"OnlyAttached"`
-	PathPrefix        *string          `locationName:"PathPrefix" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
+	// The scope to use for filtering the results.
+	Scope *PolicyScopeType `locationName:"Scope"`
+	// A flag to filter the results to only the attached policies.
+	OnlyAttached *bool `locationName:"OnlyAttached"`
+	// The path prefix for filtering the results.
+	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
+	// The policy usage method to use for filtering the results.
 	PolicyUsageFilter *PolicyUsageType `locationName:"PolicyUsageFilter"`
-	Marker            *string          `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems          *int32           `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListPoliciesOutput is the output of ListPolicies (shape ListPoliciesResponse).
 type ListPoliciesOutput struct {
-	Policies    []Policy `locationName:"Policies"`
-	IsTruncated *bool    `locationName:"IsTruncated"`
-	Marker      *string  `locationName:"Marker"`
+	// A list of policies.
+	Policies []Policy `locationName:"Policies"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListPoliciesGrantingServiceAccessInput is the input of ListPoliciesGrantingServiceAccess (shape ListPoliciesGrantingServiceAccessRequest).
 type ListPoliciesGrantingServiceAccessInput struct {
-	Marker            *string  `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	Arn               string   `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// The ARN of the IAM identity (user, group, or role) whose policies you want to list.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The service namespace for the Amazon Web Services services whose policies you want to list.
 	ServiceNamespaces []string `locationName:"ServiceNamespaces" required:"true" min:"1" max:"200"`
 }
 
+// ListPoliciesGrantingServiceAccessOutput is the output of ListPoliciesGrantingServiceAccess (shape ListPoliciesGrantingServiceAccessResponse).
 type ListPoliciesGrantingServiceAccessOutput struct {
+	// A ListPoliciesGrantingServiceAccess object that contains details about the permissions policies
+	// attached to the specified identity (user, group, or role).
 	PoliciesGrantingServiceAccess []ListPoliciesGrantingServiceAccessEntry `locationName:"PoliciesGrantingServiceAccess" required:"true"`
-	IsTruncated                   *bool                                    `locationName:"IsTruncated"`
-	Marker                        *string                                  `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListPolicyTagsInput is the input of ListPolicyTags (shape ListPolicyTagsRequest).
 type ListPolicyTagsInput struct {
-	PolicyArn string  `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
-	Marker    *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems  *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The ARN of the IAM customer managed policy whose tags you want to see.
+	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListPolicyTagsOutput is the output of ListPolicyTags (shape ListPolicyTagsResponse).
 type ListPolicyTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the IAM customer managed policy.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListPolicyVersionsInput is the input of ListPolicyVersions (shape ListPolicyVersionsRequest).
 type ListPolicyVersionsInput struct {
-	PolicyArn string  `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
-	Marker    *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems  *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The Amazon Resource Name (ARN) of the IAM policy for which you want the versions.
+	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListPolicyVersionsOutput is the output of ListPolicyVersions (shape ListPolicyVersionsResponse).
 type ListPolicyVersionsOutput struct {
-	Versions    []PolicyVersion `locationName:"Versions"`
-	IsTruncated *bool           `locationName:"IsTruncated"`
-	Marker      *string         `locationName:"Marker"`
+	// A list of policy versions.
+	Versions []PolicyVersion `locationName:"Versions"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListRolePoliciesInput is the input of ListRolePolicies (shape ListRolePoliciesRequest).
 type ListRolePoliciesInput struct {
-	RoleName string  `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the role to list policies for.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListRolePoliciesOutput is the output of ListRolePolicies (shape ListRolePoliciesResponse).
 type ListRolePoliciesOutput struct {
+	// A list of policy names.
 	PolicyNames []string `locationName:"PolicyNames" required:"true"`
-	IsTruncated *bool    `locationName:"IsTruncated"`
-	Marker      *string  `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListRoleTagsInput is the input of ListRoleTags (shape ListRoleTagsRequest).
 type ListRoleTagsInput struct {
-	RoleName string  `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the IAM role for which you want to see the list of tags.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListRoleTagsOutput is the output of ListRoleTags (shape ListRoleTagsResponse).
 type ListRoleTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the role.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListRolesInput is the input of ListRoles (shape ListRolesRequest).
 type ListRolesInput struct {
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"\\u002F[\\u0021-\\u007F]*"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListRolesOutput is the output of ListRoles (shape ListRolesResponse).
 type ListRolesOutput struct {
-	Roles       []Role  `locationName:"Roles" required:"true"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// A list of roles.
+	Roles []Role `locationName:"Roles" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListSAMLProviderTagsInput is the input of ListSAMLProviderTags (shape ListSAMLProviderTagsRequest).
 type ListSAMLProviderTagsInput struct {
-	SAMLProviderArn string  `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
-	Marker          *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems        *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The ARN of the Security Assertion Markup Language (SAML) identity provider whose tags you want to
+	// see.
+	SAMLProviderArn string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListSAMLProviderTagsOutput is the output of ListSAMLProviderTags (shape ListSAMLProviderTagsResponse).
 type ListSAMLProviderTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the Security Assertion Markup Language (SAML)
+	// identity provider.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListSAMLProvidersInput is the input of ListSAMLProviders (shape ListSAMLProvidersRequest).
 type ListSAMLProvidersInput struct {
 }
 
+// ListSAMLProvidersOutput is the output of ListSAMLProviders (shape ListSAMLProvidersResponse).
 type ListSAMLProvidersOutput struct {
+	// The list of SAML provider resource objects defined in IAM for this Amazon Web Services account.
 	SAMLProviderList []SAMLProviderListEntry `locationName:"SAMLProviderList"`
 }
 
+// ListSSHPublicKeysInput is the input of ListSSHPublicKeys (shape ListSSHPublicKeysRequest).
 type ListSSHPublicKeysInput struct {
+	// The name of the IAM user to list SSH public keys for.
 	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListSSHPublicKeysOutput is the output of ListSSHPublicKeys (shape ListSSHPublicKeysResponse).
 type ListSSHPublicKeysOutput struct {
+	// A list of the SSH public keys assigned to IAM user.
 	SSHPublicKeys []SSHPublicKeyMetadata `locationName:"SSHPublicKeys"`
-	IsTruncated   *bool                  `locationName:"IsTruncated"`
-	Marker        *string                `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListServerCertificateTagsInput is the input of ListServerCertificateTags (shape ListServerCertificateTagsRequest).
 type ListServerCertificateTagsInput struct {
-	ServerCertificateName string  `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker                *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems              *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the IAM server certificate whose tags you want to see.
+	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListServerCertificateTagsOutput is the output of ListServerCertificateTags (shape ListServerCertificateTagsResponse).
 type ListServerCertificateTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the IAM server certificate.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListServerCertificatesInput is the input of ListServerCertificates (shape ListServerCertificatesRequest).
 type ListServerCertificatesInput struct {
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"\\u002F[\\u0021-\\u007F]*"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListServerCertificatesOutput is the output of ListServerCertificates (shape ListServerCertificatesResponse).
 type ListServerCertificatesOutput struct {
+	// A list of server certificates.
 	ServerCertificateMetadataList []ServerCertificateMetadata `locationName:"ServerCertificateMetadataList" required:"true"`
-	IsTruncated                   *bool                       `locationName:"IsTruncated"`
-	Marker                        *string                     `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListServiceSpecificCredentialsInput is the input of ListServiceSpecificCredentials (shape ListServiceSpecificCredentialsRequest).
 type ListServiceSpecificCredentialsInput struct {
-	UserName    *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the user whose service-specific credentials you want information about.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// Filters the returned results to only those for the specified Amazon Web Services service.
 	ServiceName *string `locationName:"ServiceName"`
 }
 
+// ListServiceSpecificCredentialsOutput is the output of ListServiceSpecificCredentials (shape ListServiceSpecificCredentialsResponse).
 type ListServiceSpecificCredentialsOutput struct {
+	// A list of structures that each contain details about a service-specific credential.
 	ServiceSpecificCredentials []ServiceSpecificCredentialMetadata `locationName:"ServiceSpecificCredentials"`
 }
 
+// ListSigningCertificatesInput is the input of ListSigningCertificates (shape ListSigningCertificatesRequest).
 type ListSigningCertificatesInput struct {
+	// The name of the IAM user whose signing certificates you want to examine.
 	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListSigningCertificatesOutput is the output of ListSigningCertificates (shape ListSigningCertificatesResponse).
 type ListSigningCertificatesOutput struct {
+	// A list of the user's signing certificate information.
 	Certificates []SigningCertificate `locationName:"Certificates" required:"true"`
-	IsTruncated  *bool                `locationName:"IsTruncated"`
-	Marker       *string              `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListUserPoliciesInput is the input of ListUserPolicies (shape ListUserPoliciesRequest).
 type ListUserPoliciesInput struct {
-	UserName string  `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the user to list policies for.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListUserPoliciesOutput is the output of ListUserPolicies (shape ListUserPoliciesResponse).
 type ListUserPoliciesOutput struct {
+	// A list of policy names.
 	PolicyNames []string `locationName:"PolicyNames" required:"true"`
-	IsTruncated *bool    `locationName:"IsTruncated"`
-	Marker      *string  `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListUserTagsInput is the input of ListUserTags (shape ListUserTagsRequest).
 type ListUserTagsInput struct {
-	UserName string  `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Marker   *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// The name of the IAM user whose tags you want to see.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListUserTagsOutput is the output of ListUserTags (shape ListUserTagsResponse).
 type ListUserTagsOutput struct {
-	Tags        []Tag   `locationName:"Tags" required:"true" max:"50"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// The list of tags that are currently attached to the user.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListUsersInput is the input of ListUsers (shape ListUsersRequest).
 type ListUsersInput struct {
+	// The path prefix for filtering the results.
 	PathPrefix *string `locationName:"PathPrefix" min:"1" max:"512" pattern:"\\u002F[\\u0021-\\u007F]*"`
-	Marker     *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems   *int32  `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListUsersOutput is the output of ListUsers (shape ListUsersResponse).
 type ListUsersOutput struct {
-	Users       []User  `locationName:"Users" required:"true"`
-	IsTruncated *bool   `locationName:"IsTruncated"`
-	Marker      *string `locationName:"Marker"`
+	// A list of users.
+	Users []User `locationName:"Users" required:"true"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// ListVirtualMFADevicesInput is the input of ListVirtualMFADevices (shape ListVirtualMFADevicesRequest).
 type ListVirtualMFADevicesInput struct {
+	// The status ( Unassigned or Assigned ) of the devices to list.
 	AssignmentStatus *AssignmentStatusType `locationName:"AssignmentStatus"`
-	Marker           *string               `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
-	MaxItems         *int32                `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
 }
 
+// ListVirtualMFADevicesOutput is the output of ListVirtualMFADevices (shape ListVirtualMFADevicesResponse).
 type ListVirtualMFADevicesOutput struct {
+	// The list of virtual MFA devices in the current account that match the AssignmentStatus value that
+	// was passed in the request.
 	VirtualMFADevices []VirtualMFADevice `locationName:"VirtualMFADevices" required:"true"`
-	IsTruncated       *bool              `locationName:"IsTruncated"`
-	Marker            *string            `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// PutGroupPolicyInput is the input of PutGroupPolicy (shape PutGroupPolicyRequest).
 type PutGroupPolicyInput struct {
-	GroupName      string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyName     string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the group to associate the policy with.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy document.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
 // PutGroupPolicyOutput is empty: the operation has no output in the model.
 type PutGroupPolicyOutput struct{}
 
+// PutRolePermissionsBoundaryInput is the input of PutRolePermissionsBoundary (shape PutRolePermissionsBoundaryRequest).
 type PutRolePermissionsBoundaryInput struct {
-	RoleName            string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the IAM role for which you want to set the permissions
+	// boundary.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The ARN of the managed policy that is used to set the permissions boundary for the role.
 	PermissionsBoundary string `locationName:"PermissionsBoundary" required:"true" min:"20" max:"2048"`
 }
 
 // PutRolePermissionsBoundaryOutput is empty: the operation has no output in the model.
 type PutRolePermissionsBoundaryOutput struct{}
 
+// PutRolePolicyInput is the input of PutRolePolicy (shape PutRolePolicyRequest).
 type PutRolePolicyInput struct {
-	RoleName       string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	PolicyName     string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the role to associate the policy with.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy document.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
 // PutRolePolicyOutput is empty: the operation has no output in the model.
 type PutRolePolicyOutput struct{}
 
+// PutUserPermissionsBoundaryInput is the input of PutUserPermissionsBoundary (shape PutUserPermissionsBoundaryRequest).
 type PutUserPermissionsBoundaryInput struct {
-	UserName            string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name (friendly name, not ARN) of the IAM user for which you want to set the permissions
+	// boundary.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The ARN of the managed policy that is used to set the permissions boundary for the user.
 	PermissionsBoundary string `locationName:"PermissionsBoundary" required:"true" min:"20" max:"2048"`
 }
 
 // PutUserPermissionsBoundaryOutput is empty: the operation has no output in the model.
 type PutUserPermissionsBoundaryOutput struct{}
 
+// PutUserPolicyInput is the input of PutUserPolicy (shape PutUserPolicyRequest).
 type PutUserPolicyInput struct {
-	UserName       string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyName     string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the user to associate the policy with.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy document.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
 // PutUserPolicyOutput is empty: the operation has no output in the model.
 type PutUserPolicyOutput struct{}
 
+// RemoveClientIDFromOpenIDConnectProviderInput is the input of RemoveClientIDFromOpenIDConnectProvider (shape RemoveClientIDFromOpenIDConnectProviderRequest).
 type RemoveClientIDFromOpenIDConnectProviderInput struct {
+	// The Amazon Resource Name (ARN) of the IAM OIDC provider resource to remove the client ID from.
 	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
-	ClientID                 string `locationName:"ClientID" required:"true" min:"1" max:"255"`
+	// The client ID (also known as audience) to remove from the IAM OIDC provider resource.
+	ClientID string `locationName:"ClientID" required:"true" min:"1" max:"255"`
 }
 
 // RemoveClientIDFromOpenIDConnectProviderOutput is empty: the operation has no output in the model.
 type RemoveClientIDFromOpenIDConnectProviderOutput struct{}
 
+// RemoveRoleFromInstanceProfileInput is the input of RemoveRoleFromInstanceProfile (shape RemoveRoleFromInstanceProfileRequest).
 type RemoveRoleFromInstanceProfileInput struct {
+	// The name of the instance profile to update.
 	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	RoleName            string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the role to remove.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // RemoveRoleFromInstanceProfileOutput is empty: the operation has no output in the model.
 type RemoveRoleFromInstanceProfileOutput struct{}
 
+// RemoveUserFromGroupInput is the input of RemoveUserFromGroup (shape RemoveUserFromGroupRequest).
 type RemoveUserFromGroupInput struct {
+	// The name of the group to update.
 	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	UserName  string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the user to remove.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // RemoveUserFromGroupOutput is empty: the operation has no output in the model.
 type RemoveUserFromGroupOutput struct{}
 
+// ResetServiceSpecificCredentialInput is the input of ResetServiceSpecificCredential (shape ResetServiceSpecificCredentialRequest).
 type ResetServiceSpecificCredentialInput struct {
-	UserName                    *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	ServiceSpecificCredentialId string  `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The name of the IAM user associated with the service-specific credential.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier of the service-specific credential.
+	ServiceSpecificCredentialId string `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
 }
 
+// ResetServiceSpecificCredentialOutput is the output of ResetServiceSpecificCredential (shape ResetServiceSpecificCredentialResponse).
 type ResetServiceSpecificCredentialOutput struct {
+	// A structure with details about the updated service-specific credential, including the new password.
 	ServiceSpecificCredential *ServiceSpecificCredential `locationName:"ServiceSpecificCredential"`
 }
 
+// ResyncMFADeviceInput is the input of ResyncMFADevice (shape ResyncMFADeviceRequest).
 type ResyncMFADeviceInput struct {
-	UserName            string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	SerialNumber        string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// The name of the user whose MFA device you want to resynchronize.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// Serial number that uniquely identifies the MFA device.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// An authentication code emitted by the device.
 	AuthenticationCode1 string `locationName:"AuthenticationCode1" required:"true" min:"6" max:"6" pattern:"[\\d]+"`
+	// A subsequent authentication code emitted by the device.
 	AuthenticationCode2 string `locationName:"AuthenticationCode2" required:"true" min:"6" max:"6" pattern:"[\\d]+"`
 }
 
 // ResyncMFADeviceOutput is empty: the operation has no output in the model.
 type ResyncMFADeviceOutput struct{}
 
+// SetDefaultPolicyVersionInput is the input of SetDefaultPolicyVersion (shape SetDefaultPolicyVersionRequest).
 type SetDefaultPolicyVersionInput struct {
+	// The Amazon Resource Name (ARN) of the IAM policy whose default version you want to set.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// The version of the policy to set as the default (operative) version.
 	VersionId string `locationName:"VersionId" required:"true" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
 }
 
 // SetDefaultPolicyVersionOutput is empty: the operation has no output in the model.
 type SetDefaultPolicyVersionOutput struct{}
 
+// SetSecurityTokenServicePreferencesInput is the input of SetSecurityTokenServicePreferences (shape SetSecurityTokenServicePreferencesRequest).
 type SetSecurityTokenServicePreferencesInput struct {
+	// The version of the global endpoint token.
 	GlobalEndpointTokenVersion GlobalEndpointTokenVersion `locationName:"GlobalEndpointTokenVersion" required:"true"`
 }
 
 // SetSecurityTokenServicePreferencesOutput is empty: the operation has no output in the model.
 type SetSecurityTokenServicePreferencesOutput struct{}
 
+// SimulateCustomPolicyInput is the input of SimulateCustomPolicy (shape SimulateCustomPolicyRequest).
 type SimulateCustomPolicyInput struct {
-	PolicyInputList                    []string       `locationName:"PolicyInputList" required:"true"`
-	PermissionsBoundaryPolicyInputList []string       `locationName:"PermissionsBoundaryPolicyInputList"`
-	ActionNames                        []string       `locationName:"ActionNames" required:"true"`
-	ResourceArns                       []string       `locationName:"ResourceArns"`
-	ResourcePolicy                     *string        `locationName:"ResourcePolicy" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	ResourceOwner                      *string        `locationName:"ResourceOwner" min:"1" max:"2048"`
-	CallerArn                          *string        `locationName:"CallerArn" min:"1" max:"2048"`
-	ContextEntries                     []ContextEntry `locationName:"ContextEntries"`
-	ResourceHandlingOption             *string        `locationName:"ResourceHandlingOption" min:"1" max:"64"`
-	MaxItems                           *int32         `locationName:"MaxItems" min:"1" max:"1000"`
-	Marker                             *string        `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// A list of policy documents to include in the simulation.
+	PolicyInputList []string `locationName:"PolicyInputList" required:"true"`
+	// The IAM permissions boundary policy to simulate.
+	PermissionsBoundaryPolicyInputList []string `locationName:"PermissionsBoundaryPolicyInputList"`
+	// A list of names of API operations to evaluate in the simulation.
+	ActionNames []string `locationName:"ActionNames" required:"true"`
+	// A list of ARNs of Amazon Web Services resources to include in the simulation.
+	ResourceArns []string `locationName:"ResourceArns"`
+	// A resource-based policy to include in the simulation provided as a string.
+	ResourcePolicy *string `locationName:"ResourcePolicy" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// An ARN representing the Amazon Web Services account ID that specifies the owner of any simulated
+	// resource that does not identify its owner in the resource ARN.
+	ResourceOwner *string `locationName:"ResourceOwner" min:"1" max:"2048"`
+	// The ARN of the IAM user that you want to use as the simulated caller of the API operations.
+	CallerArn *string `locationName:"CallerArn" min:"1" max:"2048"`
+	// A list of context keys and corresponding values for the simulation to use.
+	ContextEntries []ContextEntry `locationName:"ContextEntries"`
+	// Specifies the type of simulation to run.
+	ResourceHandlingOption *string `locationName:"ResourceHandlingOption" min:"1" max:"64"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
 }
 
+// SimulateCustomPolicyOutput is the output of SimulateCustomPolicy (shape SimulatePolicyResponse).
 type SimulateCustomPolicyOutput struct {
+	// The results of the simulation.
 	EvaluationResults []EvaluationResult `locationName:"EvaluationResults"`
-	IsTruncated       *bool              `locationName:"IsTruncated"`
-	Marker            *string            `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// SimulatePrincipalPolicyInput is the input of SimulatePrincipalPolicy (shape SimulatePrincipalPolicyRequest).
 type SimulatePrincipalPolicyInput struct {
-	PolicySourceArn                    string         `locationName:"PolicySourceArn" required:"true" min:"20" max:"2048"`
-	PolicyInputList                    []string       `locationName:"PolicyInputList"`
-	PermissionsBoundaryPolicyInputList []string       `locationName:"PermissionsBoundaryPolicyInputList"`
-	ActionNames                        []string       `locationName:"ActionNames" required:"true"`
-	ResourceArns                       []string       `locationName:"ResourceArns"`
-	ResourcePolicy                     *string        `locationName:"ResourcePolicy" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	ResourceOwner                      *string        `locationName:"ResourceOwner" min:"1" max:"2048"`
-	CallerArn                          *string        `locationName:"CallerArn" min:"1" max:"2048"`
-	ContextEntries                     []ContextEntry `locationName:"ContextEntries"`
-	ResourceHandlingOption             *string        `locationName:"ResourceHandlingOption" min:"1" max:"64"`
-	MaxItems                           *int32         `locationName:"MaxItems" min:"1" max:"1000"`
-	Marker                             *string        `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
+	// The Amazon Resource Name (ARN) of a user, group, or role whose policies you want to include in the
+	// simulation.
+	PolicySourceArn string `locationName:"PolicySourceArn" required:"true" min:"20" max:"2048"`
+	// An optional list of additional policy documents to include in the simulation.
+	PolicyInputList []string `locationName:"PolicyInputList"`
+	// The IAM permissions boundary policy to simulate.
+	PermissionsBoundaryPolicyInputList []string `locationName:"PermissionsBoundaryPolicyInputList"`
+	// A list of names of API operations to evaluate in the simulation.
+	ActionNames []string `locationName:"ActionNames" required:"true"`
+	// A list of ARNs of Amazon Web Services resources to include in the simulation.
+	ResourceArns []string `locationName:"ResourceArns"`
+	// A resource-based policy to include in the simulation provided as a string.
+	ResourcePolicy *string `locationName:"ResourcePolicy" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// An Amazon Web Services account ID that specifies the owner of any simulated resource that does not
+	// identify its owner in the resource ARN.
+	ResourceOwner *string `locationName:"ResourceOwner" min:"1" max:"2048"`
+	// The ARN of the IAM user that you want to specify as the simulated caller of the API operations.
+	CallerArn *string `locationName:"CallerArn" min:"1" max:"2048"`
+	// A list of context keys and corresponding values for the simulation to use.
+	ContextEntries []ContextEntry `locationName:"ContextEntries"`
+	// Specifies the type of simulation to run.
+	ResourceHandlingOption *string `locationName:"ResourceHandlingOption" min:"1" max:"64"`
+	// Use this only when paginating results to indicate the maximum number of items you want in the
+	// response.
+	MaxItems *int32 `locationName:"MaxItems" min:"1" max:"1000"`
+	// Use this parameter only when paginating results and only after you receive a response indicating
+	// that the results are truncated.
+	Marker *string `locationName:"Marker" min:"1" max:"320" pattern:"[\\u0020-\\u00FF]+"`
 }
 
+// SimulatePrincipalPolicyOutput is the output of SimulatePrincipalPolicy (shape SimulatePolicyResponse).
 type SimulatePrincipalPolicyOutput struct {
+	// The results of the simulation.
 	EvaluationResults []EvaluationResult `locationName:"EvaluationResults"`
-	IsTruncated       *bool              `locationName:"IsTruncated"`
-	Marker            *string            `locationName:"Marker"`
+	// A flag that indicates whether there are more items to return.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// When IsTruncated is true , this element is present and contains the value to use for the Marker
+	// parameter in a subsequent pagination request.
+	Marker *string `locationName:"Marker"`
 }
 
+// TagInstanceProfileInput is the input of TagInstanceProfile (shape TagInstanceProfileRequest).
 type TagInstanceProfileInput struct {
+	// The name of the IAM instance profile to which you want to add tags.
 	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Tags                []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the IAM instance profile.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagInstanceProfileOutput is empty: the operation has no output in the model.
 type TagInstanceProfileOutput struct{}
 
+// TagMFADeviceInput is the input of TagMFADevice (shape TagMFADeviceRequest).
 type TagMFADeviceInput struct {
+	// The unique identifier for the IAM virtual MFA device to which you want to add tags.
 	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	Tags         []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the IAM virtual MFA device.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagMFADeviceOutput is empty: the operation has no output in the model.
 type TagMFADeviceOutput struct{}
 
+// TagOpenIDConnectProviderInput is the input of TagOpenIDConnectProvider (shape TagOpenIDConnectProviderRequest).
 type TagOpenIDConnectProviderInput struct {
+	// The ARN of the OIDC identity provider in IAM to which you want to add tags.
 	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
-	Tags                     []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the OIDC identity provider in IAM.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagOpenIDConnectProviderOutput is empty: the operation has no output in the model.
 type TagOpenIDConnectProviderOutput struct{}
 
+// TagPolicyInput is the input of TagPolicy (shape TagPolicyRequest).
 type TagPolicyInput struct {
+	// The ARN of the IAM customer managed policy to which you want to add tags.
 	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
-	Tags      []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the IAM customer managed policy.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagPolicyOutput is empty: the operation has no output in the model.
 type TagPolicyOutput struct{}
 
+// TagRoleInput is the input of TagRole (shape TagRoleRequest).
 type TagRoleInput struct {
+	// The name of the IAM role to which you want to add tags.
 	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Tags     []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the IAM role.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagRoleOutput is empty: the operation has no output in the model.
 type TagRoleOutput struct{}
 
+// TagSAMLProviderInput is the input of TagSAMLProvider (shape TagSAMLProviderRequest).
 type TagSAMLProviderInput struct {
+	// The ARN of the SAML identity provider in IAM to which you want to add tags.
 	SAMLProviderArn string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
-	Tags            []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the SAML identity provider in IAM.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagSAMLProviderOutput is empty: the operation has no output in the model.
 type TagSAMLProviderOutput struct{}
 
+// TagServerCertificateInput is the input of TagServerCertificate (shape TagServerCertificateRequest).
 type TagServerCertificateInput struct {
+	// The name of the IAM server certificate to which you want to add tags.
 	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Tags                  []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the IAM server certificate.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagServerCertificateOutput is empty: the operation has no output in the model.
 type TagServerCertificateOutput struct{}
 
+// TagUserInput is the input of TagUser (shape TagUserRequest).
 type TagUserInput struct {
+	// The name of the IAM user to which you want to add tags.
 	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	Tags     []Tag  `locationName:"Tags" required:"true" max:"50"`
+	// The list of tags that you want to attach to the IAM user.
+	Tags []Tag `locationName:"Tags" required:"true" max:"50"`
 }
 
 // TagUserOutput is empty: the operation has no output in the model.
 type TagUserOutput struct{}
 
+// UntagInstanceProfileInput is the input of UntagInstanceProfile (shape UntagInstanceProfileRequest).
 type UntagInstanceProfileInput struct {
-	InstanceProfileName string   `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	TagKeys             []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The name of the IAM instance profile from which you want to remove tags.
+	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagInstanceProfileOutput is empty: the operation has no output in the model.
 type UntagInstanceProfileOutput struct{}
 
+// UntagMFADeviceInput is the input of UntagMFADevice (shape UntagMFADeviceRequest).
 type UntagMFADeviceInput struct {
-	SerialNumber string   `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	TagKeys      []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The unique identifier for the IAM virtual MFA device from which you want to remove tags.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagMFADeviceOutput is empty: the operation has no output in the model.
 type UntagMFADeviceOutput struct{}
 
+// UntagOpenIDConnectProviderInput is the input of UntagOpenIDConnectProvider (shape UntagOpenIDConnectProviderRequest).
 type UntagOpenIDConnectProviderInput struct {
-	OpenIDConnectProviderArn string   `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
-	TagKeys                  []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The ARN of the OIDC provider in IAM from which you want to remove tags.
+	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagOpenIDConnectProviderOutput is empty: the operation has no output in the model.
 type UntagOpenIDConnectProviderOutput struct{}
 
+// UntagPolicyInput is the input of UntagPolicy (shape UntagPolicyRequest).
 type UntagPolicyInput struct {
-	PolicyArn string   `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
-	TagKeys   []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The ARN of the IAM customer managed policy from which you want to remove tags.
+	PolicyArn string `locationName:"PolicyArn" required:"true" min:"20" max:"2048"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagPolicyOutput is empty: the operation has no output in the model.
 type UntagPolicyOutput struct{}
 
+// UntagRoleInput is the input of UntagRole (shape UntagRoleRequest).
 type UntagRoleInput struct {
-	RoleName string   `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	TagKeys  []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The name of the IAM role from which you want to remove tags.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagRoleOutput is empty: the operation has no output in the model.
 type UntagRoleOutput struct{}
 
+// UntagSAMLProviderInput is the input of UntagSAMLProvider (shape UntagSAMLProviderRequest).
 type UntagSAMLProviderInput struct {
-	SAMLProviderArn string   `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
-	TagKeys         []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The ARN of the SAML identity provider in IAM from which you want to remove tags.
+	SAMLProviderArn string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagSAMLProviderOutput is empty: the operation has no output in the model.
 type UntagSAMLProviderOutput struct{}
 
+// UntagServerCertificateInput is the input of UntagServerCertificate (shape UntagServerCertificateRequest).
 type UntagServerCertificateInput struct {
-	ServerCertificateName string   `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	TagKeys               []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The name of the IAM server certificate from which you want to remove tags.
+	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagServerCertificateOutput is empty: the operation has no output in the model.
 type UntagServerCertificateOutput struct{}
 
+// UntagUserInput is the input of UntagUser (shape UntagUserRequest).
 type UntagUserInput struct {
-	UserName string   `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	TagKeys  []string `locationName:"TagKeys" required:"true" max:"50"`
+	// The name of the IAM user from which you want to remove tags.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// A list of key names as a simple array of strings.
+	TagKeys []string `locationName:"TagKeys" required:"true" max:"50"`
 }
 
 // UntagUserOutput is empty: the operation has no output in the model.
 type UntagUserOutput struct{}
 
+// UpdateAccessKeyInput is the input of UpdateAccessKey (shape UpdateAccessKeyRequest).
 type UpdateAccessKeyInput struct {
-	UserName    *string    `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	AccessKeyId string     `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Status      StatusType `locationName:"Status" required:"true"`
+	// The name of the user whose key you want to update.
+	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The access key ID of the secret access key you want to update.
+	AccessKeyId string `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The status you want to assign to the secret access key.
+	Status StatusType `locationName:"Status" required:"true"`
 }
 
 // UpdateAccessKeyOutput is empty: the operation has no output in the model.
 type UpdateAccessKeyOutput struct{}
 
+// UpdateAccountPasswordPolicyInput is the input of UpdateAccountPasswordPolicy (shape UpdateAccountPasswordPolicyRequest).
 type UpdateAccountPasswordPolicyInput struct {
-	MinimumPasswordLength      *int32 `locationName:"MinimumPasswordLength" min:"6" max:"128"`
-	RequireSymbols             *bool  `locationName:"RequireSymbols"`
-	RequireNumbers             *bool  `locationName:"RequireNumbers"`
-	RequireUppercaseCharacters *bool  `locationName:"RequireUppercaseCharacters"`
-	RequireLowercaseCharacters *bool  `locationName:"RequireLowercaseCharacters"`
-	AllowUsersToChangePassword *bool  `locationName:"AllowUsersToChangePassword"`
-	MaxPasswordAge             *int32 `locationName:"MaxPasswordAge" min:"1" max:"1095"`
-	PasswordReusePrevention    *int32 `locationName:"PasswordReusePrevention" min:"1" max:"24"`
-	HardExpiry                 *bool  `locationName:"HardExpiry"`
+	// The minimum number of characters allowed in an IAM user password.
+	MinimumPasswordLength *int32 `locationName:"MinimumPasswordLength" min:"6" max:"128"`
+	// Specifies whether IAM user passwords must contain at least one of the following non-alphanumeric
+	// characters: ! @ # $ % ^ & * ( ) _ + - = [ ] { } | ' If you do not specify a value for this
+	// parameter, then the operation uses the default value of false .
+	RequireSymbols *bool `locationName:"RequireSymbols"`
+	// Specifies whether IAM user passwords must contain at least one numeric character (0 to 9).
+	RequireNumbers *bool `locationName:"RequireNumbers"`
+	// Specifies whether IAM user passwords must contain at least one uppercase character from the ISO
+	// basic Latin alphabet (A to Z).
+	RequireUppercaseCharacters *bool `locationName:"RequireUppercaseCharacters"`
+	// Specifies whether IAM user passwords must contain at least one lowercase character from the ISO
+	// basic Latin alphabet (a to z).
+	RequireLowercaseCharacters *bool `locationName:"RequireLowercaseCharacters"`
+	// Allows all IAM users in your account to use the Amazon Web Services Management Console to change
+	// their own passwords.
+	AllowUsersToChangePassword *bool `locationName:"AllowUsersToChangePassword"`
+	// The number of days that an IAM user password is valid.
+	MaxPasswordAge *int32 `locationName:"MaxPasswordAge" min:"1" max:"1095"`
+	// Specifies the number of previous passwords that IAM users are prevented from reusing.
+	PasswordReusePrevention *int32 `locationName:"PasswordReusePrevention" min:"1" max:"24"`
+	// Prevents IAM users who are accessing the account via the Amazon Web Services Management Console
+	// from setting a new console password after their password has expired.
+	HardExpiry *bool `locationName:"HardExpiry"`
 }
 
 // UpdateAccountPasswordPolicyOutput is empty: the operation has no output in the model.
 type UpdateAccountPasswordPolicyOutput struct{}
 
+// UpdateAssumeRolePolicyInput is the input of UpdateAssumeRolePolicy (shape UpdateAssumeRolePolicyRequest).
 type UpdateAssumeRolePolicyInput struct {
-	RoleName       string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the role to update with the new policy.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The policy that grants an entity permission to assume the role.
 	PolicyDocument string `locationName:"PolicyDocument" required:"true" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
 // UpdateAssumeRolePolicyOutput is empty: the operation has no output in the model.
 type UpdateAssumeRolePolicyOutput struct{}
 
+// UpdateGroupInput is the input of UpdateGroup (shape UpdateGroupRequest).
 type UpdateGroupInput struct {
-	GroupName    string  `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	NewPath      *string `locationName:"NewPath" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// Name of the IAM group to update.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// New path for the IAM group.
+	NewPath *string `locationName:"NewPath" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// New name for the IAM group.
 	NewGroupName *string `locationName:"NewGroupName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // UpdateGroupOutput is empty: the operation has no output in the model.
 type UpdateGroupOutput struct{}
 
+// UpdateLoginProfileInput is the input of UpdateLoginProfile (shape UpdateLoginProfileRequest).
 type UpdateLoginProfileInput struct {
-	UserName              string  `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Password              *string `locationName:"Password" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
-	PasswordResetRequired *bool   `locationName:"PasswordResetRequired"`
+	// The name of the user whose password you want to update.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The new password for the specified IAM user.
+	Password *string `locationName:"Password" min:"1" max:"128" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
+	// Allows this new password to be used only once by requiring the specified IAM user to set a new
+	// password on next sign-in.
+	PasswordResetRequired *bool `locationName:"PasswordResetRequired"`
 }
 
 // UpdateLoginProfileOutput is empty: the operation has no output in the model.
 type UpdateLoginProfileOutput struct{}
 
+// UpdateOpenIDConnectProviderThumbprintInput is the input of UpdateOpenIDConnectProviderThumbprint (shape UpdateOpenIDConnectProviderThumbprintRequest).
 type UpdateOpenIDConnectProviderThumbprintInput struct {
-	OpenIDConnectProviderArn string   `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
-	ThumbprintList           []string `locationName:"ThumbprintList" required:"true"`
+	// The Amazon Resource Name (ARN) of the IAM OIDC provider resource object for which you want to
+	// update the thumbprint.
+	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
+	// A list of certificate thumbprints that are associated with the specified IAM OpenID Connect
+	// provider.
+	ThumbprintList []string `locationName:"ThumbprintList" required:"true"`
 }
 
 // UpdateOpenIDConnectProviderThumbprintOutput is empty: the operation has no output in the model.
 type UpdateOpenIDConnectProviderThumbprintOutput struct{}
 
+// UpdateRoleInput is the input of UpdateRole (shape UpdateRoleRequest).
 type UpdateRoleInput struct {
-	RoleName           string  `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Description        *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
-	MaxSessionDuration *int32  `locationName:"MaxSessionDuration" min:"3600" max:"43200"`
+	// The name of the role that you want to modify.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The new description that you want to apply to the specified role.
+	Description *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
+	// The maximum session duration (in seconds) that you want to set for the specified role.
+	MaxSessionDuration *int32 `locationName:"MaxSessionDuration" min:"3600" max:"43200"`
 }
 
+// UpdateRoleOutput is the output of UpdateRole (shape UpdateRoleResponse).
 type UpdateRoleOutput struct {
 }
 
+// UpdateRoleDescriptionInput is the input of UpdateRoleDescription (shape UpdateRoleDescriptionRequest).
 type UpdateRoleDescriptionInput struct {
-	RoleName    string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the role that you want to modify.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The new description that you want to apply to the specified role.
 	Description string `locationName:"Description" required:"true" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
 }
 
+// UpdateRoleDescriptionOutput is the output of UpdateRoleDescription (shape UpdateRoleDescriptionResponse).
 type UpdateRoleDescriptionOutput struct {
+	// A structure that contains details about the modified role.
 	Role *Role `locationName:"Role"`
 }
 
+// UpdateSAMLProviderInput is the input of UpdateSAMLProvider (shape UpdateSAMLProviderRequest).
 type UpdateSAMLProviderInput struct {
+	// An XML document generated by an identity provider (IdP) that supports SAML 2.0.
 	SAMLMetadataDocument string `locationName:"SAMLMetadataDocument" required:"true" min:"1000" max:"10000000"`
-	SAMLProviderArn      string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
+	// The Amazon Resource Name (ARN) of the SAML provider to update.
+	SAMLProviderArn string `locationName:"SAMLProviderArn" required:"true" min:"20" max:"2048"`
 }
 
+// UpdateSAMLProviderOutput is the output of UpdateSAMLProvider (shape UpdateSAMLProviderResponse).
 type UpdateSAMLProviderOutput struct {
+	// The Amazon Resource Name (ARN) of the SAML provider that was updated.
 	SAMLProviderArn *string `locationName:"SAMLProviderArn" min:"20" max:"2048"`
 }
 
+// UpdateSSHPublicKeyInput is the input of UpdateSSHPublicKey (shape UpdateSSHPublicKeyRequest).
 type UpdateSSHPublicKeyInput struct {
-	UserName       string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	SSHPublicKeyId string     `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	Status         StatusType `locationName:"Status" required:"true"`
+	// The name of the IAM user associated with the SSH public key.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier for the SSH public key.
+	SSHPublicKeyId string `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The status to assign to the SSH public key.
+	Status StatusType `locationName:"Status" required:"true"`
 }
 
 // UpdateSSHPublicKeyOutput is empty: the operation has no output in the model.
 type UpdateSSHPublicKeyOutput struct{}
 
+// UpdateServerCertificateInput is the input of UpdateServerCertificate (shape UpdateServerCertificateRequest).
 type UpdateServerCertificateInput struct {
-	ServerCertificateName    string  `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	NewPath                  *string `locationName:"NewPath" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name of the server certificate that you want to update.
+	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The new path for the server certificate.
+	NewPath *string `locationName:"NewPath" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The new name for the server certificate.
 	NewServerCertificateName *string `locationName:"NewServerCertificateName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
 // UpdateServerCertificateOutput is empty: the operation has no output in the model.
 type UpdateServerCertificateOutput struct{}
 
+// UpdateServiceSpecificCredentialInput is the input of UpdateServiceSpecificCredential (shape UpdateServiceSpecificCredentialRequest).
 type UpdateServiceSpecificCredentialInput struct {
-	UserName                    *string    `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	ServiceSpecificCredentialId string     `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	Status                      StatusType `locationName:"Status" required:"true"`
+	// The name of the IAM user associated with the service-specific credential.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier of the service-specific credential.
+	ServiceSpecificCredentialId string `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The status to be assigned to the service-specific credential.
+	Status StatusType `locationName:"Status" required:"true"`
 }
 
 // UpdateServiceSpecificCredentialOutput is empty: the operation has no output in the model.
 type UpdateServiceSpecificCredentialOutput struct{}
 
+// UpdateSigningCertificateInput is the input of UpdateSigningCertificate (shape UpdateSigningCertificateRequest).
 type UpdateSigningCertificateInput struct {
-	UserName      *string    `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	CertificateId string     `locationName:"CertificateId" required:"true" min:"24" max:"128" pattern:"[\\w]+"`
-	Status        StatusType `locationName:"Status" required:"true"`
+	// The name of the IAM user the signing certificate belongs to.
+	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The ID of the signing certificate you want to update.
+	CertificateId string `locationName:"CertificateId" required:"true" min:"24" max:"128" pattern:"[\\w]+"`
+	// The status you want to assign to the certificate.
+	Status StatusType `locationName:"Status" required:"true"`
 }
 
 // UpdateSigningCertificateOutput is empty: the operation has no output in the model.
 type UpdateSigningCertificateOutput struct{}
 
+// UpdateUserInput is the input of UpdateUser (shape UpdateUserRequest).
 type UpdateUserInput struct {
-	UserName    string  `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	NewPath     *string `locationName:"NewPath" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// Name of the user to update.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// New path for the IAM user.
+	NewPath *string `locationName:"NewPath" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// New name for the user.
 	NewUserName *string `locationName:"NewUserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
 }
 
 // UpdateUserOutput is empty: the operation has no output in the model.
 type UpdateUserOutput struct{}
 
+// UploadSSHPublicKeyInput is the input of UploadSSHPublicKey (shape UploadSSHPublicKeyRequest).
 type UploadSSHPublicKeyInput struct {
-	UserName         string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The name of the IAM user to associate the SSH public key with.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The SSH public key.
 	SSHPublicKeyBody string `locationName:"SSHPublicKeyBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
+// UploadSSHPublicKeyOutput is the output of UploadSSHPublicKey (shape UploadSSHPublicKeyResponse).
 type UploadSSHPublicKeyOutput struct {
+	// Contains information about the SSH public key.
 	SSHPublicKey *SSHPublicKey `locationName:"SSHPublicKey"`
 }
 
+// UploadServerCertificateInput is the input of UploadServerCertificate (shape UploadServerCertificateRequest).
 type UploadServerCertificateInput struct {
-	Path                  *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	ServerCertificateName string  `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	CertificateBody       string  `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	PrivateKey            string  `locationName:"PrivateKey" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
-	CertificateChain      *string `locationName:"CertificateChain" min:"1" max:"2097152" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Tags                  []Tag   `locationName:"Tags" max:"50"`
+	// The path for the server certificate.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name for the server certificate.
+	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The contents of the public key certificate in PEM-encoded format.
+	CertificateBody string `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The contents of the private key in PEM-encoded format.
+	PrivateKey string `locationName:"PrivateKey" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" sensitive:"true"`
+	// The contents of the certificate chain.
+	CertificateChain *string `locationName:"CertificateChain" min:"1" max:"2097152" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// A list of tags that you want to attach to the new IAM server certificate resource.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// UploadServerCertificateOutput is the output of UploadServerCertificate (shape UploadServerCertificateResponse).
 type UploadServerCertificateOutput struct {
+	// The meta information of the uploaded server certificate without its certificate body, certificate
+	// chain, and private key.
 	ServerCertificateMetadata *ServerCertificateMetadata `locationName:"ServerCertificateMetadata"`
-	Tags                      []Tag                      `locationName:"Tags" max:"50"`
+	// A list of tags that are attached to the new IAM server certificate.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// UploadSigningCertificateInput is the input of UploadSigningCertificate (shape UploadSigningCertificateRequest).
 type UploadSigningCertificateInput struct {
-	UserName        *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	CertificateBody string  `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The name of the user the signing certificate is for.
+	UserName *string `locationName:"UserName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The contents of the signing certificate.
+	CertificateBody string `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
+// UploadSigningCertificateOutput is the output of UploadSigningCertificate (shape UploadSigningCertificateResponse).
 type UploadSigningCertificateOutput struct {
+	// Information about the certificate.
 	Certificate *SigningCertificate `locationName:"Certificate" required:"true"`
 }
 
@@ -5032,50 +6245,89 @@ func (AccessAdvisorUsageGranularityType) EnumValues() []string {
 	return []string{"SERVICE_LEVEL", "ACTION_LEVEL"}
 }
 
+// AccessDetail: An object that contains details about when a principal in the reported Organizations
+// entity last attempted to access an Amazon Web Services service.
 type AccessDetail struct {
-	ServiceName                string     `locationName:"ServiceName" required:"true"`
-	ServiceNamespace           string     `locationName:"ServiceNamespace" required:"true" min:"1" max:"64" pattern:"[\\w-]*"`
-	Region                     *string    `locationName:"Region"`
-	EntityPath                 *string    `locationName:"EntityPath" min:"19" max:"427" pattern:"^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*"`
-	LastAuthenticatedTime      *time.Time `locationName:"LastAuthenticatedTime"`
-	TotalAuthenticatedEntities *int32     `locationName:"TotalAuthenticatedEntities"`
+	// The name of the service in which access was attempted.
+	ServiceName string `locationName:"ServiceName" required:"true"`
+	// The namespace of the service in which access was attempted.
+	ServiceNamespace string `locationName:"ServiceNamespace" required:"true" min:"1" max:"64" pattern:"[\\w-]*"`
+	// The Region where the last service access attempt occurred.
+	Region *string `locationName:"Region"`
+	// The path of the Organizations entity (root, organizational unit, or account) from which an
+	// authenticated principal last attempted to access the service.
+	EntityPath *string `locationName:"EntityPath" min:"19" max:"427" pattern:"^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*"`
+	// The date and time, in ISO 8601 date-time format , when an authenticated principal most recently
+	// attempted to access the service.
+	LastAuthenticatedTime *time.Time `locationName:"LastAuthenticatedTime"`
+	// The number of accounts with authenticated principals (root user, IAM users, and IAM roles) that
+	// attempted to access the service in the tracking period.
+	TotalAuthenticatedEntities *int32 `locationName:"TotalAuthenticatedEntities"`
 }
 
+// AccessKey: Contains information about an Amazon Web Services access key.
 type AccessKey struct {
-	UserName        string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	AccessKeyId     string     `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Status          StatusType `locationName:"Status" required:"true"`
-	SecretAccessKey string     `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
-	CreateDate      *time.Time `locationName:"CreateDate"`
+	// The name of the IAM user that the access key is associated with.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The ID for this access key.
+	AccessKeyId string `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The status of the access key.
+	Status StatusType `locationName:"Status" required:"true"`
+	// The secret key used to sign requests.
+	SecretAccessKey string `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
+	// The date when the access key was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
 }
 
+// AccessKeyLastUsed: Contains information about the last time an Amazon Web Services access key was
+// used since IAM began tracking this information on April 22, 2015.
 type AccessKeyLastUsed struct {
+	// The date and time, in ISO 8601 date-time format , when the access key was most recently used.
 	LastUsedDate time.Time `locationName:"LastUsedDate" required:"true"`
-	ServiceName  string    `locationName:"ServiceName" required:"true"`
-	Region       string    `locationName:"Region" required:"true"`
+	// The name of the Amazon Web Services service with which this access key was most recently used.
+	ServiceName string `locationName:"ServiceName" required:"true"`
+	// The Amazon Web Services Region where this access key was most recently used.
+	Region string `locationName:"Region" required:"true"`
 }
 
+// AccessKeyMetadata: Contains information about an Amazon Web Services access key, without its secret
+// key.
 type AccessKeyMetadata struct {
-	UserName    *string     `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	AccessKeyId *string     `locationName:"AccessKeyId" min:"16" max:"128" pattern:"[\\w]+"`
-	Status      *StatusType `locationName:"Status"`
-	CreateDate  *time.Time  `locationName:"CreateDate"`
+	// The name of the IAM user that the key is associated with.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The ID for this access key.
+	AccessKeyId *string `locationName:"AccessKeyId" min:"16" max:"128" pattern:"[\\w]+"`
+	// The status of the access key.
+	Status *StatusType `locationName:"Status"`
+	// The date when the access key was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
 }
 
+// AttachedPermissionsBoundary: Contains information about an attached permissions boundary.
 type AttachedPermissionsBoundary struct {
+	// The permissions boundary usage type that indicates what type of IAM resource is used as the
+	// permissions boundary for an entity.
 	PermissionsBoundaryType *PermissionsBoundaryAttachmentType `locationName:"PermissionsBoundaryType"`
-	PermissionsBoundaryArn  *string                            `locationName:"PermissionsBoundaryArn" min:"20" max:"2048"`
+	// The ARN of the policy used to set the permissions boundary for the user or role.
+	PermissionsBoundaryArn *string `locationName:"PermissionsBoundaryArn" min:"20" max:"2048"`
 }
 
+// AttachedPolicy: Contains information about an attached policy.
 type AttachedPolicy struct {
+	// The friendly name of the attached policy.
 	PolicyName *string `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 	PolicyArn  *string `locationName:"PolicyArn" min:"20" max:"2048"`
 }
 
+// ContextEntry: Contains information about a condition context key.
 type ContextEntry struct {
-	ContextKeyName   *string             `locationName:"ContextKeyName" min:"5" max:"256"`
-	ContextKeyValues []string            `locationName:"ContextKeyValues"`
-	ContextKeyType   *ContextKeyTypeEnum `locationName:"ContextKeyType"`
+	// The full name of a condition context key, including the service prefix.
+	ContextKeyName *string `locationName:"ContextKeyName" min:"5" max:"256"`
+	// The value (or values, if the condition context key supports multiple values) to provide to the
+	// simulation when the key is referenced by a Condition element in an input policy.
+	ContextKeyValues []string `locationName:"ContextKeyValues"`
+	// The data type of the value (or values) specified in the ContextKeyValues parameter.
+	ContextKeyType *ContextKeyTypeEnum `locationName:"ContextKeyType"`
 }
 
 type ContextKeyTypeEnum string
@@ -5100,8 +6352,12 @@ func (ContextKeyTypeEnum) EnumValues() []string {
 	return []string{"string", "stringList", "numeric", "numericList", "boolean", "booleanList", "ip", "ipList", "binary", "binaryList", "date", "dateList"}
 }
 
+// DeletionTaskFailureReasonType: The reason that the service-linked role deletion failed.
 type DeletionTaskFailureReasonType struct {
-	Reason        *string         `locationName:"Reason" max:"1000"`
+	// A short description of the reason that the service-linked role deletion failed.
+	Reason *string `locationName:"Reason" max:"1000"`
+	// A list of objects that contains details about the service-linked role deletion failure, if that
+	// information is returned by the service.
 	RoleUsageList []RoleUsageType `locationName:"RoleUsageList"`
 }
 
@@ -5119,17 +6375,27 @@ func (DeletionTaskStatusType) EnumValues() []string {
 	return []string{"SUCCEEDED", "IN_PROGRESS", "FAILED", "NOT_STARTED"}
 }
 
+// EntityDetails: An object that contains details about when the IAM entities (users or roles) were
+// last used in an attempt to access the specified Amazon Web Services service.
 type EntityDetails struct {
-	EntityInfo        *EntityInfo `locationName:"EntityInfo" required:"true"`
-	LastAuthenticated *time.Time  `locationName:"LastAuthenticated"`
+	// The EntityInfo object that contains details about the entity (user or role).
+	EntityInfo *EntityInfo `locationName:"EntityInfo" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the authenticated entity last attempted to
+	// access Amazon Web Services.
+	LastAuthenticated *time.Time `locationName:"LastAuthenticated"`
 }
 
+// EntityInfo: Contains details about the specified entity (user or role).
 type EntityInfo struct {
-	Arn  string                `locationName:"Arn" required:"true" min:"20" max:"2048"`
-	Name string                `locationName:"Name" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The name of the entity (user or role).
+	Name string `locationName:"Name" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The type of entity (user or role).
 	Type PolicyOwnerEntityType `locationName:"Type" required:"true"`
-	Id   string                `locationName:"Id" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Path *string               `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The identifier of the entity (user or role).
+	Id string `locationName:"Id" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The path to the entity (user or role).
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
 }
 
 type EntityType string
@@ -5147,102 +6413,186 @@ func (EntityType) EnumValues() []string {
 	return []string{"User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"}
 }
 
+// ErrorDetails: Contains information about the reason that the operation failed.
 type ErrorDetails struct {
+	// Detailed information about the reason that the operation failed.
 	Message string `locationName:"Message" required:"true"`
-	Code    string `locationName:"Code" required:"true"`
+	// The error code associated with the operation failure.
+	Code string `locationName:"Code" required:"true"`
 }
 
+// EvaluationResult: Contains the results of a simulation.
 type EvaluationResult struct {
-	EvalActionName                    string                                  `locationName:"EvalActionName" required:"true" min:"3" max:"128"`
-	EvalResourceName                  *string                                 `locationName:"EvalResourceName" min:"1" max:"2048"`
-	EvalDecision                      PolicyEvaluationDecisionType            `locationName:"EvalDecision" required:"true"`
-	MatchedStatements                 []Statement                             `locationName:"MatchedStatements"`
-	MissingContextValues              []string                                `locationName:"MissingContextValues"`
-	OrganizationsDecisionDetail       *OrganizationsDecisionDetail            `locationName:"OrganizationsDecisionDetail"`
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail      `locationName:"PermissionsBoundaryDecisionDetail"`
-	EvalDecisionDetails               map[string]PolicyEvaluationDecisionType `locationName:"EvalDecisionDetails"`
-	ResourceSpecificResults           []ResourceSpecificResult                `locationName:"ResourceSpecificResults"`
+	// The name of the API operation tested on the indicated resource.
+	EvalActionName string `locationName:"EvalActionName" required:"true" min:"3" max:"128"`
+	// The ARN of the resource that the indicated API operation was tested on.
+	EvalResourceName *string `locationName:"EvalResourceName" min:"1" max:"2048"`
+	// The result of the simulation.
+	EvalDecision PolicyEvaluationDecisionType `locationName:"EvalDecision" required:"true"`
+	// A list of the statements in the input policies that determine the result for this scenario.
+	MatchedStatements []Statement `locationName:"MatchedStatements"`
+	// A list of context keys that are required by the included input policies but that were not provided
+	// by one of the input parameters.
+	MissingContextValues []string `locationName:"MissingContextValues"`
+	// A structure that details how Organizations and its service control policies affect the results of
+	// the simulation.
+	OrganizationsDecisionDetail *OrganizationsDecisionDetail `locationName:"OrganizationsDecisionDetail"`
+	// Contains information about the effect that a permissions boundary has on a policy simulation when
+	// the boundary is applied to an IAM entity.
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `locationName:"PermissionsBoundaryDecisionDetail"`
+	// Additional details about the results of the cross-account evaluation decision.
+	EvalDecisionDetails map[string]PolicyEvaluationDecisionType `locationName:"EvalDecisionDetails"`
+	// The individual results of the simulation of the API operation specified in EvalActionName on each
+	// resource.
+	ResourceSpecificResults []ResourceSpecificResult `locationName:"ResourceSpecificResults"`
 }
 
+// Group: Contains information about an IAM group entity.
 type Group struct {
-	Path       string    `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	GroupName  string    `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	GroupId    string    `locationName:"GroupId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn        string    `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The path to the group.
+	Path string `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The friendly name that identifies the group.
+	GroupName string `locationName:"GroupName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the group.
+	GroupId string `locationName:"GroupId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The Amazon Resource Name (ARN) specifying the group.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when the group was created.
 	CreateDate time.Time `locationName:"CreateDate" required:"true"`
 }
 
+// GroupDetail: Contains information about an IAM group, including all of the group's policies.
 type GroupDetail struct {
-	Path                    *string          `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	GroupName               *string          `locationName:"GroupName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	GroupId                 *string          `locationName:"GroupId" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                     *string          `locationName:"Arn" min:"20" max:"2048"`
-	CreateDate              *time.Time       `locationName:"CreateDate"`
-	GroupPolicyList         []PolicyDetail   `locationName:"GroupPolicyList"`
+	// The path to the group.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The friendly name that identifies the group.
+	GroupName *string `locationName:"GroupName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the group.
+	GroupId *string `locationName:"GroupId" min:"16" max:"128" pattern:"[\\w]+"`
+	Arn     *string `locationName:"Arn" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when the group was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// A list of the inline policies embedded in the group.
+	GroupPolicyList []PolicyDetail `locationName:"GroupPolicyList"`
+	// A list of the managed policies attached to the group.
 	AttachedManagedPolicies []AttachedPolicy `locationName:"AttachedManagedPolicies"`
 }
 
+// InstanceProfile: Contains information about an instance profile.
 type InstanceProfile struct {
-	Path                string    `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	InstanceProfileName string    `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	InstanceProfileId   string    `locationName:"InstanceProfileId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                 string    `locationName:"Arn" required:"true" min:"20" max:"2048"`
-	CreateDate          time.Time `locationName:"CreateDate" required:"true"`
-	Roles               []Role    `locationName:"Roles" required:"true"`
-	Tags                []Tag     `locationName:"Tags" max:"50"`
+	// The path to the instance profile.
+	Path string `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name identifying the instance profile.
+	InstanceProfileName string `locationName:"InstanceProfileName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the instance profile.
+	InstanceProfileId string `locationName:"InstanceProfileId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The Amazon Resource Name (ARN) specifying the instance profile.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The date when the instance profile was created.
+	CreateDate time.Time `locationName:"CreateDate" required:"true"`
+	// The role associated with the instance profile.
+	Roles []Role `locationName:"Roles" required:"true"`
+	// A list of tags that are attached to the instance profile.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// ListPoliciesGrantingServiceAccessEntry: Contains details about the permissions policies that are
+// attached to the specified identity (user, group, or role).
 type ListPoliciesGrantingServiceAccessEntry struct {
-	ServiceNamespace *string                       `locationName:"ServiceNamespace" min:"1" max:"64" pattern:"[\\w-]*"`
-	Policies         []PolicyGrantingServiceAccess `locationName:"Policies"`
+	// The namespace of the service that was accessed.
+	ServiceNamespace *string `locationName:"ServiceNamespace" min:"1" max:"64" pattern:"[\\w-]*"`
+	// The PoliciesGrantingServiceAccess object that contains details about the policy.
+	Policies []PolicyGrantingServiceAccess `locationName:"Policies"`
 }
 
+// LoginProfile: Contains the user name and password create date for a user.
 type LoginProfile struct {
-	UserName              string    `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	CreateDate            time.Time `locationName:"CreateDate" required:"true"`
-	PasswordResetRequired *bool     `locationName:"PasswordResetRequired"`
+	// The name of the user, which can be used for signing in to the Amazon Web Services Management
+	// Console.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The date when the password for the user was created.
+	CreateDate time.Time `locationName:"CreateDate" required:"true"`
+	// Specifies whether the user is required to set a new password on next sign-in.
+	PasswordResetRequired *bool `locationName:"PasswordResetRequired"`
 }
 
+// MFADevice: Contains information about an MFA device.
 type MFADevice struct {
-	UserName     string    `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	SerialNumber string    `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	EnableDate   time.Time `locationName:"EnableDate" required:"true"`
+	// The user with whom the MFA device is associated.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The serial number that uniquely identifies the MFA device.
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// The date when the MFA device was enabled for the user.
+	EnableDate time.Time `locationName:"EnableDate" required:"true"`
 }
 
+// ManagedPolicyDetail: Contains information about a managed policy, including the policy's ARN,
+// versions, and the number of principal entities (users, groups, and roles) that the policy is
+// attached to.
 type ManagedPolicyDetail struct {
-	PolicyName                    *string         `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyId                      *string         `locationName:"PolicyId" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                           *string         `locationName:"Arn" min:"20" max:"2048"`
-	Path                          *string         `locationName:"Path" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
-	DefaultVersionId              *string         `locationName:"DefaultVersionId" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
-	AttachmentCount               *int32          `locationName:"AttachmentCount"`
-	PermissionsBoundaryUsageCount *int32          `locationName:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  *bool           `locationName:"IsAttachable"`
-	Description                   *string         `locationName:"Description" max:"1000"`
-	CreateDate                    *time.Time      `locationName:"CreateDate"`
-	UpdateDate                    *time.Time      `locationName:"UpdateDate"`
-	PolicyVersionList             []PolicyVersion `locationName:"PolicyVersionList"`
+	// The friendly name (not ARN) identifying the policy.
+	PolicyName *string `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the policy.
+	PolicyId *string `locationName:"PolicyId" min:"16" max:"128" pattern:"[\\w]+"`
+	Arn      *string `locationName:"Arn" min:"20" max:"2048"`
+	// The path to the policy.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
+	// The identifier for the version of the policy that is set as the default (operative) version.
+	DefaultVersionId *string `locationName:"DefaultVersionId" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
+	// The number of principal entities (users, groups, and roles) that the policy is attached to.
+	AttachmentCount *int32 `locationName:"AttachmentCount"`
+	// The number of entities (users and roles) for which the policy is used as the permissions boundary.
+	PermissionsBoundaryUsageCount *int32 `locationName:"PermissionsBoundaryUsageCount"`
+	// Specifies whether the policy can be attached to an IAM user, group, or role.
+	IsAttachable *bool `locationName:"IsAttachable"`
+	// A friendly description of the policy.
+	Description *string `locationName:"Description" max:"1000"`
+	// The date and time, in ISO 8601 date-time format , when the policy was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// The date and time, in ISO 8601 date-time format , when the policy was last updated.
+	UpdateDate *time.Time `locationName:"UpdateDate"`
+	// A list containing information about the versions of the policy.
+	PolicyVersionList []PolicyVersion `locationName:"PolicyVersionList"`
 }
 
+// OpenIDConnectProviderListEntry: Contains the Amazon Resource Name (ARN) for an IAM OpenID Connect
+// provider.
 type OpenIDConnectProviderListEntry struct {
 	Arn *string `locationName:"Arn" min:"20" max:"2048"`
 }
 
+// OrganizationsDecisionDetail: Contains information about the effect that Organizations has on a
+// policy simulation.
 type OrganizationsDecisionDetail struct {
+	// Specifies whether the simulated operation is allowed by the Organizations service control policies
+	// that impact the simulated user's account.
 	AllowedByOrganizations *bool `locationName:"AllowedByOrganizations"`
 }
 
+// PasswordPolicy: Contains information about the account password policy.
 type PasswordPolicy struct {
-	MinimumPasswordLength      *int32 `locationName:"MinimumPasswordLength" min:"6" max:"128"`
-	RequireSymbols             *bool  `locationName:"RequireSymbols"`
-	RequireNumbers             *bool  `locationName:"RequireNumbers"`
-	RequireUppercaseCharacters *bool  `locationName:"RequireUppercaseCharacters"`
-	RequireLowercaseCharacters *bool  `locationName:"RequireLowercaseCharacters"`
-	AllowUsersToChangePassword *bool  `locationName:"AllowUsersToChangePassword"`
-	ExpirePasswords            *bool  `locationName:"ExpirePasswords"`
-	MaxPasswordAge             *int32 `locationName:"MaxPasswordAge" min:"1" max:"1095"`
-	PasswordReusePrevention    *int32 `locationName:"PasswordReusePrevention" min:"1" max:"24"`
-	HardExpiry                 *bool  `locationName:"HardExpiry"`
+	// Minimum length to require for IAM user passwords.
+	MinimumPasswordLength *int32 `locationName:"MinimumPasswordLength" min:"6" max:"128"`
+	// Specifies whether IAM user passwords must contain at least one of the following symbols: ! @ # $ %
+	// ^ & * ( ) _ + - = [ ] { } | '
+	RequireSymbols *bool `locationName:"RequireSymbols"`
+	// Specifies whether IAM user passwords must contain at least one numeric character (0 to 9).
+	RequireNumbers *bool `locationName:"RequireNumbers"`
+	// Specifies whether IAM user passwords must contain at least one uppercase character (A to Z).
+	RequireUppercaseCharacters *bool `locationName:"RequireUppercaseCharacters"`
+	// Specifies whether IAM user passwords must contain at least one lowercase character (a to z).
+	RequireLowercaseCharacters *bool `locationName:"RequireLowercaseCharacters"`
+	// Specifies whether IAM users are allowed to change their own password.
+	AllowUsersToChangePassword *bool `locationName:"AllowUsersToChangePassword"`
+	// Indicates whether passwords in the account expire.
+	ExpirePasswords *bool `locationName:"ExpirePasswords"`
+	// The number of days that an IAM user password is valid.
+	MaxPasswordAge *int32 `locationName:"MaxPasswordAge" min:"1" max:"1095"`
+	// Specifies the number of previous passwords that IAM users are prevented from reusing.
+	PasswordReusePrevention *int32 `locationName:"PasswordReusePrevention" min:"1" max:"24"`
+	// Specifies whether IAM users are prevented from setting a new password via the Amazon Web Services
+	// Management Console after their password has expired.
+	HardExpiry *bool `locationName:"HardExpiry"`
 }
 
 type PermissionsBoundaryAttachmentType string
@@ -5256,27 +6606,47 @@ func (PermissionsBoundaryAttachmentType) EnumValues() []string {
 	return []string{"PermissionsBoundaryPolicy"}
 }
 
+// PermissionsBoundaryDecisionDetail: Contains information about the effect that a permissions
+// boundary has on a policy simulation when the boundary is applied to an IAM entity.
 type PermissionsBoundaryDecisionDetail struct {
+	// Specifies whether an action is allowed by a permissions boundary that is applied to an IAM entity
+	// (user or role).
 	AllowedByPermissionsBoundary *bool `locationName:"AllowedByPermissionsBoundary"`
 }
 
+// Policy: Contains information about a managed policy.
 type Policy struct {
-	PolicyName                    *string    `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyId                      *string    `locationName:"PolicyId" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                           *string    `locationName:"Arn" min:"20" max:"2048"`
-	Path                          *string    `locationName:"Path" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
-	DefaultVersionId              *string    `locationName:"DefaultVersionId" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
-	AttachmentCount               *int32     `locationName:"AttachmentCount"`
-	PermissionsBoundaryUsageCount *int32     `locationName:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  *bool      `locationName:"IsAttachable"`
-	Description                   *string    `locationName:"Description" max:"1000"`
-	CreateDate                    *time.Time `locationName:"CreateDate"`
-	UpdateDate                    *time.Time `locationName:"UpdateDate"`
-	Tags                          []Tag      `locationName:"Tags" max:"50"`
+	// The friendly name (not ARN) identifying the policy.
+	PolicyName *string `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the policy.
+	PolicyId *string `locationName:"PolicyId" min:"16" max:"128" pattern:"[\\w]+"`
+	Arn      *string `locationName:"Arn" min:"20" max:"2048"`
+	// The path to the policy.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"`
+	// The identifier for the version of the policy that is set as the default version.
+	DefaultVersionId *string `locationName:"DefaultVersionId" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
+	// The number of entities (users, groups, and roles) that the policy is attached to.
+	AttachmentCount *int32 `locationName:"AttachmentCount"`
+	// The number of entities (users and roles) for which the policy is used to set the permissions
+	// boundary.
+	PermissionsBoundaryUsageCount *int32 `locationName:"PermissionsBoundaryUsageCount"`
+	// Specifies whether the policy can be attached to an IAM user, group, or role.
+	IsAttachable *bool `locationName:"IsAttachable"`
+	// A friendly description of the policy.
+	Description *string `locationName:"Description" max:"1000"`
+	// The date and time, in ISO 8601 date-time format , when the policy was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// The date and time, in ISO 8601 date-time format , when the policy was last updated.
+	UpdateDate *time.Time `locationName:"UpdateDate"`
+	// A list of tags that are attached to the instance profile.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// PolicyDetail: Contains information about an IAM policy, including the policy document.
 type PolicyDetail struct {
-	PolicyName     *string `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the policy.
+	PolicyName *string `locationName:"PolicyName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy document.
 	PolicyDocument *string `locationName:"PolicyDocument" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
 }
 
@@ -5293,22 +6663,35 @@ func (PolicyEvaluationDecisionType) EnumValues() []string {
 	return []string{"allowed", "explicitDeny", "implicitDeny"}
 }
 
+// PolicyGrantingServiceAccess: Contains details about the permissions policies that are attached to
+// the specified identity (user, group, or role).
 type PolicyGrantingServiceAccess struct {
-	PolicyName string                 `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	PolicyType PolicyType             `locationName:"PolicyType" required:"true"`
-	PolicyArn  *string                `locationName:"PolicyArn" min:"20" max:"2048"`
+	// The policy name.
+	PolicyName string `locationName:"PolicyName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The policy type.
+	PolicyType PolicyType `locationName:"PolicyType" required:"true"`
+	PolicyArn  *string    `locationName:"PolicyArn" min:"20" max:"2048"`
+	// The type of entity (user or role) that used the policy to access the service to which the inline
+	// policy is attached.
 	EntityType *PolicyOwnerEntityType `locationName:"EntityType"`
-	EntityName *string                `locationName:"EntityName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The name of the entity (user or role) to which the inline policy is attached.
+	EntityName *string `locationName:"EntityName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
 }
 
+// PolicyGroup: Contains information about a group that a managed policy is attached to.
 type PolicyGroup struct {
+	// The name (friendly name, not ARN) identifying the group.
 	GroupName *string `locationName:"GroupName" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	GroupId   *string `locationName:"GroupId" min:"16" max:"128" pattern:"[\\w]+"`
+	// The stable and unique string identifying the group.
+	GroupId *string `locationName:"GroupId" min:"16" max:"128" pattern:"[\\w]+"`
 }
 
+// PolicyRole: Contains information about a role that a managed policy is attached to.
 type PolicyRole struct {
+	// The name (friendly name, not ARN) identifying the role.
 	RoleName *string `locationName:"RoleName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	RoleId   *string `locationName:"RoleId" min:"16" max:"128" pattern:"[\\w]+"`
+	// The stable and unique string identifying the role.
+	RoleId *string `locationName:"RoleId" min:"16" max:"128" pattern:"[\\w]+"`
 }
 
 type PolicySourceType string
@@ -5328,6 +6711,8 @@ func (PolicySourceType) EnumValues() []string {
 	return []string{"user", "group", "role", "aws-managed", "user-managed", "resource", "none"}
 }
 
+// PolicyUsageType: The policy usage type that indicates whether the policy is used as a permissions
+// policy or as the permissions boundary for an entity.
 type PolicyUsageType string
 
 const (
@@ -5340,20 +6725,31 @@ func (PolicyUsageType) EnumValues() []string {
 	return []string{"PermissionsPolicy", "PermissionsBoundary"}
 }
 
+// PolicyUser: Contains information about a user that a managed policy is attached to.
 type PolicyUser struct {
+	// The name (friendly name, not ARN) identifying the user.
 	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	UserId   *string `locationName:"UserId" min:"16" max:"128" pattern:"[\\w]+"`
+	// The stable and unique string identifying the user.
+	UserId *string `locationName:"UserId" min:"16" max:"128" pattern:"[\\w]+"`
 }
 
+// PolicyVersion: Contains information about a version of a managed policy.
 type PolicyVersion struct {
-	Document         *string    `locationName:"Document" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	VersionId        *string    `locationName:"VersionId" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
-	IsDefaultVersion *bool      `locationName:"IsDefaultVersion"`
-	CreateDate       *time.Time `locationName:"CreateDate"`
+	// The policy document.
+	Document *string `locationName:"Document" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The identifier for the policy version.
+	VersionId *string `locationName:"VersionId" pattern:"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"`
+	// Specifies whether the policy version is set as the policy's default version.
+	IsDefaultVersion *bool `locationName:"IsDefaultVersion"`
+	// The date and time, in ISO 8601 date-time format , when the policy version was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
 }
 
+// Position: Contains the row and column of a location of a Statement element in a policy document.
 type Position struct {
-	Line   *int32 `locationName:"Line"`
+	// The line containing the specified position in the document.
+	Line *int32 `locationName:"Line"`
+	// The column in the line containing the specified position in the document.
 	Column *int32 `locationName:"Column"`
 }
 
@@ -5381,179 +6777,331 @@ func (ReportStateType) EnumValues() []string {
 	return []string{"STARTED", "INPROGRESS", "COMPLETE"}
 }
 
+// ResourceSpecificResult: Contains the result of the simulation of a single API operation call on a
+// single resource.
 type ResourceSpecificResult struct {
-	EvalResourceName                  string                                  `locationName:"EvalResourceName" required:"true" min:"1" max:"2048"`
-	EvalResourceDecision              PolicyEvaluationDecisionType            `locationName:"EvalResourceDecision" required:"true"`
-	MatchedStatements                 []Statement                             `locationName:"MatchedStatements"`
-	MissingContextValues              []string                                `locationName:"MissingContextValues"`
-	EvalDecisionDetails               map[string]PolicyEvaluationDecisionType `locationName:"EvalDecisionDetails"`
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail      `locationName:"PermissionsBoundaryDecisionDetail"`
+	// The name of the simulated resource, in Amazon Resource Name (ARN) format.
+	EvalResourceName string `locationName:"EvalResourceName" required:"true" min:"1" max:"2048"`
+	// The result of the simulation of the simulated API operation on the resource specified in
+	// EvalResourceName .
+	EvalResourceDecision PolicyEvaluationDecisionType `locationName:"EvalResourceDecision" required:"true"`
+	// A list of the statements in the input policies that determine the result for this part of the
+	// simulation.
+	MatchedStatements []Statement `locationName:"MatchedStatements"`
+	// A list of context keys that are required by the included input policies but that were not provided
+	// by one of the input parameters.
+	MissingContextValues []string `locationName:"MissingContextValues"`
+	// Additional details about the results of the evaluation decision on a single resource.
+	EvalDecisionDetails map[string]PolicyEvaluationDecisionType `locationName:"EvalDecisionDetails"`
+	// Contains information about the effect that a permissions boundary has on a policy simulation when
+	// that boundary is applied to an IAM entity.
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `locationName:"PermissionsBoundaryDecisionDetail"`
 }
 
+// Role: Contains information about an IAM role.
 type Role struct {
-	Path                     string                       `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	RoleName                 string                       `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	RoleId                   string                       `locationName:"RoleId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                      string                       `locationName:"Arn" required:"true" min:"20" max:"2048"`
-	CreateDate               time.Time                    `locationName:"CreateDate" required:"true"`
-	AssumeRolePolicyDocument *string                      `locationName:"AssumeRolePolicyDocument" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Description              *string                      `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
-	MaxSessionDuration       *int32                       `locationName:"MaxSessionDuration" min:"3600" max:"43200"`
-	PermissionsBoundary      *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
-	Tags                     []Tag                        `locationName:"Tags" max:"50"`
-	RoleLastUsed             *RoleLastUsed                `locationName:"RoleLastUsed"`
+	// The path to the role.
+	Path string `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The friendly name that identifies the role.
+	RoleName string `locationName:"RoleName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the role.
+	RoleId string `locationName:"RoleId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The Amazon Resource Name (ARN) specifying the role.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when the role was created.
+	CreateDate time.Time `locationName:"CreateDate" required:"true"`
+	// The policy that grants an entity permission to assume the role.
+	AssumeRolePolicyDocument *string `locationName:"AssumeRolePolicyDocument" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// A description of the role that you provide.
+	Description *string `locationName:"Description" max:"1000" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"`
+	// The maximum session duration (in seconds) for the specified role.
+	MaxSessionDuration *int32 `locationName:"MaxSessionDuration" min:"3600" max:"43200"`
+	// The ARN of the policy used to set the permissions boundary for the role.
+	PermissionsBoundary *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
+	// A list of tags that are attached to the role.
+	Tags []Tag `locationName:"Tags" max:"50"`
+	// Contains information about the last time that an IAM role was used.
+	RoleLastUsed *RoleLastUsed `locationName:"RoleLastUsed"`
 }
 
+// RoleDetail: Contains information about an IAM role, including all of the role's policies.
 type RoleDetail struct {
-	Path                     *string                      `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	RoleName                 *string                      `locationName:"RoleName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	RoleId                   *string                      `locationName:"RoleId" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                      *string                      `locationName:"Arn" min:"20" max:"2048"`
-	CreateDate               *time.Time                   `locationName:"CreateDate"`
-	AssumeRolePolicyDocument *string                      `locationName:"AssumeRolePolicyDocument" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	InstanceProfileList      []InstanceProfile            `locationName:"InstanceProfileList"`
-	RolePolicyList           []PolicyDetail               `locationName:"RolePolicyList"`
-	AttachedManagedPolicies  []AttachedPolicy             `locationName:"AttachedManagedPolicies"`
-	PermissionsBoundary      *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
-	Tags                     []Tag                        `locationName:"Tags" max:"50"`
-	RoleLastUsed             *RoleLastUsed                `locationName:"RoleLastUsed"`
+	// The path to the role.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The friendly name that identifies the role.
+	RoleName *string `locationName:"RoleName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the role.
+	RoleId *string `locationName:"RoleId" min:"16" max:"128" pattern:"[\\w]+"`
+	Arn    *string `locationName:"Arn" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when the role was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// The trust policy that grants permission to assume the role.
+	AssumeRolePolicyDocument *string `locationName:"AssumeRolePolicyDocument" min:"1" max:"131072" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// A list of instance profiles that contain this role.
+	InstanceProfileList []InstanceProfile `locationName:"InstanceProfileList"`
+	// A list of inline policies embedded in the role.
+	RolePolicyList []PolicyDetail `locationName:"RolePolicyList"`
+	// A list of managed policies attached to the role.
+	AttachedManagedPolicies []AttachedPolicy `locationName:"AttachedManagedPolicies"`
+	// The ARN of the policy used to set the permissions boundary for the role.
+	PermissionsBoundary *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
+	// A list of tags that are attached to the role.
+	Tags []Tag `locationName:"Tags" max:"50"`
+	// Contains information about the last time that an IAM role was used.
+	RoleLastUsed *RoleLastUsed `locationName:"RoleLastUsed"`
 }
 
+// RoleLastUsed: Contains information about the last time that an IAM role was used.
 type RoleLastUsed struct {
+	// The date and time, in ISO 8601 date-time format that the role was last used.
 	LastUsedDate *time.Time `locationName:"LastUsedDate"`
-	Region       *string    `locationName:"Region"`
+	// The name of the Amazon Web Services Region in which the role was last used.
+	Region *string `locationName:"Region"`
 }
 
+// RoleUsageType: An object that contains details about how a service-linked role is used, if that
+// information is returned by the service.
 type RoleUsageType struct {
-	Region    *string  `locationName:"Region" min:"1" max:"100"`
+	// The name of the Region where the service-linked role is being used.
+	Region *string `locationName:"Region" min:"1" max:"100"`
+	// The name of the resource that is using the service-linked role.
 	Resources []string `locationName:"Resources"`
 }
 
+// SAMLProviderListEntry: Contains the list of SAML providers for this account.
 type SAMLProviderListEntry struct {
-	Arn        *string    `locationName:"Arn" min:"20" max:"2048"`
+	// The Amazon Resource Name (ARN) of the SAML provider.
+	Arn *string `locationName:"Arn" min:"20" max:"2048"`
+	// The expiration date and time for the SAML provider.
 	ValidUntil *time.Time `locationName:"ValidUntil"`
+	// The date and time when the SAML provider was created.
 	CreateDate *time.Time `locationName:"CreateDate"`
 }
 
+// SSHPublicKey: Contains information about an SSH public key.
 type SSHPublicKey struct {
-	UserName         string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	SSHPublicKeyId   string     `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	Fingerprint      string     `locationName:"Fingerprint" required:"true" min:"48" max:"48" pattern:"[:\\w]+"`
-	SSHPublicKeyBody string     `locationName:"SSHPublicKeyBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Status           StatusType `locationName:"Status" required:"true"`
-	UploadDate       *time.Time `locationName:"UploadDate"`
+	// The name of the IAM user associated with the SSH public key.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier for the SSH public key.
+	SSHPublicKeyId string `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The MD5 message digest of the SSH public key.
+	Fingerprint string `locationName:"Fingerprint" required:"true" min:"48" max:"48" pattern:"[:\\w]+"`
+	// The SSH public key.
+	SSHPublicKeyBody string `locationName:"SSHPublicKeyBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The status of the SSH public key.
+	Status StatusType `locationName:"Status" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the SSH public key was uploaded.
+	UploadDate *time.Time `locationName:"UploadDate"`
 }
 
+// SSHPublicKeyMetadata: Contains information about an SSH public key, without the key's body or
+// fingerprint.
 type SSHPublicKeyMetadata struct {
-	UserName       string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	SSHPublicKeyId string     `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	Status         StatusType `locationName:"Status" required:"true"`
-	UploadDate     time.Time  `locationName:"UploadDate" required:"true"`
+	// The name of the IAM user associated with the SSH public key.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The unique identifier for the SSH public key.
+	SSHPublicKeyId string `locationName:"SSHPublicKeyId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The status of the SSH public key.
+	Status StatusType `locationName:"Status" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the SSH public key was uploaded.
+	UploadDate time.Time `locationName:"UploadDate" required:"true"`
 }
 
+// ServerCertificate: Contains information about a server certificate.
 type ServerCertificate struct {
+	// The meta information of the server certificate, such as its name, path, ID, and ARN.
 	ServerCertificateMetadata *ServerCertificateMetadata `locationName:"ServerCertificateMetadata" required:"true"`
-	CertificateBody           string                     `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	CertificateChain          *string                    `locationName:"CertificateChain" min:"1" max:"2097152" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Tags                      []Tag                      `locationName:"Tags" max:"50"`
+	// The contents of the public key certificate.
+	CertificateBody string `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The contents of the public key certificate chain.
+	CertificateChain *string `locationName:"CertificateChain" min:"1" max:"2097152" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// A list of tags that are attached to the server certificate.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// ServerCertificateMetadata: Contains information about a server certificate without its certificate
+// body, certificate chain, and private key.
 type ServerCertificateMetadata struct {
-	Path                  string     `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	ServerCertificateName string     `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
-	ServerCertificateId   string     `locationName:"ServerCertificateId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                   string     `locationName:"Arn" required:"true" min:"20" max:"2048"`
-	UploadDate            *time.Time `locationName:"UploadDate"`
-	Expiration            *time.Time `locationName:"Expiration"`
+	// The path to the server certificate.
+	Path string `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The name that identifies the server certificate.
+	ServerCertificateName string `locationName:"ServerCertificateName" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the server certificate.
+	ServerCertificateId string `locationName:"ServerCertificateId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The Amazon Resource Name (ARN) specifying the server certificate.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The date when the server certificate was uploaded.
+	UploadDate *time.Time `locationName:"UploadDate"`
+	// The date on which the certificate is set to expire.
+	Expiration *time.Time `locationName:"Expiration"`
 }
 
+// ServiceLastAccessed: Contains details about the most recent attempt to access the service.
 type ServiceLastAccessed struct {
-	ServiceName                string                      `locationName:"ServiceName" required:"true"`
-	LastAuthenticated          *time.Time                  `locationName:"LastAuthenticated"`
-	ServiceNamespace           string                      `locationName:"ServiceNamespace" required:"true" min:"1" max:"64" pattern:"[\\w-]*"`
-	LastAuthenticatedEntity    *string                     `locationName:"LastAuthenticatedEntity" min:"20" max:"2048"`
-	LastAuthenticatedRegion    *string                     `locationName:"LastAuthenticatedRegion"`
-	TotalAuthenticatedEntities *int32                      `locationName:"TotalAuthenticatedEntities"`
+	// The name of the service in which access was attempted.
+	ServiceName string `locationName:"ServiceName" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when an authenticated entity most recently
+	// attempted to access the service.
+	LastAuthenticated *time.Time `locationName:"LastAuthenticated"`
+	// The namespace of the service in which access was attempted.
+	ServiceNamespace string `locationName:"ServiceNamespace" required:"true" min:"1" max:"64" pattern:"[\\w-]*"`
+	// The ARN of the authenticated entity (user or role) that last attempted to access the service.
+	LastAuthenticatedEntity *string `locationName:"LastAuthenticatedEntity" min:"20" max:"2048"`
+	// The Region from which the authenticated entity (user or role) last attempted to access the service.
+	LastAuthenticatedRegion *string `locationName:"LastAuthenticatedRegion"`
+	// The total number of authenticated principals (root user, IAM users, or IAM roles) that have
+	// attempted to access the service.
+	TotalAuthenticatedEntities *int32 `locationName:"TotalAuthenticatedEntities"`
+	// An object that contains details about the most recent attempt to access a tracked action within the
+	// service.
 	TrackedActionsLastAccessed []TrackedActionLastAccessed `locationName:"TrackedActionsLastAccessed"`
 }
 
+// ServiceSpecificCredential: Contains the details of a service-specific credential.
 type ServiceSpecificCredential struct {
-	CreateDate                  time.Time  `locationName:"CreateDate" required:"true"`
-	ServiceName                 string     `locationName:"ServiceName" required:"true"`
-	ServiceUserName             string     `locationName:"ServiceUserName" required:"true" min:"17" max:"200" pattern:"[\\w+=,.@-]+"`
-	ServicePassword             string     `locationName:"ServicePassword" required:"true" sensitive:"true"`
-	ServiceSpecificCredentialId string     `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	UserName                    string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Status                      StatusType `locationName:"Status" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the service-specific credential were created.
+	CreateDate time.Time `locationName:"CreateDate" required:"true"`
+	// The name of the service associated with the service-specific credential.
+	ServiceName string `locationName:"ServiceName" required:"true"`
+	// The generated user name for the service-specific credential.
+	ServiceUserName string `locationName:"ServiceUserName" required:"true" min:"17" max:"200" pattern:"[\\w+=,.@-]+"`
+	// The generated password for the service-specific credential.
+	ServicePassword string `locationName:"ServicePassword" required:"true" sensitive:"true"`
+	// The unique identifier for the service-specific credential.
+	ServiceSpecificCredentialId string `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The name of the IAM user associated with the service-specific credential.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The status of the service-specific credential.
+	Status StatusType `locationName:"Status" required:"true"`
 }
 
+// ServiceSpecificCredentialMetadata: Contains additional details about a service-specific credential.
 type ServiceSpecificCredentialMetadata struct {
-	UserName                    string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	Status                      StatusType `locationName:"Status" required:"true"`
-	ServiceUserName             string     `locationName:"ServiceUserName" required:"true" min:"17" max:"200" pattern:"[\\w+=,.@-]+"`
-	CreateDate                  time.Time  `locationName:"CreateDate" required:"true"`
-	ServiceSpecificCredentialId string     `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
-	ServiceName                 string     `locationName:"ServiceName" required:"true"`
+	// The name of the IAM user associated with the service-specific credential.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The status of the service-specific credential.
+	Status StatusType `locationName:"Status" required:"true"`
+	// The generated user name for the service-specific credential.
+	ServiceUserName string `locationName:"ServiceUserName" required:"true" min:"17" max:"200" pattern:"[\\w+=,.@-]+"`
+	// The date and time, in ISO 8601 date-time format , when the service-specific credential were created.
+	CreateDate time.Time `locationName:"CreateDate" required:"true"`
+	// The unique identifier for the service-specific credential.
+	ServiceSpecificCredentialId string `locationName:"ServiceSpecificCredentialId" required:"true" min:"20" max:"128" pattern:"[\\w]+"`
+	// The name of the service associated with the service-specific credential.
+	ServiceName string `locationName:"ServiceName" required:"true"`
 }
 
+// SigningCertificate: Contains information about an X.509 signing certificate.
 type SigningCertificate struct {
-	UserName        string     `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	CertificateId   string     `locationName:"CertificateId" required:"true" min:"24" max:"128" pattern:"[\\w]+"`
-	CertificateBody string     `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	Status          StatusType `locationName:"Status" required:"true"`
-	UploadDate      *time.Time `locationName:"UploadDate"`
+	// The name of the user the signing certificate is associated with.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The ID for the signing certificate.
+	CertificateId string `locationName:"CertificateId" required:"true" min:"24" max:"128" pattern:"[\\w]+"`
+	// The contents of the signing certificate.
+	CertificateBody string `locationName:"CertificateBody" required:"true" min:"1" max:"16384" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The status of the signing certificate.
+	Status StatusType `locationName:"Status" required:"true"`
+	// The date when the signing certificate was uploaded.
+	UploadDate *time.Time `locationName:"UploadDate"`
 }
 
+// Statement: Contains a reference to a Statement element in a policy document that determines the
+// result of the simulation.
 type Statement struct {
-	SourcePolicyId   *string           `locationName:"SourcePolicyId"`
+	// The identifier of the policy that was provided as an input.
+	SourcePolicyId *string `locationName:"SourcePolicyId"`
+	// The type of the policy.
 	SourcePolicyType *PolicySourceType `locationName:"SourcePolicyType"`
-	StartPosition    *Position         `locationName:"StartPosition"`
-	EndPosition      *Position         `locationName:"EndPosition"`
+	// The row and column of the beginning of the Statement in an IAM policy.
+	StartPosition *Position `locationName:"StartPosition"`
+	// The row and column of the end of a Statement in an IAM policy.
+	EndPosition *Position `locationName:"EndPosition"`
 }
 
+// Tag: A structure that represents user-provided metadata that can be associated with an IAM resource.
 type Tag struct {
-	Key   string `locationName:"Key" required:"true" min:"1" max:"128" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"`
+	// The key name that can be used to look up or retrieve the associated value.
+	Key string `locationName:"Key" required:"true" min:"1" max:"128" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"`
+	// The value associated with this tag.
 	Value string `locationName:"Value" required:"true" min:"0" max:"256" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"`
 }
 
+// TrackedActionLastAccessed: Contains details about the most recent attempt to access an action
+// within the service.
 type TrackedActionLastAccessed struct {
-	ActionName         *string    `locationName:"ActionName"`
-	LastAccessedEntity *string    `locationName:"LastAccessedEntity" min:"20" max:"2048"`
-	LastAccessedTime   *time.Time `locationName:"LastAccessedTime"`
-	LastAccessedRegion *string    `locationName:"LastAccessedRegion"`
+	// The name of the tracked action to which access was attempted.
+	ActionName         *string `locationName:"ActionName"`
+	LastAccessedEntity *string `locationName:"LastAccessedEntity" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when an authenticated entity most recently
+	// attempted to access the tracked service.
+	LastAccessedTime *time.Time `locationName:"LastAccessedTime"`
+	// The Region from which the authenticated entity (user or role) last attempted to access the tracked
+	// action.
+	LastAccessedRegion *string `locationName:"LastAccessedRegion"`
 }
 
+// User: Contains information about an IAM user entity.
 type User struct {
-	Path                string                       `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	UserName            string                       `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	UserId              string                       `locationName:"UserId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                 string                       `locationName:"Arn" required:"true" min:"20" max:"2048"`
-	CreateDate          time.Time                    `locationName:"CreateDate" required:"true"`
-	PasswordLastUsed    *time.Time                   `locationName:"PasswordLastUsed"`
+	// The path to the user.
+	Path string `locationName:"Path" required:"true" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The friendly name identifying the user.
+	UserName string `locationName:"UserName" required:"true" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the user.
+	UserId string `locationName:"UserId" required:"true" min:"16" max:"128" pattern:"[\\w]+"`
+	// The Amazon Resource Name (ARN) that identifies the user.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when the user was created.
+	CreateDate time.Time `locationName:"CreateDate" required:"true"`
+	// The date and time, in ISO 8601 date-time format , when the user's password was last used to sign in
+	// to an Amazon Web Services website.
+	PasswordLastUsed *time.Time `locationName:"PasswordLastUsed"`
+	// For more information about permissions boundaries, see Permissions boundaries for IAM identities in
+	// the IAM User Guide .
 	PermissionsBoundary *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
-	Tags                []Tag                        `locationName:"Tags" max:"50"`
+	// A list of tags that are associated with the user.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// UserDetail: Contains information about an IAM user, including all the user's policies and all the
+// IAM groups the user is in.
 type UserDetail struct {
-	Path                    *string                      `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
-	UserName                *string                      `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
-	UserId                  *string                      `locationName:"UserId" min:"16" max:"128" pattern:"[\\w]+"`
-	Arn                     *string                      `locationName:"Arn" min:"20" max:"2048"`
-	CreateDate              *time.Time                   `locationName:"CreateDate"`
-	UserPolicyList          []PolicyDetail               `locationName:"UserPolicyList"`
-	GroupList               []string                     `locationName:"GroupList"`
-	AttachedManagedPolicies []AttachedPolicy             `locationName:"AttachedManagedPolicies"`
-	PermissionsBoundary     *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
-	Tags                    []Tag                        `locationName:"Tags" max:"50"`
+	// The path to the user.
+	Path *string `locationName:"Path" min:"1" max:"512" pattern:"(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"`
+	// The friendly name identifying the user.
+	UserName *string `locationName:"UserName" min:"1" max:"64" pattern:"[\\w+=,.@-]+"`
+	// The stable and unique string identifying the user.
+	UserId *string `locationName:"UserId" min:"16" max:"128" pattern:"[\\w]+"`
+	Arn    *string `locationName:"Arn" min:"20" max:"2048"`
+	// The date and time, in ISO 8601 date-time format , when the user was created.
+	CreateDate *time.Time `locationName:"CreateDate"`
+	// A list of the inline policies embedded in the user.
+	UserPolicyList []PolicyDetail `locationName:"UserPolicyList"`
+	// A list of IAM groups that the user is in.
+	GroupList []string `locationName:"GroupList"`
+	// A list of the managed policies attached to the user.
+	AttachedManagedPolicies []AttachedPolicy `locationName:"AttachedManagedPolicies"`
+	// The ARN of the policy used to set the permissions boundary for the user.
+	PermissionsBoundary *AttachedPermissionsBoundary `locationName:"PermissionsBoundary"`
+	// A list of tags that are associated with the user.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// VirtualMFADevice: Contains information about a virtual MFA device.
 type VirtualMFADevice struct {
-	SerialNumber     string     `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
-	Base32StringSeed []byte     `locationName:"Base32StringSeed" sensitive:"true"`
-	QRCodePNG        []byte     `locationName:"QRCodePNG" sensitive:"true"`
-	User             *User      `locationName:"User"`
-	EnableDate       *time.Time `locationName:"EnableDate"`
-	Tags             []Tag      `locationName:"Tags" max:"50"`
+	// The serial number associated with VirtualMFADevice .
+	SerialNumber string `locationName:"SerialNumber" required:"true" min:"9" max:"256" pattern:"[\\w+=/:,.@-]+"`
+	// The base32 seed defined as specified in RFC3548 .
+	Base32StringSeed []byte `locationName:"Base32StringSeed" sensitive:"true"`
+	// A QR code PNG image that encodes
+	// otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String where $virtualMFADeviceName
+	// is one of the create call arguments.
+	QRCodePNG []byte `locationName:"QRCodePNG" sensitive:"true"`
+	// The IAM user associated with this virtual MFA device.
+	User *User `locationName:"User"`
+	// The date and time on which the virtual MFA device was enabled.
+	EnableDate *time.Time `locationName:"EnableDate"`
+	// A list of tags that are attached to the virtual MFA device.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
 type AssignmentStatusType string

@@ -858,60 +858,140 @@ var Service = api.NewService(api.Service{
 
 // Handler is implemented by the service: one method per operation.
 type Handler interface {
+	// AcceptHandshake: Sends a response to the originator of a handshake agreeing to the action proposed
+	// by the handshake request.
 	AcceptHandshake(ctx context.Context, in *AcceptHandshakeInput) (*AcceptHandshakeOutput, error)
+	// AttachPolicy: Attaches a policy to a root, an organizational unit (OU), or an individual account.
 	AttachPolicy(ctx context.Context, in *AttachPolicyInput) (*AttachPolicyOutput, error)
+	// CancelHandshake: Cancels a handshake.
 	CancelHandshake(ctx context.Context, in *CancelHandshakeInput) (*CancelHandshakeOutput, error)
+	// CloseAccount: Closes an Amazon Web Services member account within an organization.
 	CloseAccount(ctx context.Context, in *CloseAccountInput) (*CloseAccountOutput, error)
+	// CreateAccount: Creates an Amazon Web Services account that is automatically a member of the
+	// organization whose credentials made the request.
 	CreateAccount(ctx context.Context, in *CreateAccountInput) (*CreateAccountOutput, error)
+	// CreateGovCloudAccount: This action is available if all of the following are true: You're authorized
+	// to create accounts in the Amazon Web Services GovCloud (US) Region.
 	CreateGovCloudAccount(ctx context.Context, in *CreateGovCloudAccountInput) (*CreateGovCloudAccountOutput, error)
+	// CreateOrganization: Creates an Amazon Web Services organization.
 	CreateOrganization(ctx context.Context, in *CreateOrganizationInput) (*CreateOrganizationOutput, error)
+	// CreateOrganizationalUnit: Creates an organizational unit (OU) within a root or parent OU.
 	CreateOrganizationalUnit(ctx context.Context, in *CreateOrganizationalUnitInput) (*CreateOrganizationalUnitOutput, error)
+	// CreatePolicy: Creates a policy of a specified type that you can attach to a root, an organizational
+	// unit (OU), or an individual Amazon Web Services account.
 	CreatePolicy(ctx context.Context, in *CreatePolicyInput) (*CreatePolicyOutput, error)
+	// DeclineHandshake: Declines a handshake request.
 	DeclineHandshake(ctx context.Context, in *DeclineHandshakeInput) (*DeclineHandshakeOutput, error)
+	// DeleteOrganization: Deletes the organization.
 	DeleteOrganization(ctx context.Context, in *DeleteOrganizationInput) (*DeleteOrganizationOutput, error)
+	// DeleteOrganizationalUnit: Deletes an organizational unit (OU) from a root or another OU.
 	DeleteOrganizationalUnit(ctx context.Context, in *DeleteOrganizationalUnitInput) (*DeleteOrganizationalUnitOutput, error)
+	// DeletePolicy: Deletes the specified policy from your organization.
 	DeletePolicy(ctx context.Context, in *DeletePolicyInput) (*DeletePolicyOutput, error)
+	// DeleteResourcePolicy: Deletes the resource policy from your organization.
 	DeleteResourcePolicy(ctx context.Context, in *DeleteResourcePolicyInput) (*DeleteResourcePolicyOutput, error)
+	// DeregisterDelegatedAdministrator: Removes the specified member Amazon Web Services account as a
+	// delegated administrator for the specified Amazon Web Services service.
 	DeregisterDelegatedAdministrator(ctx context.Context, in *DeregisterDelegatedAdministratorInput) (*DeregisterDelegatedAdministratorOutput, error)
+	// DescribeAccount: Retrieves Organizations-related information about the specified account.
 	DescribeAccount(ctx context.Context, in *DescribeAccountInput) (*DescribeAccountOutput, error)
+	// DescribeCreateAccountStatus: Retrieves the current status of an asynchronous request to create an
+	// account.
 	DescribeCreateAccountStatus(ctx context.Context, in *DescribeCreateAccountStatusInput) (*DescribeCreateAccountStatusOutput, error)
+	// DescribeEffectivePolicy: Returns the contents of the effective policy for specified policy type and
+	// account.
 	DescribeEffectivePolicy(ctx context.Context, in *DescribeEffectivePolicyInput) (*DescribeEffectivePolicyOutput, error)
+	// DescribeHandshake: Retrieves information about a previously requested handshake.
 	DescribeHandshake(ctx context.Context, in *DescribeHandshakeInput) (*DescribeHandshakeOutput, error)
+	// DescribeOrganization: Retrieves information about the organization that the user's account belongs
+	// to.
 	DescribeOrganization(ctx context.Context, in *DescribeOrganizationInput) (*DescribeOrganizationOutput, error)
+	// DescribeOrganizationalUnit: Retrieves information about an organizational unit (OU).
 	DescribeOrganizationalUnit(ctx context.Context, in *DescribeOrganizationalUnitInput) (*DescribeOrganizationalUnitOutput, error)
+	// DescribePolicy: Retrieves information about a policy.
 	DescribePolicy(ctx context.Context, in *DescribePolicyInput) (*DescribePolicyOutput, error)
+	// DescribeResourcePolicy: Retrieves information about a resource policy.
 	DescribeResourcePolicy(ctx context.Context, in *DescribeResourcePolicyInput) (*DescribeResourcePolicyOutput, error)
+	// DetachPolicy: Detaches a policy from a target root, organizational unit (OU), or account.
 	DetachPolicy(ctx context.Context, in *DetachPolicyInput) (*DetachPolicyOutput, error)
+	// DisableAWSServiceAccess: Disables the integration of an Amazon Web Services service (the service
+	// that is specified by ServicePrincipal ) with Organizations.
 	DisableAWSServiceAccess(ctx context.Context, in *DisableAWSServiceAccessInput) (*DisableAWSServiceAccessOutput, error)
+	// DisablePolicyType: Disables an organizational policy type in a root.
 	DisablePolicyType(ctx context.Context, in *DisablePolicyTypeInput) (*DisablePolicyTypeOutput, error)
+	// EnableAWSServiceAccess: Enables the integration of an Amazon Web Services service (the service that
+	// is specified by ServicePrincipal ) with Organizations.
 	EnableAWSServiceAccess(ctx context.Context, in *EnableAWSServiceAccessInput) (*EnableAWSServiceAccessOutput, error)
+	// EnableAllFeatures: Enables all features in an organization.
 	EnableAllFeatures(ctx context.Context, in *EnableAllFeaturesInput) (*EnableAllFeaturesOutput, error)
+	// EnablePolicyType: Enables a policy type in a root.
 	EnablePolicyType(ctx context.Context, in *EnablePolicyTypeInput) (*EnablePolicyTypeOutput, error)
+	// InviteAccountToOrganization: Sends an invitation to another account to join your organization as a
+	// member account.
 	InviteAccountToOrganization(ctx context.Context, in *InviteAccountToOrganizationInput) (*InviteAccountToOrganizationOutput, error)
+	// LeaveOrganization: Removes a member account from its parent organization.
 	LeaveOrganization(ctx context.Context, in *LeaveOrganizationInput) (*LeaveOrganizationOutput, error)
+	// ListAWSServiceAccessForOrganization: Returns a list of the Amazon Web Services services that you
+	// enabled to integrate with your organization.
 	ListAWSServiceAccessForOrganization(ctx context.Context, in *ListAWSServiceAccessForOrganizationInput) (*ListAWSServiceAccessForOrganizationOutput, error)
+	// ListAccounts: Lists all the accounts in the organization.
 	ListAccounts(ctx context.Context, in *ListAccountsInput) (*ListAccountsOutput, error)
+	// ListAccountsForParent: Lists the accounts in an organization that are contained by the specified
+	// target root or organizational unit (OU).
 	ListAccountsForParent(ctx context.Context, in *ListAccountsForParentInput) (*ListAccountsForParentOutput, error)
+	// ListChildren: Lists all of the organizational units (OUs) or accounts that are contained in the
+	// specified parent OU or root.
 	ListChildren(ctx context.Context, in *ListChildrenInput) (*ListChildrenOutput, error)
+	// ListCreateAccountStatus: Lists the account creation requests that match the specified status that
+	// is currently being tracked for the organization.
 	ListCreateAccountStatus(ctx context.Context, in *ListCreateAccountStatusInput) (*ListCreateAccountStatusOutput, error)
+	// ListDelegatedAdministrators: Lists the Amazon Web Services accounts that are designated as
+	// delegated administrators in this organization.
 	ListDelegatedAdministrators(ctx context.Context, in *ListDelegatedAdministratorsInput) (*ListDelegatedAdministratorsOutput, error)
+	// ListDelegatedServicesForAccount: List the Amazon Web Services services for which the specified
+	// account is a delegated administrator.
 	ListDelegatedServicesForAccount(ctx context.Context, in *ListDelegatedServicesForAccountInput) (*ListDelegatedServicesForAccountOutput, error)
+	// ListHandshakesForAccount: Lists the current handshakes that are associated with the account of the
+	// requesting user.
 	ListHandshakesForAccount(ctx context.Context, in *ListHandshakesForAccountInput) (*ListHandshakesForAccountOutput, error)
+	// ListHandshakesForOrganization: Lists the handshakes that are associated with the organization that
+	// the requesting user is part of.
 	ListHandshakesForOrganization(ctx context.Context, in *ListHandshakesForOrganizationInput) (*ListHandshakesForOrganizationOutput, error)
+	// ListOrganizationalUnitsForParent: Lists the organizational units (OUs) in a parent organizational
+	// unit or root.
 	ListOrganizationalUnitsForParent(ctx context.Context, in *ListOrganizationalUnitsForParentInput) (*ListOrganizationalUnitsForParentOutput, error)
+	// ListParents: Lists the root or organizational units (OUs) that serve as the immediate parent of the
+	// specified child OU or account.
 	ListParents(ctx context.Context, in *ListParentsInput) (*ListParentsOutput, error)
+	// ListPolicies: Retrieves the list of all policies in an organization of a specified type.
 	ListPolicies(ctx context.Context, in *ListPoliciesInput) (*ListPoliciesOutput, error)
+	// ListPoliciesForTarget: Lists the policies that are directly attached to the specified target root,
+	// organizational unit (OU), or account.
 	ListPoliciesForTarget(ctx context.Context, in *ListPoliciesForTargetInput) (*ListPoliciesForTargetOutput, error)
+	// ListRoots: Lists the roots that are defined in the current organization.
 	ListRoots(ctx context.Context, in *ListRootsInput) (*ListRootsOutput, error)
+	// ListTagsForResource: Lists tags that are attached to the specified resource.
 	ListTagsForResource(ctx context.Context, in *ListTagsForResourceInput) (*ListTagsForResourceOutput, error)
+	// ListTargetsForPolicy: Lists all the roots, organizational units (OUs), and accounts that the
+	// specified policy is attached to.
 	ListTargetsForPolicy(ctx context.Context, in *ListTargetsForPolicyInput) (*ListTargetsForPolicyOutput, error)
+	// MoveAccount: Moves an account from its current source parent root or organizational unit (OU) to
+	// the specified destination parent root or OU.
 	MoveAccount(ctx context.Context, in *MoveAccountInput) (*MoveAccountOutput, error)
+	// PutResourcePolicy: Creates or updates a resource policy.
 	PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error)
+	// RegisterDelegatedAdministrator: Enables the specified member account to administer the
+	// Organizations features of the specified Amazon Web Services service.
 	RegisterDelegatedAdministrator(ctx context.Context, in *RegisterDelegatedAdministratorInput) (*RegisterDelegatedAdministratorOutput, error)
+	// RemoveAccountFromOrganization: Removes the specified account from the organization.
 	RemoveAccountFromOrganization(ctx context.Context, in *RemoveAccountFromOrganizationInput) (*RemoveAccountFromOrganizationOutput, error)
+	// TagResource: Adds one or more tags to the specified resource.
 	TagResource(ctx context.Context, in *TagResourceInput) (*TagResourceOutput, error)
+	// UntagResource: Removes any tags with the specified keys from the specified resource.
 	UntagResource(ctx context.Context, in *UntagResourceInput) (*UntagResourceOutput, error)
+	// UpdateOrganizationalUnit: Renames the specified organizational unit (OU).
 	UpdateOrganizationalUnit(ctx context.Context, in *UpdateOrganizationalUnitInput) (*UpdateOrganizationalUnitOutput, error)
+	// UpdatePolicy: Updates an existing policy with a new name, description, or content.
 	UpdatePolicy(ctx context.Context, in *UpdatePolicyInput) (*UpdatePolicyOutput, error)
 }
 
@@ -1423,96 +1503,150 @@ func ErrUnsupportedAPIEndpointException(msg string) *awserr.Error {
 	return errorTable[46].New(msg)
 }
 
+// AcceptHandshakeInput is the input of AcceptHandshake (shape AcceptHandshakeRequest).
 type AcceptHandshakeInput struct {
+	// The unique identifier (ID) of the handshake that you want to accept.
 	HandshakeId string `locationName:"HandshakeId" required:"true" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
 }
 
+// AcceptHandshakeOutput is the output of AcceptHandshake (shape AcceptHandshakeResponse).
 type AcceptHandshakeOutput struct {
+	// A structure that contains details about the accepted handshake.
 	Handshake *Handshake `locationName:"Handshake"`
 }
 
+// AttachPolicyInput is the input of AttachPolicy (shape AttachPolicyRequest).
 type AttachPolicyInput struct {
+	// The unique identifier (ID) of the policy that you want to attach to the target.
 	PolicyId string `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
+	// The unique identifier (ID) of the root, OU, or account that you want to attach the policy to.
 	TargetId string `locationName:"TargetId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
 }
 
 // AttachPolicyOutput is empty: the operation has no output in the model.
 type AttachPolicyOutput struct{}
 
+// CancelHandshakeInput is the input of CancelHandshake (shape CancelHandshakeRequest).
 type CancelHandshakeInput struct {
+	// The unique identifier (ID) of the handshake that you want to cancel.
 	HandshakeId string `locationName:"HandshakeId" required:"true" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
 }
 
+// CancelHandshakeOutput is the output of CancelHandshake (shape CancelHandshakeResponse).
 type CancelHandshakeOutput struct {
+	// A structure that contains details about the handshake that you canceled.
 	Handshake *Handshake `locationName:"Handshake"`
 }
 
+// CloseAccountInput is the input of CloseAccount (shape CloseAccountRequest).
 type CloseAccountInput struct {
+	// Retrieves the Amazon Web Services account Id for the current CloseAccount API request.
 	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
 }
 
 // CloseAccountOutput is empty: the operation has no output in the model.
 type CloseAccountOutput struct{}
 
+// CreateAccountInput is the input of CreateAccount (shape CreateAccountRequest).
 type CreateAccountInput struct {
-	Email                  string                  `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
-	AccountName            string                  `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
-	RoleName               *string                 `locationName:"RoleName" max:"64" pattern:"[\\w+=,.@-]{1,64}"`
+	// The email address of the owner to assign to the new member account.
+	Email string `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	// The friendly name of the member account.
+	AccountName string `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
+	// The name of an IAM role that Organizations automatically preconfigures in the new member account.
+	RoleName *string `locationName:"RoleName" max:"64" pattern:"[\\w+=,.@-]{1,64}"`
+	// If set to ALLOW , the new account enables IAM users to access account billing information if they
+	// have the required permissions.
 	IamUserAccessToBilling *IAMUserAccessToBilling `locationName:"IamUserAccessToBilling"`
-	Tags                   []Tag                   `locationName:"Tags"`
+	// A list of tags that you want to attach to the newly created account.
+	Tags []Tag `locationName:"Tags"`
 }
 
+// CreateAccountOutput is the output of CreateAccount (shape CreateAccountResponse).
 type CreateAccountOutput struct {
+	// A structure that contains details about the request to create an account.
 	CreateAccountStatus *CreateAccountStatus `locationName:"CreateAccountStatus"`
 }
 
+// CreateGovCloudAccountInput is the input of CreateGovCloudAccount (shape CreateGovCloudAccountRequest).
 type CreateGovCloudAccountInput struct {
-	Email                  string                  `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
-	AccountName            string                  `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
-	RoleName               *string                 `locationName:"RoleName" max:"64" pattern:"[\\w+=,.@-]{1,64}"`
+	// Specifies the email address of the owner to assign to the new member account in the commercial
+	// Region.
+	Email string `locationName:"Email" required:"true" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	// The friendly name of the member account.
+	AccountName string `locationName:"AccountName" required:"true" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
+	// (Optional) The name of an IAM role that Organizations automatically preconfigures in the new member
+	// accounts in both the Amazon Web Services GovCloud (US) Region and in the commercial Region.
+	RoleName *string `locationName:"RoleName" max:"64" pattern:"[\\w+=,.@-]{1,64}"`
+	// If set to ALLOW , the new linked account in the commercial Region enables IAM users to access
+	// account billing information if they have the required permissions.
 	IamUserAccessToBilling *IAMUserAccessToBilling `locationName:"IamUserAccessToBilling"`
-	Tags                   []Tag                   `locationName:"Tags"`
+	// A list of tags that you want to attach to the newly created account.
+	Tags []Tag `locationName:"Tags"`
 }
 
+// CreateGovCloudAccountOutput is the output of CreateGovCloudAccount (shape CreateGovCloudAccountResponse).
 type CreateGovCloudAccountOutput struct {
 	CreateAccountStatus *CreateAccountStatus `locationName:"CreateAccountStatus"`
 }
 
+// CreateOrganizationInput is the input of CreateOrganization (shape CreateOrganizationRequest).
 type CreateOrganizationInput struct {
+	// Specifies the feature set supported by the new organization.
 	FeatureSet *OrganizationFeatureSet `locationName:"FeatureSet"`
 }
 
+// CreateOrganizationOutput is the output of CreateOrganization (shape CreateOrganizationResponse).
 type CreateOrganizationOutput struct {
+	// A structure that contains details about the newly created organization.
 	Organization *Organization `locationName:"Organization"`
 }
 
+// CreateOrganizationalUnitInput is the input of CreateOrganizationalUnit (shape CreateOrganizationalUnitRequest).
 type CreateOrganizationalUnitInput struct {
+	// The unique identifier (ID) of the parent root or OU that you want to create the new OU in.
 	ParentId string `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	Name     string `locationName:"Name" required:"true" min:"1" max:"128" pattern:"[\\s\\S]*"`
-	Tags     []Tag  `locationName:"Tags"`
+	// The friendly name to assign to the new OU.
+	Name string `locationName:"Name" required:"true" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	// A list of tags that you want to attach to the newly created OU.
+	Tags []Tag `locationName:"Tags"`
 }
 
+// CreateOrganizationalUnitOutput is the output of CreateOrganizationalUnit (shape CreateOrganizationalUnitResponse).
 type CreateOrganizationalUnitOutput struct {
+	// A structure that contains details about the newly created OU.
 	OrganizationalUnit *OrganizationalUnit `locationName:"OrganizationalUnit"`
 }
 
+// CreatePolicyInput is the input of CreatePolicy (shape CreatePolicyRequest).
 type CreatePolicyInput struct {
-	Content     string     `locationName:"Content" required:"true" min:"1" pattern:"[\\s\\S]*"`
-	Description string     `locationName:"Description" required:"true" max:"512" pattern:"[\\s\\S]*"`
-	Name        string     `locationName:"Name" required:"true" min:"1" max:"128" pattern:"[\\s\\S]*"`
-	Type        PolicyType `locationName:"Type" required:"true"`
-	Tags        []Tag      `locationName:"Tags"`
+	// The policy text content to add to the new policy.
+	Content string `locationName:"Content" required:"true" min:"1" pattern:"[\\s\\S]*"`
+	// An optional description to assign to the policy.
+	Description string `locationName:"Description" required:"true" max:"512" pattern:"[\\s\\S]*"`
+	// The friendly name to assign to the policy.
+	Name string `locationName:"Name" required:"true" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	// The type of policy to create.
+	Type PolicyType `locationName:"Type" required:"true"`
+	// A list of tags that you want to attach to the newly created policy.
+	Tags []Tag `locationName:"Tags"`
 }
 
+// CreatePolicyOutput is the output of CreatePolicy (shape CreatePolicyResponse).
 type CreatePolicyOutput struct {
+	// A structure that contains details about the newly created policy.
 	Policy *Policy `locationName:"Policy"`
 }
 
+// DeclineHandshakeInput is the input of DeclineHandshake (shape DeclineHandshakeRequest).
 type DeclineHandshakeInput struct {
+	// The unique identifier (ID) of the handshake that you want to decline.
 	HandshakeId string `locationName:"HandshakeId" required:"true" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
 }
 
+// DeclineHandshakeOutput is the output of DeclineHandshake (shape DeclineHandshakeResponse).
 type DeclineHandshakeOutput struct {
+	// A structure that contains details about the declined handshake.
 	Handshake *Handshake `locationName:"Handshake"`
 }
 
@@ -1522,14 +1656,18 @@ type DeleteOrganizationInput struct{}
 // DeleteOrganizationOutput is empty: the operation has no output in the model.
 type DeleteOrganizationOutput struct{}
 
+// DeleteOrganizationalUnitInput is the input of DeleteOrganizationalUnit (shape DeleteOrganizationalUnitRequest).
 type DeleteOrganizationalUnitInput struct {
+	// The unique identifier (ID) of the organizational unit that you want to delete.
 	OrganizationalUnitId string `locationName:"OrganizationalUnitId" required:"true" max:"68" pattern:"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"`
 }
 
 // DeleteOrganizationalUnitOutput is empty: the operation has no output in the model.
 type DeleteOrganizationalUnitOutput struct{}
 
+// DeletePolicyInput is the input of DeletePolicy (shape DeletePolicyRequest).
 type DeletePolicyInput struct {
+	// The unique identifier (ID) of the policy that you want to delete.
 	PolicyId string `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
 }
 
@@ -1542,131 +1680,198 @@ type DeleteResourcePolicyInput struct{}
 // DeleteResourcePolicyOutput is empty: the operation has no output in the model.
 type DeleteResourcePolicyOutput struct{}
 
+// DeregisterDelegatedAdministratorInput is the input of DeregisterDelegatedAdministrator (shape DeregisterDelegatedAdministratorRequest).
 type DeregisterDelegatedAdministratorInput struct {
-	AccountId        string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
+	// The account ID number of the member account in the organization that you want to deregister as a
+	// delegated administrator.
+	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
+	// The service principal name of an Amazon Web Services service for which the account is a delegated
+	// administrator.
 	ServicePrincipal string `locationName:"ServicePrincipal" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
 }
 
 // DeregisterDelegatedAdministratorOutput is empty: the operation has no output in the model.
 type DeregisterDelegatedAdministratorOutput struct{}
 
+// DescribeAccountInput is the input of DescribeAccount (shape DescribeAccountRequest).
 type DescribeAccountInput struct {
+	// The unique identifier (ID) of the Amazon Web Services account that you want information about.
 	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
 }
 
+// DescribeAccountOutput is the output of DescribeAccount (shape DescribeAccountResponse).
 type DescribeAccountOutput struct {
+	// A structure that contains information about the requested account.
 	Account *Account `locationName:"Account"`
 }
 
+// DescribeCreateAccountStatusInput is the input of DescribeCreateAccountStatus (shape DescribeCreateAccountStatusRequest).
 type DescribeCreateAccountStatusInput struct {
+	// Specifies the Id value that uniquely identifies the CreateAccount request.
 	CreateAccountRequestId string `locationName:"CreateAccountRequestId" required:"true" max:"36" pattern:"^car-[a-z0-9]{8,32}$"`
 }
 
+// DescribeCreateAccountStatusOutput is the output of DescribeCreateAccountStatus (shape DescribeCreateAccountStatusResponse).
 type DescribeCreateAccountStatusOutput struct {
+	// A structure that contains the current status of an account creation request.
 	CreateAccountStatus *CreateAccountStatus `locationName:"CreateAccountStatus"`
 }
 
+// DescribeEffectivePolicyInput is the input of DescribeEffectivePolicy (shape DescribeEffectivePolicyRequest).
 type DescribeEffectivePolicyInput struct {
+	// The type of policy that you want information about.
 	PolicyType EffectivePolicyType `locationName:"PolicyType" required:"true"`
-	TargetId   *string             `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// When you're signed in as the management account, specify the ID of the account that you want
+	// details about.
+	TargetId *string `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
 }
 
+// DescribeEffectivePolicyOutput is the output of DescribeEffectivePolicy (shape DescribeEffectivePolicyResponse).
 type DescribeEffectivePolicyOutput struct {
+	// The contents of the effective policy.
 	EffectivePolicy *EffectivePolicy `locationName:"EffectivePolicy"`
 }
 
+// DescribeHandshakeInput is the input of DescribeHandshake (shape DescribeHandshakeRequest).
 type DescribeHandshakeInput struct {
+	// The unique identifier (ID) of the handshake that you want information about.
 	HandshakeId string `locationName:"HandshakeId" required:"true" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
 }
 
+// DescribeHandshakeOutput is the output of DescribeHandshake (shape DescribeHandshakeResponse).
 type DescribeHandshakeOutput struct {
+	// A structure that contains information about the specified handshake.
 	Handshake *Handshake `locationName:"Handshake"`
 }
 
 // DescribeOrganizationInput is empty: the operation has no input in the model.
 type DescribeOrganizationInput struct{}
 
+// DescribeOrganizationOutput is the output of DescribeOrganization (shape DescribeOrganizationResponse).
 type DescribeOrganizationOutput struct {
+	// A structure that contains information about the organization.
 	Organization *Organization `locationName:"Organization"`
 }
 
+// DescribeOrganizationalUnitInput is the input of DescribeOrganizationalUnit (shape DescribeOrganizationalUnitRequest).
 type DescribeOrganizationalUnitInput struct {
+	// The unique identifier (ID) of the organizational unit that you want details about.
 	OrganizationalUnitId string `locationName:"OrganizationalUnitId" required:"true" max:"68" pattern:"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"`
 }
 
+// DescribeOrganizationalUnitOutput is the output of DescribeOrganizationalUnit (shape DescribeOrganizationalUnitResponse).
 type DescribeOrganizationalUnitOutput struct {
+	// A structure that contains details about the specified OU.
 	OrganizationalUnit *OrganizationalUnit `locationName:"OrganizationalUnit"`
 }
 
+// DescribePolicyInput is the input of DescribePolicy (shape DescribePolicyRequest).
 type DescribePolicyInput struct {
+	// The unique identifier (ID) of the policy that you want details about.
 	PolicyId string `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
 }
 
+// DescribePolicyOutput is the output of DescribePolicy (shape DescribePolicyResponse).
 type DescribePolicyOutput struct {
+	// A structure that contains details about the specified policy.
 	Policy *Policy `locationName:"Policy"`
 }
 
 // DescribeResourcePolicyInput is empty: the operation has no input in the model.
 type DescribeResourcePolicyInput struct{}
 
+// DescribeResourcePolicyOutput is the output of DescribeResourcePolicy (shape DescribeResourcePolicyResponse).
 type DescribeResourcePolicyOutput struct {
+	// A structure that contains details about the resource policy.
 	ResourcePolicy *ResourcePolicy `locationName:"ResourcePolicy"`
 }
 
+// DetachPolicyInput is the input of DetachPolicy (shape DetachPolicyRequest).
 type DetachPolicyInput struct {
+	// The unique identifier (ID) of the policy you want to detach.
 	PolicyId string `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
+	// The unique identifier (ID) of the root, OU, or account that you want to detach the policy from.
 	TargetId string `locationName:"TargetId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
 }
 
 // DetachPolicyOutput is empty: the operation has no output in the model.
 type DetachPolicyOutput struct{}
 
+// DisableAWSServiceAccessInput is the input of DisableAWSServiceAccess (shape DisableAWSServiceAccessRequest).
 type DisableAWSServiceAccessInput struct {
+	// The service principal name of the Amazon Web Services service for which you want to disable
+	// integration with your organization.
 	ServicePrincipal string `locationName:"ServicePrincipal" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
 }
 
 // DisableAWSServiceAccessOutput is empty: the operation has no output in the model.
 type DisableAWSServiceAccessOutput struct{}
 
+// DisablePolicyTypeInput is the input of DisablePolicyType (shape DisablePolicyTypeRequest).
 type DisablePolicyTypeInput struct {
-	RootId     string     `locationName:"RootId" required:"true" max:"34" pattern:"^r-[0-9a-z]{4,32}$"`
+	// The unique identifier (ID) of the root in which you want to disable a policy type.
+	RootId string `locationName:"RootId" required:"true" max:"34" pattern:"^r-[0-9a-z]{4,32}$"`
+	// The policy type that you want to disable in this root.
 	PolicyType PolicyType `locationName:"PolicyType" required:"true"`
 }
 
+// DisablePolicyTypeOutput is the output of DisablePolicyType (shape DisablePolicyTypeResponse).
 type DisablePolicyTypeOutput struct {
+	// A structure that shows the root with the updated list of enabled policy types.
 	Root *Root `locationName:"Root"`
 }
 
+// EnableAWSServiceAccessInput is the input of EnableAWSServiceAccess (shape EnableAWSServiceAccessRequest).
 type EnableAWSServiceAccessInput struct {
+	// The service principal name of the Amazon Web Services service for which you want to enable
+	// integration with your organization.
 	ServicePrincipal string `locationName:"ServicePrincipal" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
 }
 
 // EnableAWSServiceAccessOutput is empty: the operation has no output in the model.
 type EnableAWSServiceAccessOutput struct{}
 
+// EnableAllFeaturesInput is the input of EnableAllFeatures (shape EnableAllFeaturesRequest).
 type EnableAllFeaturesInput struct {
 }
 
+// EnableAllFeaturesOutput is the output of EnableAllFeatures (shape EnableAllFeaturesResponse).
 type EnableAllFeaturesOutput struct {
+	// A structure that contains details about the handshake created to support this request to enable all
+	// features in the organization.
 	Handshake *Handshake `locationName:"Handshake"`
 }
 
+// EnablePolicyTypeInput is the input of EnablePolicyType (shape EnablePolicyTypeRequest).
 type EnablePolicyTypeInput struct {
-	RootId     string     `locationName:"RootId" required:"true" max:"34" pattern:"^r-[0-9a-z]{4,32}$"`
+	// The unique identifier (ID) of the root in which you want to enable a policy type.
+	RootId string `locationName:"RootId" required:"true" max:"34" pattern:"^r-[0-9a-z]{4,32}$"`
+	// The policy type that you want to enable.
 	PolicyType PolicyType `locationName:"PolicyType" required:"true"`
 }
 
+// EnablePolicyTypeOutput is the output of EnablePolicyType (shape EnablePolicyTypeResponse).
 type EnablePolicyTypeOutput struct {
+	// A structure that shows the root with the updated list of enabled policy types.
 	Root *Root `locationName:"Root"`
 }
 
+// InviteAccountToOrganizationInput is the input of InviteAccountToOrganization (shape InviteAccountToOrganizationRequest).
 type InviteAccountToOrganizationInput struct {
+	// The identifier (ID) of the Amazon Web Services account that you want to invite to join your
+	// organization.
 	Target *HandshakeParty `locationName:"Target" required:"true"`
-	Notes  *string         `locationName:"Notes" max:"1024" pattern:"[\\s\\S]*" sensitive:"true"`
-	Tags   []Tag           `locationName:"Tags"`
+	// Additional information that you want to include in the generated email to the recipient account
+	// owner.
+	Notes *string `locationName:"Notes" max:"1024" pattern:"[\\s\\S]*" sensitive:"true"`
+	// A list of tags that you want to attach to the account when it becomes a member of the organization.
+	Tags []Tag `locationName:"Tags"`
 }
 
+// InviteAccountToOrganizationOutput is the output of InviteAccountToOrganization (shape InviteAccountToOrganizationResponse).
 type InviteAccountToOrganizationOutput struct {
+	// A structure that contains details about the handshake that is created to support this invitation
+	// request.
 	Handshake *Handshake `locationName:"Handshake"`
 }
 
@@ -1676,257 +1881,433 @@ type LeaveOrganizationInput struct{}
 // LeaveOrganizationOutput is empty: the operation has no output in the model.
 type LeaveOrganizationOutput struct{}
 
+// ListAWSServiceAccessForOrganizationInput is the input of ListAWSServiceAccessForOrganization (shape ListAWSServiceAccessForOrganizationRequest).
 type ListAWSServiceAccessForOrganizationInput struct {
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListAWSServiceAccessForOrganizationOutput is the output of ListAWSServiceAccessForOrganization (shape ListAWSServiceAccessForOrganizationResponse).
 type ListAWSServiceAccessForOrganizationOutput struct {
+	// A list of the service principals for the services that are enabled to integrate with your
+	// organization.
 	EnabledServicePrincipals []EnabledServicePrincipal `locationName:"EnabledServicePrincipals"`
-	NextToken                *string                   `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListAccountsInput is the input of ListAccounts (shape ListAccountsRequest).
 type ListAccountsInput struct {
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListAccountsOutput is the output of ListAccounts (shape ListAccountsResponse).
 type ListAccountsOutput struct {
-	Accounts  []Account `locationName:"Accounts"`
-	NextToken *string   `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// A list of objects in the organization.
+	Accounts []Account `locationName:"Accounts"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListAccountsForParentInput is the input of ListAccountsForParent (shape ListAccountsForParentRequest).
 type ListAccountsForParentInput struct {
-	ParentId   string  `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The unique identifier (ID) for the parent root or organization unit (OU) whose accounts you want to
+	// list.
+	ParentId string `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListAccountsForParentOutput is the output of ListAccountsForParent (shape ListAccountsForParentResponse).
 type ListAccountsForParentOutput struct {
-	Accounts  []Account `locationName:"Accounts"`
-	NextToken *string   `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// A list of the accounts in the specified root or OU.
+	Accounts []Account `locationName:"Accounts"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListChildrenInput is the input of ListChildren (shape ListChildrenRequest).
 type ListChildrenInput struct {
-	ParentId   string    `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	ChildType  ChildType `locationName:"ChildType" required:"true"`
-	NextToken  *string   `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32    `locationName:"MaxResults" min:"1" max:"20"`
+	// The unique identifier (ID) for the parent root or OU whose children you want to list.
+	ParentId string `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// Filters the output to include only the specified child type.
+	ChildType ChildType `locationName:"ChildType" required:"true"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListChildrenOutput is the output of ListChildren (shape ListChildrenResponse).
 type ListChildrenOutput struct {
-	Children  []Child `locationName:"Children"`
+	// The list of children of the specified parent container.
+	Children []Child `locationName:"Children"`
+	// If present, indicates that more output is available than is included in the current response.
 	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListCreateAccountStatusInput is the input of ListCreateAccountStatus (shape ListCreateAccountStatusRequest).
 type ListCreateAccountStatusInput struct {
-	States     []CreateAccountState `locationName:"States"`
-	NextToken  *string              `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32               `locationName:"MaxResults" min:"1" max:"20"`
+	// A list of one or more states that you want included in the response.
+	States []CreateAccountState `locationName:"States"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListCreateAccountStatusOutput is the output of ListCreateAccountStatus (shape ListCreateAccountStatusResponse).
 type ListCreateAccountStatusOutput struct {
+	// A list of objects with details about the requests.
 	CreateAccountStatuses []CreateAccountStatus `locationName:"CreateAccountStatuses"`
-	NextToken             *string               `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListDelegatedAdministratorsInput is the input of ListDelegatedAdministrators (shape ListDelegatedAdministratorsRequest).
 type ListDelegatedAdministratorsInput struct {
+	// Specifies a service principal name.
 	ServicePrincipal *string `locationName:"ServicePrincipal" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
-	NextToken        *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults       *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListDelegatedAdministratorsOutput is the output of ListDelegatedAdministrators (shape ListDelegatedAdministratorsResponse).
 type ListDelegatedAdministratorsOutput struct {
+	// The list of delegated administrators in your organization.
 	DelegatedAdministrators []DelegatedAdministrator `locationName:"DelegatedAdministrators"`
-	NextToken               *string                  `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListDelegatedServicesForAccountInput is the input of ListDelegatedServicesForAccount (shape ListDelegatedServicesForAccountRequest).
 type ListDelegatedServicesForAccountInput struct {
-	AccountId  string  `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The account ID number of a delegated administrator account in the organization.
+	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListDelegatedServicesForAccountOutput is the output of ListDelegatedServicesForAccount (shape ListDelegatedServicesForAccountResponse).
 type ListDelegatedServicesForAccountOutput struct {
+	// The services for which the account is a delegated administrator.
 	DelegatedServices []DelegatedService `locationName:"DelegatedServices"`
-	NextToken         *string            `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListHandshakesForAccountInput is the input of ListHandshakesForAccount (shape ListHandshakesForAccountRequest).
 type ListHandshakesForAccountInput struct {
-	Filter     *HandshakeFilter `locationName:"Filter"`
-	NextToken  *string          `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32           `locationName:"MaxResults" min:"1" max:"20"`
+	// Filters the handshakes that you want included in the response.
+	Filter *HandshakeFilter `locationName:"Filter"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListHandshakesForAccountOutput is the output of ListHandshakesForAccount (shape ListHandshakesForAccountResponse).
 type ListHandshakesForAccountOutput struct {
+	// A list of Handshake objects with details about each of the handshakes that is associated with the
+	// specified account.
 	Handshakes []Handshake `locationName:"Handshakes"`
-	NextToken  *string     `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListHandshakesForOrganizationInput is the input of ListHandshakesForOrganization (shape ListHandshakesForOrganizationRequest).
 type ListHandshakesForOrganizationInput struct {
-	Filter     *HandshakeFilter `locationName:"Filter"`
-	NextToken  *string          `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32           `locationName:"MaxResults" min:"1" max:"20"`
+	// A filter of the handshakes that you want included in the response.
+	Filter *HandshakeFilter `locationName:"Filter"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListHandshakesForOrganizationOutput is the output of ListHandshakesForOrganization (shape ListHandshakesForOrganizationResponse).
 type ListHandshakesForOrganizationOutput struct {
+	// A list of Handshake objects with details about each of the handshakes that are associated with an
+	// organization.
 	Handshakes []Handshake `locationName:"Handshakes"`
-	NextToken  *string     `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListOrganizationalUnitsForParentInput is the input of ListOrganizationalUnitsForParent (shape ListOrganizationalUnitsForParentRequest).
 type ListOrganizationalUnitsForParentInput struct {
-	ParentId   string  `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The unique identifier (ID) of the root or OU whose child OUs you want to list.
+	ParentId string `locationName:"ParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListOrganizationalUnitsForParentOutput is the output of ListOrganizationalUnitsForParent (shape ListOrganizationalUnitsForParentResponse).
 type ListOrganizationalUnitsForParentOutput struct {
+	// A list of the OUs in the specified root or parent OU.
 	OrganizationalUnits []OrganizationalUnit `locationName:"OrganizationalUnits"`
-	NextToken           *string              `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListParentsInput is the input of ListParents (shape ListParentsRequest).
 type ListParentsInput struct {
-	ChildId    string  `locationName:"ChildId" required:"true" max:"100" pattern:"^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The unique identifier (ID) of the OU or account whose parent containers you want to list.
+	ChildId string `locationName:"ChildId" required:"true" max:"100" pattern:"^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListParentsOutput is the output of ListParents (shape ListParentsResponse).
 type ListParentsOutput struct {
-	Parents   []Parent `locationName:"Parents"`
-	NextToken *string  `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// A list of parents for the specified child account or OU.
+	Parents []Parent `locationName:"Parents"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListPoliciesInput is the input of ListPolicies (shape ListPoliciesRequest).
 type ListPoliciesInput struct {
-	Filter     PolicyType `locationName:"Filter" required:"true"`
-	NextToken  *string    `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32     `locationName:"MaxResults" min:"1" max:"20"`
+	// Specifies the type of policy that you want to include in the response.
+	Filter PolicyType `locationName:"Filter" required:"true"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListPoliciesOutput is the output of ListPolicies (shape ListPoliciesResponse).
 type ListPoliciesOutput struct {
-	Policies  []PolicySummary `locationName:"Policies"`
-	NextToken *string         `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// A list of policies that match the filter criteria in the request.
+	Policies []PolicySummary `locationName:"Policies"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListPoliciesForTargetInput is the input of ListPoliciesForTarget (shape ListPoliciesForTargetRequest).
 type ListPoliciesForTargetInput struct {
-	TargetId   string     `locationName:"TargetId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	Filter     PolicyType `locationName:"Filter" required:"true"`
-	NextToken  *string    `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32     `locationName:"MaxResults" min:"1" max:"20"`
+	// The unique identifier (ID) of the root, organizational unit, or account whose policies you want to
+	// list.
+	TargetId string `locationName:"TargetId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The type of policy that you want to include in the returned list.
+	Filter PolicyType `locationName:"Filter" required:"true"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListPoliciesForTargetOutput is the output of ListPoliciesForTarget (shape ListPoliciesForTargetResponse).
 type ListPoliciesForTargetOutput struct {
-	Policies  []PolicySummary `locationName:"Policies"`
-	NextToken *string         `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The list of policies that match the criteria in the request.
+	Policies []PolicySummary `locationName:"Policies"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListRootsInput is the input of ListRoots (shape ListRootsRequest).
 type ListRootsInput struct {
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListRootsOutput is the output of ListRoots (shape ListRootsResponse).
 type ListRootsOutput struct {
-	Roots     []Root  `locationName:"Roots"`
+	// A list of roots that are defined in an organization.
+	Roots []Root `locationName:"Roots"`
+	// If present, indicates that more output is available than is included in the current response.
 	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListTagsForResourceInput is the input of ListTagsForResource (shape ListTagsForResourceRequest).
 type ListTagsForResourceInput struct {
-	ResourceId string  `locationName:"ResourceId" required:"true" max:"130" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})$"`
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-}
-
-type ListTagsForResourceOutput struct {
-	Tags      []Tag   `locationName:"Tags"`
+	// The ID of the resource with the tags to list.
+	ResourceId string `locationName:"ResourceId" required:"true" max:"130" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})$"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
 	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// ListTagsForResourceOutput is the output of ListTagsForResource (shape ListTagsForResourceResponse).
+type ListTagsForResourceOutput struct {
+	// The tags that are assigned to the resource.
+	Tags []Tag `locationName:"Tags"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+}
+
+// ListTargetsForPolicyInput is the input of ListTargetsForPolicy (shape ListTargetsForPolicyRequest).
 type ListTargetsForPolicyInput struct {
-	PolicyId   string  `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
-	NextToken  *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
-	MaxResults *int32  `locationName:"MaxResults" min:"1" max:"20"`
+	// The unique identifier (ID) of the policy whose attachments you want to know.
+	PolicyId string `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
+	// The parameter for receiving additional results if you receive a NextToken response in a previous
+	// request.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// The total number of results that you want included on each page of the response.
+	MaxResults *int32 `locationName:"MaxResults" min:"1" max:"20"`
 }
 
+// ListTargetsForPolicyOutput is the output of ListTargetsForPolicy (shape ListTargetsForPolicyResponse).
 type ListTargetsForPolicyOutput struct {
-	Targets   []PolicyTargetSummary `locationName:"Targets"`
-	NextToken *string               `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
+	// A list of structures, each of which contains details about one of the entities to which the
+	// specified policy is attached.
+	Targets []PolicyTargetSummary `locationName:"Targets"`
+	// If present, indicates that more output is available than is included in the current response.
+	NextToken *string `locationName:"NextToken" max:"100000" pattern:"[\\s\\S]*"`
 }
 
+// MoveAccountInput is the input of MoveAccount (shape MoveAccountRequest).
 type MoveAccountInput struct {
-	AccountId           string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
-	SourceParentId      string `locationName:"SourceParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The unique identifier (ID) of the account that you want to move.
+	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
+	// The unique identifier (ID) of the root or organizational unit that you want to move the account
+	// from.
+	SourceParentId string `locationName:"SourceParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The unique identifier (ID) of the root or organizational unit that you want to move the account to.
 	DestinationParentId string `locationName:"DestinationParentId" required:"true" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
 }
 
 // MoveAccountOutput is empty: the operation has no output in the model.
 type MoveAccountOutput struct{}
 
+// PutResourcePolicyInput is the input of PutResourcePolicy (shape PutResourcePolicyRequest).
 type PutResourcePolicyInput struct {
+	// If provided, the new content for the resource policy.
 	Content string `locationName:"Content" required:"true" min:"1" max:"40000" pattern:"[\\s\\S]*"`
-	Tags    []Tag  `locationName:"Tags"`
+	// A list of tags that you want to attach to the newly created resource policy.
+	Tags []Tag `locationName:"Tags"`
 }
 
+// PutResourcePolicyOutput is the output of PutResourcePolicy (shape PutResourcePolicyResponse).
 type PutResourcePolicyOutput struct {
+	// A structure that contains details about the resource policy.
 	ResourcePolicy *ResourcePolicy `locationName:"ResourcePolicy"`
 }
 
+// RegisterDelegatedAdministratorInput is the input of RegisterDelegatedAdministrator (shape RegisterDelegatedAdministratorRequest).
 type RegisterDelegatedAdministratorInput struct {
-	AccountId        string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
+	// The account ID number of the member account in the organization to register as a delegated
+	// administrator.
+	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
+	// The service principal of the Amazon Web Services service for which you want to make the member
+	// account a delegated administrator.
 	ServicePrincipal string `locationName:"ServicePrincipal" required:"true" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
 }
 
 // RegisterDelegatedAdministratorOutput is empty: the operation has no output in the model.
 type RegisterDelegatedAdministratorOutput struct{}
 
+// RemoveAccountFromOrganizationInput is the input of RemoveAccountFromOrganization (shape RemoveAccountFromOrganizationRequest).
 type RemoveAccountFromOrganizationInput struct {
+	// The unique identifier (ID) of the member account that you want to remove from the organization.
 	AccountId string `locationName:"AccountId" required:"true" max:"12" pattern:"^\\d{12}$"`
 }
 
 // RemoveAccountFromOrganizationOutput is empty: the operation has no output in the model.
 type RemoveAccountFromOrganizationOutput struct{}
 
+// TagResourceInput is the input of TagResource (shape TagResourceRequest).
 type TagResourceInput struct {
+	// The ID of the resource to add a tag to.
 	ResourceId string `locationName:"ResourceId" required:"true" max:"130" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})$"`
-	Tags       []Tag  `locationName:"Tags" required:"true"`
+	// A list of tags to add to the specified resource.
+	Tags []Tag `locationName:"Tags" required:"true"`
 }
 
 // TagResourceOutput is empty: the operation has no output in the model.
 type TagResourceOutput struct{}
 
+// UntagResourceInput is the input of UntagResource (shape UntagResourceRequest).
 type UntagResourceInput struct {
-	ResourceId string   `locationName:"ResourceId" required:"true" max:"130" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})$"`
-	TagKeys    []string `locationName:"TagKeys" required:"true"`
+	// The ID of the resource to remove a tag from.
+	ResourceId string `locationName:"ResourceId" required:"true" max:"130" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})$"`
+	// The list of keys for tags to remove from the specified resource.
+	TagKeys []string `locationName:"TagKeys" required:"true"`
 }
 
 // UntagResourceOutput is empty: the operation has no output in the model.
 type UntagResourceOutput struct{}
 
+// UpdateOrganizationalUnitInput is the input of UpdateOrganizationalUnit (shape UpdateOrganizationalUnitRequest).
 type UpdateOrganizationalUnitInput struct {
-	OrganizationalUnitId string  `locationName:"OrganizationalUnitId" required:"true" max:"68" pattern:"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"`
-	Name                 *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	// The unique identifier (ID) of the OU that you want to rename.
+	OrganizationalUnitId string `locationName:"OrganizationalUnitId" required:"true" max:"68" pattern:"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"`
+	// The new name that you want to assign to the OU.
+	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
 }
 
+// UpdateOrganizationalUnitOutput is the output of UpdateOrganizationalUnit (shape UpdateOrganizationalUnitResponse).
 type UpdateOrganizationalUnitOutput struct {
+	// A structure that contains the details about the specified OU, including its new name.
 	OrganizationalUnit *OrganizationalUnit `locationName:"OrganizationalUnit"`
 }
 
+// UpdatePolicyInput is the input of UpdatePolicy (shape UpdatePolicyRequest).
 type UpdatePolicyInput struct {
-	PolicyId    string  `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
-	Name        *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	// The unique identifier (ID) of the policy that you want to update.
+	PolicyId string `locationName:"PolicyId" required:"true" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
+	// If provided, the new name for the policy.
+	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	// If provided, the new description for the policy.
 	Description *string `locationName:"Description" max:"512" pattern:"[\\s\\S]*"`
-	Content     *string `locationName:"Content" min:"1" pattern:"[\\s\\S]*"`
+	// If provided, the new content for the policy.
+	Content *string `locationName:"Content" min:"1" pattern:"[\\s\\S]*"`
 }
 
+// UpdatePolicyOutput is the output of UpdatePolicy (shape UpdatePolicyResponse).
 type UpdatePolicyOutput struct {
+	// A structure that contains details about the updated policy, showing the requested changes.
 	Policy *Policy `locationName:"Policy"`
 }
 
+// Account: Contains information about an Amazon Web Services account that is a member of an
+// organization.
 type Account struct {
-	Id              *string              `locationName:"Id" max:"12" pattern:"^\\d{12}$"`
-	Arn             *string              `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
-	Email           *string              `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
-	Name            *string              `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*" sensitive:"true"`
-	Status          *AccountStatus       `locationName:"Status"`
-	JoinedMethod    *AccountJoinedMethod `locationName:"JoinedMethod"`
-	JoinedTimestamp *time.Time           `locationName:"JoinedTimestamp"`
+	// The unique identifier (ID) of the account.
+	Id *string `locationName:"Id" max:"12" pattern:"^\\d{12}$"`
+	// The Amazon Resource Name (ARN) of the account.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
+	// The email address associated with the Amazon Web Services account.
+	Email *string `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	// The friendly name of the account.
+	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*" sensitive:"true"`
+	// The status of the account in the organization.
+	Status *AccountStatus `locationName:"Status"`
+	// The method by which the account joined the organization.
+	JoinedMethod *AccountJoinedMethod `locationName:"JoinedMethod"`
+	// The date the account became a part of the organization.
+	JoinedTimestamp *time.Time `locationName:"JoinedTimestamp"`
 }
 
 type AccountJoinedMethod string
@@ -1968,8 +2349,11 @@ func (ActionType) EnumValues() []string {
 	return []string{"INVITE", "ENABLE_ALL_FEATURES", "APPROVE_ALL_FEATURES", "ADD_ORGANIZATIONS_SERVICE_LINKED_ROLE"}
 }
 
+// Child: Contains a list of child entities, either OUs or accounts.
 type Child struct {
-	Id   *string    `locationName:"Id" max:"100" pattern:"^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The unique identifier (ID) of this child entity.
+	Id *string `locationName:"Id" max:"100" pattern:"^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The type of this child entity.
 	Type *ChildType `locationName:"Type"`
 }
 
@@ -2023,38 +2407,68 @@ func (CreateAccountState) EnumValues() []string {
 	return []string{"IN_PROGRESS", "SUCCEEDED", "FAILED"}
 }
 
+// CreateAccountStatus: Contains the status about a CreateAccount or CreateGovCloudAccount request to
+// create an Amazon Web Services account or an Amazon Web Services GovCloud (US) account in an
+// organization.
 type CreateAccountStatus struct {
-	Id                 *string                     `locationName:"Id" max:"36" pattern:"^car-[a-z0-9]{8,32}$"`
-	AccountName        *string                     `locationName:"AccountName" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
-	State              *CreateAccountState         `locationName:"State"`
-	RequestedTimestamp *time.Time                  `locationName:"RequestedTimestamp"`
-	CompletedTimestamp *time.Time                  `locationName:"CompletedTimestamp"`
-	AccountId          *string                     `locationName:"AccountId" max:"12" pattern:"^\\d{12}$"`
-	GovCloudAccountId  *string                     `locationName:"GovCloudAccountId" max:"12" pattern:"^\\d{12}$"`
-	FailureReason      *CreateAccountFailureReason `locationName:"FailureReason"`
+	// The unique identifier (ID) that references this request.
+	Id *string `locationName:"Id" max:"36" pattern:"^car-[a-z0-9]{8,32}$"`
+	// The account name given to the account when it was created.
+	AccountName *string `locationName:"AccountName" min:"1" max:"50" pattern:"[\\u0020-\\u007E]+" sensitive:"true"`
+	// The status of the asynchronous request to create an Amazon Web Services account.
+	State *CreateAccountState `locationName:"State"`
+	// The date and time that the request was made for the account creation.
+	RequestedTimestamp *time.Time `locationName:"RequestedTimestamp"`
+	// The date and time that the account was created and the request completed.
+	CompletedTimestamp *time.Time `locationName:"CompletedTimestamp"`
+	// If the account was created successfully, the unique identifier (ID) of the new account.
+	AccountId *string `locationName:"AccountId" max:"12" pattern:"^\\d{12}$"`
+	// If the account was created successfully, the unique identifier (ID) of the new account in the
+	// Amazon Web Services GovCloud (US) Region.
+	GovCloudAccountId *string `locationName:"GovCloudAccountId" max:"12" pattern:"^\\d{12}$"`
+	// If the request failed, a description of the reason for the failure.
+	FailureReason *CreateAccountFailureReason `locationName:"FailureReason"`
 }
 
+// DelegatedAdministrator: Contains information about the delegated administrator.
 type DelegatedAdministrator struct {
-	Id                    *string              `locationName:"Id" max:"12" pattern:"^\\d{12}$"`
-	Arn                   *string              `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
-	Email                 *string              `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
-	Name                  *string              `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*" sensitive:"true"`
-	Status                *AccountStatus       `locationName:"Status"`
-	JoinedMethod          *AccountJoinedMethod `locationName:"JoinedMethod"`
-	JoinedTimestamp       *time.Time           `locationName:"JoinedTimestamp"`
-	DelegationEnabledDate *time.Time           `locationName:"DelegationEnabledDate"`
-}
-
-type DelegatedService struct {
-	ServicePrincipal      *string    `locationName:"ServicePrincipal" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
+	// The unique identifier (ID) of the delegated administrator's account.
+	Id *string `locationName:"Id" max:"12" pattern:"^\\d{12}$"`
+	// The Amazon Resource Name (ARN) of the delegated administrator's account.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
+	// The email address that is associated with the delegated administrator's Amazon Web Services account.
+	Email *string `locationName:"Email" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	// The friendly name of the delegated administrator's account.
+	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*" sensitive:"true"`
+	// The status of the delegated administrator's account in the organization.
+	Status *AccountStatus `locationName:"Status"`
+	// The method by which the delegated administrator's account joined the organization.
+	JoinedMethod *AccountJoinedMethod `locationName:"JoinedMethod"`
+	// The date when the delegated administrator's account became a part of the organization.
+	JoinedTimestamp *time.Time `locationName:"JoinedTimestamp"`
+	// The date when the account was made a delegated administrator.
 	DelegationEnabledDate *time.Time `locationName:"DelegationEnabledDate"`
 }
 
+// DelegatedService: Contains information about the Amazon Web Services service for which the account
+// is a delegated administrator.
+type DelegatedService struct {
+	// The name of an Amazon Web Services service that can request an operation for the specified service.
+	ServicePrincipal *string `locationName:"ServicePrincipal" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
+	// The date that the account became a delegated administrator for this service.
+	DelegationEnabledDate *time.Time `locationName:"DelegationEnabledDate"`
+}
+
+// EffectivePolicy: Contains rules to be applied to the affected accounts.
 type EffectivePolicy struct {
-	PolicyContent        *string              `locationName:"PolicyContent" min:"1" pattern:"[\\s\\S]*"`
-	LastUpdatedTimestamp *time.Time           `locationName:"LastUpdatedTimestamp"`
-	TargetId             *string              `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	PolicyType           *EffectivePolicyType `locationName:"PolicyType"`
+	// The text content of the policy.
+	PolicyContent *string `locationName:"PolicyContent" min:"1" pattern:"[\\s\\S]*"`
+	// The time of the last update to this policy.
+	LastUpdatedTimestamp *time.Time `locationName:"LastUpdatedTimestamp"`
+	// The account ID of the policy target.
+	TargetId *string `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The policy type.
+	PolicyType *EffectivePolicyType `locationName:"PolicyType"`
 }
 
 type EffectivePolicyType string
@@ -2070,29 +2484,49 @@ func (EffectivePolicyType) EnumValues() []string {
 	return []string{"TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"}
 }
 
+// EnabledServicePrincipal: A structure that contains details of a service principal that represents
+// an Amazon Web Services service that is enabled to integrate with Organizations.
 type EnabledServicePrincipal struct {
-	ServicePrincipal *string    `locationName:"ServicePrincipal" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
-	DateEnabled      *time.Time `locationName:"DateEnabled"`
+	// The name of the service principal.
+	ServicePrincipal *string `locationName:"ServicePrincipal" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
+	// The date that the service principal was enabled for integration with Organizations.
+	DateEnabled *time.Time `locationName:"DateEnabled"`
 }
 
+// Handshake: Contains information that must be exchanged to securely establish a relationship between
+// two accounts (an originator and a recipient ).
 type Handshake struct {
-	Id                  *string             `locationName:"Id" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
-	Arn                 *string             `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:handshake\\/o-[a-z0-9]{10,32}\\/[a-z_]{1,32}\\/h-[0-9a-z]{8,32}"`
-	Parties             []HandshakeParty    `locationName:"Parties"`
-	State               *HandshakeState     `locationName:"State"`
-	RequestedTimestamp  *time.Time          `locationName:"RequestedTimestamp"`
-	ExpirationTimestamp *time.Time          `locationName:"ExpirationTimestamp"`
-	Action              *ActionType         `locationName:"Action"`
-	Resources           []HandshakeResource `locationName:"Resources"`
+	// The unique identifier (ID) of a handshake.
+	Id *string `locationName:"Id" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
+	// The Amazon Resource Name (ARN) of a handshake.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:handshake\\/o-[a-z0-9]{10,32}\\/[a-z_]{1,32}\\/h-[0-9a-z]{8,32}"`
+	// Information about the two accounts that are participating in the handshake.
+	Parties []HandshakeParty `locationName:"Parties"`
+	// The current state of the handshake.
+	State *HandshakeState `locationName:"State"`
+	// The date and time that the handshake request was made.
+	RequestedTimestamp *time.Time `locationName:"RequestedTimestamp"`
+	// The date and time that the handshake expires.
+	ExpirationTimestamp *time.Time `locationName:"ExpirationTimestamp"`
+	// The type of handshake, indicating what action occurs when the recipient accepts the handshake.
+	Action *ActionType `locationName:"Action"`
+	// Additional information that is needed to process the handshake.
+	Resources []HandshakeResource `locationName:"Resources"`
 }
 
+// HandshakeFilter: Specifies the criteria that are used to select the handshakes for the operation.
 type HandshakeFilter struct {
-	ActionType        *ActionType `locationName:"ActionType"`
-	ParentHandshakeId *string     `locationName:"ParentHandshakeId" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
+	// Specifies the type of handshake action.
+	ActionType *ActionType `locationName:"ActionType"`
+	// Specifies the parent handshake.
+	ParentHandshakeId *string `locationName:"ParentHandshakeId" max:"34" pattern:"^h-[0-9a-z]{8,32}$"`
 }
 
+// HandshakeParty: Identifies a participant in a handshake.
 type HandshakeParty struct {
-	Id   string             `locationName:"Id" required:"true" min:"1" max:"64" pattern:"[\\s\\S]*" sensitive:"true"`
+	// The unique identifier (ID) for the party.
+	Id string `locationName:"Id" required:"true" min:"1" max:"64" pattern:"[\\s\\S]*" sensitive:"true"`
+	// The type of party.
 	Type HandshakePartyType `locationName:"Type" required:"true"`
 }
 
@@ -2109,10 +2543,15 @@ func (HandshakePartyType) EnumValues() []string {
 	return []string{"ACCOUNT", "ORGANIZATION", "EMAIL"}
 }
 
+// HandshakeResource: Contains additional data that is needed to process a handshake.
 type HandshakeResource struct {
-	Value     *string                `locationName:"Value" sensitive:"true"`
-	Type      *HandshakeResourceType `locationName:"Type"`
-	Resources []HandshakeResource    `locationName:"Resources"`
+	// The information that is passed to the other party in the handshake.
+	Value *string `locationName:"Value" sensitive:"true"`
+	// The type of information being passed, specifying how the value is to be interpreted by the other
+	// party: ACCOUNT - Specifies an Amazon Web Services account ID number.
+	Type *HandshakeResourceType `locationName:"Type"`
+	// When needed, contains an additional array of HandshakeResource objects.
+	Resources []HandshakeResource `locationName:"Resources"`
 }
 
 type HandshakeResourceType string
@@ -2161,14 +2600,24 @@ func (IAMUserAccessToBilling) EnumValues() []string {
 	return []string{"ALLOW", "DENY"}
 }
 
+// Organization: Contains details about an organization.
 type Organization struct {
-	Id                   *string                 `locationName:"Id" pattern:"^o-[a-z0-9]{10,32}$"`
-	Arn                  *string                 `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:organization\\/o-[a-z0-9]{10,32}"`
-	FeatureSet           *OrganizationFeatureSet `locationName:"FeatureSet"`
-	MasterAccountArn     *string                 `locationName:"MasterAccountArn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
-	MasterAccountId      *string                 `locationName:"MasterAccountId" max:"12" pattern:"^\\d{12}$"`
-	MasterAccountEmail   *string                 `locationName:"MasterAccountEmail" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
-	AvailablePolicyTypes []PolicyTypeSummary     `locationName:"AvailablePolicyTypes"`
+	// The unique identifier (ID) of an organization.
+	Id *string `locationName:"Id" pattern:"^o-[a-z0-9]{10,32}$"`
+	// The Amazon Resource Name (ARN) of an organization.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:organization\\/o-[a-z0-9]{10,32}"`
+	// Specifies the functionality that currently is available to the organization.
+	FeatureSet *OrganizationFeatureSet `locationName:"FeatureSet"`
+	// The Amazon Resource Name (ARN) of the account that is designated as the management account for the
+	// organization.
+	MasterAccountArn *string `locationName:"MasterAccountArn" pattern:"^arn:aws:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}"`
+	// The unique identifier (ID) of the management account of an organization.
+	MasterAccountId *string `locationName:"MasterAccountId" max:"12" pattern:"^\\d{12}$"`
+	// The email address that is associated with the Amazon Web Services account that is designated as the
+	// management account for the organization.
+	MasterAccountEmail *string `locationName:"MasterAccountEmail" min:"6" max:"64" pattern:"[^\\s@]+@[^\\s@]+\\.[^\\s@]+" sensitive:"true"`
+	// Do not use.
+	AvailablePolicyTypes []PolicyTypeSummary `locationName:"AvailablePolicyTypes"`
 }
 
 type OrganizationFeatureSet string
@@ -2183,14 +2632,22 @@ func (OrganizationFeatureSet) EnumValues() []string {
 	return []string{"ALL", "CONSOLIDATED_BILLING"}
 }
 
+// OrganizationalUnit: Contains details about an organizational unit (OU).
 type OrganizationalUnit struct {
-	Id   *string `locationName:"Id" max:"68" pattern:"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"`
-	Arn  *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:ou\\/o-[a-z0-9]{10,32}\\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"`
+	// The unique identifier (ID) associated with this OU.
+	Id *string `locationName:"Id" max:"68" pattern:"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"`
+	// The Amazon Resource Name (ARN) of this OU.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:ou\\/o-[a-z0-9]{10,32}\\/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"`
+	// The friendly name of this OU.
 	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
 }
 
+// Parent: Contains information about either a root or an organizational unit (OU) that can contain
+// OUs or accounts in an organization.
 type Parent struct {
-	Id   *string     `locationName:"Id" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The unique identifier (ID) of the parent entity.
+	Id *string `locationName:"Id" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The type of the parent entity.
 	Type *ParentType `locationName:"Type"`
 }
 
@@ -2206,25 +2663,41 @@ func (ParentType) EnumValues() []string {
 	return []string{"ROOT", "ORGANIZATIONAL_UNIT"}
 }
 
+// Policy: Contains rules to be applied to the affected accounts.
 type Policy struct {
+	// A structure that contains additional details about the policy.
 	PolicySummary *PolicySummary `locationName:"PolicySummary"`
-	Content       *string        `locationName:"Content" min:"1" pattern:"[\\s\\S]*"`
+	// The text content of the policy.
+	Content *string `locationName:"Content" min:"1" pattern:"[\\s\\S]*"`
 }
 
+// PolicySummary: Contains information about a policy, but does not include the content.
 type PolicySummary struct {
-	Id          *string     `locationName:"Id" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
-	Arn         *string     `locationName:"Arn" pattern:"^(arn:aws:organizations::\\d{12}:policy\\/o-[a-z0-9]{10,32}\\/[0-9a-z_]+\\/p-[0-9a-z]{10,32})|(arn:aws:organizations::aws:policy\\/[0-9a-z_]+\\/p-[0-9a-zA-Z_]{10,128})"`
-	Name        *string     `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
-	Description *string     `locationName:"Description" max:"512" pattern:"[\\s\\S]*"`
-	Type        *PolicyType `locationName:"Type"`
-	AwsManaged  *bool       `locationName:"AwsManaged"`
+	// The unique identifier (ID) of the policy.
+	Id *string `locationName:"Id" max:"130" pattern:"^p-[0-9a-zA-Z_]{8,128}$"`
+	// The Amazon Resource Name (ARN) of the policy.
+	Arn *string `locationName:"Arn" pattern:"^(arn:aws:organizations::\\d{12}:policy\\/o-[a-z0-9]{10,32}\\/[0-9a-z_]+\\/p-[0-9a-z]{10,32})|(arn:aws:organizations::aws:policy\\/[0-9a-z_]+\\/p-[0-9a-zA-Z_]{10,128})"`
+	// The friendly name of the policy.
+	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
+	// The description of the policy.
+	Description *string `locationName:"Description" max:"512" pattern:"[\\s\\S]*"`
+	// The type of policy.
+	Type *PolicyType `locationName:"Type"`
+	// A boolean value that indicates whether the specified policy is an Amazon Web Services managed
+	// policy.
+	AwsManaged *bool `locationName:"AwsManaged"`
 }
 
+// PolicyTargetSummary: Contains information about a root, OU, or account that a policy is attached to.
 type PolicyTargetSummary struct {
-	TargetId *string     `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
-	Arn      *string     `locationName:"Arn" pattern:"^arn:aws:organizations::.+:.+"`
-	Name     *string     `locationName:"Name" min:"1" max:"128"`
-	Type     *TargetType `locationName:"Type"`
+	// The unique identifier (ID) of the policy target.
+	TargetId *string `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
+	// The Amazon Resource Name (ARN) of the policy target.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::.+:.+"`
+	// The friendly name of the policy target.
+	Name *string `locationName:"Name" min:"1" max:"128"`
+	// The type of the policy target.
+	Type *TargetType `locationName:"Type"`
 }
 
 type PolicyType string
@@ -2254,30 +2727,48 @@ func (PolicyTypeStatus) EnumValues() []string {
 	return []string{"ENABLED", "PENDING_ENABLE", "PENDING_DISABLE"}
 }
 
+// PolicyTypeSummary: Contains information about a policy type and its status in the associated root.
 type PolicyTypeSummary struct {
-	Type   *PolicyType       `locationName:"Type"`
+	// The name of the policy type.
+	Type *PolicyType `locationName:"Type"`
+	// The status of the policy type as it relates to the associated root.
 	Status *PolicyTypeStatus `locationName:"Status"`
 }
 
+// ResourcePolicy: A structure that contains details about a resource policy.
 type ResourcePolicy struct {
+	// A structure that contains resource policy ID and Amazon Resource Name (ARN).
 	ResourcePolicySummary *ResourcePolicySummary `locationName:"ResourcePolicySummary"`
-	Content               *string                `locationName:"Content" min:"1" max:"40000" pattern:"[\\s\\S]*"`
+	// The policy text of the resource policy.
+	Content *string `locationName:"Content" min:"1" max:"40000" pattern:"[\\s\\S]*"`
 }
 
+// ResourcePolicySummary: A structure that contains resource policy ID and Amazon Resource Name (ARN).
 type ResourcePolicySummary struct {
-	Id  *string `locationName:"Id" max:"131" pattern:"^rp-[0-9a-zA-Z_]{4,128}$"`
+	// The unique identifier (ID) of the resource policy.
+	Id *string `locationName:"Id" max:"131" pattern:"^rp-[0-9a-zA-Z_]{4,128}$"`
+	// The Amazon Resource Name (ARN) of the resource policy.
 	Arn *string `locationName:"Arn" pattern:"^arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::\\d{12}:resourcepolicy\\/o-[a-z0-9]{10,32}\\/rp-[0-9a-zA-Z_]{4,128}"`
 }
 
+// Root: Contains details about a root.
 type Root struct {
-	Id          *string             `locationName:"Id" max:"34" pattern:"^r-[0-9a-z]{4,32}$"`
-	Arn         *string             `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:root\\/o-[a-z0-9]{10,32}\\/r-[0-9a-z]{4,32}"`
-	Name        *string             `locationName:"Name" min:"1" max:"128"`
+	// The unique identifier (ID) for the root.
+	Id *string `locationName:"Id" max:"34" pattern:"^r-[0-9a-z]{4,32}$"`
+	// The Amazon Resource Name (ARN) of the root.
+	Arn *string `locationName:"Arn" pattern:"^arn:aws:organizations::\\d{12}:root\\/o-[a-z0-9]{10,32}\\/r-[0-9a-z]{4,32}"`
+	// The friendly name of the root.
+	Name *string `locationName:"Name" min:"1" max:"128"`
+	// The types of policies that are currently enabled for the root and therefore can be attached to the
+	// root or to its OUs or accounts.
 	PolicyTypes []PolicyTypeSummary `locationName:"PolicyTypes"`
 }
 
+// Tag: A custom key-value pair associated with a resource within your organization.
 type Tag struct {
-	Key   string `locationName:"Key" required:"true" min:"1" max:"128" pattern:"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"`
+	// The key identifier, or name, of the tag.
+	Key string `locationName:"Key" required:"true" min:"1" max:"128" pattern:"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"`
+	// The string value that's associated with the key of the tag.
 	Value string `locationName:"Value" required:"true" min:"0" max:"256" pattern:"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"`
 }
 

@@ -1474,104 +1474,208 @@ var Service = api.NewService(api.Service{
 
 // Handler is implemented by the service: one method per operation.
 type Handler interface {
+	// AbortMultipartUpload: This operation aborts a multipart upload.
 	AbortMultipartUpload(ctx context.Context, in *AbortMultipartUploadInput) (*AbortMultipartUploadOutput, error)
+	// CompleteMultipartUpload: Completes a multipart upload by assembling previously uploaded parts.
 	CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error)
+	// CopyObject: Creates a copy of an object that is already stored in Amazon S3.
 	CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObjectOutput, error)
+	// CreateBucket: This action creates an Amazon S3 bucket.
 	CreateBucket(ctx context.Context, in *CreateBucketInput) (*CreateBucketOutput, error)
+	// CreateMultipartUpload: This action initiates a multipart upload and returns an upload ID.
 	CreateMultipartUpload(ctx context.Context, in *CreateMultipartUploadInput) (*CreateMultipartUploadOutput, error)
+	// CreateSession: Creates a session that establishes temporary security credentials to support fast
+	// authentication and authorization for the Zonal endpoint APIs on directory buckets.
 	CreateSession(ctx context.Context, in *CreateSessionInput) (*CreateSessionOutput, error)
+	// DeleteBucket: Deletes the S3 bucket.
 	DeleteBucket(ctx context.Context, in *DeleteBucketInput) (*DeleteBucketOutput, error)
+	// DeleteBucketAnalyticsConfiguration: This operation is not supported by directory buckets.
 	DeleteBucketAnalyticsConfiguration(ctx context.Context, in *DeleteBucketAnalyticsConfigurationInput) (*DeleteBucketAnalyticsConfigurationOutput, error)
+	// DeleteBucketCors: This operation is not supported by directory buckets.
 	DeleteBucketCors(ctx context.Context, in *DeleteBucketCorsInput) (*DeleteBucketCorsOutput, error)
+	// DeleteBucketEncryption: This operation is not supported by directory buckets.
 	DeleteBucketEncryption(ctx context.Context, in *DeleteBucketEncryptionInput) (*DeleteBucketEncryptionOutput, error)
+	// DeleteBucketIntelligentTieringConfiguration: This operation is not supported by directory buckets.
 	DeleteBucketIntelligentTieringConfiguration(ctx context.Context, in *DeleteBucketIntelligentTieringConfigurationInput) (*DeleteBucketIntelligentTieringConfigurationOutput, error)
+	// DeleteBucketInventoryConfiguration: This operation is not supported by directory buckets.
 	DeleteBucketInventoryConfiguration(ctx context.Context, in *DeleteBucketInventoryConfigurationInput) (*DeleteBucketInventoryConfigurationOutput, error)
+	// DeleteBucketLifecycle: This operation is not supported by directory buckets.
 	DeleteBucketLifecycle(ctx context.Context, in *DeleteBucketLifecycleInput) (*DeleteBucketLifecycleOutput, error)
+	// DeleteBucketMetricsConfiguration: This operation is not supported by directory buckets.
 	DeleteBucketMetricsConfiguration(ctx context.Context, in *DeleteBucketMetricsConfigurationInput) (*DeleteBucketMetricsConfigurationOutput, error)
+	// DeleteBucketOwnershipControls: This operation is not supported by directory buckets.
 	DeleteBucketOwnershipControls(ctx context.Context, in *DeleteBucketOwnershipControlsInput) (*DeleteBucketOwnershipControlsOutput, error)
+	// DeleteBucketPolicy: Deletes the policy of a specified bucket.
 	DeleteBucketPolicy(ctx context.Context, in *DeleteBucketPolicyInput) (*DeleteBucketPolicyOutput, error)
+	// DeleteBucketReplication: This operation is not supported by directory buckets.
 	DeleteBucketReplication(ctx context.Context, in *DeleteBucketReplicationInput) (*DeleteBucketReplicationOutput, error)
+	// DeleteBucketTagging: This operation is not supported by directory buckets.
 	DeleteBucketTagging(ctx context.Context, in *DeleteBucketTaggingInput) (*DeleteBucketTaggingOutput, error)
+	// DeleteBucketWebsite: This operation is not supported by directory buckets.
 	DeleteBucketWebsite(ctx context.Context, in *DeleteBucketWebsiteInput) (*DeleteBucketWebsiteOutput, error)
+	// DeleteObject: Removes an object from a bucket.
 	DeleteObject(ctx context.Context, in *DeleteObjectInput) (*DeleteObjectOutput, error)
+	// DeleteObjectTagging: This operation is not supported by directory buckets.
 	DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggingInput) (*DeleteObjectTaggingOutput, error)
+	// DeleteObjects: This operation enables you to delete multiple objects from a bucket using a single
+	// HTTP request.
 	DeleteObjects(ctx context.Context, in *DeleteObjectsInput) (*DeleteObjectsOutput, error)
+	// DeletePublicAccessBlock: This operation is not supported by directory buckets.
 	DeletePublicAccessBlock(ctx context.Context, in *DeletePublicAccessBlockInput) (*DeletePublicAccessBlockOutput, error)
+	// GetBucketAccelerateConfiguration: This operation is not supported by directory buckets.
 	GetBucketAccelerateConfiguration(ctx context.Context, in *GetBucketAccelerateConfigurationInput) (*GetBucketAccelerateConfigurationOutput, error)
+	// GetBucketAcl: This operation is not supported by directory buckets.
 	GetBucketAcl(ctx context.Context, in *GetBucketAclInput) (*GetBucketAclOutput, error)
+	// GetBucketAnalyticsConfiguration: This operation is not supported by directory buckets.
 	GetBucketAnalyticsConfiguration(ctx context.Context, in *GetBucketAnalyticsConfigurationInput) (*GetBucketAnalyticsConfigurationOutput, error)
+	// GetBucketCors: This operation is not supported by directory buckets.
 	GetBucketCors(ctx context.Context, in *GetBucketCorsInput) (*GetBucketCorsOutput, error)
+	// GetBucketEncryption: This operation is not supported by directory buckets.
 	GetBucketEncryption(ctx context.Context, in *GetBucketEncryptionInput) (*GetBucketEncryptionOutput, error)
+	// GetBucketIntelligentTieringConfiguration: This operation is not supported by directory buckets.
 	GetBucketIntelligentTieringConfiguration(ctx context.Context, in *GetBucketIntelligentTieringConfigurationInput) (*GetBucketIntelligentTieringConfigurationOutput, error)
+	// GetBucketInventoryConfiguration: This operation is not supported by directory buckets.
 	GetBucketInventoryConfiguration(ctx context.Context, in *GetBucketInventoryConfigurationInput) (*GetBucketInventoryConfigurationOutput, error)
+	// GetBucketLifecycle: For an updated version of this API, see GetBucketLifecycleConfiguration .
 	GetBucketLifecycle(ctx context.Context, in *GetBucketLifecycleInput) (*GetBucketLifecycleOutput, error)
+	// GetBucketLifecycleConfiguration: This operation is not supported by directory buckets.
 	GetBucketLifecycleConfiguration(ctx context.Context, in *GetBucketLifecycleConfigurationInput) (*GetBucketLifecycleConfigurationOutput, error)
+	// GetBucketLocation: This operation is not supported by directory buckets.
 	GetBucketLocation(ctx context.Context, in *GetBucketLocationInput) (*GetBucketLocationOutput, error)
+	// GetBucketLogging: This operation is not supported by directory buckets.
 	GetBucketLogging(ctx context.Context, in *GetBucketLoggingInput) (*GetBucketLoggingOutput, error)
+	// GetBucketMetricsConfiguration: This operation is not supported by directory buckets.
 	GetBucketMetricsConfiguration(ctx context.Context, in *GetBucketMetricsConfigurationInput) (*GetBucketMetricsConfigurationOutput, error)
+	// GetBucketNotification: This operation is not supported by directory buckets.
 	GetBucketNotification(ctx context.Context, in *GetBucketNotificationInput) (*GetBucketNotificationOutput, error)
+	// GetBucketNotificationConfiguration: This operation is not supported by directory buckets.
 	GetBucketNotificationConfiguration(ctx context.Context, in *GetBucketNotificationConfigurationInput) (*GetBucketNotificationConfigurationOutput, error)
+	// GetBucketOwnershipControls: This operation is not supported by directory buckets.
 	GetBucketOwnershipControls(ctx context.Context, in *GetBucketOwnershipControlsInput) (*GetBucketOwnershipControlsOutput, error)
+	// GetBucketPolicy: Returns the policy of a specified bucket.
 	GetBucketPolicy(ctx context.Context, in *GetBucketPolicyInput) (*GetBucketPolicyOutput, error)
+	// GetBucketPolicyStatus: This operation is not supported by directory buckets.
 	GetBucketPolicyStatus(ctx context.Context, in *GetBucketPolicyStatusInput) (*GetBucketPolicyStatusOutput, error)
+	// GetBucketReplication: This operation is not supported by directory buckets.
 	GetBucketReplication(ctx context.Context, in *GetBucketReplicationInput) (*GetBucketReplicationOutput, error)
+	// GetBucketRequestPayment: This operation is not supported by directory buckets.
 	GetBucketRequestPayment(ctx context.Context, in *GetBucketRequestPaymentInput) (*GetBucketRequestPaymentOutput, error)
+	// GetBucketTagging: This operation is not supported by directory buckets.
 	GetBucketTagging(ctx context.Context, in *GetBucketTaggingInput) (*GetBucketTaggingOutput, error)
+	// GetBucketVersioning: This operation is not supported by directory buckets.
 	GetBucketVersioning(ctx context.Context, in *GetBucketVersioningInput) (*GetBucketVersioningOutput, error)
+	// GetBucketWebsite: This operation is not supported by directory buckets.
 	GetBucketWebsite(ctx context.Context, in *GetBucketWebsiteInput) (*GetBucketWebsiteOutput, error)
+	// GetObject: Retrieves an object from Amazon S3.
 	GetObject(ctx context.Context, in *GetObjectInput) (*GetObjectOutput, error)
+	// GetObjectAcl: This operation is not supported by directory buckets.
 	GetObjectAcl(ctx context.Context, in *GetObjectAclInput) (*GetObjectAclOutput, error)
+	// GetObjectAttributes: Retrieves all the metadata from an object without returning the object itself.
 	GetObjectAttributes(ctx context.Context, in *GetObjectAttributesInput) (*GetObjectAttributesOutput, error)
+	// GetObjectLegalHold: This operation is not supported by directory buckets.
 	GetObjectLegalHold(ctx context.Context, in *GetObjectLegalHoldInput) (*GetObjectLegalHoldOutput, error)
+	// GetObjectLockConfiguration: This operation is not supported by directory buckets.
 	GetObjectLockConfiguration(ctx context.Context, in *GetObjectLockConfigurationInput) (*GetObjectLockConfigurationOutput, error)
+	// GetObjectRetention: This operation is not supported by directory buckets.
 	GetObjectRetention(ctx context.Context, in *GetObjectRetentionInput) (*GetObjectRetentionOutput, error)
+	// GetObjectTagging: This operation is not supported by directory buckets.
 	GetObjectTagging(ctx context.Context, in *GetObjectTaggingInput) (*GetObjectTaggingOutput, error)
+	// GetObjectTorrent: This operation is not supported by directory buckets.
 	GetObjectTorrent(ctx context.Context, in *GetObjectTorrentInput) (*GetObjectTorrentOutput, error)
+	// GetPublicAccessBlock: This operation is not supported by directory buckets.
 	GetPublicAccessBlock(ctx context.Context, in *GetPublicAccessBlockInput) (*GetPublicAccessBlockOutput, error)
+	// HeadBucket: You can use this operation to determine if a bucket exists and if you have permission
+	// to access it.
 	HeadBucket(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error)
+	// HeadObject: The HEAD operation retrieves metadata from an object without returning the object
+	// itself.
 	HeadObject(ctx context.Context, in *HeadObjectInput) (*HeadObjectOutput, error)
+	// ListBucketAnalyticsConfigurations: This operation is not supported by directory buckets.
 	ListBucketAnalyticsConfigurations(ctx context.Context, in *ListBucketAnalyticsConfigurationsInput) (*ListBucketAnalyticsConfigurationsOutput, error)
+	// ListBucketIntelligentTieringConfigurations: This operation is not supported by directory buckets.
 	ListBucketIntelligentTieringConfigurations(ctx context.Context, in *ListBucketIntelligentTieringConfigurationsInput) (*ListBucketIntelligentTieringConfigurationsOutput, error)
+	// ListBucketInventoryConfigurations: This operation is not supported by directory buckets.
 	ListBucketInventoryConfigurations(ctx context.Context, in *ListBucketInventoryConfigurationsInput) (*ListBucketInventoryConfigurationsOutput, error)
+	// ListBucketMetricsConfigurations: This operation is not supported by directory buckets.
 	ListBucketMetricsConfigurations(ctx context.Context, in *ListBucketMetricsConfigurationsInput) (*ListBucketMetricsConfigurationsOutput, error)
+	// ListBuckets: This operation is not supported by directory buckets.
 	ListBuckets(ctx context.Context, in *ListBucketsInput) (*ListBucketsOutput, error)
+	// ListDirectoryBuckets: Returns a list of all Amazon S3 directory buckets owned by the authenticated
+	// sender of the request.
 	ListDirectoryBuckets(ctx context.Context, in *ListDirectoryBucketsInput) (*ListDirectoryBucketsOutput, error)
+	// ListMultipartUploads: This operation lists in-progress multipart uploads in a bucket.
 	ListMultipartUploads(ctx context.Context, in *ListMultipartUploadsInput) (*ListMultipartUploadsOutput, error)
+	// ListObjectVersions: This operation is not supported by directory buckets.
 	ListObjectVersions(ctx context.Context, in *ListObjectVersionsInput) (*ListObjectVersionsOutput, error)
+	// ListObjects: This operation is not supported by directory buckets.
 	ListObjects(ctx context.Context, in *ListObjectsInput) (*ListObjectsOutput, error)
+	// ListObjectsV2: Returns some or all (up to 1,000) of the objects in a bucket with each request.
 	ListObjectsV2(ctx context.Context, in *ListObjectsV2Input) (*ListObjectsV2Output, error)
+	// ListParts: Lists the parts that have been uploaded for a specific multipart upload.
 	ListParts(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error)
+	// PutBucketAccelerateConfiguration: This operation is not supported by directory buckets.
 	PutBucketAccelerateConfiguration(ctx context.Context, in *PutBucketAccelerateConfigurationInput) (*PutBucketAccelerateConfigurationOutput, error)
+	// PutBucketAcl: This operation is not supported by directory buckets.
 	PutBucketAcl(ctx context.Context, in *PutBucketAclInput) (*PutBucketAclOutput, error)
+	// PutBucketAnalyticsConfiguration: This operation is not supported by directory buckets.
 	PutBucketAnalyticsConfiguration(ctx context.Context, in *PutBucketAnalyticsConfigurationInput) (*PutBucketAnalyticsConfigurationOutput, error)
+	// PutBucketCors: This operation is not supported by directory buckets.
 	PutBucketCors(ctx context.Context, in *PutBucketCorsInput) (*PutBucketCorsOutput, error)
+	// PutBucketEncryption: This operation is not supported by directory buckets.
 	PutBucketEncryption(ctx context.Context, in *PutBucketEncryptionInput) (*PutBucketEncryptionOutput, error)
+	// PutBucketIntelligentTieringConfiguration: This operation is not supported by directory buckets.
 	PutBucketIntelligentTieringConfiguration(ctx context.Context, in *PutBucketIntelligentTieringConfigurationInput) (*PutBucketIntelligentTieringConfigurationOutput, error)
+	// PutBucketInventoryConfiguration: This operation is not supported by directory buckets.
 	PutBucketInventoryConfiguration(ctx context.Context, in *PutBucketInventoryConfigurationInput) (*PutBucketInventoryConfigurationOutput, error)
+	// PutBucketLifecycle: This operation is not supported by directory buckets.
 	PutBucketLifecycle(ctx context.Context, in *PutBucketLifecycleInput) (*PutBucketLifecycleOutput, error)
+	// PutBucketLifecycleConfiguration: This operation is not supported by directory buckets.
 	PutBucketLifecycleConfiguration(ctx context.Context, in *PutBucketLifecycleConfigurationInput) (*PutBucketLifecycleConfigurationOutput, error)
+	// PutBucketLogging: This operation is not supported by directory buckets.
 	PutBucketLogging(ctx context.Context, in *PutBucketLoggingInput) (*PutBucketLoggingOutput, error)
+	// PutBucketMetricsConfiguration: This operation is not supported by directory buckets.
 	PutBucketMetricsConfiguration(ctx context.Context, in *PutBucketMetricsConfigurationInput) (*PutBucketMetricsConfigurationOutput, error)
+	// PutBucketNotification: This operation is not supported by directory buckets.
 	PutBucketNotification(ctx context.Context, in *PutBucketNotificationInput) (*PutBucketNotificationOutput, error)
+	// PutBucketNotificationConfiguration: This operation is not supported by directory buckets.
 	PutBucketNotificationConfiguration(ctx context.Context, in *PutBucketNotificationConfigurationInput) (*PutBucketNotificationConfigurationOutput, error)
+	// PutBucketOwnershipControls: This operation is not supported by directory buckets.
 	PutBucketOwnershipControls(ctx context.Context, in *PutBucketOwnershipControlsInput) (*PutBucketOwnershipControlsOutput, error)
+	// PutBucketPolicy: Applies an Amazon S3 bucket policy to an Amazon S3 bucket.
 	PutBucketPolicy(ctx context.Context, in *PutBucketPolicyInput) (*PutBucketPolicyOutput, error)
+	// PutBucketReplication: This operation is not supported by directory buckets.
 	PutBucketReplication(ctx context.Context, in *PutBucketReplicationInput) (*PutBucketReplicationOutput, error)
+	// PutBucketRequestPayment: This operation is not supported by directory buckets.
 	PutBucketRequestPayment(ctx context.Context, in *PutBucketRequestPaymentInput) (*PutBucketRequestPaymentOutput, error)
+	// PutBucketTagging: This operation is not supported by directory buckets.
 	PutBucketTagging(ctx context.Context, in *PutBucketTaggingInput) (*PutBucketTaggingOutput, error)
+	// PutBucketVersioning: This operation is not supported by directory buckets.
 	PutBucketVersioning(ctx context.Context, in *PutBucketVersioningInput) (*PutBucketVersioningOutput, error)
+	// PutBucketWebsite: This operation is not supported by directory buckets.
 	PutBucketWebsite(ctx context.Context, in *PutBucketWebsiteInput) (*PutBucketWebsiteOutput, error)
+	// PutObject: Adds an object to a bucket.
 	PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error)
+	// PutObjectAcl: This operation is not supported by directory buckets.
 	PutObjectAcl(ctx context.Context, in *PutObjectAclInput) (*PutObjectAclOutput, error)
+	// PutObjectLegalHold: This operation is not supported by directory buckets.
 	PutObjectLegalHold(ctx context.Context, in *PutObjectLegalHoldInput) (*PutObjectLegalHoldOutput, error)
+	// PutObjectLockConfiguration: This operation is not supported by directory buckets.
 	PutObjectLockConfiguration(ctx context.Context, in *PutObjectLockConfigurationInput) (*PutObjectLockConfigurationOutput, error)
+	// PutObjectRetention: This operation is not supported by directory buckets.
 	PutObjectRetention(ctx context.Context, in *PutObjectRetentionInput) (*PutObjectRetentionOutput, error)
+	// PutObjectTagging: This operation is not supported by directory buckets.
 	PutObjectTagging(ctx context.Context, in *PutObjectTaggingInput) (*PutObjectTaggingOutput, error)
+	// PutPublicAccessBlock: This operation is not supported by directory buckets.
 	PutPublicAccessBlock(ctx context.Context, in *PutPublicAccessBlockInput) (*PutPublicAccessBlockOutput, error)
+	// RestoreObject: This operation is not supported by directory buckets.
 	RestoreObject(ctx context.Context, in *RestoreObjectInput) (*RestoreObjectOutput, error)
+	// SelectObjectContent: This operation is not supported by directory buckets.
 	SelectObjectContent(ctx context.Context, in *SelectObjectContentInput) (*SelectObjectContentOutput, error)
+	// UploadPart: Uploads a part in a multipart upload.
 	UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error)
+	// UploadPartCopy: Uploads a part by copying data from an existing object as data source.
 	UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (*UploadPartCopyOutput, error)
+	// WriteGetObjectResponse: This operation is not supported by directory buckets.
 	WriteGetObjectResponse(ctx context.Context, in *WriteGetObjectResponseInput) (*WriteGetObjectResponseOutput, error)
 }
 
@@ -2025,1653 +2129,2865 @@ func ErrObjectNotInActiveTierError(msg string) *awserr.Error {
 	return errorTable[7].New(msg)
 }
 
+// AbortMultipartUploadInput is the input of AbortMultipartUpload (shape AbortMultipartUploadRequest).
 type AbortMultipartUploadInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	UploadId            *string       `locationName:"uploadId" location:"querystring" required:"true"`
-	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The bucket name to which the upload was taking place.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Key of the object for which the multipart upload was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Upload ID that identifies the multipart upload.
+	UploadId     *string       `locationName:"uploadId" location:"querystring" required:"true"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// AbortMultipartUploadOutput is the output of AbortMultipartUpload (shape AbortMultipartUploadOutput).
 type AbortMultipartUploadOutput struct {
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// CompleteMultipartUploadInput is the input of CompleteMultipartUpload (shape CompleteMultipartUploadRequest).
 type CompleteMultipartUploadInput struct {
-	_                    struct{}                  `payload:"MultipartUpload"`
-	Bucket               string                    `locationName:"Bucket" location:"uri" required:"true"`
-	Key                  string                    `locationName:"Key" location:"uri" required:"true" min:"1"`
-	MultipartUpload      *CompletedMultipartUpload `locationName:"CompleteMultipartUpload" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	UploadId             *string                   `locationName:"uploadId" location:"querystring" required:"true"`
-	ChecksumCRC32        *string                   `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C       *string                   `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1         *string                   `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256       *string                   `locationName:"x-amz-checksum-sha256" location:"header"`
-	RequestPayer         *RequestPayer             `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner  *string                   `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	SSECustomerAlgorithm *string                   `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string                   `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5    *string                   `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	_ struct{} `payload:"MultipartUpload"`
+	// Name of the bucket to which the multipart upload was initiated.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Object key for which the multipart upload was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The container for the multipart upload request information.
+	MultipartUpload *CompletedMultipartUpload `locationName:"CompleteMultipartUpload" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
+	// ID for the initiated multipart upload.
+	UploadId *string `locationName:"uploadId" location:"querystring" required:"true"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA256 *string       `locationName:"x-amz-checksum-sha256" location:"header"`
+	RequestPayer   *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The server-side encryption (SSE) algorithm used to encrypt the object.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// The server-side encryption (SSE) customer managed key.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// The MD5 server-side encryption (SSE) customer managed key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 }
 
+// CompleteMultipartUploadOutput is the output of CompleteMultipartUpload (shape CompleteMultipartUploadOutput).
 type CompleteMultipartUploadOutput struct {
-	_                    struct{}              `locationName:"CompleteMultipartUploadResult"`
-	Location             *string               `locationName:"Location"`
-	Bucket               *string               `locationName:"Bucket"`
-	Key                  *string               `locationName:"Key" min:"1"`
-	Expiration           *string               `locationName:"x-amz-expiration" location:"header"`
-	ETag                 *string               `locationName:"ETag"`
-	ChecksumCRC32        *string               `locationName:"ChecksumCRC32"`
-	ChecksumCRC32C       *string               `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1         *string               `locationName:"ChecksumSHA1"`
-	ChecksumSHA256       *string               `locationName:"ChecksumSHA256"`
+	_ struct{} `locationName:"CompleteMultipartUploadResult"`
+	// The URI that identifies the newly created object.
+	Location *string `locationName:"Location"`
+	// The name of the bucket that contains the newly created object.
+	Bucket *string `locationName:"Bucket"`
+	// The object key of the newly created object.
+	Key *string `locationName:"Key" min:"1"`
+	// If the object expiration is configured, this will contain the expiration date ( expiry-date ) and
+	// rule ID ( rule-id ).
+	Expiration *string `locationName:"x-amz-expiration" location:"header"`
+	// Entity tag that identifies the newly created object's data.
+	ETag *string `locationName:"ETag"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
+	// The server-side encryption algorithm used when storing this object in Amazon S3 (for example,
+	// AES256 , aws:kms ).
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
-	VersionId            *string               `locationName:"x-amz-version-id" location:"header"`
-	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	BucketKeyEnabled     *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged       *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
+	// Version ID of the newly created object, in case the bucket has versioning turned on.
+	VersionId *string `locationName:"x-amz-version-id" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Indicates whether the multipart upload uses an S3 Bucket Key for server-side encryption with Key
+	// Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// CopyObjectInput is the input of CopyObject (shape CopyObjectRequest).
 type CopyObjectInput struct {
-	ACL                            *ObjectCannedACL           `locationName:"x-amz-acl" location:"header"`
-	Bucket                         string                     `locationName:"Bucket" location:"uri" required:"true"`
-	CacheControl                   *string                    `locationName:"Cache-Control" location:"header"`
-	ChecksumAlgorithm              *ChecksumAlgorithm         `locationName:"x-amz-checksum-algorithm" location:"header"`
-	ContentDisposition             *string                    `locationName:"Content-Disposition" location:"header"`
-	ContentEncoding                *string                    `locationName:"Content-Encoding" location:"header"`
-	ContentLanguage                *string                    `locationName:"Content-Language" location:"header"`
-	ContentType                    *string                    `locationName:"Content-Type" location:"header"`
-	CopySource                     *string                    `locationName:"x-amz-copy-source" location:"header" required:"true" pattern:"\\/.+\\/.+"`
-	CopySourceIfMatch              *string                    `locationName:"x-amz-copy-source-if-match" location:"header"`
-	CopySourceIfModifiedSince      *time.Time                 `locationName:"x-amz-copy-source-if-modified-since" location:"header"`
-	CopySourceIfNoneMatch          *string                    `locationName:"x-amz-copy-source-if-none-match" location:"header"`
-	CopySourceIfUnmodifiedSince    *time.Time                 `locationName:"x-amz-copy-source-if-unmodified-since" location:"header"`
-	Expires                        *time.Time                 `locationName:"Expires" location:"header"`
-	GrantFullControl               *string                    `locationName:"x-amz-grant-full-control" location:"header"`
-	GrantRead                      *string                    `locationName:"x-amz-grant-read" location:"header"`
-	GrantReadACP                   *string                    `locationName:"x-amz-grant-read-acp" location:"header"`
-	GrantWriteACP                  *string                    `locationName:"x-amz-grant-write-acp" location:"header"`
-	Key                            string                     `locationName:"Key" location:"uri" required:"true" min:"1"`
-	Metadata                       map[string]string          `locationName:"x-amz-meta-" location:"headers"`
-	MetadataDirective              *MetadataDirective         `locationName:"x-amz-metadata-directive" location:"header"`
-	TaggingDirective               *TaggingDirective          `locationName:"x-amz-tagging-directive" location:"header"`
-	ServerSideEncryption           *ServerSideEncryption      `locationName:"x-amz-server-side-encryption" location:"header"`
-	StorageClass                   *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
-	WebsiteRedirectLocation        *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
-	SSECustomerAlgorithm           *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey                 *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5              *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId                    *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSEKMSEncryptionContext        *string                    `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
-	BucketKeyEnabled               *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	CopySourceSSECustomerAlgorithm *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-algorithm" location:"header"`
-	CopySourceSSECustomerKey       *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	CopySourceSSECustomerKeyMD5    *string                    `locationName:"x-amz-copy-source-server-side-encryption-customer-key-MD5" location:"header"`
-	RequestPayer                   *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
-	Tagging                        *string                    `locationName:"x-amz-tagging" location:"header"`
-	ObjectLockMode                 *ObjectLockMode            `locationName:"x-amz-object-lock-mode" location:"header"`
-	ObjectLockRetainUntilDate      *time.Time                 `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
-	ObjectLockLegalHoldStatus      *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
-	ExpectedBucketOwner            *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ExpectedSourceBucketOwner      *string                    `locationName:"x-amz-source-expected-bucket-owner" location:"header"`
+	// The canned access control list (ACL) to apply to the object.
+	ACL *ObjectCannedACL `locationName:"x-amz-acl" location:"header"`
+	// The name of the destination bucket.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Specifies the caching behavior along the request/reply chain.
+	CacheControl *string `locationName:"Cache-Control" location:"header"`
+	// Indicates the algorithm that you want Amazon S3 to use to create the checksum for the object.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-checksum-algorithm" location:"header"`
+	// Specifies presentational information for the object.
+	ContentDisposition *string `locationName:"Content-Disposition" location:"header"`
+	// Specifies what content encodings have been applied to the object and thus what decoding mechanisms
+	// must be applied to obtain the media-type referenced by the Content-Type header field.
+	ContentEncoding *string `locationName:"Content-Encoding" location:"header"`
+	// The language the content is in.
+	ContentLanguage *string `locationName:"Content-Language" location:"header"`
+	// A standard MIME type that describes the format of the object data.
+	ContentType *string `locationName:"Content-Type" location:"header"`
+	// Specifies the source object for the copy operation.
+	CopySource *string `locationName:"x-amz-copy-source" location:"header" required:"true" pattern:"\\/.+\\/.+"`
+	// Copies the object if its entity tag (ETag) matches the specified tag.
+	CopySourceIfMatch *string `locationName:"x-amz-copy-source-if-match" location:"header"`
+	// Copies the object if it has been modified since the specified time.
+	CopySourceIfModifiedSince *time.Time `locationName:"x-amz-copy-source-if-modified-since" location:"header"`
+	// Copies the object if its entity tag (ETag) is different than the specified ETag.
+	CopySourceIfNoneMatch *string `locationName:"x-amz-copy-source-if-none-match" location:"header"`
+	// Copies the object if it hasn't been modified since the specified time.
+	CopySourceIfUnmodifiedSince *time.Time `locationName:"x-amz-copy-source-if-unmodified-since" location:"header"`
+	// The date and time at which the object is no longer cacheable.
+	Expires *time.Time `locationName:"Expires" location:"header"`
+	// Gives the grantee READ, READ_ACP, and WRITE_ACP permissions on the object.
+	GrantFullControl *string `locationName:"x-amz-grant-full-control" location:"header"`
+	// Allows grantee to read the object data and its metadata.
+	GrantRead *string `locationName:"x-amz-grant-read" location:"header"`
+	// Allows grantee to read the object ACL.
+	GrantReadACP *string `locationName:"x-amz-grant-read-acp" location:"header"`
+	// Allows grantee to write the ACL for the applicable object.
+	GrantWriteACP *string `locationName:"x-amz-grant-write-acp" location:"header"`
+	// The key of the destination object.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// A map of metadata to store with the object in S3.
+	Metadata map[string]string `locationName:"x-amz-meta-" location:"headers"`
+	// Specifies whether the metadata is copied from the source object or replaced with metadata that's
+	// provided in the request.
+	MetadataDirective *MetadataDirective `locationName:"x-amz-metadata-directive" location:"header"`
+	// Specifies whether the object tag-set is copied from the source object or replaced with the tag-set
+	// that's provided in the request.
+	TaggingDirective *TaggingDirective `locationName:"x-amz-tagging-directive" location:"header"`
+	// The server-side encryption algorithm used when storing this object in Amazon S3 (for example,
+	// AES256 , aws:kms , aws:kms:dsse ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// If the x-amz-storage-class header is not used, the copied object will be stored in the STANDARD
+	// Storage Class by default.
+	StorageClass *StorageClass `locationName:"x-amz-storage-class" location:"header"`
+	// If the destination bucket is configured as a website, redirects requests for this object copy to
+	// another object in the same bucket or to an external URL.
+	WebsiteRedirectLocation *string `locationName:"x-amz-website-redirect-location" location:"header"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256 ).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// Specifies the KMS ID (Key ID, Key ARN, or Key Alias) to use for object encryption.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Specifies the Amazon Web Services KMS Encryption Context to use for object encryption.
+	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
+	// Specifies whether Amazon S3 should use an S3 Bucket Key for object encryption with server-side
+	// encryption using Key Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	// Specifies the algorithm to use when decrypting the source object (for example, AES256 ).
+	CopySourceSSECustomerAlgorithm *string `locationName:"x-amz-copy-source-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use to decrypt the source object.
+	CopySourceSSECustomerKey *string `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	CopySourceSSECustomerKeyMD5 *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key-MD5" location:"header"`
+	RequestPayer                *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The tag-set for the object copy in the destination bucket.
+	Tagging *string `locationName:"x-amz-tagging" location:"header"`
+	// The Object Lock mode that you want to apply to the object copy.
+	ObjectLockMode *ObjectLockMode `locationName:"x-amz-object-lock-mode" location:"header"`
+	// The date and time when you want the Object Lock of the object copy to expire.
+	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// Specifies whether you want to apply a legal hold to the object copy.
+	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
+	// The account ID of the expected destination bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected source bucket owner.
+	ExpectedSourceBucketOwner *string `locationName:"x-amz-source-expected-bucket-owner" location:"header"`
 }
 
+// CopyObjectOutput is the output of CopyObject (shape CopyObjectOutput).
 type CopyObjectOutput struct {
-	_                       struct{}              `payload:"CopyObjectResult"`
-	CopyObjectResult        *CopyObjectResult     `locationName:"CopyObjectResult" payload:"true"`
-	Expiration              *string               `locationName:"x-amz-expiration" location:"header"`
-	CopySourceVersionId     *string               `locationName:"x-amz-copy-source-version-id" location:"header"`
-	VersionId               *string               `locationName:"x-amz-version-id" location:"header"`
-	ServerSideEncryption    *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
-	SSECustomerAlgorithm    *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5       *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
-	BucketKeyEnabled        *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged          *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
+	_ struct{} `payload:"CopyObjectResult"`
+	// Container for all response elements.
+	CopyObjectResult *CopyObjectResult `locationName:"CopyObjectResult" payload:"true"`
+	// If the object expiration is configured, the response includes this header.
+	Expiration *string `locationName:"x-amz-expiration" location:"header"`
+	// Version ID of the source object that was copied.
+	CopySourceVersionId *string `locationName:"x-amz-copy-source-version-id" location:"header"`
+	// Version ID of the newly created copy.
+	VersionId *string `locationName:"x-amz-version-id" location:"header"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms , aws:kms:dsse ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// If present, indicates the Amazon Web Services KMS Encryption Context to use for object encryption.
+	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
+	// Indicates whether the copied object uses an S3 Bucket Key for server-side encryption with Key
+	// Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// CreateBucketInput is the input of CreateBucket (shape CreateBucketRequest).
 type CreateBucketInput struct {
-	_                          struct{}                   `payload:"CreateBucketConfiguration"`
-	ACL                        *BucketCannedACL           `locationName:"x-amz-acl" location:"header"`
-	Bucket                     string                     `locationName:"Bucket" location:"uri" required:"true"`
-	CreateBucketConfiguration  *CreateBucketConfiguration `locationName:"CreateBucketConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	GrantFullControl           *string                    `locationName:"x-amz-grant-full-control" location:"header"`
-	GrantRead                  *string                    `locationName:"x-amz-grant-read" location:"header"`
-	GrantReadACP               *string                    `locationName:"x-amz-grant-read-acp" location:"header"`
-	GrantWrite                 *string                    `locationName:"x-amz-grant-write" location:"header"`
-	GrantWriteACP              *string                    `locationName:"x-amz-grant-write-acp" location:"header"`
-	ObjectLockEnabledForBucket *bool                      `locationName:"x-amz-bucket-object-lock-enabled" location:"header"`
-	ObjectOwnership            *ObjectOwnership           `locationName:"x-amz-object-ownership" location:"header"`
+	_ struct{} `payload:"CreateBucketConfiguration"`
+	// The canned ACL to apply to the bucket.
+	ACL *BucketCannedACL `locationName:"x-amz-acl" location:"header"`
+	// The name of the bucket to create.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The configuration information for the bucket.
+	CreateBucketConfiguration *CreateBucketConfiguration `locationName:"CreateBucketConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
+	// Allows grantee the read, write, read ACP, and write ACP permissions on the bucket.
+	GrantFullControl *string `locationName:"x-amz-grant-full-control" location:"header"`
+	// Allows grantee to list the objects in the bucket.
+	GrantRead *string `locationName:"x-amz-grant-read" location:"header"`
+	// Allows grantee to read the bucket ACL.
+	GrantReadACP *string `locationName:"x-amz-grant-read-acp" location:"header"`
+	// Allows grantee to create new objects in the bucket.
+	GrantWrite *string `locationName:"x-amz-grant-write" location:"header"`
+	// Allows grantee to write the ACL for the applicable bucket.
+	GrantWriteACP *string `locationName:"x-amz-grant-write-acp" location:"header"`
+	// Specifies whether you want S3 Object Lock to be enabled for the new bucket.
+	ObjectLockEnabledForBucket *bool            `locationName:"x-amz-bucket-object-lock-enabled" location:"header"`
+	ObjectOwnership            *ObjectOwnership `locationName:"x-amz-object-ownership" location:"header"`
 }
 
+// CreateBucketOutput is the output of CreateBucket (shape CreateBucketOutput).
 type CreateBucketOutput struct {
+	// A forward slash followed by the name of the bucket.
 	Location *string `locationName:"Location" location:"header"`
 }
 
+// CreateMultipartUploadInput is the input of CreateMultipartUpload (shape CreateMultipartUploadRequest).
 type CreateMultipartUploadInput struct {
-	ACL                       *ObjectCannedACL           `locationName:"x-amz-acl" location:"header"`
-	Bucket                    string                     `locationName:"Bucket" location:"uri" required:"true"`
-	CacheControl              *string                    `locationName:"Cache-Control" location:"header"`
-	ContentDisposition        *string                    `locationName:"Content-Disposition" location:"header"`
-	ContentEncoding           *string                    `locationName:"Content-Encoding" location:"header"`
-	ContentLanguage           *string                    `locationName:"Content-Language" location:"header"`
-	ContentType               *string                    `locationName:"Content-Type" location:"header"`
-	Expires                   *time.Time                 `locationName:"Expires" location:"header"`
-	GrantFullControl          *string                    `locationName:"x-amz-grant-full-control" location:"header"`
-	GrantRead                 *string                    `locationName:"x-amz-grant-read" location:"header"`
-	GrantReadACP              *string                    `locationName:"x-amz-grant-read-acp" location:"header"`
-	GrantWriteACP             *string                    `locationName:"x-amz-grant-write-acp" location:"header"`
-	Key                       string                     `locationName:"Key" location:"uri" required:"true" min:"1"`
-	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
-	ServerSideEncryption      *ServerSideEncryption      `locationName:"x-amz-server-side-encryption" location:"header"`
-	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
-	WebsiteRedirectLocation   *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
-	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey            *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSEKMSEncryptionContext   *string                    `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
-	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestPayer              *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
-	Tagging                   *string                    `locationName:"x-amz-tagging" location:"header"`
-	ObjectLockMode            *ObjectLockMode            `locationName:"x-amz-object-lock-mode" location:"header"`
-	ObjectLockRetainUntilDate *time.Time                 `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// The canned ACL to apply to the object.
+	ACL *ObjectCannedACL `locationName:"x-amz-acl" location:"header"`
+	// The name of the bucket where the multipart upload is initiated and where the object is uploaded.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Specifies caching behavior along the request/reply chain.
+	CacheControl *string `locationName:"Cache-Control" location:"header"`
+	// Specifies presentational information for the object.
+	ContentDisposition *string `locationName:"Content-Disposition" location:"header"`
+	// Specifies what content encodings have been applied to the object and thus what decoding mechanisms
+	// must be applied to obtain the media-type referenced by the Content-Type header field.
+	ContentEncoding *string `locationName:"Content-Encoding" location:"header"`
+	// The language that the content is in.
+	ContentLanguage *string `locationName:"Content-Language" location:"header"`
+	// A standard MIME type describing the format of the object data.
+	ContentType *string `locationName:"Content-Type" location:"header"`
+	// The date and time at which the object is no longer cacheable.
+	Expires *time.Time `locationName:"Expires" location:"header"`
+	// Specify access permissions explicitly to give the grantee READ, READ_ACP, and WRITE_ACP permissions
+	// on the object.
+	GrantFullControl *string `locationName:"x-amz-grant-full-control" location:"header"`
+	// Specify access permissions explicitly to allow grantee to read the object data and its metadata.
+	GrantRead *string `locationName:"x-amz-grant-read" location:"header"`
+	// Specify access permissions explicitly to allows grantee to read the object ACL.
+	GrantReadACP *string `locationName:"x-amz-grant-read-acp" location:"header"`
+	// Specify access permissions explicitly to allows grantee to allow grantee to write the ACL for the
+	// applicable object.
+	GrantWriteACP *string `locationName:"x-amz-grant-write-acp" location:"header"`
+	// Object key for which the multipart upload is to be initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// A map of metadata to store with the object in S3.
+	Metadata map[string]string `locationName:"x-amz-meta-" location:"headers"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// By default, Amazon S3 uses the STANDARD Storage Class to store newly created objects.
+	StorageClass *StorageClass `locationName:"x-amz-storage-class" location:"header"`
+	// If the bucket is configured as a website, redirects requests for this object to another object in
+	// the same bucket or to an external URL.
+	WebsiteRedirectLocation *string `locationName:"x-amz-website-redirect-location" location:"header"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the customer-provided encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// Specifies the ID (Key ID, Key ARN, or Key Alias) of the symmetric encryption customer managed key
+	// to use for object encryption.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Specifies the Amazon Web Services KMS Encryption Context to use for object encryption.
+	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
+	// Specifies whether Amazon S3 should use an S3 Bucket Key for object encryption with server-side
+	// encryption using Key Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool         `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestPayer     *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The tag-set for the object.
+	Tagging *string `locationName:"x-amz-tagging" location:"header"`
+	// Specifies the Object Lock mode that you want to apply to the uploaded object.
+	ObjectLockMode *ObjectLockMode `locationName:"x-amz-object-lock-mode" location:"header"`
+	// Specifies the date and time when you want the Object Lock to expire.
+	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// Specifies whether you want to apply a legal hold to the uploaded object.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
-	ExpectedBucketOwner       *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ChecksumAlgorithm         *ChecksumAlgorithm         `locationName:"x-amz-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Indicates the algorithm that you want Amazon S3 to use to create the checksum for the object.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-checksum-algorithm" location:"header"`
 }
 
+// CreateMultipartUploadOutput is the output of CreateMultipartUpload (shape CreateMultipartUploadOutput).
 type CreateMultipartUploadOutput struct {
-	_                       struct{}              `locationName:"InitiateMultipartUploadResult"`
-	AbortDate               *time.Time            `locationName:"x-amz-abort-date" location:"header"`
-	AbortRuleId             *string               `locationName:"x-amz-abort-rule-id" location:"header"`
-	Bucket                  *string               `locationName:"Bucket"`
-	Key                     *string               `locationName:"Key" min:"1"`
-	UploadId                *string               `locationName:"UploadId"`
-	ServerSideEncryption    *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
-	SSECustomerAlgorithm    *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5       *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
-	BucketKeyEnabled        *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged          *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
-	ChecksumAlgorithm       *ChecksumAlgorithm    `locationName:"x-amz-checksum-algorithm" location:"header"`
+	_ struct{} `locationName:"InitiateMultipartUploadResult"`
+	// If the bucket has a lifecycle rule configured with an action to abort incomplete multipart uploads
+	// and the prefix in the lifecycle rule matches the object name in the request, the response includes
+	// this header.
+	AbortDate *time.Time `locationName:"x-amz-abort-date" location:"header"`
+	// This header is returned along with the x-amz-abort-date header.
+	AbortRuleId *string `locationName:"x-amz-abort-rule-id" location:"header"`
+	// The name of the bucket to which the multipart upload was initiated.
+	Bucket *string `locationName:"Bucket"`
+	// Object key for which the multipart upload was initiated.
+	Key *string `locationName:"Key" min:"1"`
+	// ID for the initiated multipart upload.
+	UploadId *string `locationName:"UploadId"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// If present, indicates the Amazon Web Services KMS Encryption Context to use for object encryption.
+	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
+	// Indicates whether the multipart upload uses an S3 Bucket Key for server-side encryption with Key
+	// Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	// The algorithm that was used to create a checksum of the object.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-checksum-algorithm" location:"header"`
 }
 
+// CreateSessionInput is the input of CreateSession (shape CreateSessionRequest).
 type CreateSessionInput struct {
+	// Specifies the mode of the session that will be created, either ReadWrite or ReadOnly .
 	SessionMode *SessionMode `locationName:"x-amz-create-session-mode" location:"header"`
-	Bucket      string       `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket that you create a session for.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
 }
 
+// CreateSessionOutput is the output of CreateSession (shape CreateSessionOutput).
 type CreateSessionOutput struct {
-	_           struct{}            `locationName:"CreateSessionResult"`
+	_ struct{} `locationName:"CreateSessionResult"`
+	// The established temporary security credentials for the created session.
 	Credentials *SessionCredentials `locationName:"Credentials" required:"true"`
 }
 
+// DeleteBucketInput is the input of DeleteBucket (shape DeleteBucketRequest).
 type DeleteBucketInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// Specifies the bucket being deleted.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketOutput is empty: the operation has no output in the model.
 type DeleteBucketOutput struct{}
 
+// DeleteBucketAnalyticsConfigurationInput is the input of DeleteBucketAnalyticsConfiguration (shape DeleteBucketAnalyticsConfigurationRequest).
 type DeleteBucketAnalyticsConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                  *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the bucket from which an analytics configuration is deleted.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID that identifies the analytics configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketAnalyticsConfigurationOutput is empty: the operation has no output in the model.
 type DeleteBucketAnalyticsConfigurationOutput struct{}
 
+// DeleteBucketCorsInput is the input of DeleteBucketCors (shape DeleteBucketCorsRequest).
 type DeleteBucketCorsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// Specifies the bucket whose cors configuration is being deleted.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketCorsOutput is empty: the operation has no output in the model.
 type DeleteBucketCorsOutput struct{}
 
+// DeleteBucketEncryptionInput is the input of DeleteBucketEncryption (shape DeleteBucketEncryptionRequest).
 type DeleteBucketEncryptionInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket containing the server-side encryption configuration to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketEncryptionOutput is empty: the operation has no output in the model.
 type DeleteBucketEncryptionOutput struct{}
 
+// DeleteBucketIntelligentTieringConfigurationInput is the input of DeleteBucketIntelligentTieringConfiguration (shape DeleteBucketIntelligentTieringConfigurationRequest).
 type DeleteBucketIntelligentTieringConfigurationInput struct {
-	Bucket string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id     *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the S3 Intelligent-Tiering configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
 }
 
 // DeleteBucketIntelligentTieringConfigurationOutput is empty: the operation has no output in the model.
 type DeleteBucketIntelligentTieringConfigurationOutput struct{}
 
+// DeleteBucketInventoryConfigurationInput is the input of DeleteBucketInventoryConfiguration (shape DeleteBucketInventoryConfigurationRequest).
 type DeleteBucketInventoryConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                  *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the bucket containing the inventory configuration to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the inventory configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketInventoryConfigurationOutput is empty: the operation has no output in the model.
 type DeleteBucketInventoryConfigurationOutput struct{}
 
+// DeleteBucketLifecycleInput is the input of DeleteBucketLifecycle (shape DeleteBucketLifecycleRequest).
 type DeleteBucketLifecycleInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name of the lifecycle to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketLifecycleOutput is empty: the operation has no output in the model.
 type DeleteBucketLifecycleOutput struct{}
 
+// DeleteBucketMetricsConfigurationInput is the input of DeleteBucketMetricsConfiguration (shape DeleteBucketMetricsConfigurationRequest).
 type DeleteBucketMetricsConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                  *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the bucket containing the metrics configuration to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the metrics configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketMetricsConfigurationOutput is empty: the operation has no output in the model.
 type DeleteBucketMetricsConfigurationOutput struct{}
 
+// DeleteBucketOwnershipControlsInput is the input of DeleteBucketOwnershipControls (shape DeleteBucketOwnershipControlsRequest).
 type DeleteBucketOwnershipControlsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The Amazon S3 bucket whose OwnershipControls you want to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketOwnershipControlsOutput is empty: the operation has no output in the model.
 type DeleteBucketOwnershipControlsOutput struct{}
 
+// DeleteBucketPolicyInput is the input of DeleteBucketPolicy (shape DeleteBucketPolicyRequest).
 type DeleteBucketPolicyInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketPolicyOutput is empty: the operation has no output in the model.
 type DeleteBucketPolicyOutput struct{}
 
+// DeleteBucketReplicationInput is the input of DeleteBucketReplication (shape DeleteBucketReplicationRequest).
 type DeleteBucketReplicationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketReplicationOutput is empty: the operation has no output in the model.
 type DeleteBucketReplicationOutput struct{}
 
+// DeleteBucketTaggingInput is the input of DeleteBucketTagging (shape DeleteBucketTaggingRequest).
 type DeleteBucketTaggingInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket that has the tag set to be removed.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketTaggingOutput is empty: the operation has no output in the model.
 type DeleteBucketTaggingOutput struct{}
 
+// DeleteBucketWebsiteInput is the input of DeleteBucketWebsite (shape DeleteBucketWebsiteRequest).
 type DeleteBucketWebsiteInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name for which you want to remove the website configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeleteBucketWebsiteOutput is empty: the operation has no output in the model.
 type DeleteBucketWebsiteOutput struct{}
 
+// DeleteObjectInput is the input of DeleteObject (shape DeleteObjectRequest).
 type DeleteObjectInput struct {
-	Bucket                    string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                       string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	MFA                       *string       `locationName:"x-amz-mfa" location:"header"`
-	VersionId                 *string       `locationName:"versionId" location:"querystring"`
-	RequestPayer              *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	BypassGovernanceRetention *bool         `locationName:"x-amz-bypass-governance-retention" location:"header"`
-	ExpectedBucketOwner       *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The bucket name of the bucket containing the object.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Key name of the object to delete.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The concatenation of the authentication device's serial number, a space, and the value that is
+	// displayed on your authentication device.
+	MFA *string `locationName:"x-amz-mfa" location:"header"`
+	// Version ID used to reference a specific version of the object.
+	VersionId    *string       `locationName:"versionId" location:"querystring"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// Indicates whether S3 Object Lock should bypass Governance-mode restrictions to process this
+	// operation.
+	BypassGovernanceRetention *bool `locationName:"x-amz-bypass-governance-retention" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// DeleteObjectOutput is the output of DeleteObject (shape DeleteObjectOutput).
 type DeleteObjectOutput struct {
-	DeleteMarker   *bool           `locationName:"x-amz-delete-marker" location:"header"`
+	// Indicates whether the specified object version that was permanently deleted was (true) or was not
+	// (false) a delete marker before deletion.
+	DeleteMarker *bool `locationName:"x-amz-delete-marker" location:"header"`
+	// Returns the version ID of the delete marker created as a result of the DELETE operation.
 	VersionId      *string         `locationName:"x-amz-version-id" location:"header"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// DeleteObjectTaggingInput is the input of DeleteObjectTagging (shape DeleteObjectTaggingRequest).
 type DeleteObjectTaggingInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string  `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string `locationName:"versionId" location:"querystring"`
+	// The bucket name containing the objects from which to remove the tags.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The key that identifies the object in the bucket from which to remove all tags.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The versionId of the object that the tag-set will be removed from.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// DeleteObjectTaggingOutput is the output of DeleteObjectTagging (shape DeleteObjectTaggingOutput).
 type DeleteObjectTaggingOutput struct {
+	// The versionId of the object the tag-set was removed from.
 	VersionId *string `locationName:"x-amz-version-id" location:"header"`
 }
 
+// DeleteObjectsInput is the input of DeleteObjects (shape DeleteObjectsRequest).
 type DeleteObjectsInput struct {
-	_                         struct{}           `payload:"Delete"`
-	Bucket                    string             `locationName:"Bucket" location:"uri" required:"true"`
-	Delete                    *Delete            `locationName:"Delete" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	MFA                       *string            `locationName:"x-amz-mfa" location:"header"`
-	RequestPayer              *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
-	BypassGovernanceRetention *bool              `locationName:"x-amz-bypass-governance-retention" location:"header"`
-	ExpectedBucketOwner       *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ChecksumAlgorithm         *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	_ struct{} `payload:"Delete"`
+	// The bucket name containing the objects to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Container for the request.
+	Delete *Delete `locationName:"Delete" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
+	// The concatenation of the authentication device's serial number, a space, and the value that is
+	// displayed on your authentication device.
+	MFA          *string       `locationName:"x-amz-mfa" location:"header"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// Specifies whether you want to delete this object even if it has a Governance-type Object Lock in
+	// place.
+	BypassGovernanceRetention *bool `locationName:"x-amz-bypass-governance-retention" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
 }
 
+// DeleteObjectsOutput is the output of DeleteObjects (shape DeleteObjectsOutput).
 type DeleteObjectsOutput struct {
-	_              struct{}        `locationName:"DeleteResult"`
+	_ struct{} `locationName:"DeleteResult"`
+	// Container element for a successful delete.
 	Deleted        []DeletedObject `locationName:"Deleted" flattened:"true"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
-	Errors         []Error         `locationName:"Error" flattened:"true"`
+	// Container for a failed delete action that describes the object that Amazon S3 attempted to delete
+	// and the error it encountered.
+	Errors []Error `locationName:"Error" flattened:"true"`
 }
 
+// DeletePublicAccessBlockInput is the input of DeletePublicAccessBlock (shape DeletePublicAccessBlockRequest).
 type DeletePublicAccessBlockInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The Amazon S3 bucket whose PublicAccessBlock configuration you want to delete.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // DeletePublicAccessBlockOutput is empty: the operation has no output in the model.
 type DeletePublicAccessBlockOutput struct{}
 
+// GetBucketAccelerateConfigurationInput is the input of GetBucketAccelerateConfiguration (shape GetBucketAccelerateConfigurationRequest).
 type GetBucketAccelerateConfigurationInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which the accelerate configuration is retrieved.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 }
 
+// GetBucketAccelerateConfigurationOutput is the output of GetBucketAccelerateConfiguration (shape GetBucketAccelerateConfigurationOutput).
 type GetBucketAccelerateConfigurationOutput struct {
-	_              struct{}                `locationName:"AccelerateConfiguration"`
+	_ struct{} `locationName:"AccelerateConfiguration"`
+	// The accelerate configuration of the bucket.
 	Status         *BucketAccelerateStatus `locationName:"Status"`
 	RequestCharged *RequestCharged         `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// GetBucketAclInput is the input of GetBucketAcl (shape GetBucketAclRequest).
 type GetBucketAclInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// Specifies the S3 bucket whose ACL is being requested.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketAclOutput is the output of GetBucketAcl (shape GetBucketAclOutput).
 type GetBucketAclOutput struct {
-	_      struct{} `locationName:"AccessControlPolicy"`
-	Owner  *Owner   `locationName:"Owner"`
-	Grants []Grant  `locationName:"AccessControlList" locationNameList:"Grant"`
+	_ struct{} `locationName:"AccessControlPolicy"`
+	// Container for the bucket owner's display name and ID.
+	Owner *Owner `locationName:"Owner"`
+	// A list of grants.
+	Grants []Grant `locationName:"AccessControlList" locationNameList:"Grant"`
 }
 
+// GetBucketAnalyticsConfigurationInput is the input of GetBucketAnalyticsConfiguration (shape GetBucketAnalyticsConfigurationRequest).
 type GetBucketAnalyticsConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                  *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the bucket from which an analytics configuration is retrieved.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID that identifies the analytics configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketAnalyticsConfigurationOutput is the output of GetBucketAnalyticsConfiguration (shape GetBucketAnalyticsConfigurationOutput).
 type GetBucketAnalyticsConfigurationOutput struct {
-	_                      struct{}                `payload:"AnalyticsConfiguration"`
+	_ struct{} `payload:"AnalyticsConfiguration"`
+	// The configuration and any analyses for the analytics filter.
 	AnalyticsConfiguration *AnalyticsConfiguration `locationName:"AnalyticsConfiguration" payload:"true"`
 }
 
+// GetBucketCorsInput is the input of GetBucketCors (shape GetBucketCorsRequest).
 type GetBucketCorsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name for which to get the cors configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketCorsOutput is the output of GetBucketCors (shape GetBucketCorsOutput).
 type GetBucketCorsOutput struct {
-	_         struct{}   `locationName:"CORSConfiguration"`
+	_ struct{} `locationName:"CORSConfiguration"`
+	// A set of origins and methods (cross-origin access that you want to allow).
 	CORSRules []CORSRule `locationName:"CORSRule" flattened:"true"`
 }
 
+// GetBucketEncryptionInput is the input of GetBucketEncryption (shape GetBucketEncryptionRequest).
 type GetBucketEncryptionInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket from which the server-side encryption configuration is retrieved.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketEncryptionOutput is the output of GetBucketEncryption (shape GetBucketEncryptionOutput).
 type GetBucketEncryptionOutput struct {
 	_                                 struct{}                           `payload:"ServerSideEncryptionConfiguration"`
 	ServerSideEncryptionConfiguration *ServerSideEncryptionConfiguration `locationName:"ServerSideEncryptionConfiguration" payload:"true"`
 }
 
+// GetBucketIntelligentTieringConfigurationInput is the input of GetBucketIntelligentTieringConfiguration (shape GetBucketIntelligentTieringConfigurationRequest).
 type GetBucketIntelligentTieringConfigurationInput struct {
-	Bucket string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id     *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the S3 Intelligent-Tiering configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
 }
 
+// GetBucketIntelligentTieringConfigurationOutput is the output of GetBucketIntelligentTieringConfiguration (shape GetBucketIntelligentTieringConfigurationOutput).
 type GetBucketIntelligentTieringConfigurationOutput struct {
-	_                               struct{}                         `payload:"IntelligentTieringConfiguration"`
+	_ struct{} `payload:"IntelligentTieringConfiguration"`
+	// Container for S3 Intelligent-Tiering configuration.
 	IntelligentTieringConfiguration *IntelligentTieringConfiguration `locationName:"IntelligentTieringConfiguration" payload:"true"`
 }
 
+// GetBucketInventoryConfigurationInput is the input of GetBucketInventoryConfiguration (shape GetBucketInventoryConfigurationRequest).
 type GetBucketInventoryConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                  *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the bucket containing the inventory configuration to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the inventory configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketInventoryConfigurationOutput is the output of GetBucketInventoryConfiguration (shape GetBucketInventoryConfigurationOutput).
 type GetBucketInventoryConfigurationOutput struct {
-	_                      struct{}                `payload:"InventoryConfiguration"`
+	_ struct{} `payload:"InventoryConfiguration"`
+	// Specifies the inventory configuration.
 	InventoryConfiguration *InventoryConfiguration `locationName:"InventoryConfiguration" payload:"true"`
 }
 
+// GetBucketLifecycleInput is the input of GetBucketLifecycle (shape GetBucketLifecycleRequest).
 type GetBucketLifecycleInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the lifecycle information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketLifecycleOutput is the output of GetBucketLifecycle (shape GetBucketLifecycleOutput).
 type GetBucketLifecycleOutput struct {
-	_     struct{} `locationName:"LifecycleConfiguration"`
-	Rules []Rule   `locationName:"Rule" flattened:"true"`
+	_ struct{} `locationName:"LifecycleConfiguration"`
+	// Container for a lifecycle rule.
+	Rules []Rule `locationName:"Rule" flattened:"true"`
 }
 
+// GetBucketLifecycleConfigurationInput is the input of GetBucketLifecycleConfiguration (shape GetBucketLifecycleConfigurationRequest).
 type GetBucketLifecycleConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the lifecycle information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketLifecycleConfigurationOutput is the output of GetBucketLifecycleConfiguration (shape GetBucketLifecycleConfigurationOutput).
 type GetBucketLifecycleConfigurationOutput struct {
-	_     struct{}        `locationName:"LifecycleConfiguration"`
+	_ struct{} `locationName:"LifecycleConfiguration"`
+	// Container for a lifecycle rule.
 	Rules []LifecycleRule `locationName:"Rule" flattened:"true"`
 }
 
+// GetBucketLocationInput is the input of GetBucketLocation (shape GetBucketLocationRequest).
 type GetBucketLocationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the location.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketLocationOutput is the output of GetBucketLocation (shape GetBucketLocationOutput).
 type GetBucketLocationOutput struct {
-	_                  struct{}                  `locationName:"LocationConstraint" xmlText:"LocationConstraint"`
+	_ struct{} `locationName:"LocationConstraint" xmlText:"LocationConstraint"`
+	// Specifies the Region where the bucket resides.
 	LocationConstraint *BucketLocationConstraint `locationName:"LocationConstraint"`
 }
 
+// GetBucketLoggingInput is the input of GetBucketLogging (shape GetBucketLoggingRequest).
 type GetBucketLoggingInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name for which to get the logging information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketLoggingOutput is the output of GetBucketLogging (shape GetBucketLoggingOutput).
 type GetBucketLoggingOutput struct {
 	_              struct{}        `locationName:"BucketLoggingStatus"`
 	LoggingEnabled *LoggingEnabled `locationName:"LoggingEnabled"`
 }
 
+// GetBucketMetricsConfigurationInput is the input of GetBucketMetricsConfiguration (shape GetBucketMetricsConfigurationRequest).
 type GetBucketMetricsConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                  *string `locationName:"id" location:"querystring" required:"true"`
+	// The name of the bucket containing the metrics configuration to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the metrics configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketMetricsConfigurationOutput is the output of GetBucketMetricsConfiguration (shape GetBucketMetricsConfigurationOutput).
 type GetBucketMetricsConfigurationOutput struct {
-	_                    struct{}              `payload:"MetricsConfiguration"`
+	_ struct{} `payload:"MetricsConfiguration"`
+	// Specifies the metrics configuration.
 	MetricsConfiguration *MetricsConfiguration `locationName:"MetricsConfiguration" payload:"true"`
 }
 
+// GetBucketNotificationInput is the input of GetBucketNotification (shape GetBucketNotificationConfigurationRequest).
 type GetBucketNotificationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the notification configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketNotificationOutput is the output of GetBucketNotification (shape NotificationConfigurationDeprecated).
 type GetBucketNotificationOutput struct {
-	_                          struct{}                      `locationName:"NotificationConfiguration"`
-	TopicConfiguration         *TopicConfigurationDeprecated `locationName:"TopicConfiguration"`
-	QueueConfiguration         *QueueConfigurationDeprecated `locationName:"QueueConfiguration"`
-	CloudFunctionConfiguration *CloudFunctionConfiguration   `locationName:"CloudFunctionConfiguration"`
+	_ struct{} `locationName:"NotificationConfiguration"`
+	// This data type is deprecated.
+	TopicConfiguration *TopicConfigurationDeprecated `locationName:"TopicConfiguration"`
+	// This data type is deprecated.
+	QueueConfiguration *QueueConfigurationDeprecated `locationName:"QueueConfiguration"`
+	// Container for specifying the Lambda notification configuration.
+	CloudFunctionConfiguration *CloudFunctionConfiguration `locationName:"CloudFunctionConfiguration"`
 }
 
+// GetBucketNotificationConfigurationInput is the input of GetBucketNotificationConfiguration (shape GetBucketNotificationConfigurationRequest).
 type GetBucketNotificationConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the notification configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketNotificationConfigurationOutput is the output of GetBucketNotificationConfiguration (shape NotificationConfiguration).
 type GetBucketNotificationConfigurationOutput struct {
-	_                            struct{}                      `locationName:"NotificationConfiguration"`
-	TopicConfigurations          []TopicConfiguration          `locationName:"TopicConfiguration" flattened:"true"`
-	QueueConfigurations          []QueueConfiguration          `locationName:"QueueConfiguration" flattened:"true"`
+	_ struct{} `locationName:"NotificationConfiguration"`
+	// The topic to which notifications are sent and the events for which notifications are generated.
+	TopicConfigurations []TopicConfiguration `locationName:"TopicConfiguration" flattened:"true"`
+	// The Amazon Simple Queue Service queues to publish messages to and the events for which to publish
+	// messages.
+	QueueConfigurations []QueueConfiguration `locationName:"QueueConfiguration" flattened:"true"`
+	// Describes the Lambda functions to invoke and the events for which to invoke them.
 	LambdaFunctionConfigurations []LambdaFunctionConfiguration `locationName:"CloudFunctionConfiguration" flattened:"true"`
-	EventBridgeConfiguration     *EventBridgeConfiguration     `locationName:"EventBridgeConfiguration"`
+	// Enables delivery of events to Amazon EventBridge.
+	EventBridgeConfiguration *EventBridgeConfiguration `locationName:"EventBridgeConfiguration"`
 }
 
+// GetBucketOwnershipControlsInput is the input of GetBucketOwnershipControls (shape GetBucketOwnershipControlsRequest).
 type GetBucketOwnershipControlsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the Amazon S3 bucket whose OwnershipControls you want to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketOwnershipControlsOutput is the output of GetBucketOwnershipControls (shape GetBucketOwnershipControlsOutput).
 type GetBucketOwnershipControlsOutput struct {
-	_                 struct{}           `payload:"OwnershipControls"`
+	_ struct{} `payload:"OwnershipControls"`
+	// The OwnershipControls (BucketOwnerEnforced, BucketOwnerPreferred, or ObjectWriter) currently in
+	// effect for this Amazon S3 bucket.
 	OwnershipControls *OwnershipControls `locationName:"OwnershipControls" payload:"true"`
 }
 
+// GetBucketPolicyInput is the input of GetBucketPolicy (shape GetBucketPolicyRequest).
 type GetBucketPolicyInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name to get the bucket policy for.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketPolicyOutput is the output of GetBucketPolicy (shape GetBucketPolicyOutput).
 type GetBucketPolicyOutput struct {
-	_      struct{} `payload:"Policy"`
-	Policy *string  `locationName:"Policy" payload:"true"`
+	_ struct{} `payload:"Policy"`
+	// The bucket policy as a JSON document.
+	Policy *string `locationName:"Policy" payload:"true"`
 }
 
+// GetBucketPolicyStatusInput is the input of GetBucketPolicyStatus (shape GetBucketPolicyStatusRequest).
 type GetBucketPolicyStatusInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the Amazon S3 bucket whose policy status you want to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketPolicyStatusOutput is the output of GetBucketPolicyStatus (shape GetBucketPolicyStatusOutput).
 type GetBucketPolicyStatusOutput struct {
-	_            struct{}      `payload:"PolicyStatus"`
+	_ struct{} `payload:"PolicyStatus"`
+	// The policy status for the specified bucket.
 	PolicyStatus *PolicyStatus `locationName:"PolicyStatus" payload:"true"`
 }
 
+// GetBucketReplicationInput is the input of GetBucketReplication (shape GetBucketReplicationRequest).
 type GetBucketReplicationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name for which to get the replication information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketReplicationOutput is the output of GetBucketReplication (shape GetBucketReplicationOutput).
 type GetBucketReplicationOutput struct {
 	_                        struct{}                  `payload:"ReplicationConfiguration"`
 	ReplicationConfiguration *ReplicationConfiguration `locationName:"ReplicationConfiguration" payload:"true"`
 }
 
+// GetBucketRequestPaymentInput is the input of GetBucketRequestPayment (shape GetBucketRequestPaymentRequest).
 type GetBucketRequestPaymentInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the payment request configuration
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketRequestPaymentOutput is the output of GetBucketRequestPayment (shape GetBucketRequestPaymentOutput).
 type GetBucketRequestPaymentOutput struct {
-	_     struct{} `locationName:"RequestPaymentConfiguration"`
-	Payer *Payer   `locationName:"Payer"`
+	_ struct{} `locationName:"RequestPaymentConfiguration"`
+	// Specifies who pays for the download and request fees.
+	Payer *Payer `locationName:"Payer"`
 }
 
+// GetBucketTaggingInput is the input of GetBucketTagging (shape GetBucketTaggingRequest).
 type GetBucketTaggingInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the tagging information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketTaggingOutput is the output of GetBucketTagging (shape GetBucketTaggingOutput).
 type GetBucketTaggingOutput struct {
-	_      struct{} `locationName:"Tagging"`
-	TagSet []Tag    `locationName:"TagSet" locationNameList:"Tag" required:"true"`
+	_ struct{} `locationName:"Tagging"`
+	// Contains the tag set.
+	TagSet []Tag `locationName:"TagSet" locationNameList:"Tag" required:"true"`
 }
 
+// GetBucketVersioningInput is the input of GetBucketVersioning (shape GetBucketVersioningRequest).
 type GetBucketVersioningInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the bucket for which to get the versioning information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketVersioningOutput is the output of GetBucketVersioning (shape GetBucketVersioningOutput).
 type GetBucketVersioningOutput struct {
-	_         struct{}                `locationName:"VersioningConfiguration"`
-	Status    *BucketVersioningStatus `locationName:"Status"`
-	MFADelete *MFADeleteStatus        `locationName:"MfaDelete"`
+	_ struct{} `locationName:"VersioningConfiguration"`
+	// The versioning state of the bucket.
+	Status *BucketVersioningStatus `locationName:"Status"`
+	// Specifies whether MFA delete is enabled in the bucket versioning configuration.
+	MFADelete *MFADeleteStatus `locationName:"MfaDelete"`
 }
 
+// GetBucketWebsiteInput is the input of GetBucketWebsite (shape GetBucketWebsiteRequest).
 type GetBucketWebsiteInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name for which to get the website configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetBucketWebsiteOutput is the output of GetBucketWebsite (shape GetBucketWebsiteOutput).
 type GetBucketWebsiteOutput struct {
-	_                     struct{}               `locationName:"WebsiteConfiguration"`
+	_ struct{} `locationName:"WebsiteConfiguration"`
+	// Specifies the redirect behavior of all requests to a website endpoint of an Amazon S3 bucket.
 	RedirectAllRequestsTo *RedirectAllRequestsTo `locationName:"RedirectAllRequestsTo"`
-	IndexDocument         *IndexDocument         `locationName:"IndexDocument"`
-	ErrorDocument         *ErrorDocument         `locationName:"ErrorDocument"`
-	RoutingRules          []RoutingRule          `locationName:"RoutingRules" locationNameList:"RoutingRule"`
+	// The name of the index document for the website (for example index.html ).
+	IndexDocument *IndexDocument `locationName:"IndexDocument"`
+	// The object key name of the website error document to use for 4XX class errors.
+	ErrorDocument *ErrorDocument `locationName:"ErrorDocument"`
+	// Rules that define when a redirect is applied and the redirect behavior.
+	RoutingRules []RoutingRule `locationName:"RoutingRules" locationNameList:"RoutingRule"`
 }
 
+// GetObjectInput is the input of GetObject (shape GetObjectRequest).
 type GetObjectInput struct {
-	Bucket                     string        `locationName:"Bucket" location:"uri" required:"true"`
-	IfMatch                    *string       `locationName:"If-Match" location:"header"`
-	IfModifiedSince            *time.Time    `locationName:"If-Modified-Since" location:"header"`
-	IfNoneMatch                *string       `locationName:"If-None-Match" location:"header"`
-	IfUnmodifiedSince          *time.Time    `locationName:"If-Unmodified-Since" location:"header"`
-	Key                        string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	Range                      *string       `locationName:"Range" location:"header"`
-	ResponseCacheControl       *string       `locationName:"response-cache-control" location:"querystring"`
-	ResponseContentDisposition *string       `locationName:"response-content-disposition" location:"querystring"`
-	ResponseContentEncoding    *string       `locationName:"response-content-encoding" location:"querystring"`
-	ResponseContentLanguage    *string       `locationName:"response-content-language" location:"querystring"`
-	ResponseContentType        *string       `locationName:"response-content-type" location:"querystring"`
-	ResponseExpires            *time.Time    `locationName:"response-expires" location:"querystring" timestampFormat:"rfc822"`
-	VersionId                  *string       `locationName:"versionId" location:"querystring"`
-	SSECustomerAlgorithm       *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey             *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5          *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	RequestPayer               *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	PartNumber                 *int32        `locationName:"partNumber" location:"querystring"`
-	ExpectedBucketOwner        *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ChecksumMode               *ChecksumMode `locationName:"x-amz-checksum-mode" location:"header"`
+	// The bucket name containing the object.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Return the object only if its entity tag (ETag) is the same as the one specified in this header;
+	// otherwise, return a 412 Precondition Failed error.
+	IfMatch *string `locationName:"If-Match" location:"header"`
+	// Return the object only if it has been modified since the specified time; otherwise, return a 304
+	// Not Modified error.
+	IfModifiedSince *time.Time `locationName:"If-Modified-Since" location:"header"`
+	// Return the object only if its entity tag (ETag) is different from the one specified in this header;
+	// otherwise, return a 304 Not Modified error.
+	IfNoneMatch *string `locationName:"If-None-Match" location:"header"`
+	// Return the object only if it has not been modified since the specified time; otherwise, return a
+	// 412 Precondition Failed error.
+	IfUnmodifiedSince *time.Time `locationName:"If-Unmodified-Since" location:"header"`
+	// Key of the object to get.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Downloads the specified byte range of an object.
+	Range *string `locationName:"Range" location:"header"`
+	// Sets the Cache-Control header of the response.
+	ResponseCacheControl *string `locationName:"response-cache-control" location:"querystring"`
+	// Sets the Content-Disposition header of the response.
+	ResponseContentDisposition *string `locationName:"response-content-disposition" location:"querystring"`
+	// Sets the Content-Encoding header of the response.
+	ResponseContentEncoding *string `locationName:"response-content-encoding" location:"querystring"`
+	// Sets the Content-Language header of the response.
+	ResponseContentLanguage *string `locationName:"response-content-language" location:"querystring"`
+	// Sets the Content-Type header of the response.
+	ResponseContentType *string `locationName:"response-content-type" location:"querystring"`
+	// Sets the Expires header of the response.
+	ResponseExpires *time.Time `locationName:"response-expires" location:"querystring" timestampFormat:"rfc822"`
+	// Version ID used to reference a specific version of the object.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// Specifies the algorithm to use when decrypting the object (for example, AES256 ).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key that you originally provided for Amazon S3 to
+	// encrypt the data before storing it.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the customer-provided encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	RequestPayer      *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// Part number of the object being read.
+	PartNumber *int32 `locationName:"partNumber" location:"querystring"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// To retrieve the checksum, this mode must be enabled.
+	ChecksumMode *ChecksumMode `locationName:"x-amz-checksum-mode" location:"header"`
 }
 
+// GetObjectOutput is the output of GetObject (shape GetObjectOutput).
 type GetObjectOutput struct {
-	_                         struct{}                   `payload:"Body"`
-	Body                      io.ReadCloser              `locationName:"Body" streaming:"true" payload:"true"`
-	DeleteMarker              *bool                      `locationName:"x-amz-delete-marker" location:"header"`
-	AcceptRanges              *string                    `locationName:"accept-ranges" location:"header"`
-	Expiration                *string                    `locationName:"x-amz-expiration" location:"header"`
-	Restore                   *string                    `locationName:"x-amz-restore" location:"header"`
-	LastModified              *time.Time                 `locationName:"Last-Modified" location:"header"`
-	ContentLength             *int64                     `locationName:"Content-Length" location:"header"`
-	ETag                      *string                    `locationName:"ETag" location:"header"`
-	ChecksumCRC32             *string                    `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C            *string                    `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1              *string                    `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256            *string                    `locationName:"x-amz-checksum-sha256" location:"header"`
-	MissingMeta               *int32                     `locationName:"x-amz-missing-meta" location:"header"`
-	VersionId                 *string                    `locationName:"x-amz-version-id" location:"header"`
-	CacheControl              *string                    `locationName:"Cache-Control" location:"header"`
-	ContentDisposition        *string                    `locationName:"Content-Disposition" location:"header"`
-	ContentEncoding           *string                    `locationName:"Content-Encoding" location:"header"`
-	ContentLanguage           *string                    `locationName:"Content-Language" location:"header"`
-	ContentRange              *string                    `locationName:"Content-Range" location:"header"`
-	ContentType               *string                    `locationName:"Content-Type" location:"header"`
-	Expires                   *time.Time                 `locationName:"Expires" location:"header"`
-	WebsiteRedirectLocation   *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
-	ServerSideEncryption      *ServerSideEncryption      `locationName:"x-amz-server-side-encryption" location:"header"`
-	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
-	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
-	RequestCharged            *RequestCharged            `locationName:"x-amz-request-charged" location:"header"`
-	ReplicationStatus         *ReplicationStatus         `locationName:"x-amz-replication-status" location:"header"`
-	PartsCount                *int32                     `locationName:"x-amz-mp-parts-count" location:"header"`
-	TagCount                  *int32                     `locationName:"x-amz-tagging-count" location:"header"`
-	ObjectLockMode            *ObjectLockMode            `locationName:"x-amz-object-lock-mode" location:"header"`
-	ObjectLockRetainUntilDate *time.Time                 `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	_ struct{} `payload:"Body"`
+	// Object data.
+	Body io.ReadCloser `locationName:"Body" streaming:"true" payload:"true"`
+	// Indicates whether the object retrieved was (true) or was not (false) a Delete Marker.
+	DeleteMarker *bool `locationName:"x-amz-delete-marker" location:"header"`
+	// Indicates that a range of bytes was specified in the request.
+	AcceptRanges *string `locationName:"accept-ranges" location:"header"`
+	// If the object expiration is configured (see PutBucketLifecycleConfiguration ), the response
+	// includes this header.
+	Expiration *string `locationName:"x-amz-expiration" location:"header"`
+	// Provides information about object restoration action and expiration time of the restored object
+	// copy.
+	Restore *string `locationName:"x-amz-restore" location:"header"`
+	// Date and time when the object was last modified.
+	LastModified *time.Time `locationName:"Last-Modified" location:"header"`
+	// Size of the body in bytes.
+	ContentLength *int64 `locationName:"Content-Length" location:"header"`
+	// An entity tag (ETag) is an opaque identifier assigned by a web server to a specific version of a
+	// resource found at a URL.
+	ETag *string `locationName:"ETag" location:"header"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"x-amz-checksum-sha256" location:"header"`
+	// This is set to the number of metadata entries not returned in the headers that are prefixed with
+	// x-amz-meta- .
+	MissingMeta *int32 `locationName:"x-amz-missing-meta" location:"header"`
+	// Version ID of the object.
+	VersionId *string `locationName:"x-amz-version-id" location:"header"`
+	// Specifies caching behavior along the request/reply chain.
+	CacheControl *string `locationName:"Cache-Control" location:"header"`
+	// Specifies presentational information for the object.
+	ContentDisposition *string `locationName:"Content-Disposition" location:"header"`
+	// Indicates what content encodings have been applied to the object and thus what decoding mechanisms
+	// must be applied to obtain the media-type referenced by the Content-Type header field.
+	ContentEncoding *string `locationName:"Content-Encoding" location:"header"`
+	// The language the content is in.
+	ContentLanguage *string `locationName:"Content-Language" location:"header"`
+	// The portion of the object returned in the response.
+	ContentRange *string `locationName:"Content-Range" location:"header"`
+	// A standard MIME type describing the format of the object data.
+	ContentType *string `locationName:"Content-Type" location:"header"`
+	// The date and time at which the object is no longer cacheable.
+	Expires *time.Time `locationName:"Expires" location:"header"`
+	// If the bucket is configured as a website, redirects requests for this object to another object in
+	// the same bucket or to an external URL.
+	WebsiteRedirectLocation *string `locationName:"x-amz-website-redirect-location" location:"header"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms , aws:kms:dsse ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// A map of metadata to store with the object in S3.
+	Metadata map[string]string `locationName:"x-amz-meta-" location:"headers"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Indicates whether the object uses an S3 Bucket Key for server-side encryption with Key Management
+	// Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	// Provides storage class information of the object.
+	StorageClass   *StorageClass   `locationName:"x-amz-storage-class" location:"header"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	// Amazon S3 can return this if your request involves a bucket that is either a source or destination
+	// in a replication rule.
+	ReplicationStatus *ReplicationStatus `locationName:"x-amz-replication-status" location:"header"`
+	// The count of parts this object has.
+	PartsCount *int32 `locationName:"x-amz-mp-parts-count" location:"header"`
+	// The number of tags, if any, on the object, when you have the relevant permission to read object
+	// tags.
+	TagCount *int32 `locationName:"x-amz-tagging-count" location:"header"`
+	// The Object Lock mode that's currently in place for this object.
+	ObjectLockMode *ObjectLockMode `locationName:"x-amz-object-lock-mode" location:"header"`
+	// The date and time when this object's Object Lock will expire.
+	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// Indicates whether this object has an active legal hold.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
 }
 
+// GetObjectAclInput is the input of GetObjectAcl (shape GetObjectAclRequest).
 type GetObjectAclInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string       `locationName:"versionId" location:"querystring"`
-	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The bucket name that contains the object for which to get the ACL information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The key of the object for which to get the ACL information.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Version ID used to reference a specific version of the object.
+	VersionId    *string       `locationName:"versionId" location:"querystring"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetObjectAclOutput is the output of GetObjectAcl (shape GetObjectAclOutput).
 type GetObjectAclOutput struct {
-	_              struct{}        `locationName:"AccessControlPolicy"`
-	Owner          *Owner          `locationName:"Owner"`
+	_ struct{} `locationName:"AccessControlPolicy"`
+	// Container for the bucket owner's display name and ID.
+	Owner *Owner `locationName:"Owner"`
+	// A list of grants.
 	Grants         []Grant         `locationName:"AccessControlList" locationNameList:"Grant"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// GetObjectAttributesInput is the input of GetObjectAttributes (shape GetObjectAttributesRequest).
 type GetObjectAttributesInput struct {
-	Bucket               string             `locationName:"Bucket" location:"uri" required:"true"`
-	Key                  string             `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId            *string            `locationName:"versionId" location:"querystring"`
-	MaxParts             *int32             `locationName:"x-amz-max-parts" location:"header"`
-	PartNumberMarker     *int32             `locationName:"x-amz-part-number-marker" location:"header"`
-	SSECustomerAlgorithm *string            `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string            `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5    *string            `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	RequestPayer         *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner  *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ObjectAttributes     []ObjectAttributes `locationName:"x-amz-object-attributes" location:"header" required:"true"`
+	// The name of the bucket that contains the object.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The object key.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The version ID used to reference a specific version of the object.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// Sets the maximum number of parts to return.
+	MaxParts *int32 `locationName:"x-amz-max-parts" location:"header"`
+	// Specifies the part after which listing should begin.
+	PartNumberMarker *int32 `locationName:"x-amz-part-number-marker" location:"header"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	RequestPayer      *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Specifies the fields at the root level that you want returned in the response.
+	ObjectAttributes []ObjectAttributes `locationName:"x-amz-object-attributes" location:"header" required:"true"`
 }
 
+// GetObjectAttributesOutput is the output of GetObjectAttributes (shape GetObjectAttributesOutput).
 type GetObjectAttributesOutput struct {
-	_              struct{}                  `locationName:"GetObjectAttributesResponse"`
-	DeleteMarker   *bool                     `locationName:"x-amz-delete-marker" location:"header"`
-	LastModified   *time.Time                `locationName:"Last-Modified" location:"header"`
-	VersionId      *string                   `locationName:"x-amz-version-id" location:"header"`
-	RequestCharged *RequestCharged           `locationName:"x-amz-request-charged" location:"header"`
-	ETag           *string                   `locationName:"ETag"`
-	Checksum       *Checksum                 `locationName:"Checksum"`
-	ObjectParts    *GetObjectAttributesParts `locationName:"ObjectParts"`
-	StorageClass   *StorageClass             `locationName:"StorageClass"`
-	ObjectSize     *int64                    `locationName:"ObjectSize"`
+	_ struct{} `locationName:"GetObjectAttributesResponse"`
+	// Specifies whether the object retrieved was ( true ) or was not ( false ) a delete marker.
+	DeleteMarker *bool `locationName:"x-amz-delete-marker" location:"header"`
+	// The creation date of the object.
+	LastModified *time.Time `locationName:"Last-Modified" location:"header"`
+	// The version ID of the object.
+	VersionId      *string         `locationName:"x-amz-version-id" location:"header"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	// An ETag is an opaque identifier assigned by a web server to a specific version of a resource found
+	// at a URL.
+	ETag *string `locationName:"ETag"`
+	// The checksum or digest of the object.
+	Checksum *Checksum `locationName:"Checksum"`
+	// A collection of parts associated with a multipart upload.
+	ObjectParts *GetObjectAttributesParts `locationName:"ObjectParts"`
+	// Provides the storage class information of the object.
+	StorageClass *StorageClass `locationName:"StorageClass"`
+	// The size of the object in bytes.
+	ObjectSize *int64 `locationName:"ObjectSize"`
 }
 
+// GetObjectLegalHoldInput is the input of GetObjectLegalHold (shape GetObjectLegalHoldRequest).
 type GetObjectLegalHoldInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string       `locationName:"versionId" location:"querystring"`
-	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
-}
-
-type GetObjectLegalHoldOutput struct {
-	_         struct{}             `payload:"LegalHold"`
-	LegalHold *ObjectLockLegalHold `locationName:"LegalHold" payload:"true"`
-}
-
-type GetObjectLockConfigurationInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name containing the object whose legal hold status you want to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The key name for the object whose legal hold status you want to retrieve.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The version ID of the object whose legal hold status you want to retrieve.
+	VersionId    *string       `locationName:"versionId" location:"querystring"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetObjectLegalHoldOutput is the output of GetObjectLegalHold (shape GetObjectLegalHoldOutput).
+type GetObjectLegalHoldOutput struct {
+	_ struct{} `payload:"LegalHold"`
+	// The current legal hold status for the specified object.
+	LegalHold *ObjectLockLegalHold `locationName:"LegalHold" payload:"true"`
+}
+
+// GetObjectLockConfigurationInput is the input of GetObjectLockConfiguration (shape GetObjectLockConfigurationRequest).
+type GetObjectLockConfigurationInput struct {
+	// The bucket whose Object Lock configuration you want to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+}
+
+// GetObjectLockConfigurationOutput is the output of GetObjectLockConfiguration (shape GetObjectLockConfigurationOutput).
 type GetObjectLockConfigurationOutput struct {
-	_                       struct{}                 `payload:"ObjectLockConfiguration"`
+	_ struct{} `payload:"ObjectLockConfiguration"`
+	// The specified bucket's Object Lock configuration.
 	ObjectLockConfiguration *ObjectLockConfiguration `locationName:"ObjectLockConfiguration" payload:"true"`
 }
 
+// GetObjectRetentionInput is the input of GetObjectRetention (shape GetObjectRetentionRequest).
 type GetObjectRetentionInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string       `locationName:"versionId" location:"querystring"`
-	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The bucket name containing the object whose retention settings you want to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The key name for the object whose retention settings you want to retrieve.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The version ID for the object whose retention settings you want to retrieve.
+	VersionId    *string       `locationName:"versionId" location:"querystring"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetObjectRetentionOutput is the output of GetObjectRetention (shape GetObjectRetentionOutput).
 type GetObjectRetentionOutput struct {
-	_         struct{}             `payload:"Retention"`
+	_ struct{} `payload:"Retention"`
+	// The container element for an object's retention settings.
 	Retention *ObjectLockRetention `locationName:"Retention" payload:"true"`
 }
 
+// GetObjectTaggingInput is the input of GetObjectTagging (shape GetObjectTaggingRequest).
 type GetObjectTaggingInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string       `locationName:"versionId" location:"querystring"`
+	// The bucket name containing the object for which to get the tagging information.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Object key for which to get the tagging information.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The versionId of the object for which to get the tagging information.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 }
 
+// GetObjectTaggingOutput is the output of GetObjectTagging (shape GetObjectTaggingOutput).
 type GetObjectTaggingOutput struct {
-	_         struct{} `locationName:"Tagging"`
-	VersionId *string  `locationName:"x-amz-version-id" location:"header"`
-	TagSet    []Tag    `locationName:"TagSet" locationNameList:"Tag" required:"true"`
+	_ struct{} `locationName:"Tagging"`
+	// The versionId of the object for which you got the tagging information.
+	VersionId *string `locationName:"x-amz-version-id" location:"header"`
+	// Contains the tag set.
+	TagSet []Tag `locationName:"TagSet" locationNameList:"Tag" required:"true"`
 }
 
+// GetObjectTorrentInput is the input of GetObjectTorrent (shape GetObjectTorrentRequest).
 type GetObjectTorrentInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The name of the bucket containing the object for which to get the torrent files.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The object key for which to get the information.
+	Key          string        `locationName:"Key" location:"uri" required:"true" min:"1"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetObjectTorrentOutput is the output of GetObjectTorrent (shape GetObjectTorrentOutput).
 type GetObjectTorrentOutput struct {
-	_              struct{}        `payload:"Body"`
+	_ struct{} `payload:"Body"`
+	// A Bencoded dictionary as defined by the BitTorrent specification
 	Body           io.ReadCloser   `locationName:"Body" streaming:"true" payload:"true"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// GetPublicAccessBlockInput is the input of GetPublicAccessBlock (shape GetPublicAccessBlockRequest).
 type GetPublicAccessBlockInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the Amazon S3 bucket whose PublicAccessBlock configuration you want to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// GetPublicAccessBlockOutput is the output of GetPublicAccessBlock (shape GetPublicAccessBlockOutput).
 type GetPublicAccessBlockOutput struct {
-	_                              struct{}                        `payload:"PublicAccessBlockConfiguration"`
+	_ struct{} `payload:"PublicAccessBlockConfiguration"`
+	// The PublicAccessBlock configuration currently in effect for this Amazon S3 bucket.
 	PublicAccessBlockConfiguration *PublicAccessBlockConfiguration `locationName:"PublicAccessBlockConfiguration" payload:"true"`
 }
 
+// HeadBucketInput is the input of HeadBucket (shape HeadBucketRequest).
 type HeadBucketInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// HeadBucketOutput is the output of HeadBucket (shape HeadBucketOutput).
 type HeadBucketOutput struct {
+	// The type of location where the bucket is created.
 	BucketLocationType *LocationType `locationName:"x-amz-bucket-location-type" location:"header"`
-	BucketLocationName *string       `locationName:"x-amz-bucket-location-name" location:"header"`
-	BucketRegion       *string       `locationName:"x-amz-bucket-region" location:"header" min:"0" max:"20"`
-	AccessPointAlias   *bool         `locationName:"x-amz-access-point-alias" location:"header"`
+	// The name of the location where the bucket will be created.
+	BucketLocationName *string `locationName:"x-amz-bucket-location-name" location:"header"`
+	// The Region that the bucket is located.
+	BucketRegion *string `locationName:"x-amz-bucket-region" location:"header" min:"0" max:"20"`
+	// Indicates whether the bucket name used in the request is an access point alias.
+	AccessPointAlias *bool `locationName:"x-amz-access-point-alias" location:"header"`
 }
 
+// HeadObjectInput is the input of HeadObject (shape HeadObjectRequest).
 type HeadObjectInput struct {
-	Bucket                     string        `locationName:"Bucket" location:"uri" required:"true"`
-	IfMatch                    *string       `locationName:"If-Match" location:"header"`
-	IfModifiedSince            *time.Time    `locationName:"If-Modified-Since" location:"header"`
-	IfNoneMatch                *string       `locationName:"If-None-Match" location:"header"`
-	IfUnmodifiedSince          *time.Time    `locationName:"If-Unmodified-Since" location:"header"`
-	Key                        string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	Range                      *string       `locationName:"Range" location:"header"`
-	ResponseCacheControl       *string       `locationName:"response-cache-control" location:"querystring"`
-	ResponseContentDisposition *string       `locationName:"response-content-disposition" location:"querystring"`
-	ResponseContentEncoding    *string       `locationName:"response-content-encoding" location:"querystring"`
-	ResponseContentLanguage    *string       `locationName:"response-content-language" location:"querystring"`
-	ResponseContentType        *string       `locationName:"response-content-type" location:"querystring"`
-	ResponseExpires            *time.Time    `locationName:"response-expires" location:"querystring" timestampFormat:"rfc822"`
-	VersionId                  *string       `locationName:"versionId" location:"querystring"`
-	SSECustomerAlgorithm       *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey             *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5          *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	RequestPayer               *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	PartNumber                 *int32        `locationName:"partNumber" location:"querystring"`
-	ExpectedBucketOwner        *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ChecksumMode               *ChecksumMode `locationName:"x-amz-checksum-mode" location:"header"`
+	// The name of the bucket that contains the object.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Return the object only if its entity tag (ETag) is the same as the one specified; otherwise, return
+	// a 412 (precondition failed) error.
+	IfMatch *string `locationName:"If-Match" location:"header"`
+	// Return the object only if it has been modified since the specified time; otherwise, return a 304
+	// (not modified) error.
+	IfModifiedSince *time.Time `locationName:"If-Modified-Since" location:"header"`
+	// Return the object only if its entity tag (ETag) is different from the one specified; otherwise,
+	// return a 304 (not modified) error.
+	IfNoneMatch *string `locationName:"If-None-Match" location:"header"`
+	// Return the object only if it has not been modified since the specified time; otherwise, return a
+	// 412 (precondition failed) error.
+	IfUnmodifiedSince *time.Time `locationName:"If-Unmodified-Since" location:"header"`
+	// The object key.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// HeadObject returns only the metadata for an object.
+	Range *string `locationName:"Range" location:"header"`
+	// Sets the Cache-Control header of the response.
+	ResponseCacheControl *string `locationName:"response-cache-control" location:"querystring"`
+	// Sets the Content-Disposition header of the response.
+	ResponseContentDisposition *string `locationName:"response-content-disposition" location:"querystring"`
+	// Sets the Content-Encoding header of the response.
+	ResponseContentEncoding *string `locationName:"response-content-encoding" location:"querystring"`
+	// Sets the Content-Language header of the response.
+	ResponseContentLanguage *string `locationName:"response-content-language" location:"querystring"`
+	// Sets the Content-Type header of the response.
+	ResponseContentType *string `locationName:"response-content-type" location:"querystring"`
+	// Sets the Expires header of the response.
+	ResponseExpires *time.Time `locationName:"response-expires" location:"querystring" timestampFormat:"rfc822"`
+	// Version ID used to reference a specific version of the object.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	RequestPayer      *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// Part number of the object being read.
+	PartNumber *int32 `locationName:"partNumber" location:"querystring"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// To retrieve the checksum, this parameter must be enabled.
+	ChecksumMode *ChecksumMode `locationName:"x-amz-checksum-mode" location:"header"`
 }
 
+// HeadObjectOutput is the output of HeadObject (shape HeadObjectOutput).
 type HeadObjectOutput struct {
-	DeleteMarker              *bool                      `locationName:"x-amz-delete-marker" location:"header"`
-	AcceptRanges              *string                    `locationName:"accept-ranges" location:"header"`
-	Expiration                *string                    `locationName:"x-amz-expiration" location:"header"`
-	Restore                   *string                    `locationName:"x-amz-restore" location:"header"`
-	ArchiveStatus             *ArchiveStatus             `locationName:"x-amz-archive-status" location:"header"`
-	LastModified              *time.Time                 `locationName:"Last-Modified" location:"header"`
-	ContentLength             *int64                     `locationName:"Content-Length" location:"header"`
-	ChecksumCRC32             *string                    `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C            *string                    `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1              *string                    `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256            *string                    `locationName:"x-amz-checksum-sha256" location:"header"`
-	ETag                      *string                    `locationName:"ETag" location:"header"`
-	MissingMeta               *int32                     `locationName:"x-amz-missing-meta" location:"header"`
-	VersionId                 *string                    `locationName:"x-amz-version-id" location:"header"`
-	CacheControl              *string                    `locationName:"Cache-Control" location:"header"`
-	ContentDisposition        *string                    `locationName:"Content-Disposition" location:"header"`
-	ContentEncoding           *string                    `locationName:"Content-Encoding" location:"header"`
-	ContentLanguage           *string                    `locationName:"Content-Language" location:"header"`
-	ContentType               *string                    `locationName:"Content-Type" location:"header"`
-	Expires                   *time.Time                 `locationName:"Expires" location:"header"`
-	WebsiteRedirectLocation   *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
-	ServerSideEncryption      *ServerSideEncryption      `locationName:"x-amz-server-side-encryption" location:"header"`
-	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
-	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
-	RequestCharged            *RequestCharged            `locationName:"x-amz-request-charged" location:"header"`
-	ReplicationStatus         *ReplicationStatus         `locationName:"x-amz-replication-status" location:"header"`
-	PartsCount                *int32                     `locationName:"x-amz-mp-parts-count" location:"header"`
-	ObjectLockMode            *ObjectLockMode            `locationName:"x-amz-object-lock-mode" location:"header"`
-	ObjectLockRetainUntilDate *time.Time                 `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// Specifies whether the object retrieved was (true) or was not (false) a Delete Marker.
+	DeleteMarker *bool `locationName:"x-amz-delete-marker" location:"header"`
+	// Indicates that a range of bytes was specified.
+	AcceptRanges *string `locationName:"accept-ranges" location:"header"`
+	// If the object expiration is configured (see PutBucketLifecycleConfiguration ), the response
+	// includes this header.
+	Expiration *string `locationName:"x-amz-expiration" location:"header"`
+	// If the object is an archived object (an object whose storage class is GLACIER), the response
+	// includes this header if either the archive restoration is in progress (see RestoreObject or an
+	// archive copy is already restored.
+	Restore *string `locationName:"x-amz-restore" location:"header"`
+	// The archive state of the head object.
+	ArchiveStatus *ArchiveStatus `locationName:"x-amz-archive-status" location:"header"`
+	// Date and time when the object was last modified.
+	LastModified *time.Time `locationName:"Last-Modified" location:"header"`
+	// Size of the body in bytes.
+	ContentLength *int64 `locationName:"Content-Length" location:"header"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"x-amz-checksum-sha256" location:"header"`
+	// An entity tag (ETag) is an opaque identifier assigned by a web server to a specific version of a
+	// resource found at a URL.
+	ETag *string `locationName:"ETag" location:"header"`
+	// This is set to the number of metadata entries not returned in x-amz-meta headers.
+	MissingMeta *int32 `locationName:"x-amz-missing-meta" location:"header"`
+	// Version ID of the object.
+	VersionId *string `locationName:"x-amz-version-id" location:"header"`
+	// Specifies caching behavior along the request/reply chain.
+	CacheControl *string `locationName:"Cache-Control" location:"header"`
+	// Specifies presentational information for the object.
+	ContentDisposition *string `locationName:"Content-Disposition" location:"header"`
+	// Indicates what content encodings have been applied to the object and thus what decoding mechanisms
+	// must be applied to obtain the media-type referenced by the Content-Type header field.
+	ContentEncoding *string `locationName:"Content-Encoding" location:"header"`
+	// The language the content is in.
+	ContentLanguage *string `locationName:"Content-Language" location:"header"`
+	// A standard MIME type describing the format of the object data.
+	ContentType *string `locationName:"Content-Type" location:"header"`
+	// The date and time at which the object is no longer cacheable.
+	Expires *time.Time `locationName:"Expires" location:"header"`
+	// If the bucket is configured as a website, redirects requests for this object to another object in
+	// the same bucket or to an external URL.
+	WebsiteRedirectLocation *string `locationName:"x-amz-website-redirect-location" location:"header"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms , aws:kms:dsse ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// A map of metadata to store with the object in S3.
+	Metadata map[string]string `locationName:"x-amz-meta-" location:"headers"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Indicates whether the object uses an S3 Bucket Key for server-side encryption with Key Management
+	// Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	// Provides storage class information of the object.
+	StorageClass   *StorageClass   `locationName:"x-amz-storage-class" location:"header"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	// Amazon S3 can return this header if your request involves a bucket that is either a source or a
+	// destination in a replication rule.
+	ReplicationStatus *ReplicationStatus `locationName:"x-amz-replication-status" location:"header"`
+	// The count of parts this object has.
+	PartsCount *int32 `locationName:"x-amz-mp-parts-count" location:"header"`
+	// The Object Lock mode, if any, that's in effect for this object.
+	ObjectLockMode *ObjectLockMode `locationName:"x-amz-object-lock-mode" location:"header"`
+	// The date and time when the Object Lock retention period expires.
+	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// Specifies whether a legal hold is in effect for this object.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
 }
 
+// ListBucketAnalyticsConfigurationsInput is the input of ListBucketAnalyticsConfigurations (shape ListBucketAnalyticsConfigurationsRequest).
 type ListBucketAnalyticsConfigurationsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	ContinuationToken   *string `locationName:"continuation-token" location:"querystring"`
+	// The name of the bucket from which analytics configurations are retrieved.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ContinuationToken that represents a placeholder from where this request should begin.
+	ContinuationToken *string `locationName:"continuation-token" location:"querystring"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// ListBucketAnalyticsConfigurationsOutput is the output of ListBucketAnalyticsConfigurations (shape ListBucketAnalyticsConfigurationsOutput).
 type ListBucketAnalyticsConfigurationsOutput struct {
-	_                          struct{}                 `locationName:"ListBucketAnalyticsConfigurationResult"`
-	IsTruncated                *bool                    `locationName:"IsTruncated"`
-	ContinuationToken          *string                  `locationName:"ContinuationToken"`
-	NextContinuationToken      *string                  `locationName:"NextContinuationToken"`
+	_ struct{} `locationName:"ListBucketAnalyticsConfigurationResult"`
+	// Indicates whether the returned list of analytics configurations is complete.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// The marker that is used as a starting point for this analytics configuration list response.
+	ContinuationToken *string `locationName:"ContinuationToken"`
+	// NextContinuationToken is sent when isTruncated is true, which indicates that there are more
+	// analytics configurations to list.
+	NextContinuationToken *string `locationName:"NextContinuationToken"`
+	// The list of analytics configurations for a bucket.
 	AnalyticsConfigurationList []AnalyticsConfiguration `locationName:"AnalyticsConfiguration" flattened:"true"`
 }
 
+// ListBucketIntelligentTieringConfigurationsInput is the input of ListBucketIntelligentTieringConfigurations (shape ListBucketIntelligentTieringConfigurationsRequest).
 type ListBucketIntelligentTieringConfigurationsInput struct {
-	Bucket            string  `locationName:"Bucket" location:"uri" required:"true"`
+	// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ContinuationToken that represents a placeholder from where this request should begin.
 	ContinuationToken *string `locationName:"continuation-token" location:"querystring"`
 }
 
+// ListBucketIntelligentTieringConfigurationsOutput is the output of ListBucketIntelligentTieringConfigurations (shape ListBucketIntelligentTieringConfigurationsOutput).
 type ListBucketIntelligentTieringConfigurationsOutput struct {
-	_                                   struct{}                          `locationName:"ListBucketIntelligentTieringConfigurationsOutput"`
-	IsTruncated                         *bool                             `locationName:"IsTruncated"`
-	ContinuationToken                   *string                           `locationName:"ContinuationToken"`
-	NextContinuationToken               *string                           `locationName:"NextContinuationToken"`
+	_ struct{} `locationName:"ListBucketIntelligentTieringConfigurationsOutput"`
+	// Indicates whether the returned list of analytics configurations is complete.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// The ContinuationToken that represents a placeholder from where this request should begin.
+	ContinuationToken *string `locationName:"ContinuationToken"`
+	// The marker used to continue this inventory configuration listing.
+	NextContinuationToken *string `locationName:"NextContinuationToken"`
+	// The list of S3 Intelligent-Tiering configurations for a bucket.
 	IntelligentTieringConfigurationList []IntelligentTieringConfiguration `locationName:"IntelligentTieringConfiguration" flattened:"true"`
 }
 
+// ListBucketInventoryConfigurationsInput is the input of ListBucketInventoryConfigurations (shape ListBucketInventoryConfigurationsRequest).
 type ListBucketInventoryConfigurationsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	ContinuationToken   *string `locationName:"continuation-token" location:"querystring"`
+	// The name of the bucket containing the inventory configurations to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The marker used to continue an inventory configuration listing that has been truncated.
+	ContinuationToken *string `locationName:"continuation-token" location:"querystring"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// ListBucketInventoryConfigurationsOutput is the output of ListBucketInventoryConfigurations (shape ListBucketInventoryConfigurationsOutput).
 type ListBucketInventoryConfigurationsOutput struct {
-	_                          struct{}                 `locationName:"ListInventoryConfigurationsResult"`
-	ContinuationToken          *string                  `locationName:"ContinuationToken"`
+	_ struct{} `locationName:"ListInventoryConfigurationsResult"`
+	// If sent in the request, the marker that is used as a starting point for this inventory
+	// configuration list response.
+	ContinuationToken *string `locationName:"ContinuationToken"`
+	// The list of inventory configurations for a bucket.
 	InventoryConfigurationList []InventoryConfiguration `locationName:"InventoryConfiguration" flattened:"true"`
-	IsTruncated                *bool                    `locationName:"IsTruncated"`
-	NextContinuationToken      *string                  `locationName:"NextContinuationToken"`
+	// Tells whether the returned list of inventory configurations is complete.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// The marker used to continue this inventory configuration listing.
+	NextContinuationToken *string `locationName:"NextContinuationToken"`
 }
 
+// ListBucketMetricsConfigurationsInput is the input of ListBucketMetricsConfigurations (shape ListBucketMetricsConfigurationsRequest).
 type ListBucketMetricsConfigurationsInput struct {
-	Bucket              string  `locationName:"Bucket" location:"uri" required:"true"`
-	ContinuationToken   *string `locationName:"continuation-token" location:"querystring"`
+	// The name of the bucket containing the metrics configurations to retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The marker that is used to continue a metrics configuration listing that has been truncated.
+	ContinuationToken *string `locationName:"continuation-token" location:"querystring"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// ListBucketMetricsConfigurationsOutput is the output of ListBucketMetricsConfigurations (shape ListBucketMetricsConfigurationsOutput).
 type ListBucketMetricsConfigurationsOutput struct {
-	_                        struct{}               `locationName:"ListMetricsConfigurationsResult"`
-	IsTruncated              *bool                  `locationName:"IsTruncated"`
-	ContinuationToken        *string                `locationName:"ContinuationToken"`
-	NextContinuationToken    *string                `locationName:"NextContinuationToken"`
+	_ struct{} `locationName:"ListMetricsConfigurationsResult"`
+	// Indicates whether the returned list of metrics configurations is complete.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// The marker that is used as a starting point for this metrics configuration list response.
+	ContinuationToken *string `locationName:"ContinuationToken"`
+	// The marker used to continue a metrics configuration listing that has been truncated.
+	NextContinuationToken *string `locationName:"NextContinuationToken"`
+	// The list of metrics configurations for a bucket.
 	MetricsConfigurationList []MetricsConfiguration `locationName:"MetricsConfiguration" flattened:"true"`
 }
 
 // ListBucketsInput is empty: the operation has no input in the model.
 type ListBucketsInput struct{}
 
+// ListBucketsOutput is the output of ListBuckets (shape ListBucketsOutput).
 type ListBucketsOutput struct {
-	_       struct{} `locationName:"ListAllMyBucketsResult"`
+	_ struct{} `locationName:"ListAllMyBucketsResult"`
+	// The list of buckets owned by the requester.
 	Buckets []Bucket `locationName:"Buckets" locationNameList:"Bucket"`
-	Owner   *Owner   `locationName:"Owner"`
+	// The owner of the buckets listed.
+	Owner *Owner `locationName:"Owner"`
 }
 
+// ListDirectoryBucketsInput is the input of ListDirectoryBuckets (shape ListDirectoryBucketsRequest).
 type ListDirectoryBucketsInput struct {
-	ContinuationToken   *string `locationName:"continuation-token" location:"querystring" min:"0" max:"1024"`
-	MaxDirectoryBuckets *int32  `locationName:"max-directory-buckets" location:"querystring" min:"0" max:"1000"`
+	// ContinuationToken indicates to Amazon S3 that the list is being continued on this bucket with a
+	// token.
+	ContinuationToken *string `locationName:"continuation-token" location:"querystring" min:"0" max:"1024"`
+	// Maximum number of buckets to be returned in response.
+	MaxDirectoryBuckets *int32 `locationName:"max-directory-buckets" location:"querystring" min:"0" max:"1000"`
 }
 
+// ListDirectoryBucketsOutput is the output of ListDirectoryBuckets (shape ListDirectoryBucketsOutput).
 type ListDirectoryBucketsOutput struct {
-	_                 struct{} `locationName:"ListAllMyDirectoryBucketsResult"`
-	Buckets           []Bucket `locationName:"Buckets" locationNameList:"Bucket"`
-	ContinuationToken *string  `locationName:"ContinuationToken" min:"0" max:"1024"`
+	_ struct{} `locationName:"ListAllMyDirectoryBucketsResult"`
+	// The list of buckets owned by the requester.
+	Buckets []Bucket `locationName:"Buckets" locationNameList:"Bucket"`
+	// If ContinuationToken was sent with the request, it is included in the response.
+	ContinuationToken *string `locationName:"ContinuationToken" min:"0" max:"1024"`
 }
 
+// ListMultipartUploadsInput is the input of ListMultipartUploads (shape ListMultipartUploadsRequest).
 type ListMultipartUploadsInput struct {
-	Bucket              string        `locationName:"Bucket" location:"uri" required:"true"`
-	Delimiter           *string       `locationName:"delimiter" location:"querystring"`
-	EncodingType        *EncodingType `locationName:"encoding-type" location:"querystring"`
-	KeyMarker           *string       `locationName:"key-marker" location:"querystring"`
-	MaxUploads          *int32        `locationName:"max-uploads" location:"querystring"`
-	Prefix              *string       `locationName:"prefix" location:"querystring"`
-	UploadIdMarker      *string       `locationName:"upload-id-marker" location:"querystring"`
+	// The name of the bucket to which the multipart upload was initiated.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Character you use to group keys.
+	Delimiter    *string       `locationName:"delimiter" location:"querystring"`
+	EncodingType *EncodingType `locationName:"encoding-type" location:"querystring"`
+	// Specifies the multipart upload after which listing should begin.
+	KeyMarker *string `locationName:"key-marker" location:"querystring"`
+	// Sets the maximum number of multipart uploads, from 1 to 1,000, to return in the response body.
+	MaxUploads *int32 `locationName:"max-uploads" location:"querystring"`
+	// Lists in-progress uploads only for those keys that begin with the specified prefix.
+	Prefix *string `locationName:"prefix" location:"querystring"`
+	// Together with key-marker, specifies the multipart upload after which listing should begin.
+	UploadIdMarker *string `locationName:"upload-id-marker" location:"querystring"`
+	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 }
 
+// ListMultipartUploadsOutput is the output of ListMultipartUploads (shape ListMultipartUploadsOutput).
 type ListMultipartUploadsOutput struct {
-	_                  struct{}          `locationName:"ListMultipartUploadsResult"`
-	Bucket             *string           `locationName:"Bucket"`
-	KeyMarker          *string           `locationName:"KeyMarker"`
-	UploadIdMarker     *string           `locationName:"UploadIdMarker"`
-	NextKeyMarker      *string           `locationName:"NextKeyMarker"`
-	Prefix             *string           `locationName:"Prefix"`
-	Delimiter          *string           `locationName:"Delimiter"`
-	NextUploadIdMarker *string           `locationName:"NextUploadIdMarker"`
-	MaxUploads         *int32            `locationName:"MaxUploads"`
-	IsTruncated        *bool             `locationName:"IsTruncated"`
-	Uploads            []MultipartUpload `locationName:"Upload" flattened:"true"`
-	CommonPrefixes     []CommonPrefix    `locationName:"CommonPrefixes" flattened:"true"`
-	EncodingType       *EncodingType     `locationName:"EncodingType"`
-	RequestCharged     *RequestCharged   `locationName:"x-amz-request-charged" location:"header"`
-}
-
-type ListObjectVersionsInput struct {
-	Bucket                   string                     `locationName:"Bucket" location:"uri" required:"true"`
-	Delimiter                *string                    `locationName:"delimiter" location:"querystring"`
-	EncodingType             *EncodingType              `locationName:"encoding-type" location:"querystring"`
-	KeyMarker                *string                    `locationName:"key-marker" location:"querystring"`
-	MaxKeys                  *int32                     `locationName:"max-keys" location:"querystring"`
-	Prefix                   *string                    `locationName:"prefix" location:"querystring"`
-	VersionIdMarker          *string                    `locationName:"version-id-marker" location:"querystring"`
-	ExpectedBucketOwner      *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	RequestPayer             *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
-	OptionalObjectAttributes []OptionalObjectAttributes `locationName:"x-amz-optional-object-attributes" location:"header"`
-}
-
-type ListObjectVersionsOutput struct {
-	_                   struct{}            `locationName:"ListVersionsResult"`
-	IsTruncated         *bool               `locationName:"IsTruncated"`
-	KeyMarker           *string             `locationName:"KeyMarker"`
-	VersionIdMarker     *string             `locationName:"VersionIdMarker"`
-	NextKeyMarker       *string             `locationName:"NextKeyMarker"`
-	NextVersionIdMarker *string             `locationName:"NextVersionIdMarker"`
-	Versions            []ObjectVersion     `locationName:"Version" flattened:"true"`
-	DeleteMarkers       []DeleteMarkerEntry `locationName:"DeleteMarker" flattened:"true"`
-	Name                *string             `locationName:"Name"`
-	Prefix              *string             `locationName:"Prefix"`
-	Delimiter           *string             `locationName:"Delimiter"`
-	MaxKeys             *int32              `locationName:"MaxKeys"`
-	CommonPrefixes      []CommonPrefix      `locationName:"CommonPrefixes" flattened:"true"`
-	EncodingType        *EncodingType       `locationName:"EncodingType"`
-	RequestCharged      *RequestCharged     `locationName:"x-amz-request-charged" location:"header"`
-}
-
-type ListObjectsInput struct {
-	Bucket                   string                     `locationName:"Bucket" location:"uri" required:"true"`
-	Delimiter                *string                    `locationName:"delimiter" location:"querystring"`
-	EncodingType             *EncodingType              `locationName:"encoding-type" location:"querystring"`
-	Marker                   *string                    `locationName:"marker" location:"querystring"`
-	MaxKeys                  *int32                     `locationName:"max-keys" location:"querystring"`
-	Prefix                   *string                    `locationName:"prefix" location:"querystring"`
-	RequestPayer             *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner      *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	OptionalObjectAttributes []OptionalObjectAttributes `locationName:"x-amz-optional-object-attributes" location:"header"`
-}
-
-type ListObjectsOutput struct {
-	_              struct{}        `locationName:"ListBucketResult"`
-	IsTruncated    *bool           `locationName:"IsTruncated"`
-	Marker         *string         `locationName:"Marker"`
-	NextMarker     *string         `locationName:"NextMarker"`
-	Contents       []Object        `locationName:"Contents" flattened:"true"`
-	Name           *string         `locationName:"Name"`
-	Prefix         *string         `locationName:"Prefix"`
-	Delimiter      *string         `locationName:"Delimiter"`
-	MaxKeys        *int32          `locationName:"MaxKeys"`
-	CommonPrefixes []CommonPrefix  `locationName:"CommonPrefixes" flattened:"true"`
+	_ struct{} `locationName:"ListMultipartUploadsResult"`
+	// The name of the bucket to which the multipart upload was initiated.
+	Bucket *string `locationName:"Bucket"`
+	// The key at or after which the listing began.
+	KeyMarker *string `locationName:"KeyMarker"`
+	// Together with key-marker, specifies the multipart upload after which listing should begin.
+	UploadIdMarker *string `locationName:"UploadIdMarker"`
+	// When a list is truncated, this element specifies the value that should be used for the key-marker
+	// request parameter in a subsequent request.
+	NextKeyMarker *string `locationName:"NextKeyMarker"`
+	// When a prefix is provided in the request, this field contains the specified prefix.
+	Prefix *string `locationName:"Prefix"`
+	// Contains the delimiter you specified in the request.
+	Delimiter *string `locationName:"Delimiter"`
+	// When a list is truncated, this element specifies the value that should be used for the
+	// upload-id-marker request parameter in a subsequent request.
+	NextUploadIdMarker *string `locationName:"NextUploadIdMarker"`
+	// Maximum number of multipart uploads that could have been included in the response.
+	MaxUploads *int32 `locationName:"MaxUploads"`
+	// Indicates whether the returned list of multipart uploads is truncated.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// Container for elements related to a particular multipart upload.
+	Uploads []MultipartUpload `locationName:"Upload" flattened:"true"`
+	// If you specify a delimiter in the request, then the result returns each distinct key prefix
+	// containing the delimiter in a CommonPrefixes element.
+	CommonPrefixes []CommonPrefix `locationName:"CommonPrefixes" flattened:"true"`
+	// Encoding type used by Amazon S3 to encode object keys in the response.
 	EncodingType   *EncodingType   `locationName:"EncodingType"`
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
-type ListObjectsV2Input struct {
-	Bucket                   string                     `locationName:"Bucket" location:"uri" required:"true"`
-	Delimiter                *string                    `locationName:"delimiter" location:"querystring"`
-	EncodingType             *EncodingType              `locationName:"encoding-type" location:"querystring"`
-	MaxKeys                  *int32                     `locationName:"max-keys" location:"querystring"`
-	Prefix                   *string                    `locationName:"prefix" location:"querystring"`
-	ContinuationToken        *string                    `locationName:"continuation-token" location:"querystring"`
-	FetchOwner               *bool                      `locationName:"fetch-owner" location:"querystring"`
-	StartAfter               *string                    `locationName:"start-after" location:"querystring"`
-	RequestPayer             *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner      *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
+// ListObjectVersionsInput is the input of ListObjectVersions (shape ListObjectVersionsRequest).
+type ListObjectVersionsInput struct {
+	// The bucket name that contains the objects.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// A delimiter is a character that you specify to group keys.
+	Delimiter    *string       `locationName:"delimiter" location:"querystring"`
+	EncodingType *EncodingType `locationName:"encoding-type" location:"querystring"`
+	// Specifies the key to start with when listing objects in a bucket.
+	KeyMarker *string `locationName:"key-marker" location:"querystring"`
+	// Sets the maximum number of keys returned in the response.
+	MaxKeys *int32 `locationName:"max-keys" location:"querystring"`
+	// Use this parameter to select only those keys that begin with the specified prefix.
+	Prefix *string `locationName:"prefix" location:"querystring"`
+	// Specifies the object version you want to start listing from.
+	VersionIdMarker *string `locationName:"version-id-marker" location:"querystring"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// Specifies the optional fields that you want returned in the response.
 	OptionalObjectAttributes []OptionalObjectAttributes `locationName:"x-amz-optional-object-attributes" location:"header"`
 }
 
+// ListObjectVersionsOutput is the output of ListObjectVersions (shape ListObjectVersionsOutput).
+type ListObjectVersionsOutput struct {
+	_ struct{} `locationName:"ListVersionsResult"`
+	// A flag that indicates whether Amazon S3 returned all of the results that satisfied the search
+	// criteria.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// Marks the last key returned in a truncated response.
+	KeyMarker *string `locationName:"KeyMarker"`
+	// Marks the last version of the key returned in a truncated response.
+	VersionIdMarker *string `locationName:"VersionIdMarker"`
+	// When the number of responses exceeds the value of MaxKeys , NextKeyMarker specifies the first key
+	// not returned that satisfies the search criteria.
+	NextKeyMarker *string `locationName:"NextKeyMarker"`
+	// When the number of responses exceeds the value of MaxKeys , NextVersionIdMarker specifies the first
+	// object version not returned that satisfies the search criteria.
+	NextVersionIdMarker *string `locationName:"NextVersionIdMarker"`
+	// Container for version information.
+	Versions []ObjectVersion `locationName:"Version" flattened:"true"`
+	// Container for an object that is a delete marker.
+	DeleteMarkers []DeleteMarkerEntry `locationName:"DeleteMarker" flattened:"true"`
+	// The bucket name.
+	Name *string `locationName:"Name"`
+	// Selects objects that start with the value supplied by this parameter.
+	Prefix *string `locationName:"Prefix"`
+	// The delimiter grouping the included keys.
+	Delimiter *string `locationName:"Delimiter"`
+	// Specifies the maximum number of objects to return.
+	MaxKeys *int32 `locationName:"MaxKeys"`
+	// All of the keys rolled up into a common prefix count as a single return when calculating the number
+	// of returns.
+	CommonPrefixes []CommonPrefix `locationName:"CommonPrefixes" flattened:"true"`
+	// Encoding type used by Amazon S3 to encode object key names in the XML response.
+	EncodingType   *EncodingType   `locationName:"EncodingType"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+}
+
+// ListObjectsInput is the input of ListObjects (shape ListObjectsRequest).
+type ListObjectsInput struct {
+	// The name of the bucket containing the objects.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// A delimiter is a character that you use to group keys.
+	Delimiter    *string       `locationName:"delimiter" location:"querystring"`
+	EncodingType *EncodingType `locationName:"encoding-type" location:"querystring"`
+	// Marker is where you want Amazon S3 to start listing from.
+	Marker *string `locationName:"marker" location:"querystring"`
+	// Sets the maximum number of keys returned in the response.
+	MaxKeys *int32 `locationName:"max-keys" location:"querystring"`
+	// Limits the response to keys that begin with the specified prefix.
+	Prefix *string `locationName:"prefix" location:"querystring"`
+	// Confirms that the requester knows that she or he will be charged for the list objects request.
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Specifies the optional fields that you want returned in the response.
+	OptionalObjectAttributes []OptionalObjectAttributes `locationName:"x-amz-optional-object-attributes" location:"header"`
+}
+
+// ListObjectsOutput is the output of ListObjects (shape ListObjectsOutput).
+type ListObjectsOutput struct {
+	_ struct{} `locationName:"ListBucketResult"`
+	// A flag that indicates whether Amazon S3 returned all of the results that satisfied the search
+	// criteria.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// Indicates where in the bucket listing begins.
+	Marker *string `locationName:"Marker"`
+	// When the response is truncated (the IsTruncated element value in the response is true ), you can
+	// use the key name in this field as the marker parameter in the subsequent request to get the next
+	// set of objects.
+	NextMarker *string `locationName:"NextMarker"`
+	// Metadata about each object returned.
+	Contents []Object `locationName:"Contents" flattened:"true"`
+	// The bucket name.
+	Name *string `locationName:"Name"`
+	// Keys that begin with the indicated prefix.
+	Prefix *string `locationName:"Prefix"`
+	// Causes keys that contain the same string between the prefix and the first occurrence of the
+	// delimiter to be rolled up into a single result element in the CommonPrefixes collection.
+	Delimiter *string `locationName:"Delimiter"`
+	// The maximum number of keys returned in the response body.
+	MaxKeys *int32 `locationName:"MaxKeys"`
+	// All of the keys (up to 1,000) rolled up in a common prefix count as a single return when
+	// calculating the number of returns.
+	CommonPrefixes []CommonPrefix `locationName:"CommonPrefixes" flattened:"true"`
+	// Encoding type used by Amazon S3 to encode object keys in the response.
+	EncodingType   *EncodingType   `locationName:"EncodingType"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+}
+
+// ListObjectsV2Input is the input of ListObjectsV2 (shape ListObjectsV2Request).
+type ListObjectsV2Input struct {
+	// Directory buckets - When you use this operation with a directory bucket, you must use
+	// virtual-hosted-style requests in the format Bucket_name .s3express- az_id .
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// A delimiter is a character that you use to group keys.
+	Delimiter *string `locationName:"delimiter" location:"querystring"`
+	// Encoding type used by Amazon S3 to encode object keys in the response.
+	EncodingType *EncodingType `locationName:"encoding-type" location:"querystring"`
+	// Sets the maximum number of keys returned in the response.
+	MaxKeys *int32 `locationName:"max-keys" location:"querystring"`
+	// Limits the response to keys that begin with the specified prefix.
+	Prefix *string `locationName:"prefix" location:"querystring"`
+	// ContinuationToken indicates to Amazon S3 that the list is being continued on this bucket with a
+	// token.
+	ContinuationToken *string `locationName:"continuation-token" location:"querystring"`
+	// The owner field is not present in ListObjectsV2 by default.
+	FetchOwner *bool `locationName:"fetch-owner" location:"querystring"`
+	// StartAfter is where you want Amazon S3 to start listing from.
+	StartAfter *string `locationName:"start-after" location:"querystring"`
+	// Confirms that the requester knows that she or he will be charged for the list objects request in V2
+	// style.
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Specifies the optional fields that you want returned in the response.
+	OptionalObjectAttributes []OptionalObjectAttributes `locationName:"x-amz-optional-object-attributes" location:"header"`
+}
+
+// ListObjectsV2Output is the output of ListObjectsV2 (shape ListObjectsV2Output).
 type ListObjectsV2Output struct {
-	_                     struct{}        `locationName:"ListBucketResult"`
-	IsTruncated           *bool           `locationName:"IsTruncated"`
-	Contents              []Object        `locationName:"Contents" flattened:"true"`
-	Name                  *string         `locationName:"Name"`
-	Prefix                *string         `locationName:"Prefix"`
-	Delimiter             *string         `locationName:"Delimiter"`
-	MaxKeys               *int32          `locationName:"MaxKeys"`
-	CommonPrefixes        []CommonPrefix  `locationName:"CommonPrefixes" flattened:"true"`
-	EncodingType          *EncodingType   `locationName:"EncodingType"`
-	KeyCount              *int32          `locationName:"KeyCount"`
-	ContinuationToken     *string         `locationName:"ContinuationToken"`
-	NextContinuationToken *string         `locationName:"NextContinuationToken"`
-	StartAfter            *string         `locationName:"StartAfter"`
-	RequestCharged        *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	_ struct{} `locationName:"ListBucketResult"`
+	// Set to false if all of the results were returned.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// Metadata about each object returned.
+	Contents []Object `locationName:"Contents" flattened:"true"`
+	// The bucket name.
+	Name *string `locationName:"Name"`
+	// Keys that begin with the indicated prefix.
+	Prefix *string `locationName:"Prefix"`
+	// Causes keys that contain the same string between the prefix and the first occurrence of the
+	// delimiter to be rolled up into a single result element in the CommonPrefixes collection.
+	Delimiter *string `locationName:"Delimiter"`
+	// Sets the maximum number of keys returned in the response.
+	MaxKeys *int32 `locationName:"MaxKeys"`
+	// All of the keys (up to 1,000) that share the same prefix are grouped together.
+	CommonPrefixes []CommonPrefix `locationName:"CommonPrefixes" flattened:"true"`
+	// Encoding type used by Amazon S3 to encode object key names in the XML response.
+	EncodingType *EncodingType `locationName:"EncodingType"`
+	// KeyCount is the number of keys returned with this request.
+	KeyCount *int32 `locationName:"KeyCount"`
+	// If ContinuationToken was sent with the request, it is included in the response.
+	ContinuationToken *string `locationName:"ContinuationToken"`
+	// NextContinuationToken is sent when isTruncated is true, which means there are more keys in the
+	// bucket that can be listed.
+	NextContinuationToken *string `locationName:"NextContinuationToken"`
+	// If StartAfter was sent with the request, it is included in the response.
+	StartAfter     *string         `locationName:"StartAfter"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// ListPartsInput is the input of ListParts (shape ListPartsRequest).
 type ListPartsInput struct {
-	Bucket               string        `locationName:"Bucket" location:"uri" required:"true"`
-	Key                  string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	MaxParts             *int32        `locationName:"max-parts" location:"querystring"`
-	PartNumberMarker     *int32        `locationName:"part-number-marker" location:"querystring"`
-	UploadId             *string       `locationName:"uploadId" location:"querystring" required:"true"`
-	RequestPayer         *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner  *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	SSECustomerAlgorithm *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5    *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// The name of the bucket to which the parts are being uploaded.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Object key for which the multipart upload was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Sets the maximum number of parts to return.
+	MaxParts *int32 `locationName:"max-parts" location:"querystring"`
+	// Specifies the part after which listing should begin.
+	PartNumberMarker *int32 `locationName:"part-number-marker" location:"querystring"`
+	// Upload ID identifying the multipart upload whose parts are being listed.
+	UploadId     *string       `locationName:"uploadId" location:"querystring" required:"true"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The server-side encryption (SSE) algorithm used to encrypt the object.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// The server-side encryption (SSE) customer managed key.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// The MD5 server-side encryption (SSE) customer managed key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
 }
 
+// ListPartsOutput is the output of ListParts (shape ListPartsOutput).
 type ListPartsOutput struct {
-	_                    struct{}           `locationName:"ListPartsResult"`
-	AbortDate            *time.Time         `locationName:"x-amz-abort-date" location:"header"`
-	AbortRuleId          *string            `locationName:"x-amz-abort-rule-id" location:"header"`
-	Bucket               *string            `locationName:"Bucket"`
-	Key                  *string            `locationName:"Key" min:"1"`
-	UploadId             *string            `locationName:"UploadId"`
-	PartNumberMarker     *int32             `locationName:"PartNumberMarker"`
-	NextPartNumberMarker *int32             `locationName:"NextPartNumberMarker"`
-	MaxParts             *int32             `locationName:"MaxParts"`
-	IsTruncated          *bool              `locationName:"IsTruncated"`
-	Parts                []Part             `locationName:"Part" flattened:"true"`
-	Initiator            *Initiator         `locationName:"Initiator"`
-	Owner                *Owner             `locationName:"Owner"`
-	StorageClass         *StorageClass      `locationName:"StorageClass"`
-	RequestCharged       *RequestCharged    `locationName:"x-amz-request-charged" location:"header"`
-	ChecksumAlgorithm    *ChecksumAlgorithm `locationName:"ChecksumAlgorithm"`
+	_ struct{} `locationName:"ListPartsResult"`
+	// If the bucket has a lifecycle rule configured with an action to abort incomplete multipart uploads
+	// and the prefix in the lifecycle rule matches the object name in the request, then the response
+	// includes this header indicating when the initiated multipart upload will become eligible for abort
+	// operation.
+	AbortDate *time.Time `locationName:"x-amz-abort-date" location:"header"`
+	// This header is returned along with the x-amz-abort-date header.
+	AbortRuleId *string `locationName:"x-amz-abort-rule-id" location:"header"`
+	// The name of the bucket to which the multipart upload was initiated.
+	Bucket *string `locationName:"Bucket"`
+	// Object key for which the multipart upload was initiated.
+	Key *string `locationName:"Key" min:"1"`
+	// Upload ID identifying the multipart upload whose parts are being listed.
+	UploadId *string `locationName:"UploadId"`
+	// Specifies the part after which listing should begin.
+	PartNumberMarker *int32 `locationName:"PartNumberMarker"`
+	// When a list is truncated, this element specifies the last part in the list, as well as the value to
+	// use for the part-number-marker request parameter in a subsequent request.
+	NextPartNumberMarker *int32 `locationName:"NextPartNumberMarker"`
+	// Maximum number of parts that were allowed in the response.
+	MaxParts *int32 `locationName:"MaxParts"`
+	// Indicates whether the returned list of parts is truncated.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// Container for elements related to a particular part.
+	Parts []Part `locationName:"Part" flattened:"true"`
+	// Container element that identifies who initiated the multipart upload.
+	Initiator *Initiator `locationName:"Initiator"`
+	// Container element that identifies the object owner, after the object is created.
+	Owner *Owner `locationName:"Owner"`
+	// The class of storage used to store the uploaded object.
+	StorageClass   *StorageClass   `locationName:"StorageClass"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	// The algorithm that was used to create a checksum of the object.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"ChecksumAlgorithm"`
 }
 
+// PutBucketAccelerateConfigurationInput is the input of PutBucketAccelerateConfiguration (shape PutBucketAccelerateConfigurationRequest).
 type PutBucketAccelerateConfigurationInput struct {
-	_                       struct{}                 `payload:"AccelerateConfiguration"`
-	Bucket                  string                   `locationName:"Bucket" location:"uri" required:"true"`
+	_ struct{} `payload:"AccelerateConfiguration"`
+	// The name of the bucket for which the accelerate configuration is set.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Container for setting the transfer acceleration state.
 	AccelerateConfiguration *AccelerateConfiguration `locationName:"AccelerateConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner     *string                  `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ChecksumAlgorithm       *ChecksumAlgorithm       `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
 }
 
 // PutBucketAccelerateConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketAccelerateConfigurationOutput struct{}
 
+// PutBucketAclInput is the input of PutBucketAcl (shape PutBucketAclRequest).
 type PutBucketAclInput struct {
-	_                   struct{}             `payload:"AccessControlPolicy"`
-	ACL                 *BucketCannedACL     `locationName:"x-amz-acl" location:"header"`
+	_ struct{} `payload:"AccessControlPolicy"`
+	// The canned ACL to apply to the bucket.
+	ACL *BucketCannedACL `locationName:"x-amz-acl" location:"header"`
+	// Contains the elements that set the ACL permissions for an object per grantee.
 	AccessControlPolicy *AccessControlPolicy `locationName:"AccessControlPolicy" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	Bucket              string               `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5          *string              `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm   `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	GrantFullControl    *string              `locationName:"x-amz-grant-full-control" location:"header"`
-	GrantRead           *string              `locationName:"x-amz-grant-read" location:"header"`
-	GrantReadACP        *string              `locationName:"x-amz-grant-read-acp" location:"header"`
-	GrantWrite          *string              `locationName:"x-amz-grant-write" location:"header"`
-	GrantWriteACP       *string              `locationName:"x-amz-grant-write-acp" location:"header"`
-	ExpectedBucketOwner *string              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The bucket to which to apply the ACL.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Allows grantee the read, write, read ACP, and write ACP permissions on the bucket.
+	GrantFullControl *string `locationName:"x-amz-grant-full-control" location:"header"`
+	// Allows grantee to list the objects in the bucket.
+	GrantRead *string `locationName:"x-amz-grant-read" location:"header"`
+	// Allows grantee to read the bucket ACL.
+	GrantReadACP *string `locationName:"x-amz-grant-read-acp" location:"header"`
+	// Allows grantee to create new objects in the bucket.
+	GrantWrite *string `locationName:"x-amz-grant-write" location:"header"`
+	// Allows grantee to write the ACL for the applicable bucket.
+	GrantWriteACP *string `locationName:"x-amz-grant-write-acp" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketAclOutput is empty: the operation has no output in the model.
 type PutBucketAclOutput struct{}
 
+// PutBucketAnalyticsConfigurationInput is the input of PutBucketAnalyticsConfiguration (shape PutBucketAnalyticsConfigurationRequest).
 type PutBucketAnalyticsConfigurationInput struct {
-	_                      struct{}                `payload:"AnalyticsConfiguration"`
-	Bucket                 string                  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                     *string                 `locationName:"id" location:"querystring" required:"true"`
+	_ struct{} `payload:"AnalyticsConfiguration"`
+	// The name of the bucket to which an analytics configuration is stored.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID that identifies the analytics configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// The configuration and any analyses for the analytics filter.
 	AnalyticsConfiguration *AnalyticsConfiguration `locationName:"AnalyticsConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner    *string                 `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketAnalyticsConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketAnalyticsConfigurationOutput struct{}
 
+// PutBucketCorsInput is the input of PutBucketCors (shape PutBucketCorsRequest).
 type PutBucketCorsInput struct {
-	_                   struct{}           `payload:"CORSConfiguration"`
-	Bucket              string             `locationName:"Bucket" location:"uri" required:"true"`
-	CORSConfiguration   *CORSConfiguration `locationName:"CORSConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ContentMD5          *string            `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ExpectedBucketOwner *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"CORSConfiguration"`
+	// Specifies the bucket impacted by the cors configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Describes the cross-origin access configuration for objects in an Amazon S3 bucket.
+	CORSConfiguration *CORSConfiguration `locationName:"CORSConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketCorsOutput is empty: the operation has no output in the model.
 type PutBucketCorsOutput struct{}
 
+// PutBucketEncryptionInput is the input of PutBucketEncryption (shape PutBucketEncryptionRequest).
 type PutBucketEncryptionInput struct {
-	_                                 struct{}                           `payload:"ServerSideEncryptionConfiguration"`
-	Bucket                            string                             `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5                        *string                            `locationName:"Content-MD5" location:"header"`
+	_ struct{} `payload:"ServerSideEncryptionConfiguration"`
+	// Specifies default encryption for a bucket using server-side encryption with different key options.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the server-side encryption configuration.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
 	ChecksumAlgorithm                 *ChecksumAlgorithm                 `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
 	ServerSideEncryptionConfiguration *ServerSideEncryptionConfiguration `locationName:"ServerSideEncryptionConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner               *string                            `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketEncryptionOutput is empty: the operation has no output in the model.
 type PutBucketEncryptionOutput struct{}
 
+// PutBucketIntelligentTieringConfigurationInput is the input of PutBucketIntelligentTieringConfiguration (shape PutBucketIntelligentTieringConfigurationRequest).
 type PutBucketIntelligentTieringConfigurationInput struct {
-	_                               struct{}                         `payload:"IntelligentTieringConfiguration"`
-	Bucket                          string                           `locationName:"Bucket" location:"uri" required:"true"`
-	Id                              *string                          `locationName:"id" location:"querystring" required:"true"`
+	_ struct{} `payload:"IntelligentTieringConfiguration"`
+	// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the S3 Intelligent-Tiering configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// Container for S3 Intelligent-Tiering configuration.
 	IntelligentTieringConfiguration *IntelligentTieringConfiguration `locationName:"IntelligentTieringConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
 }
 
 // PutBucketIntelligentTieringConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketIntelligentTieringConfigurationOutput struct{}
 
+// PutBucketInventoryConfigurationInput is the input of PutBucketInventoryConfiguration (shape PutBucketInventoryConfigurationRequest).
 type PutBucketInventoryConfigurationInput struct {
-	_                      struct{}                `payload:"InventoryConfiguration"`
-	Bucket                 string                  `locationName:"Bucket" location:"uri" required:"true"`
-	Id                     *string                 `locationName:"id" location:"querystring" required:"true"`
+	_ struct{} `payload:"InventoryConfiguration"`
+	// The name of the bucket where the inventory configuration will be stored.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the inventory configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// Specifies the inventory configuration.
 	InventoryConfiguration *InventoryConfiguration `locationName:"InventoryConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner    *string                 `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketInventoryConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketInventoryConfigurationOutput struct{}
 
+// PutBucketLifecycleInput is the input of PutBucketLifecycle (shape PutBucketLifecycleRequest).
 type PutBucketLifecycleInput struct {
-	_                      struct{}                `payload:"LifecycleConfiguration"`
-	Bucket                 string                  `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5             *string                 `locationName:"Content-MD5" location:"header"`
+	_      struct{} `payload:"LifecycleConfiguration"`
+	Bucket string   `locationName:"Bucket" location:"uri" required:"true"`
+	// For requests made using the Amazon Web Services Command Line Interface (CLI) or Amazon Web Services
+	// SDKs, this field is calculated automatically.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
 	ChecksumAlgorithm      *ChecksumAlgorithm      `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
 	LifecycleConfiguration *LifecycleConfiguration `locationName:"LifecycleConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	ExpectedBucketOwner    *string                 `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketLifecycleOutput is empty: the operation has no output in the model.
 type PutBucketLifecycleOutput struct{}
 
+// PutBucketLifecycleConfigurationInput is the input of PutBucketLifecycleConfiguration (shape PutBucketLifecycleConfigurationRequest).
 type PutBucketLifecycleConfigurationInput struct {
-	_                      struct{}                      `payload:"LifecycleConfiguration"`
-	Bucket                 string                        `locationName:"Bucket" location:"uri" required:"true"`
-	ChecksumAlgorithm      *ChecksumAlgorithm            `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	_ struct{} `payload:"LifecycleConfiguration"`
+	// The name of the bucket for which to set the configuration.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Container for lifecycle rules.
 	LifecycleConfiguration *BucketLifecycleConfiguration `locationName:"LifecycleConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	ExpectedBucketOwner    *string                       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketLifecycleConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketLifecycleConfigurationOutput struct{}
 
+// PutBucketLoggingInput is the input of PutBucketLogging (shape PutBucketLoggingRequest).
 type PutBucketLoggingInput struct {
-	_                   struct{}             `payload:"BucketLoggingStatus"`
-	Bucket              string               `locationName:"Bucket" location:"uri" required:"true"`
+	_ struct{} `payload:"BucketLoggingStatus"`
+	// The name of the bucket for which to set the logging parameters.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Container for logging status information.
 	BucketLoggingStatus *BucketLoggingStatus `locationName:"BucketLoggingStatus" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ContentMD5          *string              `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm   `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ExpectedBucketOwner *string              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The MD5 hash of the PutBucketLogging request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketLoggingOutput is empty: the operation has no output in the model.
 type PutBucketLoggingOutput struct{}
 
+// PutBucketMetricsConfigurationInput is the input of PutBucketMetricsConfiguration (shape PutBucketMetricsConfigurationRequest).
 type PutBucketMetricsConfigurationInput struct {
-	_                    struct{}              `payload:"MetricsConfiguration"`
-	Bucket               string                `locationName:"Bucket" location:"uri" required:"true"`
-	Id                   *string               `locationName:"id" location:"querystring" required:"true"`
+	_ struct{} `payload:"MetricsConfiguration"`
+	// The name of the bucket for which the metrics configuration is set.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The ID used to identify the metrics configuration.
+	Id *string `locationName:"id" location:"querystring" required:"true"`
+	// Specifies the metrics configuration.
 	MetricsConfiguration *MetricsConfiguration `locationName:"MetricsConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner  *string               `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketMetricsConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketMetricsConfigurationOutput struct{}
 
+// PutBucketNotificationInput is the input of PutBucketNotification (shape PutBucketNotificationRequest).
 type PutBucketNotificationInput struct {
-	_                         struct{}                             `payload:"NotificationConfiguration"`
-	Bucket                    string                               `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5                *string                              `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm         *ChecksumAlgorithm                   `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	_ struct{} `payload:"NotificationConfiguration"`
+	// The name of the bucket.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The MD5 hash of the PutPublicAccessBlock request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The container for the configuration.
 	NotificationConfiguration *NotificationConfigurationDeprecated `locationName:"NotificationConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner       *string                              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketNotificationOutput is empty: the operation has no output in the model.
 type PutBucketNotificationOutput struct{}
 
+// PutBucketNotificationConfigurationInput is the input of PutBucketNotificationConfiguration (shape PutBucketNotificationConfigurationRequest).
 type PutBucketNotificationConfigurationInput struct {
-	_                         struct{}                   `payload:"NotificationConfiguration"`
+	_ struct{} `payload:"NotificationConfiguration"`
+	// The name of the bucket.
 	Bucket                    string                     `locationName:"Bucket" location:"uri" required:"true"`
 	NotificationConfiguration *NotificationConfiguration `locationName:"NotificationConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner       *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	SkipDestinationValidation *bool                      `locationName:"x-amz-skip-destination-validation" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// Skips validation of Amazon SQS, Amazon SNS, and Lambda destinations.
+	SkipDestinationValidation *bool `locationName:"x-amz-skip-destination-validation" location:"header"`
 }
 
 // PutBucketNotificationConfigurationOutput is empty: the operation has no output in the model.
 type PutBucketNotificationConfigurationOutput struct{}
 
+// PutBucketOwnershipControlsInput is the input of PutBucketOwnershipControls (shape PutBucketOwnershipControlsRequest).
 type PutBucketOwnershipControlsInput struct {
-	_                   struct{}           `payload:"OwnershipControls"`
-	Bucket              string             `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5          *string            `locationName:"Content-MD5" location:"header"`
-	ExpectedBucketOwner *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	OwnershipControls   *OwnershipControls `locationName:"OwnershipControls" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
+	_ struct{} `payload:"OwnershipControls"`
+	// The name of the Amazon S3 bucket whose OwnershipControls you want to set.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The MD5 hash of the OwnershipControls request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The OwnershipControls (BucketOwnerEnforced, BucketOwnerPreferred, or ObjectWriter) that you want to
+	// apply to this Amazon S3 bucket.
+	OwnershipControls *OwnershipControls `locationName:"OwnershipControls" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
 }
 
 // PutBucketOwnershipControlsOutput is empty: the operation has no output in the model.
 type PutBucketOwnershipControlsOutput struct{}
 
+// PutBucketPolicyInput is the input of PutBucketPolicy (shape PutBucketPolicyRequest).
 type PutBucketPolicyInput struct {
-	_                             struct{}           `payload:"Policy"`
-	Bucket                        string             `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5                    *string            `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm             *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ConfirmRemoveSelfBucketAccess *bool              `locationName:"x-amz-confirm-remove-self-bucket-access" location:"header"`
-	Policy                        string             `locationName:"Policy" required:"true" payload:"true"`
-	ExpectedBucketOwner           *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"Policy"`
+	// The name of the bucket.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The MD5 hash of the request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Set this parameter to true to confirm that you want to remove your permissions to change this
+	// bucket policy in the future.
+	ConfirmRemoveSelfBucketAccess *bool `locationName:"x-amz-confirm-remove-self-bucket-access" location:"header"`
+	// The bucket policy as a JSON document.
+	Policy string `locationName:"Policy" required:"true" payload:"true"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketPolicyOutput is empty: the operation has no output in the model.
 type PutBucketPolicyOutput struct{}
 
+// PutBucketReplicationInput is the input of PutBucketReplication (shape PutBucketReplicationRequest).
 type PutBucketReplicationInput struct {
-	_                        struct{}                  `payload:"ReplicationConfiguration"`
-	Bucket                   string                    `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5               *string                   `locationName:"Content-MD5" location:"header"`
+	_ struct{} `payload:"ReplicationConfiguration"`
+	// The name of the bucket
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
 	ChecksumAlgorithm        *ChecksumAlgorithm        `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
 	ReplicationConfiguration *ReplicationConfiguration `locationName:"ReplicationConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	Token                    *string                   `locationName:"x-amz-bucket-object-lock-token" location:"header"`
-	ExpectedBucketOwner      *string                   `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// A token to allow Object Lock to be enabled for an existing bucket.
+	Token *string `locationName:"x-amz-bucket-object-lock-token" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketReplicationOutput is empty: the operation has no output in the model.
 type PutBucketReplicationOutput struct{}
 
+// PutBucketRequestPaymentInput is the input of PutBucketRequestPayment (shape PutBucketRequestPaymentRequest).
 type PutBucketRequestPaymentInput struct {
-	_                           struct{}                     `payload:"RequestPaymentConfiguration"`
-	Bucket                      string                       `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5                  *string                      `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm           *ChecksumAlgorithm           `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	_ struct{} `payload:"RequestPaymentConfiguration"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Container for Payer.
 	RequestPaymentConfiguration *RequestPaymentConfiguration `locationName:"RequestPaymentConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner         *string                      `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketRequestPaymentOutput is empty: the operation has no output in the model.
 type PutBucketRequestPaymentOutput struct{}
 
+// PutBucketTaggingInput is the input of PutBucketTagging (shape PutBucketTaggingRequest).
 type PutBucketTaggingInput struct {
-	_                   struct{}           `payload:"Tagging"`
-	Bucket              string             `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5          *string            `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	Tagging             *Tagging           `locationName:"Tagging" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"Tagging"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Container for the TagSet and Tag elements.
+	Tagging *Tagging `locationName:"Tagging" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketTaggingOutput is empty: the operation has no output in the model.
 type PutBucketTaggingOutput struct{}
 
+// PutBucketVersioningInput is the input of PutBucketVersioning (shape PutBucketVersioningRequest).
 type PutBucketVersioningInput struct {
-	_                       struct{}                 `payload:"VersioningConfiguration"`
-	Bucket                  string                   `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5              *string                  `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm       *ChecksumAlgorithm       `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	MFA                     *string                  `locationName:"x-amz-mfa" location:"header"`
+	_ struct{} `payload:"VersioningConfiguration"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// >The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The concatenation of the authentication device's serial number, a space, and the value that is
+	// displayed on your authentication device.
+	MFA *string `locationName:"x-amz-mfa" location:"header"`
+	// Container for setting the versioning state.
 	VersioningConfiguration *VersioningConfiguration `locationName:"VersioningConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner     *string                  `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketVersioningOutput is empty: the operation has no output in the model.
 type PutBucketVersioningOutput struct{}
 
+// PutBucketWebsiteInput is the input of PutBucketWebsite (shape PutBucketWebsiteRequest).
 type PutBucketWebsiteInput struct {
-	_                    struct{}              `payload:"WebsiteConfiguration"`
-	Bucket               string                `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5           *string               `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm    *ChecksumAlgorithm    `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	_ struct{} `payload:"WebsiteConfiguration"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Container for the request.
 	WebsiteConfiguration *WebsiteConfiguration `locationName:"WebsiteConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner  *string               `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutBucketWebsiteOutput is empty: the operation has no output in the model.
 type PutBucketWebsiteOutput struct{}
 
+// PutObjectInput is the input of PutObject (shape PutObjectRequest).
 type PutObjectInput struct {
-	_                         struct{}                   `payload:"Body"`
-	ACL                       *ObjectCannedACL           `locationName:"x-amz-acl" location:"header"`
-	Body                      io.Reader                  `locationName:"Body" streaming:"true" payload:"true"`
-	Bucket                    string                     `locationName:"Bucket" location:"uri" required:"true"`
-	CacheControl              *string                    `locationName:"Cache-Control" location:"header"`
-	ContentDisposition        *string                    `locationName:"Content-Disposition" location:"header"`
-	ContentEncoding           *string                    `locationName:"Content-Encoding" location:"header"`
-	ContentLanguage           *string                    `locationName:"Content-Language" location:"header"`
-	ContentLength             *int64                     `locationName:"Content-Length" location:"header"`
-	ContentMD5                *string                    `locationName:"Content-MD5" location:"header"`
-	ContentType               *string                    `locationName:"Content-Type" location:"header"`
-	ChecksumAlgorithm         *ChecksumAlgorithm         `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ChecksumCRC32             *string                    `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C            *string                    `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1              *string                    `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256            *string                    `locationName:"x-amz-checksum-sha256" location:"header"`
-	Expires                   *time.Time                 `locationName:"Expires" location:"header"`
-	GrantFullControl          *string                    `locationName:"x-amz-grant-full-control" location:"header"`
-	GrantRead                 *string                    `locationName:"x-amz-grant-read" location:"header"`
-	GrantReadACP              *string                    `locationName:"x-amz-grant-read-acp" location:"header"`
-	GrantWriteACP             *string                    `locationName:"x-amz-grant-write-acp" location:"header"`
-	Key                       string                     `locationName:"Key" location:"uri" required:"true" min:"1"`
-	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
-	ServerSideEncryption      *ServerSideEncryption      `locationName:"x-amz-server-side-encryption" location:"header"`
-	StorageClass              *StorageClass              `locationName:"x-amz-storage-class" location:"header"`
-	WebsiteRedirectLocation   *string                    `locationName:"x-amz-website-redirect-location" location:"header"`
-	SSECustomerAlgorithm      *string                    `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey            *string                    `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5         *string                    `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSEKMSEncryptionContext   *string                    `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
-	BucketKeyEnabled          *bool                      `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestPayer              *RequestPayer              `locationName:"x-amz-request-payer" location:"header"`
-	Tagging                   *string                    `locationName:"x-amz-tagging" location:"header"`
-	ObjectLockMode            *ObjectLockMode            `locationName:"x-amz-object-lock-mode" location:"header"`
-	ObjectLockRetainUntilDate *time.Time                 `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	_ struct{} `payload:"Body"`
+	// The canned ACL to apply to the object.
+	ACL *ObjectCannedACL `locationName:"x-amz-acl" location:"header"`
+	// Object data.
+	Body io.Reader `locationName:"Body" streaming:"true" payload:"true"`
+	// The bucket name to which the PUT action was initiated.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Can be used to specify caching behavior along the request/reply chain.
+	CacheControl *string `locationName:"Cache-Control" location:"header"`
+	// Specifies presentational information for the object.
+	ContentDisposition *string `locationName:"Content-Disposition" location:"header"`
+	// Specifies what content encodings have been applied to the object and thus what decoding mechanisms
+	// must be applied to obtain the media-type referenced by the Content-Type header field.
+	ContentEncoding *string `locationName:"Content-Encoding" location:"header"`
+	// The language the content is in.
+	ContentLanguage *string `locationName:"Content-Language" location:"header"`
+	// Size of the body in bytes.
+	ContentLength *int64 `locationName:"Content-Length" location:"header"`
+	// The base64-encoded 128-bit MD5 digest of the message (without the headers) according to RFC 1864.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// A standard MIME type describing the format of the contents.
+	ContentType *string `locationName:"Content-Type" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA256 *string `locationName:"x-amz-checksum-sha256" location:"header"`
+	// The date and time at which the object is no longer cacheable.
+	Expires *time.Time `locationName:"Expires" location:"header"`
+	// Gives the grantee READ, READ_ACP, and WRITE_ACP permissions on the object.
+	GrantFullControl *string `locationName:"x-amz-grant-full-control" location:"header"`
+	// Allows grantee to read the object data and its metadata.
+	GrantRead *string `locationName:"x-amz-grant-read" location:"header"`
+	// Allows grantee to read the object ACL.
+	GrantReadACP *string `locationName:"x-amz-grant-read-acp" location:"header"`
+	// Allows grantee to write the ACL for the applicable object.
+	GrantWriteACP *string `locationName:"x-amz-grant-write-acp" location:"header"`
+	// Object key for which the PUT action was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// A map of metadata to store with the object in S3.
+	Metadata map[string]string `locationName:"x-amz-meta-" location:"headers"`
+	// The server-side encryption algorithm that was used when you store this object in Amazon S3 (for
+	// example, AES256 , aws:kms , aws:kms:dsse ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// By default, Amazon S3 uses the STANDARD Storage Class to store newly created objects.
+	StorageClass *StorageClass `locationName:"x-amz-storage-class" location:"header"`
+	// If the bucket is configured as a website, redirects requests for this object to another object in
+	// the same bucket or to an external URL.
+	WebsiteRedirectLocation *string `locationName:"x-amz-website-redirect-location" location:"header"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256 ).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If x-amz-server-side-encryption has a valid value of aws:kms or aws:kms:dsse , this header
+	// specifies the ID (Key ID, Key ARN, or Key Alias) of the Key Management Service (KMS) symmetric
+	// encryption customer managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Specifies the Amazon Web Services KMS Encryption Context to use for object encryption.
+	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
+	// Specifies whether Amazon S3 should use an S3 Bucket Key for object encryption with server-side
+	// encryption using Key Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool         `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestPayer     *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The tag-set for the object.
+	Tagging *string `locationName:"x-amz-tagging" location:"header"`
+	// The Object Lock mode that you want to apply to this object.
+	ObjectLockMode *ObjectLockMode `locationName:"x-amz-object-lock-mode" location:"header"`
+	// The date and time when you want this object's Object Lock to expire.
+	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// Specifies whether a legal hold will be applied to this object.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
-	ExpectedBucketOwner       *string                    `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// PutObjectOutput is the output of PutObject (shape PutObjectOutput).
 type PutObjectOutput struct {
-	Expiration              *string               `locationName:"x-amz-expiration" location:"header"`
-	ETag                    *string               `locationName:"ETag" location:"header"`
-	ChecksumCRC32           *string               `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C          *string               `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1            *string               `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256          *string               `locationName:"x-amz-checksum-sha256" location:"header"`
-	ServerSideEncryption    *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
-	VersionId               *string               `locationName:"x-amz-version-id" location:"header"`
-	SSECustomerAlgorithm    *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5       *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId             *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSEKMSEncryptionContext *string               `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
-	BucketKeyEnabled        *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged          *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
+	// If the expiration is configured for the object (see PutBucketLifecycleConfiguration ) in the Amazon
+	// S3 User Guide , the response includes this header.
+	Expiration *string `locationName:"x-amz-expiration" location:"header"`
+	// Entity tag for the uploaded object.
+	ETag *string `locationName:"ETag" location:"header"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"x-amz-checksum-sha256" location:"header"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms , aws:kms:dsse ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
+	// Version ID of the object.
+	VersionId *string `locationName:"x-amz-version-id" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If x-amz-server-side-encryption has a valid value of aws:kms or aws:kms:dsse , this header
+	// indicates the ID of the Key Management Service (KMS) symmetric encryption customer managed key that
+	// was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// If present, indicates the Amazon Web Services KMS Encryption Context to use for object encryption.
+	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
+	// Indicates whether the uploaded object uses an S3 Bucket Key for server-side encryption with Key
+	// Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// PutObjectAclInput is the input of PutObjectAcl (shape PutObjectAclRequest).
 type PutObjectAclInput struct {
-	_                   struct{}             `payload:"AccessControlPolicy"`
-	ACL                 *ObjectCannedACL     `locationName:"x-amz-acl" location:"header"`
+	_ struct{} `payload:"AccessControlPolicy"`
+	// The canned ACL to apply to the object.
+	ACL *ObjectCannedACL `locationName:"x-amz-acl" location:"header"`
+	// Contains the elements that set the ACL permissions for an object per grantee.
 	AccessControlPolicy *AccessControlPolicy `locationName:"AccessControlPolicy" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	Bucket              string               `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5          *string              `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm   `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	GrantFullControl    *string              `locationName:"x-amz-grant-full-control" location:"header"`
-	GrantRead           *string              `locationName:"x-amz-grant-read" location:"header"`
-	GrantReadACP        *string              `locationName:"x-amz-grant-read-acp" location:"header"`
-	GrantWrite          *string              `locationName:"x-amz-grant-write" location:"header"`
-	GrantWriteACP       *string              `locationName:"x-amz-grant-write-acp" location:"header"`
-	Key                 string               `locationName:"Key" location:"uri" required:"true" min:"1"`
-	RequestPayer        *RequestPayer        `locationName:"x-amz-request-payer" location:"header"`
-	VersionId           *string              `locationName:"versionId" location:"querystring"`
-	ExpectedBucketOwner *string              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The bucket name that contains the object to which you want to attach the ACL.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The base64-encoded 128-bit MD5 digest of the data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Allows grantee the read, write, read ACP, and write ACP permissions on the bucket.
+	GrantFullControl *string `locationName:"x-amz-grant-full-control" location:"header"`
+	// Allows grantee to list the objects in the bucket.
+	GrantRead *string `locationName:"x-amz-grant-read" location:"header"`
+	// Allows grantee to read the bucket ACL.
+	GrantReadACP *string `locationName:"x-amz-grant-read-acp" location:"header"`
+	// Allows grantee to create new objects in the bucket.
+	GrantWrite *string `locationName:"x-amz-grant-write" location:"header"`
+	// Allows grantee to write the ACL for the applicable bucket.
+	GrantWriteACP *string `locationName:"x-amz-grant-write-acp" location:"header"`
+	// Key for which the PUT action was initiated.
+	Key          string        `locationName:"Key" location:"uri" required:"true" min:"1"`
+	RequestPayer *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// Version ID used to reference a specific version of the object.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// PutObjectAclOutput is the output of PutObjectAcl (shape PutObjectAclOutput).
 type PutObjectAclOutput struct {
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// PutObjectLegalHoldInput is the input of PutObjectLegalHold (shape PutObjectLegalHoldRequest).
 type PutObjectLegalHoldInput struct {
-	_                   struct{}             `payload:"LegalHold"`
-	Bucket              string               `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string               `locationName:"Key" location:"uri" required:"true" min:"1"`
-	LegalHold           *ObjectLockLegalHold `locationName:"LegalHold" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	RequestPayer        *RequestPayer        `locationName:"x-amz-request-payer" location:"header"`
-	VersionId           *string              `locationName:"versionId" location:"querystring"`
-	ContentMD5          *string              `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm   `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ExpectedBucketOwner *string              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"LegalHold"`
+	// The bucket name containing the object that you want to place a legal hold on.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The key name for the object that you want to place a legal hold on.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Container element for the legal hold configuration you want to apply to the specified object.
+	LegalHold    *ObjectLockLegalHold `locationName:"LegalHold" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
+	RequestPayer *RequestPayer        `locationName:"x-amz-request-payer" location:"header"`
+	// The version ID of the object that you want to place a legal hold on.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// The MD5 hash for the request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// PutObjectLegalHoldOutput is the output of PutObjectLegalHold (shape PutObjectLegalHoldOutput).
 type PutObjectLegalHoldOutput struct {
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// PutObjectLockConfigurationInput is the input of PutObjectLockConfiguration (shape PutObjectLockConfigurationRequest).
 type PutObjectLockConfigurationInput struct {
-	_                       struct{}                 `payload:"ObjectLockConfiguration"`
-	Bucket                  string                   `locationName:"Bucket" location:"uri" required:"true"`
+	_ struct{} `payload:"ObjectLockConfiguration"`
+	// The bucket whose Object Lock configuration you want to create or replace.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The Object Lock configuration that you want to apply to the specified bucket.
 	ObjectLockConfiguration *ObjectLockConfiguration `locationName:"ObjectLockConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
 	RequestPayer            *RequestPayer            `locationName:"x-amz-request-payer" location:"header"`
-	Token                   *string                  `locationName:"x-amz-bucket-object-lock-token" location:"header"`
-	ContentMD5              *string                  `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm       *ChecksumAlgorithm       `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ExpectedBucketOwner     *string                  `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// A token to allow Object Lock to be enabled for an existing bucket.
+	Token *string `locationName:"x-amz-bucket-object-lock-token" location:"header"`
+	// The MD5 hash for the request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// PutObjectLockConfigurationOutput is the output of PutObjectLockConfiguration (shape PutObjectLockConfigurationOutput).
 type PutObjectLockConfigurationOutput struct {
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// PutObjectRetentionInput is the input of PutObjectRetention (shape PutObjectRetentionRequest).
 type PutObjectRetentionInput struct {
-	_                         struct{}             `payload:"Retention"`
-	Bucket                    string               `locationName:"Bucket" location:"uri" required:"true"`
-	Key                       string               `locationName:"Key" location:"uri" required:"true" min:"1"`
-	Retention                 *ObjectLockRetention `locationName:"Retention" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	RequestPayer              *RequestPayer        `locationName:"x-amz-request-payer" location:"header"`
-	VersionId                 *string              `locationName:"versionId" location:"querystring"`
-	BypassGovernanceRetention *bool                `locationName:"x-amz-bypass-governance-retention" location:"header"`
-	ContentMD5                *string              `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm         *ChecksumAlgorithm   `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ExpectedBucketOwner       *string              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"Retention"`
+	// The bucket name that contains the object you want to apply this Object Retention configuration to.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The key name for the object that you want to apply this Object Retention configuration to.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The container element for the Object Retention configuration.
+	Retention    *ObjectLockRetention `locationName:"Retention" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
+	RequestPayer *RequestPayer        `locationName:"x-amz-request-payer" location:"header"`
+	// The version ID for the object that you want to apply this Object Retention configuration to.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// Indicates whether this action should bypass Governance-mode restrictions.
+	BypassGovernanceRetention *bool `locationName:"x-amz-bypass-governance-retention" location:"header"`
+	// The MD5 hash for the request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// PutObjectRetentionOutput is the output of PutObjectRetention (shape PutObjectRetentionOutput).
 type PutObjectRetentionOutput struct {
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// PutObjectTaggingInput is the input of PutObjectTagging (shape PutObjectTaggingRequest).
 type PutObjectTaggingInput struct {
-	_                   struct{}           `payload:"Tagging"`
-	Bucket              string             `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string             `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string            `locationName:"versionId" location:"querystring"`
-	ContentMD5          *string            `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	Tagging             *Tagging           `locationName:"Tagging" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	RequestPayer        *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
+	_ struct{} `payload:"Tagging"`
+	// The bucket name containing the object.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Name of the object key.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The versionId of the object that the tag-set will be added to.
+	VersionId *string `locationName:"versionId" location:"querystring"`
+	// The MD5 hash for the request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// Container for the TagSet and Tag elements
+	Tagging *Tagging `locationName:"Tagging" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	RequestPayer        *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 }
 
+// PutObjectTaggingOutput is the output of PutObjectTagging (shape PutObjectTaggingOutput).
 type PutObjectTaggingOutput struct {
+	// The versionId of the object the tag-set was added to.
 	VersionId *string `locationName:"x-amz-version-id" location:"header"`
 }
 
+// PutPublicAccessBlockInput is the input of PutPublicAccessBlock (shape PutPublicAccessBlockRequest).
 type PutPublicAccessBlockInput struct {
-	_                              struct{}                        `payload:"PublicAccessBlockConfiguration"`
-	Bucket                         string                          `locationName:"Bucket" location:"uri" required:"true"`
-	ContentMD5                     *string                         `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm              *ChecksumAlgorithm              `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	_ struct{} `payload:"PublicAccessBlockConfiguration"`
+	// The name of the Amazon S3 bucket whose PublicAccessBlock configuration you want to set.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The MD5 hash of the PutPublicAccessBlock request body.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The PublicAccessBlock configuration that you want to apply to this Amazon S3 bucket.
 	PublicAccessBlockConfiguration *PublicAccessBlockConfiguration `locationName:"PublicAccessBlockConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" required:"true" payload:"true"`
-	ExpectedBucketOwner            *string                         `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
 // PutPublicAccessBlockOutput is empty: the operation has no output in the model.
 type PutPublicAccessBlockOutput struct{}
 
+// RestoreObjectInput is the input of RestoreObject (shape RestoreObjectRequest).
 type RestoreObjectInput struct {
-	_                   struct{}           `payload:"RestoreRequest"`
-	Bucket              string             `locationName:"Bucket" location:"uri" required:"true"`
-	Key                 string             `locationName:"Key" location:"uri" required:"true" min:"1"`
-	VersionId           *string            `locationName:"versionId" location:"querystring"`
-	RestoreRequest      *RestoreRequest    `locationName:"RestoreRequest" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
-	RequestPayer        *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
-	ChecksumAlgorithm   *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ExpectedBucketOwner *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"RestoreRequest"`
+	// The bucket name containing the object to restore.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Object key for which the action was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// VersionId used to reference a specific version of the object.
+	VersionId      *string         `locationName:"versionId" location:"querystring"`
+	RestoreRequest *RestoreRequest `locationName:"RestoreRequest" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
+	RequestPayer   *RequestPayer   `locationName:"x-amz-request-payer" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// RestoreObjectOutput is the output of RestoreObject (shape RestoreObjectOutput).
 type RestoreObjectOutput struct {
-	RequestCharged    *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
-	RestoreOutputPath *string         `locationName:"x-amz-restore-output-path" location:"header"`
+	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	// Indicates the path in the provided S3 output location where Select results will be restored to.
+	RestoreOutputPath *string `locationName:"x-amz-restore-output-path" location:"header"`
 }
 
+// SelectObjectContentInput is the input of SelectObjectContent (shape SelectObjectContentRequest).
 type SelectObjectContentInput struct {
-	Bucket               string               `locationName:"Bucket" location:"uri" required:"true"`
-	Key                  string               `locationName:"Key" location:"uri" required:"true" min:"1"`
-	SSECustomerAlgorithm *string              `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string              `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5    *string              `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	Expression           string               `locationName:"Expression" required:"true"`
-	ExpressionType       ExpressionType       `locationName:"ExpressionType" required:"true"`
-	RequestProgress      *RequestProgress     `locationName:"RequestProgress"`
-	InputSerialization   *InputSerialization  `locationName:"InputSerialization" required:"true"`
-	OutputSerialization  *OutputSerialization `locationName:"OutputSerialization" required:"true"`
-	ScanRange            *ScanRange           `locationName:"ScanRange"`
-	ExpectedBucketOwner  *string              `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The S3 bucket.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// The object key.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// The server-side encryption (SSE) algorithm used to encrypt the object.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// The server-side encryption (SSE) customer managed key.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// The MD5 server-side encryption (SSE) customer managed key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// The expression that is used to query the object.
+	Expression string `locationName:"Expression" required:"true"`
+	// The type of the provided expression (for example, SQL).
+	ExpressionType ExpressionType `locationName:"ExpressionType" required:"true"`
+	// Specifies if periodic request progress information should be enabled.
+	RequestProgress *RequestProgress `locationName:"RequestProgress"`
+	// Describes the format of the data in the object that is being queried.
+	InputSerialization *InputSerialization `locationName:"InputSerialization" required:"true"`
+	// Describes the format of the data that you want Amazon S3 to return in response.
+	OutputSerialization *OutputSerialization `locationName:"OutputSerialization" required:"true"`
+	// Specifies the byte range of the object to get the records from.
+	ScanRange *ScanRange `locationName:"ScanRange"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// SelectObjectContentOutput is the output of SelectObjectContent (shape SelectObjectContentOutput).
 type SelectObjectContentOutput struct {
-	_       struct{}                        `payload:"Payload"`
+	_ struct{} `payload:"Payload"`
+	// The array of results.
 	Payload *SelectObjectContentEventStream `locationName:"Payload" eventstream:"true" payload:"true"`
 }
 
+// UploadPartInput is the input of UploadPart (shape UploadPartRequest).
 type UploadPartInput struct {
-	_                    struct{}           `payload:"Body"`
-	Body                 io.Reader          `locationName:"Body" streaming:"true" payload:"true"`
-	Bucket               string             `locationName:"Bucket" location:"uri" required:"true"`
-	ContentLength        *int64             `locationName:"Content-Length" location:"header"`
-	ContentMD5           *string            `locationName:"Content-MD5" location:"header"`
-	ChecksumAlgorithm    *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	ChecksumCRC32        *string            `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C       *string            `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1         *string            `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256       *string            `locationName:"x-amz-checksum-sha256" location:"header"`
-	Key                  string             `locationName:"Key" location:"uri" required:"true" min:"1"`
-	PartNumber           *int32             `locationName:"partNumber" location:"querystring" required:"true"`
-	UploadId             *string            `locationName:"uploadId" location:"querystring" required:"true"`
-	SSECustomerAlgorithm *string            `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey       *string            `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5    *string            `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	RequestPayer         *RequestPayer      `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner  *string            `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	_ struct{} `payload:"Body"`
+	// Object data.
+	Body io.Reader `locationName:"Body" streaming:"true" payload:"true"`
+	// The name of the bucket to which the multipart upload was initiated.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Size of the body in bytes.
+	ContentLength *int64 `locationName:"Content-Length" location:"header"`
+	// The base64-encoded 128-bit MD5 digest of the part data.
+	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
+	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
+	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA256 *string `locationName:"x-amz-checksum-sha256" location:"header"`
+	// Object key for which the multipart upload was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Part number of part being uploaded.
+	PartNumber *int32 `locationName:"partNumber" location:"querystring" required:"true"`
+	// Upload ID identifying the multipart upload whose part is being uploaded.
+	UploadId *string `locationName:"uploadId" location:"querystring" required:"true"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	RequestPayer      *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 }
 
+// UploadPartOutput is the output of UploadPart (shape UploadPartOutput).
 type UploadPartOutput struct {
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms ).
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
-	ETag                 *string               `locationName:"ETag" location:"header"`
-	ChecksumCRC32        *string               `locationName:"x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C       *string               `locationName:"x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1         *string               `locationName:"x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256       *string               `locationName:"x-amz-checksum-sha256" location:"header"`
-	SSECustomerAlgorithm *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5    *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	BucketKeyEnabled     *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged       *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
+	// Entity tag for the uploaded object.
+	ETag *string `locationName:"ETag" location:"header"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"x-amz-checksum-crc32" location:"header"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"x-amz-checksum-crc32c" location:"header"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"x-amz-checksum-sha1" location:"header"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"x-amz-checksum-sha256" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Indicates whether the multipart upload uses an S3 Bucket Key for server-side encryption with Key
+	// Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// UploadPartCopyInput is the input of UploadPartCopy (shape UploadPartCopyRequest).
 type UploadPartCopyInput struct {
-	Bucket                         string        `locationName:"Bucket" location:"uri" required:"true"`
-	CopySource                     *string       `locationName:"x-amz-copy-source" location:"header" required:"true" pattern:"\\/.+\\/.+"`
-	CopySourceIfMatch              *string       `locationName:"x-amz-copy-source-if-match" location:"header"`
-	CopySourceIfModifiedSince      *time.Time    `locationName:"x-amz-copy-source-if-modified-since" location:"header"`
-	CopySourceIfNoneMatch          *string       `locationName:"x-amz-copy-source-if-none-match" location:"header"`
-	CopySourceIfUnmodifiedSince    *time.Time    `locationName:"x-amz-copy-source-if-unmodified-since" location:"header"`
-	CopySourceRange                *string       `locationName:"x-amz-copy-source-range" location:"header"`
-	Key                            string        `locationName:"Key" location:"uri" required:"true" min:"1"`
-	PartNumber                     *int32        `locationName:"partNumber" location:"querystring" required:"true"`
-	UploadId                       *string       `locationName:"uploadId" location:"querystring" required:"true"`
-	SSECustomerAlgorithm           *string       `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKey                 *string       `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5              *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	CopySourceSSECustomerAlgorithm *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-algorithm" location:"header"`
-	CopySourceSSECustomerKey       *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header" sensitive:"true"`
-	CopySourceSSECustomerKeyMD5    *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key-MD5" location:"header"`
-	RequestPayer                   *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
-	ExpectedBucketOwner            *string       `locationName:"x-amz-expected-bucket-owner" location:"header"`
-	ExpectedSourceBucketOwner      *string       `locationName:"x-amz-source-expected-bucket-owner" location:"header"`
+	// The bucket name.
+	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
+	// Specifies the source object for the copy operation.
+	CopySource *string `locationName:"x-amz-copy-source" location:"header" required:"true" pattern:"\\/.+\\/.+"`
+	// Copies the object if its entity tag (ETag) matches the specified tag.
+	CopySourceIfMatch *string `locationName:"x-amz-copy-source-if-match" location:"header"`
+	// Copies the object if it has been modified since the specified time.
+	CopySourceIfModifiedSince *time.Time `locationName:"x-amz-copy-source-if-modified-since" location:"header"`
+	// Copies the object if its entity tag (ETag) is different than the specified ETag.
+	CopySourceIfNoneMatch *string `locationName:"x-amz-copy-source-if-none-match" location:"header"`
+	// Copies the object if it hasn't been modified since the specified time.
+	CopySourceIfUnmodifiedSince *time.Time `locationName:"x-amz-copy-source-if-unmodified-since" location:"header"`
+	// The range of bytes to copy from the source object.
+	CopySourceRange *string `locationName:"x-amz-copy-source-range" location:"header"`
+	// Object key for which the multipart upload was initiated.
+	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
+	// Part number of part being copied.
+	PartNumber *int32 `locationName:"partNumber" location:"querystring" required:"true"`
+	// Upload ID identifying the multipart upload whose part is being copied.
+	UploadId *string `locationName:"uploadId" location:"querystring" required:"true"`
+	// Specifies the algorithm to use when encrypting the object (for example, AES256).
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.
+	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// Specifies the algorithm to use when decrypting the source object (for example, AES256 ).
+	CopySourceSSECustomerAlgorithm *string `locationName:"x-amz-copy-source-server-side-encryption-customer-algorithm" location:"header"`
+	// Specifies the customer-provided encryption key for Amazon S3 to use to decrypt the source object.
+	CopySourceSSECustomerKey *string `locationName:"x-amz-copy-source-server-side-encryption-customer-key" location:"header" sensitive:"true"`
+	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
+	CopySourceSSECustomerKeyMD5 *string       `locationName:"x-amz-copy-source-server-side-encryption-customer-key-MD5" location:"header"`
+	RequestPayer                *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
+	// The account ID of the expected destination bucket owner.
+	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	// The account ID of the expected source bucket owner.
+	ExpectedSourceBucketOwner *string `locationName:"x-amz-source-expected-bucket-owner" location:"header"`
 }
 
+// UploadPartCopyOutput is the output of UploadPartCopy (shape UploadPartCopyOutput).
 type UploadPartCopyOutput struct {
-	_                    struct{}              `payload:"CopyPartResult"`
-	CopySourceVersionId  *string               `locationName:"x-amz-copy-source-version-id" location:"header"`
-	CopyPartResult       *CopyPartResult       `locationName:"CopyPartResult" payload:"true"`
+	_ struct{} `payload:"CopyPartResult"`
+	// The version of the source object that was copied, if you have enabled versioning on the source
+	// bucket.
+	CopySourceVersionId *string `locationName:"x-amz-copy-source-version-id" location:"header"`
+	// Container for all response elements.
+	CopyPartResult *CopyPartResult `locationName:"CopyPartResult" payload:"true"`
+	// The server-side encryption algorithm used when you store this object in Amazon S3 (for example,
+	// AES256 , aws:kms ).
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
-	SSECustomerAlgorithm *string               `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSECustomerKeyMD5    *string               `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	SSEKMSKeyId          *string               `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	BucketKeyEnabled     *bool                 `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged       *RequestCharged       `locationName:"x-amz-request-charged" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to confirm the encryption algorithm that's used.
+	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If server-side encryption with a customer-provided encryption key was requested, the response will
+	// include this header to provide the round-trip message integrity verification of the
+	// customer-provided encryption key.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// If present, indicates the ID of the Key Management Service (KMS) symmetric encryption customer
+	// managed key that was used for the object.
+	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// Indicates whether the multipart upload uses an S3 Bucket Key for server-side encryption with Key
+	// Management Service (KMS) keys (SSE-KMS).
+	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 }
 
+// WriteGetObjectResponseInput is the input of WriteGetObjectResponse (shape WriteGetObjectResponseRequest).
 type WriteGetObjectResponseInput struct {
-	_                         struct{}                   `payload:"Body"`
-	RequestRoute              *string                    `locationName:"x-amz-request-route" location:"header" required:"true"`
-	RequestToken              *string                    `locationName:"x-amz-request-token" location:"header" required:"true"`
-	Body                      io.Reader                  `locationName:"Body" streaming:"true" payload:"true"`
-	StatusCode                *int32                     `locationName:"x-amz-fwd-status" location:"header"`
-	ErrorCode                 *string                    `locationName:"x-amz-fwd-error-code" location:"header"`
-	ErrorMessage              *string                    `locationName:"x-amz-fwd-error-message" location:"header"`
-	AcceptRanges              *string                    `locationName:"x-amz-fwd-header-accept-ranges" location:"header"`
-	CacheControl              *string                    `locationName:"x-amz-fwd-header-Cache-Control" location:"header"`
-	ContentDisposition        *string                    `locationName:"x-amz-fwd-header-Content-Disposition" location:"header"`
-	ContentEncoding           *string                    `locationName:"x-amz-fwd-header-Content-Encoding" location:"header"`
-	ContentLanguage           *string                    `locationName:"x-amz-fwd-header-Content-Language" location:"header"`
-	ContentLength             *int64                     `locationName:"Content-Length" location:"header"`
-	ContentRange              *string                    `locationName:"x-amz-fwd-header-Content-Range" location:"header"`
-	ContentType               *string                    `locationName:"x-amz-fwd-header-Content-Type" location:"header"`
-	ChecksumCRC32             *string                    `locationName:"x-amz-fwd-header-x-amz-checksum-crc32" location:"header"`
-	ChecksumCRC32C            *string                    `locationName:"x-amz-fwd-header-x-amz-checksum-crc32c" location:"header"`
-	ChecksumSHA1              *string                    `locationName:"x-amz-fwd-header-x-amz-checksum-sha1" location:"header"`
-	ChecksumSHA256            *string                    `locationName:"x-amz-fwd-header-x-amz-checksum-sha256" location:"header"`
-	DeleteMarker              *bool                      `locationName:"x-amz-fwd-header-x-amz-delete-marker" location:"header"`
-	ETag                      *string                    `locationName:"x-amz-fwd-header-ETag" location:"header"`
-	Expires                   *time.Time                 `locationName:"x-amz-fwd-header-Expires" location:"header"`
-	Expiration                *string                    `locationName:"x-amz-fwd-header-x-amz-expiration" location:"header"`
-	LastModified              *time.Time                 `locationName:"x-amz-fwd-header-Last-Modified" location:"header"`
-	MissingMeta               *int32                     `locationName:"x-amz-fwd-header-x-amz-missing-meta" location:"header"`
-	Metadata                  map[string]string          `locationName:"x-amz-meta-" location:"headers"`
-	ObjectLockMode            *ObjectLockMode            `locationName:"x-amz-fwd-header-x-amz-object-lock-mode" location:"header"`
+	_ struct{} `payload:"Body"`
+	// Route prefix to the HTTP URL generated.
+	RequestRoute *string `locationName:"x-amz-request-route" location:"header" required:"true"`
+	// A single use encrypted token that maps WriteGetObjectResponse to the end user GetObject request.
+	RequestToken *string `locationName:"x-amz-request-token" location:"header" required:"true"`
+	// The object data.
+	Body io.Reader `locationName:"Body" streaming:"true" payload:"true"`
+	// The integer status code for an HTTP response of a corresponding GetObject request.
+	StatusCode *int32 `locationName:"x-amz-fwd-status" location:"header"`
+	// A string that uniquely identifies an error condition.
+	ErrorCode *string `locationName:"x-amz-fwd-error-code" location:"header"`
+	// Contains a generic description of the error condition.
+	ErrorMessage *string `locationName:"x-amz-fwd-error-message" location:"header"`
+	// Indicates that a range of bytes was specified.
+	AcceptRanges *string `locationName:"x-amz-fwd-header-accept-ranges" location:"header"`
+	// Specifies caching behavior along the request/reply chain.
+	CacheControl *string `locationName:"x-amz-fwd-header-Cache-Control" location:"header"`
+	// Specifies presentational information for the object.
+	ContentDisposition *string `locationName:"x-amz-fwd-header-Content-Disposition" location:"header"`
+	// Specifies what content encodings have been applied to the object and thus what decoding mechanisms
+	// must be applied to obtain the media-type referenced by the Content-Type header field.
+	ContentEncoding *string `locationName:"x-amz-fwd-header-Content-Encoding" location:"header"`
+	// The language the content is in.
+	ContentLanguage *string `locationName:"x-amz-fwd-header-Content-Language" location:"header"`
+	// The size of the content body in bytes.
+	ContentLength *int64 `locationName:"Content-Length" location:"header"`
+	// The portion of the object returned in the response.
+	ContentRange *string `locationName:"x-amz-fwd-header-Content-Range" location:"header"`
+	// A standard MIME type describing the format of the object data.
+	ContentType *string `locationName:"x-amz-fwd-header-Content-Type" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32 *string `locationName:"x-amz-fwd-header-x-amz-checksum-crc32" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32C *string `locationName:"x-amz-fwd-header-x-amz-checksum-crc32c" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA1 *string `locationName:"x-amz-fwd-header-x-amz-checksum-sha1" location:"header"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA256 *string `locationName:"x-amz-fwd-header-x-amz-checksum-sha256" location:"header"`
+	// Specifies whether an object stored in Amazon S3 is ( true ) or is not ( false ) a delete marker.
+	DeleteMarker *bool `locationName:"x-amz-fwd-header-x-amz-delete-marker" location:"header"`
+	// An opaque identifier assigned by a web server to a specific version of a resource found at a URL.
+	ETag *string `locationName:"x-amz-fwd-header-ETag" location:"header"`
+	// The date and time at which the object is no longer cacheable.
+	Expires *time.Time `locationName:"x-amz-fwd-header-Expires" location:"header"`
+	// If the object expiration is configured (see PUT Bucket lifecycle), the response includes this
+	// header.
+	Expiration *string `locationName:"x-amz-fwd-header-x-amz-expiration" location:"header"`
+	// The date and time that the object was last modified.
+	LastModified *time.Time `locationName:"x-amz-fwd-header-Last-Modified" location:"header"`
+	// Set to the number of metadata entries not returned in x-amz-meta headers.
+	MissingMeta *int32 `locationName:"x-amz-fwd-header-x-amz-missing-meta" location:"header"`
+	// A map of metadata to store with the object in S3.
+	Metadata map[string]string `locationName:"x-amz-meta-" location:"headers"`
+	// Indicates whether an object stored in Amazon S3 has Object Lock enabled.
+	ObjectLockMode *ObjectLockMode `locationName:"x-amz-fwd-header-x-amz-object-lock-mode" location:"header"`
+	// Indicates whether an object stored in Amazon S3 has an active legal hold.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-fwd-header-x-amz-object-lock-legal-hold" location:"header"`
-	ObjectLockRetainUntilDate *time.Time                 `locationName:"x-amz-fwd-header-x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
-	PartsCount                *int32                     `locationName:"x-amz-fwd-header-x-amz-mp-parts-count" location:"header"`
-	ReplicationStatus         *ReplicationStatus         `locationName:"x-amz-fwd-header-x-amz-replication-status" location:"header"`
-	RequestCharged            *RequestCharged            `locationName:"x-amz-fwd-header-x-amz-request-charged" location:"header"`
-	Restore                   *string                    `locationName:"x-amz-fwd-header-x-amz-restore" location:"header"`
-	ServerSideEncryption      *ServerSideEncryption      `locationName:"x-amz-fwd-header-x-amz-server-side-encryption" location:"header"`
-	SSECustomerAlgorithm      *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	SSEKMSKeyId               *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
-	SSECustomerKeyMD5         *string                    `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	StorageClass              *StorageClass              `locationName:"x-amz-fwd-header-x-amz-storage-class" location:"header"`
-	TagCount                  *int32                     `locationName:"x-amz-fwd-header-x-amz-tagging-count" location:"header"`
-	VersionId                 *string                    `locationName:"x-amz-fwd-header-x-amz-version-id" location:"header"`
-	BucketKeyEnabled          *bool                      `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	// The date and time when Object Lock is configured to expire.
+	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-fwd-header-x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
+	// The count of parts this object has.
+	PartsCount *int32 `locationName:"x-amz-fwd-header-x-amz-mp-parts-count" location:"header"`
+	// Indicates if request involves bucket that is either a source or destination in a Replication rule.
+	ReplicationStatus *ReplicationStatus `locationName:"x-amz-fwd-header-x-amz-replication-status" location:"header"`
+	RequestCharged    *RequestCharged    `locationName:"x-amz-fwd-header-x-amz-request-charged" location:"header"`
+	// Provides information about object restoration operation and expiration time of the restored object
+	// copy.
+	Restore *string `locationName:"x-amz-fwd-header-x-amz-restore" location:"header"`
+	// The server-side encryption algorithm used when storing requested object in Amazon S3 (for example,
+	// AES256, aws:kms ).
+	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-fwd-header-x-amz-server-side-encryption" location:"header"`
+	// Encryption algorithm used if server-side encryption with a customer-provided encryption key was
+	// specified for object stored in Amazon S3.
+	SSECustomerAlgorithm *string `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm" location:"header"`
+	// If present, specifies the ID (Key ID, Key ARN, or Key Alias) of the Amazon Web Services Key
+	// Management Service (Amazon Web Services KMS) symmetric encryption customer managed key that was
+	// used for stored in Amazon S3 object.
+	SSEKMSKeyId *string `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
+	// 128-bit MD5 digest of customer-provided encryption key used in Amazon S3 to encrypt data stored in
+	// S3.
+	SSECustomerKeyMD5 *string `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	// Provides storage class information of the object.
+	StorageClass *StorageClass `locationName:"x-amz-fwd-header-x-amz-storage-class" location:"header"`
+	// The number of tags, if any, on the object.
+	TagCount *int32 `locationName:"x-amz-fwd-header-x-amz-tagging-count" location:"header"`
+	// An ID used to reference a specific version of the object.
+	VersionId *string `locationName:"x-amz-fwd-header-x-amz-version-id" location:"header"`
+	// Indicates whether the object stored in Amazon S3 uses an S3 bucket key for server-side encryption
+	// with Amazon Web Services KMS (SSE-KMS).
+	BucketKeyEnabled *bool `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
 }
 
 // WriteGetObjectResponseOutput is empty: the operation has no output in the model.
 type WriteGetObjectResponseOutput struct{}
 
+// AbortIncompleteMultipartUpload: Specifies the days since the initiation of an incomplete multipart
+// upload that Amazon S3 will wait before permanently removing all parts of the upload.
 type AbortIncompleteMultipartUpload struct {
+	// Specifies the number of days after which Amazon S3 aborts an incomplete multipart upload.
 	DaysAfterInitiation *int32 `locationName:"DaysAfterInitiation"`
 }
 
+// AccelerateConfiguration: Configures the transfer acceleration state for an Amazon S3 bucket.
 type AccelerateConfiguration struct {
+	// Specifies the transfer acceleration status of the bucket.
 	Status *BucketAccelerateStatus `locationName:"Status"`
 }
 
+// AccessControlPolicy: Contains the elements that set the ACL permissions for an object per grantee.
 type AccessControlPolicy struct {
+	// A list of grants.
 	Grants []Grant `locationName:"AccessControlList" locationNameList:"Grant"`
-	Owner  *Owner  `locationName:"Owner"`
+	// Container for the bucket owner's display name and ID.
+	Owner *Owner `locationName:"Owner"`
 }
 
+// AccessControlTranslation: A container for information about access control for replicas.
 type AccessControlTranslation struct {
+	// Specifies the replica ownership.
 	Owner OwnerOverride `locationName:"Owner" required:"true"`
 }
 
+// AnalyticsAndOperator: A conjunction (logical AND) of predicates, which is used in evaluating a
+// metrics filter.
 type AnalyticsAndOperator struct {
+	// The prefix to use when evaluating an AND predicate: The prefix that an object must have to be
+	// included in the metrics results.
 	Prefix *string `locationName:"Prefix"`
-	Tags   []Tag   `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
+	// The list of tags to use when evaluating an AND predicate.
+	Tags []Tag `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
 }
 
+// AnalyticsConfiguration: Specifies the configuration and any analyses for the analytics filter of an
+// Amazon S3 bucket.
 type AnalyticsConfiguration struct {
-	Id                   string                `locationName:"Id" required:"true"`
-	Filter               *AnalyticsFilter      `locationName:"Filter"`
+	// The ID that identifies the analytics configuration.
+	Id string `locationName:"Id" required:"true"`
+	// The filter used to describe a set of objects for analyses.
+	Filter *AnalyticsFilter `locationName:"Filter"`
+	// Contains data related to access patterns to be collected and made available to analyze the
+	// tradeoffs between different storage classes.
 	StorageClassAnalysis *StorageClassAnalysis `locationName:"StorageClassAnalysis" required:"true"`
 }
 
+// AnalyticsExportDestination: Where to publish the analytics results.
 type AnalyticsExportDestination struct {
+	// A destination signifying output to an S3 bucket.
 	S3BucketDestination *AnalyticsS3BucketDestination `locationName:"S3BucketDestination" required:"true"`
 }
 
+// AnalyticsFilter: The filter used to describe a set of objects for analyses.
 type AnalyticsFilter struct {
-	Prefix *string               `locationName:"Prefix"`
-	Tag    *Tag                  `locationName:"Tag"`
-	And    *AnalyticsAndOperator `locationName:"And"`
+	// The prefix to use when evaluating an analytics filter.
+	Prefix *string `locationName:"Prefix"`
+	// The tag to use when evaluating an analytics filter.
+	Tag *Tag `locationName:"Tag"`
+	// A conjunction (logical AND) of predicates, which is used in evaluating an analytics filter.
+	And *AnalyticsAndOperator `locationName:"And"`
 }
 
+// AnalyticsS3BucketDestination: Contains information about where to publish the analytics results.
 type AnalyticsS3BucketDestination struct {
-	Format          AnalyticsS3ExportFileFormat `locationName:"Format" required:"true"`
-	BucketAccountId *string                     `locationName:"BucketAccountId"`
-	Bucket          string                      `locationName:"Bucket" required:"true"`
-	Prefix          *string                     `locationName:"Prefix"`
+	// Specifies the file format used when exporting data to Amazon S3.
+	Format AnalyticsS3ExportFileFormat `locationName:"Format" required:"true"`
+	// The account ID that owns the destination S3 bucket.
+	BucketAccountId *string `locationName:"BucketAccountId"`
+	// The Amazon Resource Name (ARN) of the bucket to which data is exported.
+	Bucket string `locationName:"Bucket" required:"true"`
+	// The prefix to use when exporting data.
+	Prefix *string `locationName:"Prefix"`
 }
 
 type AnalyticsS3ExportFileFormat string
@@ -3697,8 +5013,11 @@ func (ArchiveStatus) EnumValues() []string {
 	return []string{"ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"}
 }
 
+// Bucket: In terms of implementation, a Bucket is a resource.
 type Bucket struct {
-	Name         *string    `locationName:"Name"`
+	// The name of the bucket.
+	Name *string `locationName:"Name"`
+	// Date the bucket was created.
 	CreationDate *time.Time `locationName:"CreationDate"`
 }
 
@@ -3728,12 +5047,18 @@ func (BucketCannedACL) EnumValues() []string {
 	return []string{"private", "public-read", "public-read-write", "authenticated-read"}
 }
 
+// BucketInfo: Specifies the information about the bucket that will be created.
 type BucketInfo struct {
+	// The number of Availability Zone that's used for redundancy for the bucket.
 	DataRedundancy *DataRedundancy `locationName:"DataRedundancy"`
-	Type           *BucketType     `locationName:"Type"`
+	// The type of bucket.
+	Type *BucketType `locationName:"Type"`
 }
 
+// BucketLifecycleConfiguration: Specifies the lifecycle configuration for objects in an Amazon S3
+// bucket.
 type BucketLifecycleConfiguration struct {
+	// A lifecycle rule for individual objects in an Amazon S3 bucket.
 	Rules []LifecycleRule `locationName:"Rule" flattened:"true" required:"true"`
 }
 
@@ -3775,6 +5100,7 @@ func (BucketLocationConstraint) EnumValues() []string {
 	return []string{"af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "cn-north-1", "cn-northwest-1", "EU", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2"}
 }
 
+// BucketLoggingStatus: Container for logging status information.
 type BucketLoggingStatus struct {
 	LoggingEnabled *LoggingEnabled `locationName:"LoggingEnabled"`
 }
@@ -3815,41 +5141,74 @@ func (BucketVersioningStatus) EnumValues() []string {
 	return []string{"Enabled", "Suspended"}
 }
 
+// CORSConfiguration: Describes the cross-origin access configuration for objects in an Amazon S3
+// bucket.
 type CORSConfiguration struct {
+	// A set of origins and methods (cross-origin access that you want to allow).
 	CORSRules []CORSRule `locationName:"CORSRule" flattened:"true" required:"true"`
 }
 
+// CORSRule: Specifies a cross-origin access rule for an Amazon S3 bucket.
 type CORSRule struct {
-	ID             *string  `locationName:"ID"`
+	// Unique identifier for the rule.
+	ID *string `locationName:"ID"`
+	// Headers that are specified in the Access-Control-Request-Headers header.
 	AllowedHeaders []string `locationName:"AllowedHeader" flattened:"true"`
+	// An HTTP method that you allow the origin to execute.
 	AllowedMethods []string `locationName:"AllowedMethod" flattened:"true" required:"true"`
+	// One or more origins you want customers to be able to access the bucket from.
 	AllowedOrigins []string `locationName:"AllowedOrigin" flattened:"true" required:"true"`
-	ExposeHeaders  []string `locationName:"ExposeHeader" flattened:"true"`
-	MaxAgeSeconds  *int32   `locationName:"MaxAgeSeconds"`
+	// One or more headers in the response that you want customers to be able to access from their
+	// applications (for example, from a JavaScript XMLHttpRequest object).
+	ExposeHeaders []string `locationName:"ExposeHeader" flattened:"true"`
+	// The time in seconds that your browser is to cache the preflight response for the specified resource.
+	MaxAgeSeconds *int32 `locationName:"MaxAgeSeconds"`
 }
 
+// CSVInput: Describes how an uncompressed comma-separated values (CSV)-formatted input object is
+// formatted.
 type CSVInput struct {
-	FileHeaderInfo             *FileHeaderInfo `locationName:"FileHeaderInfo"`
-	Comments                   *string         `locationName:"Comments"`
-	QuoteEscapeCharacter       *string         `locationName:"QuoteEscapeCharacter"`
-	RecordDelimiter            *string         `locationName:"RecordDelimiter"`
-	FieldDelimiter             *string         `locationName:"FieldDelimiter"`
-	QuoteCharacter             *string         `locationName:"QuoteCharacter"`
-	AllowQuotedRecordDelimiter *bool           `locationName:"AllowQuotedRecordDelimiter"`
+	// Describes the first line of input.
+	FileHeaderInfo *FileHeaderInfo `locationName:"FileHeaderInfo"`
+	// A single character used to indicate that a row should be ignored when the character is present at
+	// the start of that row.
+	Comments *string `locationName:"Comments"`
+	// A single character used for escaping the quotation mark character inside an already escaped value.
+	QuoteEscapeCharacter *string `locationName:"QuoteEscapeCharacter"`
+	// A single character used to separate individual records in the input.
+	RecordDelimiter *string `locationName:"RecordDelimiter"`
+	// A single character used to separate individual fields in a record.
+	FieldDelimiter *string `locationName:"FieldDelimiter"`
+	// A single character used for escaping when the field delimiter is part of the value.
+	QuoteCharacter *string `locationName:"QuoteCharacter"`
+	// Specifies that CSV field values may contain quoted record delimiters and such records should be
+	// allowed.
+	AllowQuotedRecordDelimiter *bool `locationName:"AllowQuotedRecordDelimiter"`
 }
 
+// CSVOutput: Describes how uncompressed comma-separated values (CSV)-formatted results are formatted.
 type CSVOutput struct {
-	QuoteFields          *QuoteFields `locationName:"QuoteFields"`
-	QuoteEscapeCharacter *string      `locationName:"QuoteEscapeCharacter"`
-	RecordDelimiter      *string      `locationName:"RecordDelimiter"`
-	FieldDelimiter       *string      `locationName:"FieldDelimiter"`
-	QuoteCharacter       *string      `locationName:"QuoteCharacter"`
+	// Indicates whether to use quotation marks around output fields.
+	QuoteFields *QuoteFields `locationName:"QuoteFields"`
+	// The single character used for escaping the quote character inside an already escaped value.
+	QuoteEscapeCharacter *string `locationName:"QuoteEscapeCharacter"`
+	// A single character used to separate individual records in the output.
+	RecordDelimiter *string `locationName:"RecordDelimiter"`
+	// The value used to separate individual fields in a record.
+	FieldDelimiter *string `locationName:"FieldDelimiter"`
+	// A single character used for escaping when the field delimiter is part of the value.
+	QuoteCharacter *string `locationName:"QuoteCharacter"`
 }
 
+// Checksum: Contains all the possible checksum or digest values for an object.
 type Checksum struct {
-	ChecksumCRC32  *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
 	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1   *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
 	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
 }
 
@@ -3878,29 +5237,45 @@ func (ChecksumMode) EnumValues() []string {
 	return []string{"ENABLED"}
 }
 
+// CloudFunctionConfiguration: Container for specifying the Lambda notification configuration.
 type CloudFunctionConfiguration struct {
-	Id             *string `locationName:"Id"`
-	Event          *Event  `locationName:"Event"`
-	Events         []Event `locationName:"Event" flattened:"true"`
-	CloudFunction  *string `locationName:"CloudFunction"`
+	Id    *string `locationName:"Id"`
+	Event *Event  `locationName:"Event"`
+	// Bucket events for which to send notifications.
+	Events []Event `locationName:"Event" flattened:"true"`
+	// Lambda cloud function ARN that Amazon S3 can invoke when it detects events of the specified type.
+	CloudFunction *string `locationName:"CloudFunction"`
+	// The role supporting the invocation of the Lambda function
 	InvocationRole *string `locationName:"InvocationRole"`
 }
 
+// CommonPrefix: Container for all (if there are any) keys between Prefix and the next occurrence of
+// the string specified by a delimiter.
 type CommonPrefix struct {
+	// Container for the specified common prefix.
 	Prefix *string `locationName:"Prefix"`
 }
 
+// CompletedMultipartUpload: The container for the completed multipart upload details.
 type CompletedMultipartUpload struct {
+	// Array of CompletedPart data types.
 	Parts []CompletedPart `locationName:"Part" flattened:"true"`
 }
 
+// CompletedPart: Details of the parts that were uploaded.
 type CompletedPart struct {
-	ETag           *string `locationName:"ETag"`
-	ChecksumCRC32  *string `locationName:"ChecksumCRC32"`
+	// Entity tag returned when the part was uploaded.
+	ETag *string `locationName:"ETag"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
 	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1   *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
 	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
-	PartNumber     *int32  `locationName:"PartNumber"`
+	// Part number that identifies the part.
+	PartNumber *int32 `locationName:"PartNumber"`
 }
 
 type CompressionType string
@@ -3916,36 +5291,58 @@ func (CompressionType) EnumValues() []string {
 	return []string{"NONE", "GZIP", "BZIP2"}
 }
 
+// Condition: A container for describing a condition that must be met for the specified redirect to
+// apply.
 type Condition struct {
+	// The HTTP error code when the redirect is applied.
 	HttpErrorCodeReturnedEquals *string `locationName:"HttpErrorCodeReturnedEquals"`
-	KeyPrefixEquals             *string `locationName:"KeyPrefixEquals"`
+	// The object key name prefix when the redirect is applied.
+	KeyPrefixEquals *string `locationName:"KeyPrefixEquals"`
 }
 
 type ContinuationEvent struct {
 }
 
+// CopyObjectResult: Container for all response elements.
 type CopyObjectResult struct {
-	ETag           *string    `locationName:"ETag"`
-	LastModified   *time.Time `locationName:"LastModified"`
-	ChecksumCRC32  *string    `locationName:"ChecksumCRC32"`
-	ChecksumCRC32C *string    `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1   *string    `locationName:"ChecksumSHA1"`
-	ChecksumSHA256 *string    `locationName:"ChecksumSHA256"`
+	// Returns the ETag of the new object.
+	ETag *string `locationName:"ETag"`
+	// Creation date of the object.
+	LastModified *time.Time `locationName:"LastModified"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
 }
 
+// CopyPartResult: Container for all response elements.
 type CopyPartResult struct {
-	ETag           *string    `locationName:"ETag"`
-	LastModified   *time.Time `locationName:"LastModified"`
-	ChecksumCRC32  *string    `locationName:"ChecksumCRC32"`
-	ChecksumCRC32C *string    `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1   *string    `locationName:"ChecksumSHA1"`
-	ChecksumSHA256 *string    `locationName:"ChecksumSHA256"`
+	// Entity tag of the object.
+	ETag *string `locationName:"ETag"`
+	// Date and time at which the object was uploaded.
+	LastModified *time.Time `locationName:"LastModified"`
+	// The base64-encoded, 32-bit CRC32 checksum of the object.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
+	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
 }
 
+// CreateBucketConfiguration: The configuration information for the bucket.
 type CreateBucketConfiguration struct {
+	// Specifies the Region where the bucket will be created.
 	LocationConstraint *BucketLocationConstraint `locationName:"LocationConstraint"`
-	Location           *LocationInfo             `locationName:"Location"`
-	Bucket             *BucketInfo               `locationName:"Bucket"`
+	// Specifies the location where the bucket will be created.
+	Location *LocationInfo `locationName:"Location"`
+	// Specifies the information about the bucket that will be created.
+	Bucket *BucketInfo `locationName:"Bucket"`
 }
 
 type DataRedundancy string
@@ -3959,26 +5356,43 @@ func (DataRedundancy) EnumValues() []string {
 	return []string{"SingleAvailabilityZone"}
 }
 
+// DefaultRetention: The container element for specifying the default Object Lock retention settings
+// for new objects placed in the specified bucket.
 type DefaultRetention struct {
-	Mode  *ObjectLockRetentionMode `locationName:"Mode"`
-	Days  *int32                   `locationName:"Days"`
-	Years *int32                   `locationName:"Years"`
+	// The default Object Lock retention mode you want to apply to new objects placed in the specified
+	// bucket.
+	Mode *ObjectLockRetentionMode `locationName:"Mode"`
+	// The number of days that you want to specify for the default retention period.
+	Days *int32 `locationName:"Days"`
+	// The number of years that you want to specify for the default retention period.
+	Years *int32 `locationName:"Years"`
 }
 
+// Delete: Container for the objects to delete.
 type Delete struct {
+	// The object to delete.
 	Objects []ObjectIdentifier `locationName:"Object" flattened:"true" required:"true"`
-	Quiet   *bool              `locationName:"Quiet"`
+	// Element to enable quiet mode for the request.
+	Quiet *bool `locationName:"Quiet"`
 }
 
+// DeleteMarkerEntry: Information about the delete marker.
 type DeleteMarkerEntry struct {
-	Owner        *Owner     `locationName:"Owner"`
-	Key          *string    `locationName:"Key" min:"1"`
-	VersionId    *string    `locationName:"VersionId"`
-	IsLatest     *bool      `locationName:"IsLatest"`
+	// The account that created the delete marker.>
+	Owner *Owner `locationName:"Owner"`
+	// The object key.
+	Key *string `locationName:"Key" min:"1"`
+	// Version ID of an object.
+	VersionId *string `locationName:"VersionId"`
+	// Specifies whether the object is (true) or is not (false) the latest version of an object.
+	IsLatest *bool `locationName:"IsLatest"`
+	// Date and time when the object was last modified.
 	LastModified *time.Time `locationName:"LastModified"`
 }
 
+// DeleteMarkerReplication: Specifies whether Amazon S3 replicates delete markers.
 type DeleteMarkerReplication struct {
+	// Indicates whether to replicate delete markers.
 	Status *DeleteMarkerReplicationStatus `locationName:"Status"`
 }
 
@@ -3994,23 +5408,43 @@ func (DeleteMarkerReplicationStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
+// DeletedObject: Information about the deleted object.
 type DeletedObject struct {
-	Key                   *string `locationName:"Key" min:"1"`
-	VersionId             *string `locationName:"VersionId"`
-	DeleteMarker          *bool   `locationName:"DeleteMarker"`
+	// The name of the deleted object.
+	Key *string `locationName:"Key" min:"1"`
+	// The version ID of the deleted object.
+	VersionId *string `locationName:"VersionId"`
+	// Indicates whether the specified object version that was permanently deleted was (true) or was not
+	// (false) a delete marker before deletion.
+	DeleteMarker *bool `locationName:"DeleteMarker"`
+	// The version ID of the delete marker created as a result of the DELETE operation.
 	DeleteMarkerVersionId *string `locationName:"DeleteMarkerVersionId"`
 }
 
+// Destination: Specifies information about where to publish analysis or configuration results for an
+// Amazon S3 bucket and S3 Replication Time Control (S3 RTC).
 type Destination struct {
-	Bucket                   string                    `locationName:"Bucket" required:"true"`
-	Account                  *string                   `locationName:"Account"`
-	StorageClass             *StorageClass             `locationName:"StorageClass"`
+	// The Amazon Resource Name (ARN) of the bucket where you want Amazon S3 to store the results.
+	Bucket string `locationName:"Bucket" required:"true"`
+	// Destination bucket owner account ID.
+	Account *string `locationName:"Account"`
+	// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy.
+	StorageClass *StorageClass `locationName:"StorageClass"`
+	// Specify this only in a cross-account scenario (where source and destination bucket owners are not
+	// the same), and you want to change replica ownership to the Amazon Web Services account that owns
+	// the destination bucket.
 	AccessControlTranslation *AccessControlTranslation `locationName:"AccessControlTranslation"`
-	EncryptionConfiguration  *EncryptionConfiguration  `locationName:"EncryptionConfiguration"`
-	ReplicationTime          *ReplicationTime          `locationName:"ReplicationTime"`
-	Metrics                  *Metrics                  `locationName:"Metrics"`
+	// A container that provides information about encryption.
+	EncryptionConfiguration *EncryptionConfiguration `locationName:"EncryptionConfiguration"`
+	// A container specifying S3 Replication Time Control (S3 RTC), including whether S3 RTC is enabled
+	// and the time when all objects and operations on objects must be replicated.
+	ReplicationTime *ReplicationTime `locationName:"ReplicationTime"`
+	// A container specifying replication metrics-related settings enabling replication metrics and events.
+	Metrics *Metrics `locationName:"Metrics"`
 }
 
+// EncodingType: Requests Amazon S3 to encode the object keys in the response and specifies the
+// encoding method to use.
 type EncodingType string
 
 const (
@@ -4022,30 +5456,50 @@ func (EncodingType) EnumValues() []string {
 	return []string{"url"}
 }
 
+// Encryption: Contains the type of server-side encryption used.
 type Encryption struct {
+	// The server-side encryption algorithm used when storing job results in Amazon S3 (for example,
+	// AES256, aws:kms ).
 	EncryptionType ServerSideEncryption `locationName:"EncryptionType" required:"true"`
-	KMSKeyId       *string              `locationName:"KMSKeyId" sensitive:"true"`
-	KMSContext     *string              `locationName:"KMSContext"`
+	// If the encryption type is aws:kms , this optional value specifies the ID of the symmetric
+	// encryption customer managed key to use for encryption of job results.
+	KMSKeyId *string `locationName:"KMSKeyId" sensitive:"true"`
+	// If the encryption type is aws:kms , this optional value can be used to specify the encryption
+	// context for the restore results.
+	KMSContext *string `locationName:"KMSContext"`
 }
 
+// EncryptionConfiguration: Specifies encryption-related information for an Amazon S3 bucket that is a
+// destination for replicated objects.
 type EncryptionConfiguration struct {
+	// Specifies the ID (Key ARN or Alias ARN) of the customer managed Amazon Web Services KMS key stored
+	// in Amazon Web Services Key Management Service (KMS) for the destination bucket.
 	ReplicaKmsKeyID *string `locationName:"ReplicaKmsKeyID"`
 }
 
+// EndEvent: A message that indicates the request is complete and no more messages will be sent.
 type EndEvent struct {
 }
 
+// Error: Container for all error elements.
 type Error struct {
-	Key       *string `locationName:"Key" min:"1"`
+	// The error key.
+	Key *string `locationName:"Key" min:"1"`
+	// The version ID of the error.
 	VersionId *string `locationName:"VersionId"`
-	Code      *string `locationName:"Code"`
-	Message   *string `locationName:"Message"`
+	// The error code is a string that uniquely identifies an error condition.
+	Code *string `locationName:"Code"`
+	// The error message contains a generic description of the error condition in English.
+	Message *string `locationName:"Message"`
 }
 
+// ErrorDocument: The error information.
 type ErrorDocument struct {
+	// The object key name to use when a 4XX class error occurs.
 	Key string `locationName:"Key" required:"true" min:"1"`
 }
 
+// Event: The bucket event for which to send notifications.
 type Event string
 
 const (
@@ -4083,10 +5537,13 @@ func (Event) EnumValues() []string {
 	return []string{"s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"}
 }
 
+// EventBridgeConfiguration: A container for specifying the configuration for Amazon EventBridge.
 type EventBridgeConfiguration struct {
 }
 
+// ExistingObjectReplication: Optional configuration to replicate existing source bucket objects.
 type ExistingObjectReplication struct {
+	// Specifies whether Amazon S3 replicates existing source bucket objects.
 	Status ExistingObjectReplicationStatus `locationName:"Status" required:"true"`
 }
 
@@ -4138,9 +5595,13 @@ func (FileHeaderInfo) EnumValues() []string {
 	return []string{"USE", "IGNORE", "NONE"}
 }
 
+// FilterRule: Specifies the Amazon S3 object key name to filter on.
 type FilterRule struct {
-	Name  *FilterRuleName `locationName:"Name"`
-	Value *string         `locationName:"Value"`
+	// The object key name prefix or suffix identifying one or more objects to which the filtering rule
+	// applies.
+	Name *FilterRuleName `locationName:"Name"`
+	// The value that the filter searches for in object key names.
+	Value *string `locationName:"Value"`
 }
 
 type FilterRuleName string
@@ -4155,47 +5616,76 @@ func (FilterRuleName) EnumValues() []string {
 	return []string{"prefix", "suffix"}
 }
 
+// GetObjectAttributesParts: A collection of parts associated with a multipart upload.
 type GetObjectAttributesParts struct {
-	TotalPartsCount      *int32       `locationName:"PartsCount"`
-	PartNumberMarker     *int32       `locationName:"PartNumberMarker"`
-	NextPartNumberMarker *int32       `locationName:"NextPartNumberMarker"`
-	MaxParts             *int32       `locationName:"MaxParts"`
-	IsTruncated          *bool        `locationName:"IsTruncated"`
-	Parts                []ObjectPart `locationName:"Part" flattened:"true"`
+	// The total number of parts.
+	TotalPartsCount *int32 `locationName:"PartsCount"`
+	// The marker for the current part.
+	PartNumberMarker *int32 `locationName:"PartNumberMarker"`
+	// When a list is truncated, this element specifies the last part in the list, as well as the value to
+	// use for the PartNumberMarker request parameter in a subsequent request.
+	NextPartNumberMarker *int32 `locationName:"NextPartNumberMarker"`
+	// The maximum number of parts allowed in the response.
+	MaxParts *int32 `locationName:"MaxParts"`
+	// Indicates whether the returned list of parts is truncated.
+	IsTruncated *bool `locationName:"IsTruncated"`
+	// A container for elements related to a particular part.
+	Parts []ObjectPart `locationName:"Part" flattened:"true"`
 }
 
+// GlacierJobParameters: Container for S3 Glacier job parameters.
 type GlacierJobParameters struct {
+	// Retrieval tier at which the restore will be processed.
 	Tier Tier `locationName:"Tier" required:"true"`
 }
 
+// Grant: Container for grant information.
 type Grant struct {
-	Grantee    *Grantee    `locationName:"Grantee"`
+	// The person being granted permissions.
+	Grantee *Grantee `locationName:"Grantee"`
+	// Specifies the permission given to the grantee.
 	Permission *Permission `locationName:"Permission"`
 }
 
+// Grantee: Container for the person being granted permissions.
 type Grantee struct {
-	_            struct{} `xmlURI:"http://www.w3.org/2001/XMLSchema-instance" xmlPrefix:"xsi"`
-	DisplayName  *string  `locationName:"DisplayName"`
-	EmailAddress *string  `locationName:"EmailAddress"`
-	ID           *string  `locationName:"ID"`
-	Type         Type     `locationName:"xsi:type" xmlAttribute:"true" required:"true"`
-	URI          *string  `locationName:"URI"`
+	_ struct{} `xmlURI:"http://www.w3.org/2001/XMLSchema-instance" xmlPrefix:"xsi"`
+	// Screen name of the grantee.
+	DisplayName *string `locationName:"DisplayName"`
+	// Email address of the grantee.
+	EmailAddress *string `locationName:"EmailAddress"`
+	// The canonical user ID of the grantee.
+	ID *string `locationName:"ID"`
+	// Type of grantee
+	Type Type `locationName:"xsi:type" xmlAttribute:"true" required:"true"`
+	// URI of the grantee group.
+	URI *string `locationName:"URI"`
 }
 
+// IndexDocument: Container for the Suffix element.
 type IndexDocument struct {
+	// A suffix that is appended to a request that is for a directory on the website endpoint.
 	Suffix string `locationName:"Suffix" required:"true"`
 }
 
+// Initiator: Container element that identifies who initiated the multipart upload.
 type Initiator struct {
-	ID          *string `locationName:"ID"`
+	// If the principal is an Amazon Web Services account, it provides the Canonical User ID.
+	ID *string `locationName:"ID"`
+	// Name of the Principal.
 	DisplayName *string `locationName:"DisplayName"`
 }
 
+// InputSerialization: Describes the serialization format of the object.
 type InputSerialization struct {
-	CSV             *CSVInput        `locationName:"CSV"`
+	// Describes the serialization of a CSV-encoded object.
+	CSV *CSVInput `locationName:"CSV"`
+	// Specifies object's compression format.
 	CompressionType *CompressionType `locationName:"CompressionType"`
-	JSON            *JSONInput       `locationName:"JSON"`
-	Parquet         *ParquetInput    `locationName:"Parquet"`
+	// Specifies JSON as object's input serialization format.
+	JSON *JSONInput `locationName:"JSON"`
+	// Specifies Parquet as object's input serialization format.
+	Parquet *ParquetInput `locationName:"Parquet"`
 }
 
 type IntelligentTieringAccessTier string
@@ -4210,22 +5700,35 @@ func (IntelligentTieringAccessTier) EnumValues() []string {
 	return []string{"ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"}
 }
 
+// IntelligentTieringAndOperator: A container for specifying S3 Intelligent-Tiering filters.
 type IntelligentTieringAndOperator struct {
+	// An object key name prefix that identifies the subset of objects to which the configuration applies.
 	Prefix *string `locationName:"Prefix"`
-	Tags   []Tag   `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
+	// All of these tags must exist in the object's tag set in order for the configuration to apply.
+	Tags []Tag `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
 }
 
+// IntelligentTieringConfiguration: Specifies the S3 Intelligent-Tiering configuration for an Amazon
+// S3 bucket.
 type IntelligentTieringConfiguration struct {
-	Id       string                    `locationName:"Id" required:"true"`
-	Filter   *IntelligentTieringFilter `locationName:"Filter"`
-	Status   IntelligentTieringStatus  `locationName:"Status" required:"true"`
-	Tierings []Tiering                 `locationName:"Tiering" flattened:"true" required:"true"`
+	// The ID used to identify the S3 Intelligent-Tiering configuration.
+	Id string `locationName:"Id" required:"true"`
+	// Specifies a bucket filter.
+	Filter *IntelligentTieringFilter `locationName:"Filter"`
+	// Specifies the status of the configuration.
+	Status IntelligentTieringStatus `locationName:"Status" required:"true"`
+	// Specifies the S3 Intelligent-Tiering storage class tier of the configuration.
+	Tierings []Tiering `locationName:"Tiering" flattened:"true" required:"true"`
 }
 
+// IntelligentTieringFilter: The Filter is used to identify objects that the S3 Intelligent-Tiering
+// configuration applies to.
 type IntelligentTieringFilter struct {
-	Prefix *string                        `locationName:"Prefix"`
-	Tag    *Tag                           `locationName:"Tag"`
-	And    *IntelligentTieringAndOperator `locationName:"And"`
+	// An object key name prefix that identifies the subset of objects to which the rule applies.
+	Prefix *string `locationName:"Prefix"`
+	Tag    *Tag    `locationName:"Tag"`
+	// A conjunction (logical AND) of predicates, which is used in evaluating a metrics filter.
+	And *IntelligentTieringAndOperator `locationName:"And"`
 }
 
 type IntelligentTieringStatus string
@@ -4240,26 +5743,43 @@ func (IntelligentTieringStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
+// InventoryConfiguration: Specifies the inventory configuration for an Amazon S3 bucket.
 type InventoryConfiguration struct {
-	Destination            *InventoryDestination           `locationName:"Destination" required:"true"`
-	IsEnabled              bool                            `locationName:"IsEnabled" required:"true"`
-	Filter                 *InventoryFilter                `locationName:"Filter"`
-	Id                     string                          `locationName:"Id" required:"true"`
+	// Contains information about where to publish the inventory results.
+	Destination *InventoryDestination `locationName:"Destination" required:"true"`
+	// Specifies whether the inventory is enabled or disabled.
+	IsEnabled bool `locationName:"IsEnabled" required:"true"`
+	// Specifies an inventory filter.
+	Filter *InventoryFilter `locationName:"Filter"`
+	// The ID used to identify the inventory configuration.
+	Id string `locationName:"Id" required:"true"`
+	// Object versions to include in the inventory list.
 	IncludedObjectVersions InventoryIncludedObjectVersions `locationName:"IncludedObjectVersions" required:"true"`
-	OptionalFields         []InventoryOptionalField        `locationName:"OptionalFields" locationNameList:"Field"`
-	Schedule               *InventorySchedule              `locationName:"Schedule" required:"true"`
+	// Contains the optional fields that are included in the inventory results.
+	OptionalFields []InventoryOptionalField `locationName:"OptionalFields" locationNameList:"Field"`
+	// Specifies the schedule for generating inventory results.
+	Schedule *InventorySchedule `locationName:"Schedule" required:"true"`
 }
 
+// InventoryDestination: Specifies the inventory configuration for an Amazon S3 bucket.
 type InventoryDestination struct {
+	// Contains the bucket name, file format, bucket owner (optional), and prefix (optional) where
+	// inventory results are published.
 	S3BucketDestination *InventoryS3BucketDestination `locationName:"S3BucketDestination" required:"true"`
 }
 
+// InventoryEncryption: Contains the type of server-side encryption used to encrypt the inventory
+// results.
 type InventoryEncryption struct {
-	SSES3  *SSES3  `locationName:"SSE-S3"`
+	// Specifies the use of SSE-S3 to encrypt delivered inventory reports.
+	SSES3 *SSES3 `locationName:"SSE-S3"`
+	// Specifies the use of SSE-KMS to encrypt delivered inventory reports.
 	SSEKMS *SSEKMS `locationName:"SSE-KMS"`
 }
 
+// InventoryFilter: Specifies an inventory filter.
 type InventoryFilter struct {
+	// The prefix that an object must have to be included in the inventory results.
 	Prefix string `locationName:"Prefix" required:"true"`
 }
 
@@ -4325,23 +5845,36 @@ func (InventoryOptionalField) EnumValues() []string {
 	return []string{"Size", "LastModifiedDate", "StorageClass", "ETag", "IsMultipartUploaded", "ReplicationStatus", "EncryptionStatus", "ObjectLockRetainUntilDate", "ObjectLockMode", "ObjectLockLegalHoldStatus", "IntelligentTieringAccessTier", "BucketKeyStatus", "ChecksumAlgorithm", "ObjectAccessControlList", "ObjectOwner"}
 }
 
+// InventoryS3BucketDestination: Contains the bucket name, file format, bucket owner (optional), and
+// prefix (optional) where inventory results are published.
 type InventoryS3BucketDestination struct {
-	AccountId  *string              `locationName:"AccountId"`
-	Bucket     string               `locationName:"Bucket" required:"true"`
-	Format     InventoryFormat      `locationName:"Format" required:"true"`
-	Prefix     *string              `locationName:"Prefix"`
+	// The account ID that owns the destination S3 bucket.
+	AccountId *string `locationName:"AccountId"`
+	// The Amazon Resource Name (ARN) of the bucket where inventory results will be published.
+	Bucket string `locationName:"Bucket" required:"true"`
+	// Specifies the output format of the inventory results.
+	Format InventoryFormat `locationName:"Format" required:"true"`
+	// The prefix that is prepended to all inventory results.
+	Prefix *string `locationName:"Prefix"`
+	// Contains the type of server-side encryption used to encrypt the inventory results.
 	Encryption *InventoryEncryption `locationName:"Encryption"`
 }
 
+// InventorySchedule: Specifies the schedule for generating inventory results.
 type InventorySchedule struct {
+	// Specifies how frequently inventory results are produced.
 	Frequency InventoryFrequency `locationName:"Frequency" required:"true"`
 }
 
+// JSONInput: Specifies JSON as object's input serialization format.
 type JSONInput struct {
+	// The type of JSON.
 	Type *JSONType `locationName:"Type"`
 }
 
+// JSONOutput: Specifies JSON as request's output serialization format.
 type JSONOutput struct {
+	// The value used to separate individual records in the output.
 	RecordDelimiter *string `locationName:"RecordDelimiter"`
 }
 
@@ -4357,53 +5890,87 @@ func (JSONType) EnumValues() []string {
 	return []string{"DOCUMENT", "LINES"}
 }
 
+// LambdaFunctionConfiguration: A container for specifying the configuration for Lambda notifications.
 type LambdaFunctionConfiguration struct {
-	Id                *string                          `locationName:"Id"`
-	LambdaFunctionArn string                           `locationName:"CloudFunction" required:"true"`
-	Events            []Event                          `locationName:"Event" flattened:"true" required:"true"`
-	Filter            *NotificationConfigurationFilter `locationName:"Filter"`
+	Id *string `locationName:"Id"`
+	// The Amazon Resource Name (ARN) of the Lambda function that Amazon S3 invokes when the specified
+	// event type occurs.
+	LambdaFunctionArn string `locationName:"CloudFunction" required:"true"`
+	// The Amazon S3 bucket event for which to invoke the Lambda function.
+	Events []Event                          `locationName:"Event" flattened:"true" required:"true"`
+	Filter *NotificationConfigurationFilter `locationName:"Filter"`
 }
 
+// LifecycleConfiguration: Container for lifecycle rules.
 type LifecycleConfiguration struct {
+	// Specifies lifecycle configuration rules for an Amazon S3 bucket.
 	Rules []Rule `locationName:"Rule" flattened:"true" required:"true"`
 }
 
+// LifecycleExpiration: Container for the expiration for the lifecycle of the object.
 type LifecycleExpiration struct {
-	Date                      *time.Time `locationName:"Date" timestampFormat:"iso8601"`
-	Days                      *int32     `locationName:"Days"`
-	ExpiredObjectDeleteMarker *bool      `locationName:"ExpiredObjectDeleteMarker"`
+	// Indicates at what date the object is to be moved or deleted.
+	Date *time.Time `locationName:"Date" timestampFormat:"iso8601"`
+	// Indicates the lifetime, in days, of the objects that are subject to the rule.
+	Days *int32 `locationName:"Days"`
+	// Indicates whether Amazon S3 will remove a delete marker with no noncurrent versions.
+	ExpiredObjectDeleteMarker *bool `locationName:"ExpiredObjectDeleteMarker"`
 }
 
+// LifecycleRule: A lifecycle rule for individual objects in an Amazon S3 bucket.
 type LifecycleRule struct {
-	Expiration                     *LifecycleExpiration            `locationName:"Expiration"`
-	ID                             *string                         `locationName:"ID"`
-	Prefix                         *string                         `locationName:"Prefix"`
-	Filter                         *LifecycleRuleFilter            `locationName:"Filter"`
-	Status                         ExpirationStatus                `locationName:"Status" required:"true"`
-	Transitions                    []Transition                    `locationName:"Transition" flattened:"true"`
+	// Specifies the expiration for the lifecycle of the object in the form of date, days and, whether the
+	// object has a delete marker.
+	Expiration *LifecycleExpiration `locationName:"Expiration"`
+	// Unique identifier for the rule.
+	ID *string `locationName:"ID"`
+	// Prefix identifying one or more objects to which the rule applies.
+	Prefix *string `locationName:"Prefix"`
+	// The Filter is used to identify objects that a Lifecycle Rule applies to.
+	Filter *LifecycleRuleFilter `locationName:"Filter"`
+	// If 'Enabled', the rule is currently being applied.
+	Status ExpirationStatus `locationName:"Status" required:"true"`
+	// Specifies when an Amazon S3 object transitions to a specified storage class.
+	Transitions []Transition `locationName:"Transition" flattened:"true"`
+	// Specifies the transition rule for the lifecycle rule that describes when noncurrent objects
+	// transition to a specific storage class.
 	NoncurrentVersionTransitions   []NoncurrentVersionTransition   `locationName:"NoncurrentVersionTransition" flattened:"true"`
 	NoncurrentVersionExpiration    *NoncurrentVersionExpiration    `locationName:"NoncurrentVersionExpiration"`
 	AbortIncompleteMultipartUpload *AbortIncompleteMultipartUpload `locationName:"AbortIncompleteMultipartUpload"`
 }
 
+// LifecycleRuleAndOperator: This is used in a Lifecycle Rule Filter to apply a logical AND to two or
+// more predicates.
 type LifecycleRuleAndOperator struct {
-	Prefix                *string `locationName:"Prefix"`
-	Tags                  []Tag   `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
-	ObjectSizeGreaterThan *int64  `locationName:"ObjectSizeGreaterThan"`
-	ObjectSizeLessThan    *int64  `locationName:"ObjectSizeLessThan"`
+	// Prefix identifying one or more objects to which the rule applies.
+	Prefix *string `locationName:"Prefix"`
+	// All of these tags must exist in the object's tag set in order for the rule to apply.
+	Tags []Tag `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
+	// Minimum object size to which the rule applies.
+	ObjectSizeGreaterThan *int64 `locationName:"ObjectSizeGreaterThan"`
+	// Maximum object size to which the rule applies.
+	ObjectSizeLessThan *int64 `locationName:"ObjectSizeLessThan"`
 }
 
+// LifecycleRuleFilter: The Filter is used to identify objects that a Lifecycle Rule applies to.
 type LifecycleRuleFilter struct {
-	Prefix                *string                   `locationName:"Prefix"`
-	Tag                   *Tag                      `locationName:"Tag"`
-	ObjectSizeGreaterThan *int64                    `locationName:"ObjectSizeGreaterThan"`
-	ObjectSizeLessThan    *int64                    `locationName:"ObjectSizeLessThan"`
-	And                   *LifecycleRuleAndOperator `locationName:"And"`
+	// Prefix identifying one or more objects to which the rule applies.
+	Prefix *string `locationName:"Prefix"`
+	// This tag must exist in the object's tag set in order for the rule to apply.
+	Tag *Tag `locationName:"Tag"`
+	// Minimum object size to which the rule applies.
+	ObjectSizeGreaterThan *int64 `locationName:"ObjectSizeGreaterThan"`
+	// Maximum object size to which the rule applies.
+	ObjectSizeLessThan *int64                    `locationName:"ObjectSizeLessThan"`
+	And                *LifecycleRuleAndOperator `locationName:"And"`
 }
 
+// LocationInfo: Specifies the location where the bucket will be created.
 type LocationInfo struct {
+	// The type of location where the bucket will be created.
 	Type *LocationType `locationName:"Type"`
-	Name *string       `locationName:"Name"`
+	// The name of the location where the bucket will be created.
+	Name *string `locationName:"Name"`
 }
 
 type LocationType string
@@ -4417,10 +5984,16 @@ func (LocationType) EnumValues() []string {
 	return []string{"AvailabilityZone"}
 }
 
+// LoggingEnabled: Describes where logs are stored and the prefix that Amazon S3 assigns to all log
+// object keys for a bucket.
 type LoggingEnabled struct {
-	TargetBucket          string                 `locationName:"TargetBucket" required:"true"`
-	TargetGrants          []TargetGrant          `locationName:"TargetGrants" locationNameList:"Grant"`
-	TargetPrefix          string                 `locationName:"TargetPrefix" required:"true"`
+	// Specifies the bucket where you want Amazon S3 to store server access logs.
+	TargetBucket string `locationName:"TargetBucket" required:"true"`
+	// Container for granting information.
+	TargetGrants []TargetGrant `locationName:"TargetGrants" locationNameList:"Grant"`
+	// A prefix for all log object keys.
+	TargetPrefix string `locationName:"TargetPrefix" required:"true"`
+	// Amazon S3 key format for log objects.
 	TargetObjectKeyFormat *TargetObjectKeyFormat `locationName:"TargetObjectKeyFormat"`
 }
 
@@ -4460,32 +6033,54 @@ func (MetadataDirective) EnumValues() []string {
 	return []string{"COPY", "REPLACE"}
 }
 
+// MetadataEntry: A metadata key-value pair to store with an object.
 type MetadataEntry struct {
-	Name  *string `locationName:"Name"`
+	// Name of the object.
+	Name *string `locationName:"Name"`
+	// Value of the object.
 	Value *string `locationName:"Value"`
 }
 
+// Metrics: A container specifying replication metrics-related settings enabling replication metrics
+// and events.
 type Metrics struct {
-	Status         MetricsStatus         `locationName:"Status" required:"true"`
+	// Specifies whether the replication metrics are enabled.
+	Status MetricsStatus `locationName:"Status" required:"true"`
+	// A container specifying the time threshold for emitting the s3:Replication:OperationMissedThreshold
+	// event.
 	EventThreshold *ReplicationTimeValue `locationName:"EventThreshold"`
 }
 
+// MetricsAndOperator: A conjunction (logical AND) of predicates, which is used in evaluating a
+// metrics filter.
 type MetricsAndOperator struct {
-	Prefix         *string `locationName:"Prefix"`
-	Tags           []Tag   `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
+	// The prefix used when evaluating an AND predicate.
+	Prefix *string `locationName:"Prefix"`
+	// The list of tags used when evaluating an AND predicate.
+	Tags []Tag `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
+	// The access point ARN used when evaluating an AND predicate.
 	AccessPointArn *string `locationName:"AccessPointArn"`
 }
 
+// MetricsConfiguration: Specifies a metrics configuration for the CloudWatch request metrics
+// (specified by the metrics configuration ID) from an Amazon S3 bucket.
 type MetricsConfiguration struct {
-	Id     string         `locationName:"Id" required:"true"`
+	// The ID used to identify the metrics configuration.
+	Id string `locationName:"Id" required:"true"`
+	// Specifies a metrics configuration filter.
 	Filter *MetricsFilter `locationName:"Filter"`
 }
 
+// MetricsFilter: Specifies a metrics configuration filter.
 type MetricsFilter struct {
-	Prefix         *string             `locationName:"Prefix"`
-	Tag            *Tag                `locationName:"Tag"`
-	AccessPointArn *string             `locationName:"AccessPointArn"`
-	And            *MetricsAndOperator `locationName:"And"`
+	// The prefix used when evaluating a metrics filter.
+	Prefix *string `locationName:"Prefix"`
+	// The tag used when evaluating a metrics filter.
+	Tag *Tag `locationName:"Tag"`
+	// The access point ARN used when evaluating a metrics filter.
+	AccessPointArn *string `locationName:"AccessPointArn"`
+	// A conjunction (logical AND) of predicates, which is used in evaluating a metrics filter.
+	And *MetricsAndOperator `locationName:"And"`
 }
 
 type MetricsStatus string
@@ -4500,53 +6095,92 @@ func (MetricsStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
+// MultipartUpload: Container for the MultipartUpload for the Amazon S3 object.
 type MultipartUpload struct {
-	UploadId          *string            `locationName:"UploadId"`
-	Key               *string            `locationName:"Key" min:"1"`
-	Initiated         *time.Time         `locationName:"Initiated"`
-	StorageClass      *StorageClass      `locationName:"StorageClass"`
-	Owner             *Owner             `locationName:"Owner"`
-	Initiator         *Initiator         `locationName:"Initiator"`
+	// Upload ID that identifies the multipart upload.
+	UploadId *string `locationName:"UploadId"`
+	// Key of the object for which the multipart upload was initiated.
+	Key *string `locationName:"Key" min:"1"`
+	// Date and time at which the multipart upload was initiated.
+	Initiated *time.Time `locationName:"Initiated"`
+	// The class of storage used to store the object.
+	StorageClass *StorageClass `locationName:"StorageClass"`
+	// Specifies the owner of the object that is part of the multipart upload.
+	Owner *Owner `locationName:"Owner"`
+	// Identifies who initiated the multipart upload.
+	Initiator *Initiator `locationName:"Initiator"`
+	// The algorithm that was used to create a checksum of the object.
 	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"ChecksumAlgorithm"`
 }
 
+// NoncurrentVersionExpiration: Specifies when noncurrent object versions expire.
 type NoncurrentVersionExpiration struct {
-	NoncurrentDays          *int32 `locationName:"NoncurrentDays"`
+	// Specifies the number of days an object is noncurrent before Amazon S3 can perform the associated
+	// action.
+	NoncurrentDays *int32 `locationName:"NoncurrentDays"`
+	// Specifies how many noncurrent versions Amazon S3 will retain.
 	NewerNoncurrentVersions *int32 `locationName:"NewerNoncurrentVersions"`
 }
 
+// NoncurrentVersionTransition: Container for the transition rule that describes when noncurrent
+// objects transition to the STANDARD_IA , ONEZONE_IA , INTELLIGENT_TIERING , GLACIER_IR , GLACIER ,
+// or DEEP_ARCHIVE storage class.
 type NoncurrentVersionTransition struct {
-	NoncurrentDays          *int32                  `locationName:"NoncurrentDays"`
-	StorageClass            *TransitionStorageClass `locationName:"StorageClass"`
-	NewerNoncurrentVersions *int32                  `locationName:"NewerNoncurrentVersions"`
+	// Specifies the number of days an object is noncurrent before Amazon S3 can perform the associated
+	// action.
+	NoncurrentDays *int32 `locationName:"NoncurrentDays"`
+	// The class of storage used to store the object.
+	StorageClass *TransitionStorageClass `locationName:"StorageClass"`
+	// Specifies how many noncurrent versions Amazon S3 will retain in the same storage class before
+	// transitioning objects.
+	NewerNoncurrentVersions *int32 `locationName:"NewerNoncurrentVersions"`
 }
 
+// NotificationConfiguration: A container for specifying the notification configuration of the bucket.
 type NotificationConfiguration struct {
-	TopicConfigurations          []TopicConfiguration          `locationName:"TopicConfiguration" flattened:"true"`
-	QueueConfigurations          []QueueConfiguration          `locationName:"QueueConfiguration" flattened:"true"`
+	// The topic to which notifications are sent and the events for which notifications are generated.
+	TopicConfigurations []TopicConfiguration `locationName:"TopicConfiguration" flattened:"true"`
+	// The Amazon Simple Queue Service queues to publish messages to and the events for which to publish
+	// messages.
+	QueueConfigurations []QueueConfiguration `locationName:"QueueConfiguration" flattened:"true"`
+	// Describes the Lambda functions to invoke and the events for which to invoke them.
 	LambdaFunctionConfigurations []LambdaFunctionConfiguration `locationName:"CloudFunctionConfiguration" flattened:"true"`
-	EventBridgeConfiguration     *EventBridgeConfiguration     `locationName:"EventBridgeConfiguration"`
+	// Enables delivery of events to Amazon EventBridge.
+	EventBridgeConfiguration *EventBridgeConfiguration `locationName:"EventBridgeConfiguration"`
 }
 
 type NotificationConfigurationDeprecated struct {
-	TopicConfiguration         *TopicConfigurationDeprecated `locationName:"TopicConfiguration"`
-	QueueConfiguration         *QueueConfigurationDeprecated `locationName:"QueueConfiguration"`
-	CloudFunctionConfiguration *CloudFunctionConfiguration   `locationName:"CloudFunctionConfiguration"`
+	// This data type is deprecated.
+	TopicConfiguration *TopicConfigurationDeprecated `locationName:"TopicConfiguration"`
+	// This data type is deprecated.
+	QueueConfiguration *QueueConfigurationDeprecated `locationName:"QueueConfiguration"`
+	// Container for specifying the Lambda notification configuration.
+	CloudFunctionConfiguration *CloudFunctionConfiguration `locationName:"CloudFunctionConfiguration"`
 }
 
+// NotificationConfigurationFilter: Specifies object key name filtering rules.
 type NotificationConfigurationFilter struct {
 	Key *S3KeyFilter `locationName:"S3Key"`
 }
 
+// Object: An object consists of data and its descriptive metadata.
 type Object struct {
-	Key               *string             `locationName:"Key" min:"1"`
-	LastModified      *time.Time          `locationName:"LastModified"`
-	ETag              *string             `locationName:"ETag"`
+	// The name that you assign to an object.
+	Key *string `locationName:"Key" min:"1"`
+	// Creation date of the object.
+	LastModified *time.Time `locationName:"LastModified"`
+	// The entity tag is a hash of the object.
+	ETag *string `locationName:"ETag"`
+	// The algorithm that was used to create a checksum of the object.
 	ChecksumAlgorithm []ChecksumAlgorithm `locationName:"ChecksumAlgorithm" flattened:"true"`
-	Size              *int64              `locationName:"Size"`
-	StorageClass      *ObjectStorageClass `locationName:"StorageClass"`
-	Owner             *Owner              `locationName:"Owner"`
-	RestoreStatus     *RestoreStatus      `locationName:"RestoreStatus"`
+	// Size in bytes of the object
+	Size *int64 `locationName:"Size"`
+	// The class of storage used to store the object.
+	StorageClass *ObjectStorageClass `locationName:"StorageClass"`
+	// The owner of the object Directory buckets - The bucket owner is returned as the object owner.
+	Owner *Owner `locationName:"Owner"`
+	// Specifies the restoration status of an object.
+	RestoreStatus *RestoreStatus `locationName:"RestoreStatus"`
 }
 
 type ObjectAttributes string
@@ -4581,14 +6215,20 @@ func (ObjectCannedACL) EnumValues() []string {
 	return []string{"private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"}
 }
 
+// ObjectIdentifier: Object Identifier is unique value to identify objects.
 type ObjectIdentifier struct {
-	Key       string  `locationName:"Key" required:"true" min:"1"`
+	// Key name of the object.
+	Key string `locationName:"Key" required:"true" min:"1"`
+	// Version ID for the specific version of the object to delete.
 	VersionId *string `locationName:"VersionId"`
 }
 
+// ObjectLockConfiguration: The container element for Object Lock configuration parameters.
 type ObjectLockConfiguration struct {
+	// Indicates whether this bucket has an Object Lock configuration enabled.
 	ObjectLockEnabled *ObjectLockEnabled `locationName:"ObjectLockEnabled"`
-	Rule              *ObjectLockRule    `locationName:"Rule"`
+	// Specifies the Object Lock rule for the specified object.
+	Rule *ObjectLockRule `locationName:"Rule"`
 }
 
 type ObjectLockEnabled string
@@ -4602,7 +6242,9 @@ func (ObjectLockEnabled) EnumValues() []string {
 	return []string{"Enabled"}
 }
 
+// ObjectLockLegalHold: A legal hold configuration for an object.
 type ObjectLockLegalHold struct {
+	// Indicates whether the specified object has a legal hold in place.
 	Status *ObjectLockLegalHoldStatus `locationName:"Status"`
 }
 
@@ -4630,9 +6272,12 @@ func (ObjectLockMode) EnumValues() []string {
 	return []string{"GOVERNANCE", "COMPLIANCE"}
 }
 
+// ObjectLockRetention: A Retention configuration for an object.
 type ObjectLockRetention struct {
-	Mode            *ObjectLockRetentionMode `locationName:"Mode"`
-	RetainUntilDate *time.Time               `locationName:"RetainUntilDate" timestampFormat:"iso8601"`
+	// Indicates the Retention mode for the specified object.
+	Mode *ObjectLockRetentionMode `locationName:"Mode"`
+	// The date on which this Object Lock Retention will expire.
+	RetainUntilDate *time.Time `locationName:"RetainUntilDate" timestampFormat:"iso8601"`
 }
 
 type ObjectLockRetentionMode string
@@ -4647,10 +6292,14 @@ func (ObjectLockRetentionMode) EnumValues() []string {
 	return []string{"GOVERNANCE", "COMPLIANCE"}
 }
 
+// ObjectLockRule: The container element for an Object Lock rule.
 type ObjectLockRule struct {
+	// The default Object Lock retention mode and period that you want to apply to new objects placed in
+	// the specified bucket.
 	DefaultRetention *DefaultRetention `locationName:"DefaultRetention"`
 }
 
+// ObjectOwnership: The container element for object ownership for a bucket's ownership controls.
 type ObjectOwnership string
 
 const (
@@ -4664,12 +6313,20 @@ func (ObjectOwnership) EnumValues() []string {
 	return []string{"BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"}
 }
 
+// ObjectPart: A container for elements related to an individual part.
 type ObjectPart struct {
-	PartNumber     *int32  `locationName:"PartNumber"`
-	Size           *int64  `locationName:"Size"`
-	ChecksumCRC32  *string `locationName:"ChecksumCRC32"`
+	// The part number identifying the part.
+	PartNumber *int32 `locationName:"PartNumber"`
+	// The size of the uploaded part in bytes.
+	Size *int64 `locationName:"Size"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
 	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1   *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// The base64-encoded, 256-bit SHA-256 digest of the object.
 	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
 }
 
@@ -4694,17 +6351,28 @@ func (ObjectStorageClass) EnumValues() []string {
 	return []string{"STANDARD", "REDUCED_REDUNDANCY", "GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"}
 }
 
+// ObjectVersion: The version of an object.
 type ObjectVersion struct {
-	ETag              *string                    `locationName:"ETag"`
-	ChecksumAlgorithm []ChecksumAlgorithm        `locationName:"ChecksumAlgorithm" flattened:"true"`
-	Size              *int64                     `locationName:"Size"`
-	StorageClass      *ObjectVersionStorageClass `locationName:"StorageClass"`
-	Key               *string                    `locationName:"Key" min:"1"`
-	VersionId         *string                    `locationName:"VersionId"`
-	IsLatest          *bool                      `locationName:"IsLatest"`
-	LastModified      *time.Time                 `locationName:"LastModified"`
-	Owner             *Owner                     `locationName:"Owner"`
-	RestoreStatus     *RestoreStatus             `locationName:"RestoreStatus"`
+	// The entity tag is an MD5 hash of that version of the object.
+	ETag *string `locationName:"ETag"`
+	// The algorithm that was used to create a checksum of the object.
+	ChecksumAlgorithm []ChecksumAlgorithm `locationName:"ChecksumAlgorithm" flattened:"true"`
+	// Size in bytes of the object.
+	Size *int64 `locationName:"Size"`
+	// The class of storage used to store the object.
+	StorageClass *ObjectVersionStorageClass `locationName:"StorageClass"`
+	// The object key.
+	Key *string `locationName:"Key" min:"1"`
+	// Version ID of an object.
+	VersionId *string `locationName:"VersionId"`
+	// Specifies whether the object is (true) or is not (false) the latest version of an object.
+	IsLatest *bool `locationName:"IsLatest"`
+	// Date and time when the object was last modified.
+	LastModified *time.Time `locationName:"LastModified"`
+	// Specifies the owner of the object.
+	Owner *Owner `locationName:"Owner"`
+	// Specifies the restoration status of an object.
+	RestoreStatus *RestoreStatus `locationName:"RestoreStatus"`
 }
 
 type ObjectVersionStorageClass string
@@ -4729,18 +6397,26 @@ func (OptionalObjectAttributes) EnumValues() []string {
 	return []string{"RestoreStatus"}
 }
 
+// OutputLocation: Describes the location where the restore job's output is stored.
 type OutputLocation struct {
+	// Describes an S3 location that will receive the results of the restore request.
 	S3 *S3Location `locationName:"S3"`
 }
 
+// OutputSerialization: Describes how results of the Select job are serialized.
 type OutputSerialization struct {
-	CSV  *CSVOutput  `locationName:"CSV"`
+	// Describes the serialization of CSV-encoded Select results.
+	CSV *CSVOutput `locationName:"CSV"`
+	// Specifies JSON as request's output serialization format.
 	JSON *JSONOutput `locationName:"JSON"`
 }
 
+// Owner: Container for the owner's display name and ID.
 type Owner struct {
+	// Container for the display name of the owner.
 	DisplayName *string `locationName:"DisplayName"`
-	ID          *string `locationName:"ID"`
+	// Container for the ID of the owner.
+	ID *string `locationName:"ID"`
 }
 
 type OwnerOverride string
@@ -4754,26 +6430,41 @@ func (OwnerOverride) EnumValues() []string {
 	return []string{"Destination"}
 }
 
+// OwnershipControls: The container element for a bucket's ownership controls.
 type OwnershipControls struct {
+	// The container element for an ownership control rule.
 	Rules []OwnershipControlsRule `locationName:"Rule" flattened:"true" required:"true"`
 }
 
+// OwnershipControlsRule: The container element for an ownership control rule.
 type OwnershipControlsRule struct {
 	ObjectOwnership ObjectOwnership `locationName:"ObjectOwnership" required:"true"`
 }
 
+// ParquetInput: Container for Parquet.
 type ParquetInput struct {
 }
 
+// Part: Container for elements related to a part.
 type Part struct {
-	PartNumber     *int32     `locationName:"PartNumber"`
-	LastModified   *time.Time `locationName:"LastModified"`
-	ETag           *string    `locationName:"ETag"`
-	Size           *int64     `locationName:"Size"`
-	ChecksumCRC32  *string    `locationName:"ChecksumCRC32"`
-	ChecksumCRC32C *string    `locationName:"ChecksumCRC32C"`
-	ChecksumSHA1   *string    `locationName:"ChecksumSHA1"`
-	ChecksumSHA256 *string    `locationName:"ChecksumSHA256"`
+	// Part number identifying the part.
+	PartNumber *int32 `locationName:"PartNumber"`
+	// Date and time at which the part was uploaded.
+	LastModified *time.Time `locationName:"LastModified"`
+	// Entity tag returned when the part was uploaded.
+	ETag *string `locationName:"ETag"`
+	// Size in bytes of the uploaded part data.
+	Size *int64 `locationName:"Size"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumCRC32 *string `locationName:"ChecksumCRC32"`
+	// The base64-encoded, 32-bit CRC32C checksum of the object.
+	ChecksumCRC32C *string `locationName:"ChecksumCRC32C"`
+	// The base64-encoded, 160-bit SHA-1 digest of the object.
+	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
+	// This header can be used as a data integrity check to verify that the data received is the same data
+	// that was originally sent.
+	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
 }
 
 type PartitionDateSource string
@@ -4788,8 +6479,12 @@ func (PartitionDateSource) EnumValues() []string {
 	return []string{"EventTime", "DeliveryTime"}
 }
 
+// PartitionedPrefix: Amazon S3 keys for log objects are partitioned in the following format:
+// [DestinationPrefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/[YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]
+// PartitionedPrefix defaults to EventTime delivery when server access logs are delivered.
 type PartitionedPrefix struct {
-	_                   struct{}             `locationName:"PartitionedPrefix"`
+	_ struct{} `locationName:"PartitionedPrefix"`
+	// Specifies the partition date source for the partitioned prefix.
 	PartitionDateSource *PartitionDateSource `locationName:"PartitionDateSource"`
 }
 
@@ -4820,17 +6515,25 @@ func (Permission) EnumValues() []string {
 	return []string{"FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"}
 }
 
+// PolicyStatus: The container element for a bucket's policy status.
 type PolicyStatus struct {
+	// The policy status for this bucket.
 	IsPublic *bool `locationName:"IsPublic"`
 }
 
+// Progress: This data type contains information about progress of an operation.
 type Progress struct {
-	BytesScanned   *int64 `locationName:"BytesScanned"`
+	// The current number of object bytes scanned.
+	BytesScanned *int64 `locationName:"BytesScanned"`
+	// The current number of uncompressed object bytes processed.
 	BytesProcessed *int64 `locationName:"BytesProcessed"`
-	BytesReturned  *int64 `locationName:"BytesReturned"`
+	// The current number of bytes of records payload data returned.
+	BytesReturned *int64 `locationName:"BytesReturned"`
 }
 
+// ProgressEvent: This data type contains information about the progress event of an operation.
 type ProgressEvent struct {
+	// The Progress event details.
 	Details *Progress `locationName:"Details"`
 }
 
@@ -4846,25 +6549,41 @@ func (Protocol) EnumValues() []string {
 	return []string{"http", "https"}
 }
 
+// PublicAccessBlockConfiguration: The PublicAccessBlock configuration that you want to apply to this
+// Amazon S3 bucket.
 type PublicAccessBlockConfiguration struct {
-	BlockPublicAcls       *bool `locationName:"BlockPublicAcls"`
-	IgnorePublicAcls      *bool `locationName:"IgnorePublicAcls"`
-	BlockPublicPolicy     *bool `locationName:"BlockPublicPolicy"`
+	// Specifies whether Amazon S3 should block public access control lists (ACLs) for this bucket and
+	// objects in this bucket.
+	BlockPublicAcls *bool `locationName:"BlockPublicAcls"`
+	// Specifies whether Amazon S3 should ignore public ACLs for this bucket and objects in this bucket.
+	IgnorePublicAcls *bool `locationName:"IgnorePublicAcls"`
+	// Specifies whether Amazon S3 should block public bucket policies for this bucket.
+	BlockPublicPolicy *bool `locationName:"BlockPublicPolicy"`
+	// Specifies whether Amazon S3 should restrict public bucket policies for this bucket.
 	RestrictPublicBuckets *bool `locationName:"RestrictPublicBuckets"`
 }
 
+// QueueConfiguration: Specifies the configuration for publishing messages to an Amazon Simple Queue
+// Service (Amazon SQS) queue when Amazon S3 detects specified events.
 type QueueConfiguration struct {
-	Id       *string                          `locationName:"Id"`
-	QueueArn string                           `locationName:"Queue" required:"true"`
-	Events   []Event                          `locationName:"Event" flattened:"true" required:"true"`
-	Filter   *NotificationConfigurationFilter `locationName:"Filter"`
+	Id *string `locationName:"Id"`
+	// The Amazon Resource Name (ARN) of the Amazon SQS queue to which Amazon S3 publishes a message when
+	// it detects events of the specified type.
+	QueueArn string `locationName:"Queue" required:"true"`
+	// A collection of bucket events for which to send notifications
+	Events []Event                          `locationName:"Event" flattened:"true" required:"true"`
+	Filter *NotificationConfigurationFilter `locationName:"Filter"`
 }
 
+// QueueConfigurationDeprecated: This data type is deprecated.
 type QueueConfigurationDeprecated struct {
-	Id     *string `locationName:"Id"`
-	Event  *Event  `locationName:"Event"`
+	Id    *string `locationName:"Id"`
+	Event *Event  `locationName:"Event"`
+	// A collection of bucket events for which to send notifications.
 	Events []Event `locationName:"Event" flattened:"true"`
-	Queue  *string `locationName:"Queue"`
+	// The Amazon Resource Name (ARN) of the Amazon SQS queue to which Amazon S3 publishes a message when
+	// it detects events of the specified type.
+	Queue *string `locationName:"Queue"`
 }
 
 type QuoteFields string
@@ -4879,24 +6598,38 @@ func (QuoteFields) EnumValues() []string {
 	return []string{"ALWAYS", "ASNEEDED"}
 }
 
+// RecordsEvent: The container for the records event.
 type RecordsEvent struct {
+	// The byte array of partial, one or more result records.
 	Payload []byte `locationName:"Payload"`
 }
 
+// Redirect: Specifies how requests are redirected.
 type Redirect struct {
-	HostName             *string   `locationName:"HostName"`
-	HttpRedirectCode     *string   `locationName:"HttpRedirectCode"`
-	Protocol             *Protocol `locationName:"Protocol"`
-	ReplaceKeyPrefixWith *string   `locationName:"ReplaceKeyPrefixWith"`
-	ReplaceKeyWith       *string   `locationName:"ReplaceKeyWith"`
+	// The host name to use in the redirect request.
+	HostName *string `locationName:"HostName"`
+	// The HTTP redirect code to use on the response.
+	HttpRedirectCode *string `locationName:"HttpRedirectCode"`
+	// Protocol to use when redirecting requests.
+	Protocol *Protocol `locationName:"Protocol"`
+	// The object key prefix to use in the redirect request.
+	ReplaceKeyPrefixWith *string `locationName:"ReplaceKeyPrefixWith"`
+	// The specific object key to use in the redirect request.
+	ReplaceKeyWith *string `locationName:"ReplaceKeyWith"`
 }
 
+// RedirectAllRequestsTo: Specifies the redirect behavior of all requests to a website endpoint of an
+// Amazon S3 bucket.
 type RedirectAllRequestsTo struct {
-	HostName string    `locationName:"HostName" required:"true"`
+	// Name of the host where requests are redirected.
+	HostName string `locationName:"HostName" required:"true"`
+	// Protocol to use when redirecting requests.
 	Protocol *Protocol `locationName:"Protocol"`
 }
 
+// ReplicaModifications: A filter that you can specify for selection for modifications on replicas.
 type ReplicaModifications struct {
+	// Specifies whether Amazon S3 replicates modifications on replicas.
 	Status ReplicaModificationsStatus `locationName:"Status" required:"true"`
 }
 
@@ -4912,32 +6645,54 @@ func (ReplicaModificationsStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
+// ReplicationConfiguration: A container for replication rules.
 type ReplicationConfiguration struct {
-	Role  string            `locationName:"Role" required:"true"`
+	// The Amazon Resource Name (ARN) of the Identity and Access Management (IAM) role that Amazon S3
+	// assumes when replicating objects.
+	Role string `locationName:"Role" required:"true"`
+	// A container for one or more replication rules.
 	Rules []ReplicationRule `locationName:"Rule" flattened:"true" required:"true"`
 }
 
+// ReplicationRule: Specifies which Amazon S3 objects to replicate and where to store the replicas.
 type ReplicationRule struct {
-	ID                        *string                    `locationName:"ID"`
-	Priority                  *int32                     `locationName:"Priority"`
-	Prefix                    *string                    `locationName:"Prefix"`
-	Filter                    *ReplicationRuleFilter     `locationName:"Filter"`
-	Status                    ReplicationRuleStatus      `locationName:"Status" required:"true"`
-	SourceSelectionCriteria   *SourceSelectionCriteria   `locationName:"SourceSelectionCriteria"`
+	// A unique identifier for the rule.
+	ID *string `locationName:"ID"`
+	// The priority indicates which rule has precedence whenever two or more replication rules conflict.
+	Priority *int32 `locationName:"Priority"`
+	// An object key name prefix that identifies the object or objects to which the rule applies.
+	Prefix *string                `locationName:"Prefix"`
+	Filter *ReplicationRuleFilter `locationName:"Filter"`
+	// Specifies whether the rule is enabled.
+	Status ReplicationRuleStatus `locationName:"Status" required:"true"`
+	// A container that describes additional filters for identifying the source objects that you want to
+	// replicate.
+	SourceSelectionCriteria *SourceSelectionCriteria `locationName:"SourceSelectionCriteria"`
+	// Optional configuration to replicate existing source bucket objects.
 	ExistingObjectReplication *ExistingObjectReplication `locationName:"ExistingObjectReplication"`
-	Destination               *Destination               `locationName:"Destination" required:"true"`
-	DeleteMarkerReplication   *DeleteMarkerReplication   `locationName:"DeleteMarkerReplication"`
+	// A container for information about the replication destination and its configurations including
+	// enabling the S3 Replication Time Control (S3 RTC).
+	Destination             *Destination             `locationName:"Destination" required:"true"`
+	DeleteMarkerReplication *DeleteMarkerReplication `locationName:"DeleteMarkerReplication"`
 }
 
+// ReplicationRuleAndOperator: A container for specifying rule filters.
 type ReplicationRuleAndOperator struct {
+	// An object key name prefix that identifies the subset of objects to which the rule applies.
 	Prefix *string `locationName:"Prefix"`
-	Tags   []Tag   `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
+	// An array of tags containing key and value pairs.
+	Tags []Tag `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
 }
 
+// ReplicationRuleFilter: A filter that identifies the subset of objects to which the replication rule
+// applies.
 type ReplicationRuleFilter struct {
-	Prefix *string                     `locationName:"Prefix"`
-	Tag    *Tag                        `locationName:"Tag"`
-	And    *ReplicationRuleAndOperator `locationName:"And"`
+	// An object key name prefix that identifies the subset of objects to which the rule applies.
+	Prefix *string `locationName:"Prefix"`
+	// A container for specifying a tag key and value.
+	Tag *Tag `locationName:"Tag"`
+	// A container for specifying rule filters.
+	And *ReplicationRuleAndOperator `locationName:"And"`
 }
 
 type ReplicationRuleStatus string
@@ -4967,9 +6722,15 @@ func (ReplicationStatus) EnumValues() []string {
 	return []string{"COMPLETE", "PENDING", "FAILED", "REPLICA", "COMPLETED"}
 }
 
+// ReplicationTime: A container specifying S3 Replication Time Control (S3 RTC) related information,
+// including whether S3 RTC is enabled and the time when all objects and operations on objects must be
+// replicated.
 type ReplicationTime struct {
+	// Specifies whether the replication time is enabled.
 	Status ReplicationTimeStatus `locationName:"Status" required:"true"`
-	Time   *ReplicationTimeValue `locationName:"Time" required:"true"`
+	// A container specifying the time by which replication should be complete for all objects and
+	// operations on objects.
+	Time *ReplicationTimeValue `locationName:"Time" required:"true"`
 }
 
 type ReplicationTimeStatus string
@@ -4984,10 +6745,14 @@ func (ReplicationTimeStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
+// ReplicationTimeValue: A container specifying the time value for S3 Replication Time Control (S3
+// RTC) and replication metrics EventThreshold .
 type ReplicationTimeValue struct {
+	// Contains an integer specifying time in minutes.
 	Minutes *int32 `locationName:"Minutes"`
 }
 
+// RequestCharged: If present, indicates that the requester was successfully charged for the request.
 type RequestCharged string
 
 const (
@@ -4999,6 +6764,7 @@ func (RequestCharged) EnumValues() []string {
 	return []string{"requester"}
 }
 
+// RequestPayer: Confirms that the requester knows that they will be charged for the request.
 type RequestPayer string
 
 const (
@@ -5010,22 +6776,34 @@ func (RequestPayer) EnumValues() []string {
 	return []string{"requester"}
 }
 
+// RequestPaymentConfiguration: Container for Payer.
 type RequestPaymentConfiguration struct {
+	// Specifies who pays for the download and request fees.
 	Payer Payer `locationName:"Payer" required:"true"`
 }
 
+// RequestProgress: Container for specifying if periodic QueryProgress messages should be sent.
 type RequestProgress struct {
+	// Specifies whether periodic QueryProgress frames should be sent.
 	Enabled *bool `locationName:"Enabled"`
 }
 
+// RestoreRequest: Container for restore job parameters.
 type RestoreRequest struct {
-	Days                 *int32                `locationName:"Days"`
+	// Lifetime of the active copy in days.
+	Days *int32 `locationName:"Days"`
+	// S3 Glacier related parameters pertaining to this job.
 	GlacierJobParameters *GlacierJobParameters `locationName:"GlacierJobParameters"`
-	Type                 *RestoreRequestType   `locationName:"Type"`
-	Tier                 *Tier                 `locationName:"Tier"`
-	Description          *string               `locationName:"Description"`
-	SelectParameters     *SelectParameters     `locationName:"SelectParameters"`
-	OutputLocation       *OutputLocation       `locationName:"OutputLocation"`
+	// Type of restore request.
+	Type *RestoreRequestType `locationName:"Type"`
+	// Retrieval tier at which the restore will be processed.
+	Tier *Tier `locationName:"Tier"`
+	// The optional description for the job.
+	Description *string `locationName:"Description"`
+	// Describes the parameters for Select job types.
+	SelectParameters *SelectParameters `locationName:"SelectParameters"`
+	// Describes the location where the restore job's output is stored.
+	OutputLocation *OutputLocation `locationName:"OutputLocation"`
 }
 
 type RestoreRequestType string
@@ -5039,68 +6817,107 @@ func (RestoreRequestType) EnumValues() []string {
 	return []string{"SELECT"}
 }
 
+// RestoreStatus: Specifies the restoration status of an object.
 type RestoreStatus struct {
-	IsRestoreInProgress *bool      `locationName:"IsRestoreInProgress"`
-	RestoreExpiryDate   *time.Time `locationName:"RestoreExpiryDate"`
+	// Specifies whether the object is currently being restored.
+	IsRestoreInProgress *bool `locationName:"IsRestoreInProgress"`
+	// Indicates when the restored copy will expire.
+	RestoreExpiryDate *time.Time `locationName:"RestoreExpiryDate"`
 }
 
+// RoutingRule: Specifies the redirect behavior and when a redirect is applied.
 type RoutingRule struct {
+	// A container for describing a condition that must be met for the specified redirect to apply.
 	Condition *Condition `locationName:"Condition"`
-	Redirect  *Redirect  `locationName:"Redirect" required:"true"`
+	// Container for redirect information.
+	Redirect *Redirect `locationName:"Redirect" required:"true"`
 }
 
+// Rule: Specifies lifecycle rules for an Amazon S3 bucket.
 type Rule struct {
-	Expiration                     *LifecycleExpiration            `locationName:"Expiration"`
-	ID                             *string                         `locationName:"ID"`
-	Prefix                         string                          `locationName:"Prefix" required:"true"`
-	Status                         ExpirationStatus                `locationName:"Status" required:"true"`
+	// Specifies the expiration for the lifecycle of the object.
+	Expiration *LifecycleExpiration `locationName:"Expiration"`
+	// Unique identifier for the rule.
+	ID *string `locationName:"ID"`
+	// Object key prefix that identifies one or more objects to which this rule applies.
+	Prefix string `locationName:"Prefix" required:"true"`
+	// If Enabled , the rule is currently being applied.
+	Status ExpirationStatus `locationName:"Status" required:"true"`
+	// Specifies when an object transitions to a specified storage class.
 	Transition                     *Transition                     `locationName:"Transition"`
 	NoncurrentVersionTransition    *NoncurrentVersionTransition    `locationName:"NoncurrentVersionTransition"`
 	NoncurrentVersionExpiration    *NoncurrentVersionExpiration    `locationName:"NoncurrentVersionExpiration"`
 	AbortIncompleteMultipartUpload *AbortIncompleteMultipartUpload `locationName:"AbortIncompleteMultipartUpload"`
 }
 
+// S3KeyFilter: A container for object key name prefix and suffix filtering rules.
 type S3KeyFilter struct {
 	FilterRules []FilterRule `locationName:"FilterRule" flattened:"true"`
 }
 
+// S3Location: Describes an Amazon S3 location that will receive the results of the restore request.
 type S3Location struct {
-	BucketName        string           `locationName:"BucketName" required:"true"`
-	Prefix            string           `locationName:"Prefix" required:"true"`
-	Encryption        *Encryption      `locationName:"Encryption"`
-	CannedACL         *ObjectCannedACL `locationName:"CannedACL"`
-	AccessControlList []Grant          `locationName:"AccessControlList" locationNameList:"Grant"`
-	Tagging           *Tagging         `locationName:"Tagging"`
-	UserMetadata      []MetadataEntry  `locationName:"UserMetadata" locationNameList:"MetadataEntry"`
-	StorageClass      *StorageClass    `locationName:"StorageClass"`
+	// The name of the bucket where the restore results will be placed.
+	BucketName string `locationName:"BucketName" required:"true"`
+	// The prefix that is prepended to the restore results for this request.
+	Prefix     string      `locationName:"Prefix" required:"true"`
+	Encryption *Encryption `locationName:"Encryption"`
+	// The canned ACL to apply to the restore results.
+	CannedACL *ObjectCannedACL `locationName:"CannedACL"`
+	// A list of grants that control access to the staged results.
+	AccessControlList []Grant `locationName:"AccessControlList" locationNameList:"Grant"`
+	// The tag-set that is applied to the restore results.
+	Tagging *Tagging `locationName:"Tagging"`
+	// A list of metadata to store with the restore results in S3.
+	UserMetadata []MetadataEntry `locationName:"UserMetadata" locationNameList:"MetadataEntry"`
+	// The class of storage used to store the restore results.
+	StorageClass *StorageClass `locationName:"StorageClass"`
 }
 
+// SSEKMS: Specifies the use of SSE-KMS to encrypt delivered inventory reports.
 type SSEKMS struct {
-	_     struct{} `locationName:"SSE-KMS"`
-	KeyId string   `locationName:"KeyId" required:"true" sensitive:"true"`
+	_ struct{} `locationName:"SSE-KMS"`
+	// Specifies the ID of the Key Management Service (KMS) symmetric encryption customer managed key to
+	// use for encrypting inventory reports.
+	KeyId string `locationName:"KeyId" required:"true" sensitive:"true"`
 }
 
+// SSES3: Specifies the use of SSE-S3 to encrypt delivered inventory reports.
 type SSES3 struct {
 	_ struct{} `locationName:"SSE-S3"`
 }
 
+// ScanRange: Specifies the byte range of the object to get the records from.
 type ScanRange struct {
+	// Specifies the start of the byte range.
 	Start *int64 `locationName:"Start"`
-	End   *int64 `locationName:"End"`
+	// Specifies the end of the byte range.
+	End *int64 `locationName:"End"`
 }
 
+// SelectObjectContentEventStream: The container for selecting objects from a content event stream.
 type SelectObjectContentEventStream struct {
-	Records  *RecordsEvent      `locationName:"Records"`
-	Stats    *StatsEvent        `locationName:"Stats"`
-	Progress *ProgressEvent     `locationName:"Progress"`
-	Cont     *ContinuationEvent `locationName:"Cont"`
-	End      *EndEvent          `locationName:"End"`
+	// The Records Event.
+	Records *RecordsEvent `locationName:"Records"`
+	// The Stats Event.
+	Stats *StatsEvent `locationName:"Stats"`
+	// The Progress Event.
+	Progress *ProgressEvent `locationName:"Progress"`
+	// The Continuation Event.
+	Cont *ContinuationEvent `locationName:"Cont"`
+	// The End Event.
+	End *EndEvent `locationName:"End"`
 }
 
+// SelectParameters: Describes the parameters for Select job types.
 type SelectParameters struct {
-	InputSerialization  *InputSerialization  `locationName:"InputSerialization" required:"true"`
-	ExpressionType      ExpressionType       `locationName:"ExpressionType" required:"true"`
-	Expression          string               `locationName:"Expression" required:"true"`
+	// Describes the serialization format of the object.
+	InputSerialization *InputSerialization `locationName:"InputSerialization" required:"true"`
+	// The type of the provided expression (for example, SQL).
+	ExpressionType ExpressionType `locationName:"ExpressionType" required:"true"`
+	// The expression that is used to query the object.
+	Expression string `locationName:"Expression" required:"true"`
+	// Describes how the results of the Select job are serialized.
 	OutputSerialization *OutputSerialization `locationName:"OutputSerialization" required:"true"`
 }
 
@@ -5117,25 +6934,42 @@ func (ServerSideEncryption) EnumValues() []string {
 	return []string{"AES256", "aws:kms", "aws:kms:dsse"}
 }
 
+// ServerSideEncryptionByDefault: Describes the default server-side encryption to apply to new objects
+// in the bucket.
 type ServerSideEncryptionByDefault struct {
-	SSEAlgorithm   ServerSideEncryption `locationName:"SSEAlgorithm" required:"true"`
-	KMSMasterKeyID *string              `locationName:"KMSMasterKeyID" sensitive:"true"`
+	// Server-side encryption algorithm to use for the default encryption.
+	SSEAlgorithm ServerSideEncryption `locationName:"SSEAlgorithm" required:"true"`
+	// Amazon Web Services Key Management Service (KMS) customer Amazon Web Services KMS key ID to use for
+	// the default encryption.
+	KMSMasterKeyID *string `locationName:"KMSMasterKeyID" sensitive:"true"`
 }
 
+// ServerSideEncryptionConfiguration: Specifies the default server-side-encryption configuration.
 type ServerSideEncryptionConfiguration struct {
+	// Container for information about a particular server-side encryption configuration rule.
 	Rules []ServerSideEncryptionRule `locationName:"Rule" flattened:"true" required:"true"`
 }
 
+// ServerSideEncryptionRule: Specifies the default server-side encryption configuration.
 type ServerSideEncryptionRule struct {
+	// Specifies the default server-side encryption to apply to new objects in the bucket.
 	ApplyServerSideEncryptionByDefault *ServerSideEncryptionByDefault `locationName:"ApplyServerSideEncryptionByDefault"`
-	BucketKeyEnabled                   *bool                          `locationName:"BucketKeyEnabled"`
+	// Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS
+	// (SSE-KMS) for new objects in the bucket.
+	BucketKeyEnabled *bool `locationName:"BucketKeyEnabled"`
 }
 
+// SessionCredentials: The established temporary security credentials of the session.
 type SessionCredentials struct {
-	AccessKeyId     string    `locationName:"AccessKeyId" required:"true"`
-	SecretAccessKey string    `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
-	SessionToken    string    `locationName:"SessionToken" required:"true" sensitive:"true"`
-	Expiration      time.Time `locationName:"Expiration" required:"true"`
+	// A unique identifier that's associated with a secret access key.
+	AccessKeyId string `locationName:"AccessKeyId" required:"true"`
+	// A key that's used with the access key ID to cryptographically sign programmatic Amazon Web Services
+	// requests.
+	SecretAccessKey string `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
+	// A part of the temporary security credentials.
+	SessionToken string `locationName:"SessionToken" required:"true" sensitive:"true"`
+	// Temporary security credentials expire after a specified interval.
+	Expiration time.Time `locationName:"Expiration" required:"true"`
 }
 
 type SessionMode string
@@ -5150,16 +6984,26 @@ func (SessionMode) EnumValues() []string {
 	return []string{"ReadOnly", "ReadWrite"}
 }
 
+// SimplePrefix: To use simple format for S3 keys for log objects, set SimplePrefix to an empty object.
 type SimplePrefix struct {
 	_ struct{} `locationName:"SimplePrefix"`
 }
 
+// SourceSelectionCriteria: A container that describes additional filters for identifying the source
+// objects that you want to replicate.
 type SourceSelectionCriteria struct {
+	// A container for filter information for the selection of Amazon S3 objects encrypted with Amazon Web
+	// Services KMS.
 	SseKmsEncryptedObjects *SseKmsEncryptedObjects `locationName:"SseKmsEncryptedObjects"`
-	ReplicaModifications   *ReplicaModifications   `locationName:"ReplicaModifications"`
+	// A filter that you can specify for selections for modifications on replicas.
+	ReplicaModifications *ReplicaModifications `locationName:"ReplicaModifications"`
 }
 
+// SseKmsEncryptedObjects: A container for filter information for the selection of S3 objects
+// encrypted with Amazon Web Services KMS.
 type SseKmsEncryptedObjects struct {
+	// Specifies whether Amazon S3 replicates objects created with server-side encryption using an Amazon
+	// Web Services KMS key stored in Amazon Web Services Key Management Service.
 	Status SseKmsEncryptedObjectsStatus `locationName:"Status" required:"true"`
 }
 
@@ -5175,13 +7019,19 @@ func (SseKmsEncryptedObjectsStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
+// Stats: Container for the stats details.
 type Stats struct {
-	BytesScanned   *int64 `locationName:"BytesScanned"`
+	// The total number of object bytes scanned.
+	BytesScanned *int64 `locationName:"BytesScanned"`
+	// The total number of uncompressed object bytes processed.
 	BytesProcessed *int64 `locationName:"BytesProcessed"`
-	BytesReturned  *int64 `locationName:"BytesReturned"`
+	// The total number of bytes of records payload data returned.
+	BytesReturned *int64 `locationName:"BytesReturned"`
 }
 
+// StatsEvent: Container for the Stats Event.
 type StatsEvent struct {
+	// The Stats event details.
 	Details *Stats `locationName:"Details"`
 }
 
@@ -5206,13 +7056,20 @@ func (StorageClass) EnumValues() []string {
 	return []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"}
 }
 
+// StorageClassAnalysis: Specifies data related to access patterns to be collected and made available
+// to analyze the tradeoffs between different storage classes for an Amazon S3 bucket.
 type StorageClassAnalysis struct {
+	// Specifies how data related to the storage class analysis for an Amazon S3 bucket should be exported.
 	DataExport *StorageClassAnalysisDataExport `locationName:"DataExport"`
 }
 
+// StorageClassAnalysisDataExport: Container for data related to the storage class analysis for an
+// Amazon S3 bucket for export.
 type StorageClassAnalysisDataExport struct {
+	// The version of the output schema to use when exporting data.
 	OutputSchemaVersion StorageClassAnalysisSchemaVersion `locationName:"OutputSchemaVersion" required:"true"`
-	Destination         *AnalyticsExportDestination       `locationName:"Destination" required:"true"`
+	// The place to store the data for an analysis.
+	Destination *AnalyticsExportDestination `locationName:"Destination" required:"true"`
 }
 
 type StorageClassAnalysisSchemaVersion string
@@ -5226,12 +7083,17 @@ func (StorageClassAnalysisSchemaVersion) EnumValues() []string {
 	return []string{"V_1"}
 }
 
+// Tag: A container of a key value name pair.
 type Tag struct {
-	Key   string `locationName:"Key" required:"true" min:"1"`
+	// Name of the object key.
+	Key string `locationName:"Key" required:"true" min:"1"`
+	// Value of the tag.
 	Value string `locationName:"Value" required:"true"`
 }
 
+// Tagging: Container for TagSet elements.
 type Tagging struct {
+	// A collection for a set of tags
 	TagSet []Tag `locationName:"TagSet" locationNameList:"Tag" required:"true"`
 }
 
@@ -5247,13 +7109,19 @@ func (TaggingDirective) EnumValues() []string {
 	return []string{"COPY", "REPLACE"}
 }
 
+// TargetGrant: Container for granting information.
 type TargetGrant struct {
-	Grantee    *Grantee              `locationName:"Grantee"`
+	// Container for the person being granted permissions.
+	Grantee *Grantee `locationName:"Grantee"`
+	// Logging permissions assigned to the grantee for the bucket.
 	Permission *BucketLogsPermission `locationName:"Permission"`
 }
 
+// TargetObjectKeyFormat: Amazon S3 key format for log objects.
 type TargetObjectKeyFormat struct {
-	SimplePrefix      *SimplePrefix      `locationName:"SimplePrefix"`
+	// To use the simple format for S3 keys for log objects.
+	SimplePrefix *SimplePrefix `locationName:"SimplePrefix"`
+	// Partitioned S3 key for log objects.
 	PartitionedPrefix *PartitionedPrefix `locationName:"PartitionedPrefix"`
 }
 
@@ -5270,28 +7138,51 @@ func (Tier) EnumValues() []string {
 	return []string{"Standard", "Bulk", "Expedited"}
 }
 
+// Tiering: The S3 Intelligent-Tiering storage class is designed to optimize storage costs by
+// automatically moving data to the most cost-effective storage access tier, without additional
+// operational overhead.
 type Tiering struct {
-	Days       int32                        `locationName:"Days" required:"true"`
+	// The number of consecutive days of no access after which an object will be eligible to be
+	// transitioned to the corresponding tier.
+	Days int32 `locationName:"Days" required:"true"`
+	// S3 Intelligent-Tiering access tier.
 	AccessTier IntelligentTieringAccessTier `locationName:"AccessTier" required:"true"`
 }
 
+// TopicConfiguration: A container for specifying the configuration for publication of messages to an
+// Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects specified events.
 type TopicConfiguration struct {
-	Id       *string                          `locationName:"Id"`
-	TopicArn string                           `locationName:"Topic" required:"true"`
-	Events   []Event                          `locationName:"Event" flattened:"true" required:"true"`
-	Filter   *NotificationConfigurationFilter `locationName:"Filter"`
+	Id *string `locationName:"Id"`
+	// The Amazon Resource Name (ARN) of the Amazon SNS topic to which Amazon S3 publishes a message when
+	// it detects events of the specified type.
+	TopicArn string `locationName:"Topic" required:"true"`
+	// The Amazon S3 bucket event about which to send notifications.
+	Events []Event                          `locationName:"Event" flattened:"true" required:"true"`
+	Filter *NotificationConfigurationFilter `locationName:"Filter"`
 }
 
+// TopicConfigurationDeprecated: A container for specifying the configuration for publication of
+// messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects
+// specified events.
 type TopicConfigurationDeprecated struct {
-	Id     *string `locationName:"Id"`
+	Id *string `locationName:"Id"`
+	// A collection of events related to objects
 	Events []Event `locationName:"Event" flattened:"true"`
-	Event  *Event  `locationName:"Event"`
-	Topic  *string `locationName:"Topic"`
+	// Bucket event for which to send notifications.
+	Event *Event `locationName:"Event"`
+	// Amazon SNS topic to which Amazon S3 will publish a message to report the specified events for the
+	// bucket.
+	Topic *string `locationName:"Topic"`
 }
 
+// Transition: Specifies when an object transitions to a specified storage class.
 type Transition struct {
-	Date         *time.Time              `locationName:"Date" timestampFormat:"iso8601"`
-	Days         *int32                  `locationName:"Days"`
+	// Indicates when objects are transitioned to the specified storage class.
+	Date *time.Time `locationName:"Date" timestampFormat:"iso8601"`
+	// Indicates the number of days after creation when objects are transitioned to the specified storage
+	// class.
+	Days *int32 `locationName:"Days"`
+	// The storage class to which you want the object to transition.
 	StorageClass *TransitionStorageClass `locationName:"StorageClass"`
 }
 
@@ -5324,14 +7215,22 @@ func (Type) EnumValues() []string {
 	return []string{"CanonicalUser", "AmazonCustomerByEmail", "Group"}
 }
 
+// VersioningConfiguration: Describes the versioning state of an Amazon S3 bucket.
 type VersioningConfiguration struct {
-	MFADelete *MFADelete              `locationName:"MfaDelete"`
-	Status    *BucketVersioningStatus `locationName:"Status"`
+	// Specifies whether MFA delete is enabled in the bucket versioning configuration.
+	MFADelete *MFADelete `locationName:"MfaDelete"`
+	// The versioning state of the bucket.
+	Status *BucketVersioningStatus `locationName:"Status"`
 }
 
+// WebsiteConfiguration: Specifies website configuration parameters for an Amazon S3 bucket.
 type WebsiteConfiguration struct {
-	ErrorDocument         *ErrorDocument         `locationName:"ErrorDocument"`
-	IndexDocument         *IndexDocument         `locationName:"IndexDocument"`
+	// The name of the error document for the website.
+	ErrorDocument *ErrorDocument `locationName:"ErrorDocument"`
+	// The name of the index document for the website.
+	IndexDocument *IndexDocument `locationName:"IndexDocument"`
+	// The redirect behavior for every request to this bucket's website endpoint.
 	RedirectAllRequestsTo *RedirectAllRequestsTo `locationName:"RedirectAllRequestsTo"`
-	RoutingRules          []RoutingRule          `locationName:"RoutingRules" locationNameList:"RoutingRule"`
+	// Rules that define when a redirect is applied and the redirect behavior.
+	RoutingRules []RoutingRule `locationName:"RoutingRules" locationNameList:"RoutingRule"`
 }

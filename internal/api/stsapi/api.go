@@ -159,13 +159,28 @@ var Service = api.NewService(api.Service{
 
 // Handler is implemented by the service: one method per operation.
 type Handler interface {
+	// AssumeRole: Returns a set of temporary security credentials that you can use to access Amazon Web
+	// Services resources.
 	AssumeRole(ctx context.Context, in *AssumeRoleInput) (*AssumeRoleOutput, error)
+	// AssumeRoleWithSAML: Returns a set of temporary security credentials for users who have been
+	// authenticated via a SAML authentication response.
 	AssumeRoleWithSAML(ctx context.Context, in *AssumeRoleWithSAMLInput) (*AssumeRoleWithSAMLOutput, error)
+	// AssumeRoleWithWebIdentity: Returns a set of temporary security credentials for users who have been
+	// authenticated in a mobile or web application with a web identity provider.
 	AssumeRoleWithWebIdentity(ctx context.Context, in *AssumeRoleWithWebIdentityInput) (*AssumeRoleWithWebIdentityOutput, error)
+	// DecodeAuthorizationMessage: Decodes additional information about the authorization status of a
+	// request from an encoded message returned in response to an Amazon Web Services request.
 	DecodeAuthorizationMessage(ctx context.Context, in *DecodeAuthorizationMessageInput) (*DecodeAuthorizationMessageOutput, error)
+	// GetAccessKeyInfo: Returns the account identifier for the specified access key ID.
 	GetAccessKeyInfo(ctx context.Context, in *GetAccessKeyInfoInput) (*GetAccessKeyInfoOutput, error)
+	// GetCallerIdentity: Returns details about the IAM user or role whose credentials are used to call
+	// the operation.
 	GetCallerIdentity(ctx context.Context, in *GetCallerIdentityInput) (*GetCallerIdentityOutput, error)
+	// GetFederationToken: Returns a set of temporary security credentials (consisting of an access key
+	// ID, a secret access key, and a security token) for a user.
 	GetFederationToken(ctx context.Context, in *GetFederationTokenInput) (*GetFederationTokenOutput, error)
+	// GetSessionToken: Returns a set of temporary credentials for an Amazon Web Services account or IAM
+	// user.
 	GetSessionToken(ctx context.Context, in *GetSessionTokenInput) (*GetSessionTokenOutput, error)
 }
 
@@ -255,145 +270,267 @@ func ErrRegionDisabledException(msg string) *awserr.Error {
 	return errorTable[7].New(msg)
 }
 
+// AssumeRoleInput is the input of AssumeRole (shape AssumeRoleRequest).
 type AssumeRoleInput struct {
-	RoleArn           string                 `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
-	RoleSessionName   string                 `locationName:"RoleSessionName" required:"true" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
-	PolicyArns        []PolicyDescriptorType `locationName:"PolicyArns"`
-	Policy            *string                `locationName:"Policy" min:"1" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	DurationSeconds   *int32                 `locationName:"DurationSeconds" min:"900" max:"43200"`
-	Tags              []Tag                  `locationName:"Tags" max:"50"`
-	TransitiveTagKeys []string               `locationName:"TransitiveTagKeys" max:"50"`
-	ExternalId        *string                `locationName:"ExternalId" min:"2" max:"1224" pattern:"[\\w+=,.@:\\/-]*"`
-	SerialNumber      *string                `locationName:"SerialNumber" min:"9" max:"256" pattern:"[\\w+=/:,.@-]*"`
-	TokenCode         *string                `locationName:"TokenCode" min:"6" max:"6" pattern:"[\\d]*"`
-	SourceIdentity    *string                `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
-	ProvidedContexts  []ProvidedContext      `locationName:"ProvidedContexts" max:"5"`
+	// The Amazon Resource Name (ARN) of the role to assume.
+	RoleArn string `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// An identifier for the assumed role session.
+	RoleSessionName string `locationName:"RoleSessionName" required:"true" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed
+	// session policies.
+	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
+	// An IAM policy in JSON format that you want to use as an inline session policy.
+	Policy *string `locationName:"Policy" min:"1" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The duration, in seconds, of the role session.
+	DurationSeconds *int32 `locationName:"DurationSeconds" min:"900" max:"43200"`
+	// A list of session tags that you want to pass.
+	Tags []Tag `locationName:"Tags" max:"50"`
+	// A list of keys for session tags that you want to set as transitive.
+	TransitiveTagKeys []string `locationName:"TransitiveTagKeys" max:"50"`
+	// A unique identifier that might be required when you assume a role in another account.
+	ExternalId *string `locationName:"ExternalId" min:"2" max:"1224" pattern:"[\\w+=,.@:\\/-]*"`
+	// The identification number of the MFA device that is associated with the user who is making the
+	// AssumeRole call.
+	SerialNumber *string `locationName:"SerialNumber" min:"9" max:"256" pattern:"[\\w+=/:,.@-]*"`
+	// The value provided by the MFA device, if the trust policy of the role being assumed requires MFA.
+	TokenCode *string `locationName:"TokenCode" min:"6" max:"6" pattern:"[\\d]*"`
+	// The source identity specified by the principal that is calling the AssumeRole operation.
+	SourceIdentity *string `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
+	// A list of previously acquired trusted context assertions in the format of a JSON array.
+	ProvidedContexts []ProvidedContext `locationName:"ProvidedContexts" max:"5"`
 }
 
+// AssumeRoleOutput is the output of AssumeRole (shape AssumeRoleResponse).
 type AssumeRoleOutput struct {
-	Credentials      *Credentials     `locationName:"Credentials"`
-	AssumedRoleUser  *AssumedRoleUser `locationName:"AssumedRoleUser"`
-	PackedPolicySize *int32           `locationName:"PackedPolicySize" min:"0"`
-	SourceIdentity   *string          `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
+	// The temporary security credentials, which include an access key ID, a secret access key, and a
+	// security (or session) token.
+	Credentials *Credentials `locationName:"Credentials"`
+	// The Amazon Resource Name (ARN) and the assumed role ID, which are identifiers that you can use to
+	// refer to the resulting temporary security credentials.
+	AssumedRoleUser *AssumedRoleUser `locationName:"AssumedRoleUser"`
+	// A percentage value that indicates the packed size of the session policies and session tags combined
+	// passed in the request.
+	PackedPolicySize *int32 `locationName:"PackedPolicySize" min:"0"`
+	// The source identity specified by the principal that is calling the AssumeRole operation.
+	SourceIdentity *string `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
 }
 
+// AssumeRoleWithSAMLInput is the input of AssumeRoleWithSAML (shape AssumeRoleWithSAMLRequest).
 type AssumeRoleWithSAMLInput struct {
-	RoleArn         string                 `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
-	PrincipalArn    string                 `locationName:"PrincipalArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
-	SAMLAssertion   string                 `locationName:"SAMLAssertion" required:"true" min:"4" max:"100000" sensitive:"true"`
-	PolicyArns      []PolicyDescriptorType `locationName:"PolicyArns"`
-	Policy          *string                `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	DurationSeconds *int32                 `locationName:"DurationSeconds" min:"900" max:"43200"`
+	// The Amazon Resource Name (ARN) of the role that the caller is assuming.
+	RoleArn string `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The Amazon Resource Name (ARN) of the SAML provider in IAM that describes the IdP.
+	PrincipalArn string `locationName:"PrincipalArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The base64 encoded SAML authentication response provided by the IdP.
+	SAMLAssertion string `locationName:"SAMLAssertion" required:"true" min:"4" max:"100000" sensitive:"true"`
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed
+	// session policies.
+	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
+	// An IAM policy in JSON format that you want to use as an inline session policy.
+	Policy *string `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The duration, in seconds, of the role session.
+	DurationSeconds *int32 `locationName:"DurationSeconds" min:"900" max:"43200"`
 }
 
+// AssumeRoleWithSAMLOutput is the output of AssumeRoleWithSAML (shape AssumeRoleWithSAMLResponse).
 type AssumeRoleWithSAMLOutput struct {
-	Credentials      *Credentials     `locationName:"Credentials"`
-	AssumedRoleUser  *AssumedRoleUser `locationName:"AssumedRoleUser"`
-	PackedPolicySize *int32           `locationName:"PackedPolicySize" min:"0"`
-	Subject          *string          `locationName:"Subject"`
-	SubjectType      *string          `locationName:"SubjectType"`
-	Issuer           *string          `locationName:"Issuer"`
-	Audience         *string          `locationName:"Audience"`
-	NameQualifier    *string          `locationName:"NameQualifier"`
-	SourceIdentity   *string          `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
+	// The temporary security credentials, which include an access key ID, a secret access key, and a
+	// security (or session) token.
+	Credentials *Credentials `locationName:"Credentials"`
+	// The identifiers for the temporary security credentials that the operation returns.
+	AssumedRoleUser *AssumedRoleUser `locationName:"AssumedRoleUser"`
+	// A percentage value that indicates the packed size of the session policies and session tags combined
+	// passed in the request.
+	PackedPolicySize *int32 `locationName:"PackedPolicySize" min:"0"`
+	// The value of the NameID element in the Subject element of the SAML assertion.
+	Subject *string `locationName:"Subject"`
+	// The format of the name ID, as defined by the Format attribute in the NameID element of the SAML
+	// assertion.
+	SubjectType *string `locationName:"SubjectType"`
+	// The value of the Issuer element of the SAML assertion.
+	Issuer *string `locationName:"Issuer"`
+	// The value of the Recipient attribute of the SubjectConfirmationData element of the SAML assertion.
+	Audience *string `locationName:"Audience"`
+	// A hash value based on the concatenation of the following: The Issuer response value.
+	NameQualifier *string `locationName:"NameQualifier"`
+	// The value in the SourceIdentity attribute in the SAML assertion.
+	SourceIdentity *string `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
 }
 
+// AssumeRoleWithWebIdentityInput is the input of AssumeRoleWithWebIdentity (shape AssumeRoleWithWebIdentityRequest).
 type AssumeRoleWithWebIdentityInput struct {
-	RoleArn          string                 `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
-	RoleSessionName  string                 `locationName:"RoleSessionName" required:"true" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
-	WebIdentityToken string                 `locationName:"WebIdentityToken" required:"true" min:"4" max:"20000" sensitive:"true"`
-	ProviderId       *string                `locationName:"ProviderId" min:"4" max:"2048"`
-	PolicyArns       []PolicyDescriptorType `locationName:"PolicyArns"`
-	Policy           *string                `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	DurationSeconds  *int32                 `locationName:"DurationSeconds" min:"900" max:"43200"`
+	// The Amazon Resource Name (ARN) of the role that the caller is assuming.
+	RoleArn string `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// An identifier for the assumed role session.
+	RoleSessionName string `locationName:"RoleSessionName" required:"true" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
+	// The OAuth 2.0 access token or OpenID Connect ID token that is provided by the identity provider.
+	WebIdentityToken string `locationName:"WebIdentityToken" required:"true" min:"4" max:"20000" sensitive:"true"`
+	// The fully qualified host component of the domain name of the OAuth 2.0 identity provider.
+	ProviderId *string `locationName:"ProviderId" min:"4" max:"2048"`
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed
+	// session policies.
+	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
+	// An IAM policy in JSON format that you want to use as an inline session policy.
+	Policy *string `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The duration, in seconds, of the role session.
+	DurationSeconds *int32 `locationName:"DurationSeconds" min:"900" max:"43200"`
 }
 
+// AssumeRoleWithWebIdentityOutput is the output of AssumeRoleWithWebIdentity (shape AssumeRoleWithWebIdentityResponse).
 type AssumeRoleWithWebIdentityOutput struct {
-	Credentials                 *Credentials     `locationName:"Credentials"`
-	SubjectFromWebIdentityToken *string          `locationName:"SubjectFromWebIdentityToken" min:"6" max:"255"`
-	AssumedRoleUser             *AssumedRoleUser `locationName:"AssumedRoleUser"`
-	PackedPolicySize            *int32           `locationName:"PackedPolicySize" min:"0"`
-	Provider                    *string          `locationName:"Provider"`
-	Audience                    *string          `locationName:"Audience"`
-	SourceIdentity              *string          `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
+	// The temporary security credentials, which include an access key ID, a secret access key, and a
+	// security token.
+	Credentials *Credentials `locationName:"Credentials"`
+	// The unique user identifier that is returned by the identity provider.
+	SubjectFromWebIdentityToken *string `locationName:"SubjectFromWebIdentityToken" min:"6" max:"255"`
+	// The Amazon Resource Name (ARN) and the assumed role ID, which are identifiers that you can use to
+	// refer to the resulting temporary security credentials.
+	AssumedRoleUser *AssumedRoleUser `locationName:"AssumedRoleUser"`
+	// A percentage value that indicates the packed size of the session policies and session tags combined
+	// passed in the request.
+	PackedPolicySize *int32 `locationName:"PackedPolicySize" min:"0"`
+	// The issuing authority of the web identity token presented.
+	Provider *string `locationName:"Provider"`
+	// The intended audience (also known as client ID) of the web identity token.
+	Audience *string `locationName:"Audience"`
+	// The value of the source identity that is returned in the JSON web token (JWT) from the identity
+	// provider.
+	SourceIdentity *string `locationName:"SourceIdentity" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
 }
 
+// DecodeAuthorizationMessageInput is the input of DecodeAuthorizationMessage (shape DecodeAuthorizationMessageRequest).
 type DecodeAuthorizationMessageInput struct {
+	// The encoded message that was returned with the response.
 	EncodedMessage string `locationName:"EncodedMessage" required:"true" min:"1" max:"10240"`
 }
 
+// DecodeAuthorizationMessageOutput is the output of DecodeAuthorizationMessage (shape DecodeAuthorizationMessageResponse).
 type DecodeAuthorizationMessageOutput struct {
+	// The API returns a response with the decoded message.
 	DecodedMessage *string `locationName:"DecodedMessage"`
 }
 
+// GetAccessKeyInfoInput is the input of GetAccessKeyInfo (shape GetAccessKeyInfoRequest).
 type GetAccessKeyInfoInput struct {
+	// The identifier of an access key.
 	AccessKeyId string `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]*"`
 }
 
+// GetAccessKeyInfoOutput is the output of GetAccessKeyInfo (shape GetAccessKeyInfoResponse).
 type GetAccessKeyInfoOutput struct {
+	// The number used to identify the Amazon Web Services account.
 	Account *string `locationName:"Account"`
 }
 
+// GetCallerIdentityInput is the input of GetCallerIdentity (shape GetCallerIdentityRequest).
 type GetCallerIdentityInput struct {
 }
 
+// GetCallerIdentityOutput is the output of GetCallerIdentity (shape GetCallerIdentityResponse).
 type GetCallerIdentityOutput struct {
-	UserId  *string `locationName:"UserId"`
+	// The unique identifier of the calling entity.
+	UserId *string `locationName:"UserId"`
+	// The Amazon Web Services account ID number of the account that owns or contains the calling entity.
 	Account *string `locationName:"Account"`
-	Arn     *string `locationName:"Arn" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The Amazon Web Services ARN associated with the calling entity.
+	Arn *string `locationName:"Arn" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 }
 
+// GetFederationTokenInput is the input of GetFederationToken (shape GetFederationTokenRequest).
 type GetFederationTokenInput struct {
-	Name            string                 `locationName:"Name" required:"true" min:"2" max:"32" pattern:"[\\w+=,.@-]*"`
-	Policy          *string                `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
-	PolicyArns      []PolicyDescriptorType `locationName:"PolicyArns"`
-	DurationSeconds *int32                 `locationName:"DurationSeconds" min:"900" max:"129600"`
-	Tags            []Tag                  `locationName:"Tags" max:"50"`
+	// The name of the federated user.
+	Name string `locationName:"Name" required:"true" min:"2" max:"32" pattern:"[\\w+=,.@-]*"`
+	// An IAM policy in JSON format that you want to use as an inline session policy.
+	Policy *string `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as a managed
+	// session policy.
+	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
+	// The duration, in seconds, that the session should last.
+	DurationSeconds *int32 `locationName:"DurationSeconds" min:"900" max:"129600"`
+	// A list of session tags.
+	Tags []Tag `locationName:"Tags" max:"50"`
 }
 
+// GetFederationTokenOutput is the output of GetFederationToken (shape GetFederationTokenResponse).
 type GetFederationTokenOutput struct {
-	Credentials      *Credentials   `locationName:"Credentials"`
-	FederatedUser    *FederatedUser `locationName:"FederatedUser"`
-	PackedPolicySize *int32         `locationName:"PackedPolicySize" min:"0"`
+	// The temporary security credentials, which include an access key ID, a secret access key, and a
+	// security (or session) token.
+	Credentials *Credentials `locationName:"Credentials"`
+	// Identifiers for the federated user associated with the credentials (such as
+	// arn:aws:sts::123456789012:federated-user/Bob or 123456789012:Bob ).
+	FederatedUser *FederatedUser `locationName:"FederatedUser"`
+	// A percentage value that indicates the packed size of the session policies and session tags combined
+	// passed in the request.
+	PackedPolicySize *int32 `locationName:"PackedPolicySize" min:"0"`
 }
 
+// GetSessionTokenInput is the input of GetSessionToken (shape GetSessionTokenRequest).
 type GetSessionTokenInput struct {
-	DurationSeconds *int32  `locationName:"DurationSeconds" min:"900" max:"129600"`
-	SerialNumber    *string `locationName:"SerialNumber" min:"9" max:"256" pattern:"[\\w+=/:,.@-]*"`
-	TokenCode       *string `locationName:"TokenCode" min:"6" max:"6" pattern:"[\\d]*"`
+	// The duration, in seconds, that the credentials should remain valid.
+	DurationSeconds *int32 `locationName:"DurationSeconds" min:"900" max:"129600"`
+	// The identification number of the MFA device that is associated with the IAM user who is making the
+	// GetSessionToken call.
+	SerialNumber *string `locationName:"SerialNumber" min:"9" max:"256" pattern:"[\\w+=/:,.@-]*"`
+	// The value provided by the MFA device, if MFA is required.
+	TokenCode *string `locationName:"TokenCode" min:"6" max:"6" pattern:"[\\d]*"`
 }
 
+// GetSessionTokenOutput is the output of GetSessionToken (shape GetSessionTokenResponse).
 type GetSessionTokenOutput struct {
+	// The temporary security credentials, which include an access key ID, a secret access key, and a
+	// security (or session) token.
 	Credentials *Credentials `locationName:"Credentials"`
 }
 
+// AssumedRoleUser: The identifiers for the temporary security credentials that the operation returns.
 type AssumedRoleUser struct {
+	// A unique identifier that contains the role ID and the role session name of the role that is being
+	// assumed.
 	AssumedRoleId string `locationName:"AssumedRoleId" required:"true" min:"2" max:"193" pattern:"[\\w+=,.@:-]*"`
-	Arn           string `locationName:"Arn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The ARN of the temporary security credentials that are returned from the AssumeRole action.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 }
 
+// Credentials: Amazon Web Services credentials for API authentication.
 type Credentials struct {
-	AccessKeyId     string    `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]*"`
-	SecretAccessKey string    `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
-	SessionToken    string    `locationName:"SessionToken" required:"true"`
-	Expiration      time.Time `locationName:"Expiration" required:"true"`
+	// The access key ID that identifies the temporary security credentials.
+	AccessKeyId string `locationName:"AccessKeyId" required:"true" min:"16" max:"128" pattern:"[\\w]*"`
+	// The secret access key that can be used to sign requests.
+	SecretAccessKey string `locationName:"SecretAccessKey" required:"true" sensitive:"true"`
+	// The token that users must pass to the service API to use the temporary credentials.
+	SessionToken string `locationName:"SessionToken" required:"true"`
+	// The date on which the current credentials expire.
+	Expiration time.Time `locationName:"Expiration" required:"true"`
 }
 
+// FederatedUser: Identifiers for the federated user that is associated with the credentials.
 type FederatedUser struct {
+	// The string that identifies the federated user associated with the credentials, similar to the
+	// unique ID of an IAM user.
 	FederatedUserId string `locationName:"FederatedUserId" required:"true" min:"2" max:"193" pattern:"[\\w+=,.@\\:-]*"`
-	Arn             string `locationName:"Arn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The ARN that specifies the federated user that is associated with the credentials.
+	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 }
 
+// PolicyDescriptorType: A reference to the IAM managed policy that is passed as a session policy for
+// a role session or a federated user session.
 type PolicyDescriptorType struct {
+	// The Amazon Resource Name (ARN) of the IAM managed policy to use as a session policy for the role.
 	Arn *string `locationName:"arn" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 }
 
+// ProvidedContext: Contains information about the provided context.
 type ProvidedContext struct {
-	ProviderArn      *string `locationName:"ProviderArn" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The context provider ARN from which the trusted context assertion was generated.
+	ProviderArn *string `locationName:"ProviderArn" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
+	// The signed and encrypted trusted context assertion generated by the context provider.
 	ContextAssertion *string `locationName:"ContextAssertion" min:"4" max:"2048"`
 }
 
+// Tag: You can pass custom key-value pair attributes when you assume a role or federate a user.
 type Tag struct {
-	Key   string `locationName:"Key" required:"true" min:"1" max:"128" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"`
+	// The key for a session tag.
+	Key string `locationName:"Key" required:"true" min:"1" max:"128" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"`
+	// The value for a session tag.
 	Value string `locationName:"Value" required:"true" min:"0" max:"256" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"`
 }
