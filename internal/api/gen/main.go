@@ -482,7 +482,7 @@ func (g *gen) comment(name, html string) {
 func wrap(s string, width int) []string {
 	var lines []string
 	for len(s) > width {
-		i := strings.LastIndexByte(s[:width], ' ')
+		i := strings.LastIndexByte(s[:width+1], ' ')
 		if i <= 0 {
 			i = strings.IndexByte(s, ' ')
 			if i < 0 {

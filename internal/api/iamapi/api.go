@@ -2587,8 +2587,8 @@ type Handler interface {
 	DeleteSSHPublicKey(ctx context.Context, in *DeleteSSHPublicKeyInput) (*DeleteSSHPublicKeyOutput, error)
 	// DeleteServerCertificate: Deletes the specified server certificate.
 	DeleteServerCertificate(ctx context.Context, in *DeleteServerCertificateInput) (*DeleteServerCertificateOutput, error)
-	// DeleteServiceLinkedRole: Submits a service-linked role deletion request and returns a
-	// DeletionTaskId , which you can use to check the status of the deletion.
+	// DeleteServiceLinkedRole: Submits a service-linked role deletion request and returns a DeletionTaskId
+	// , which you can use to check the status of the deletion.
 	DeleteServiceLinkedRole(ctx context.Context, in *DeleteServiceLinkedRoleInput) (*DeleteServiceLinkedRoleOutput, error)
 	// DeleteServiceSpecificCredential: Deletes the specified service-specific credential.
 	DeleteServiceSpecificCredential(ctx context.Context, in *DeleteServiceSpecificCredentialInput) (*DeleteServiceSpecificCredentialOutput, error)
@@ -2639,8 +2639,8 @@ type Handler interface {
 	GetCredentialReport(ctx context.Context, in *GetCredentialReportInput) (*GetCredentialReportOutput, error)
 	// GetGroup: Returns a list of IAM users that are in the specified IAM group.
 	GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOutput, error)
-	// GetGroupPolicy: Retrieves the specified inline policy document that is embedded in the specified
-	// IAM group.
+	// GetGroupPolicy: Retrieves the specified inline policy document that is embedded in the specified IAM
+	// group.
 	GetGroupPolicy(ctx context.Context, in *GetGroupPolicyInput) (*GetGroupPolicyOutput, error)
 	// GetInstanceProfile: Retrieves information about the specified instance profile, including the
 	// instance profile's path, GUID, ARN, and role.
@@ -2652,14 +2652,14 @@ type Handler interface {
 	// GetOpenIDConnectProvider: Returns information about the specified OpenID Connect (OIDC) provider
 	// resource object in IAM.
 	GetOpenIDConnectProvider(ctx context.Context, in *GetOpenIDConnectProviderInput) (*GetOpenIDConnectProviderOutput, error)
-	// GetOrganizationsAccessReport: Retrieves the service last accessed data report for Organizations
-	// that was previously generated using the GenerateOrganizationsAccessReport operation.
+	// GetOrganizationsAccessReport: Retrieves the service last accessed data report for Organizations that
+	// was previously generated using the GenerateOrganizationsAccessReport operation.
 	GetOrganizationsAccessReport(ctx context.Context, in *GetOrganizationsAccessReportInput) (*GetOrganizationsAccessReportOutput, error)
 	// GetPolicy: Retrieves information about the specified managed policy, including the policy's default
 	// version and the total number of IAM users, groups, and roles to which the policy is attached.
 	GetPolicy(ctx context.Context, in *GetPolicyInput) (*GetPolicyOutput, error)
-	// GetPolicyVersion: Retrieves information about the specified version of the specified managed
-	// policy, including the policy document.
+	// GetPolicyVersion: Retrieves information about the specified version of the specified managed policy,
+	// including the policy document.
 	GetPolicyVersion(ctx context.Context, in *GetPolicyVersionInput) (*GetPolicyVersionOutput, error)
 	// GetRole: Retrieves information about the specified role, including the role's path, GUID, ARN, and
 	// the role's trust policy that grants permission to assume the role.
@@ -2667,8 +2667,8 @@ type Handler interface {
 	// GetRolePolicy: Retrieves the specified inline policy document that is embedded with the specified
 	// IAM role.
 	GetRolePolicy(ctx context.Context, in *GetRolePolicyInput) (*GetRolePolicyOutput, error)
-	// GetSAMLProvider: Returns the SAML provider metadocument that was uploaded when the IAM SAML
-	// provider resource object was created or updated.
+	// GetSAMLProvider: Returns the SAML provider metadocument that was uploaded when the IAM SAML provider
+	// resource object was created or updated.
 	GetSAMLProvider(ctx context.Context, in *GetSAMLProviderInput) (*GetSAMLProviderOutput, error)
 	// GetSSHPublicKey: Retrieves the specified SSH public key, including metadata about the key.
 	GetSSHPublicKey(ctx context.Context, in *GetSSHPublicKeyInput) (*GetSSHPublicKeyOutput, error)
@@ -2728,9 +2728,8 @@ type Handler interface {
 	// ListOpenIDConnectProviders: Lists information about the IAM OpenID Connect (OIDC) provider resource
 	// objects defined in the Amazon Web Services account.
 	ListOpenIDConnectProviders(ctx context.Context, in *ListOpenIDConnectProvidersInput) (*ListOpenIDConnectProvidersOutput, error)
-	// ListPolicies: Lists all the managed policies that are available in your Amazon Web Services
-	// account, including your own customer-defined managed policies and all Amazon Web Services managed
-	// policies.
+	// ListPolicies: Lists all the managed policies that are available in your Amazon Web Services account,
+	// including your own customer-defined managed policies and all Amazon Web Services managed policies.
 	ListPolicies(ctx context.Context, in *ListPoliciesInput) (*ListPoliciesOutput, error)
 	// ListPoliciesGrantingServiceAccess: Retrieves a list of policies that the IAM identity (user, group,
 	// or role) can use to access each specified service.
@@ -2789,11 +2788,11 @@ type Handler interface {
 	// PutUserPolicy: Adds or updates an inline policy document that is embedded in the specified IAM user.
 	PutUserPolicy(ctx context.Context, in *PutUserPolicyInput) (*PutUserPolicyOutput, error)
 	// RemoveClientIDFromOpenIDConnectProvider: Removes the specified client ID (also known as audience)
-	// from the list of client IDs registered for the specified IAM OpenID Connect (OIDC) provider
-	// resource object.
+	// from the list of client IDs registered for the specified IAM OpenID Connect (OIDC) provider resource
+	// object.
 	RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, in *RemoveClientIDFromOpenIDConnectProviderInput) (*RemoveClientIDFromOpenIDConnectProviderOutput, error)
-	// RemoveRoleFromInstanceProfile: Removes the specified IAM role from the specified Amazon EC2
-	// instance profile.
+	// RemoveRoleFromInstanceProfile: Removes the specified IAM role from the specified Amazon EC2 instance
+	// profile.
 	RemoveRoleFromInstanceProfile(ctx context.Context, in *RemoveRoleFromInstanceProfileInput) (*RemoveRoleFromInstanceProfileOutput, error)
 	// RemoveUserFromGroup: Removes the specified user from the specified group.
 	RemoveUserFromGroup(ctx context.Context, in *RemoveUserFromGroupInput) (*RemoveUserFromGroupOutput, error)
@@ -2876,8 +2875,8 @@ type Handler interface {
 	UpdateSAMLProvider(ctx context.Context, in *UpdateSAMLProviderInput) (*UpdateSAMLProviderOutput, error)
 	// UpdateSSHPublicKey: Sets the status of an IAM user's SSH public key to active or inactive.
 	UpdateSSHPublicKey(ctx context.Context, in *UpdateSSHPublicKeyInput) (*UpdateSSHPublicKeyOutput, error)
-	// UpdateServerCertificate: Updates the name and/or the path of the specified server certificate
-	// stored in IAM.
+	// UpdateServerCertificate: Updates the name and/or the path of the specified server certificate stored
+	// in IAM.
 	UpdateServerCertificate(ctx context.Context, in *UpdateServerCertificateInput) (*UpdateServerCertificateOutput, error)
 	// UpdateServiceSpecificCredential: Sets the status of a service-specific credential to Active or
 	// Inactive .
@@ -4748,8 +4747,8 @@ type GetServiceLastAccessedDetailsWithEntitiesOutput struct {
 	// The date and time, in ISO 8601 date-time format , when the generated report job was completed or
 	// failed.
 	JobCompletionDate time.Time `locationName:"JobCompletionDate" required:"true"`
-	// An EntityDetailsList object that contains details about when an IAM entity (user or role) used
-	// group or policy permissions in an attempt to access the specified Amazon Web Services service.
+	// An EntityDetailsList object that contains details about when an IAM entity (user or role) used group
+	// or policy permissions in an attempt to access the specified Amazon Web Services service.
 	EntityDetailsList []EntityDetails `locationName:"EntityDetailsList" required:"true"`
 	// A flag that indicates whether there are more items to return.
 	IsTruncated *bool `locationName:"IsTruncated"`
@@ -6014,8 +6013,8 @@ type UpdateAccountPasswordPolicyInput struct {
 	MaxPasswordAge *int32 `locationName:"MaxPasswordAge" min:"1" max:"1095"`
 	// Specifies the number of previous passwords that IAM users are prevented from reusing.
 	PasswordReusePrevention *int32 `locationName:"PasswordReusePrevention" min:"1" max:"24"`
-	// Prevents IAM users who are accessing the account via the Amazon Web Services Management Console
-	// from setting a new console password after their password has expired.
+	// Prevents IAM users who are accessing the account via the Amazon Web Services Management Console from
+	// setting a new console password after their password has expired.
 	HardExpiry *bool `locationName:"HardExpiry"`
 }
 
@@ -6062,8 +6061,8 @@ type UpdateLoginProfileOutput struct{}
 
 // UpdateOpenIDConnectProviderThumbprintInput is the input of UpdateOpenIDConnectProviderThumbprint (shape UpdateOpenIDConnectProviderThumbprintRequest).
 type UpdateOpenIDConnectProviderThumbprintInput struct {
-	// The Amazon Resource Name (ARN) of the IAM OIDC provider resource object for which you want to
-	// update the thumbprint.
+	// The Amazon Resource Name (ARN) of the IAM OIDC provider resource object for which you want to update
+	// the thumbprint.
 	OpenIDConnectProviderArn string `locationName:"OpenIDConnectProviderArn" required:"true" min:"20" max:"2048"`
 	// A list of certificate thumbprints that are associated with the specified IAM OpenID Connect
 	// provider.
@@ -6573,8 +6572,8 @@ type OrganizationsDecisionDetail struct {
 type PasswordPolicy struct {
 	// Minimum length to require for IAM user passwords.
 	MinimumPasswordLength *int32 `locationName:"MinimumPasswordLength" min:"6" max:"128"`
-	// Specifies whether IAM user passwords must contain at least one of the following symbols: ! @ # $ %
-	// ^ & * ( ) _ + - = [ ] { } | '
+	// Specifies whether IAM user passwords must contain at least one of the following symbols: ! @ # $ % ^
+	// & * ( ) _ + - = [ ] { } | '
 	RequireSymbols *bool `locationName:"RequireSymbols"`
 	// Specifies whether IAM user passwords must contain at least one numeric character (0 to 9).
 	RequireNumbers *bool `locationName:"RequireNumbers"`
@@ -6606,8 +6605,8 @@ func (PermissionsBoundaryAttachmentType) EnumValues() []string {
 	return []string{"PermissionsBoundaryPolicy"}
 }
 
-// PermissionsBoundaryDecisionDetail: Contains information about the effect that a permissions
-// boundary has on a policy simulation when the boundary is applied to an IAM entity.
+// PermissionsBoundaryDecisionDetail: Contains information about the effect that a permissions boundary
+// has on a policy simulation when the boundary is applied to an IAM entity.
 type PermissionsBoundaryDecisionDetail struct {
 	// Specifies whether an action is allowed by a permissions boundary that is applied to an IAM entity
 	// (user or role).
@@ -7026,8 +7025,8 @@ type Tag struct {
 	Value string `locationName:"Value" required:"true" min:"0" max:"256" pattern:"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"`
 }
 
-// TrackedActionLastAccessed: Contains details about the most recent attempt to access an action
-// within the service.
+// TrackedActionLastAccessed: Contains details about the most recent attempt to access an action within
+// the service.
 type TrackedActionLastAccessed struct {
 	// The name of the tracked action to which access was attempted.
 	ActionName         *string `locationName:"ActionName"`

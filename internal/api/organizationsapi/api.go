@@ -942,11 +942,11 @@ type Handler interface {
 	// ListChildren: Lists all of the organizational units (OUs) or accounts that are contained in the
 	// specified parent OU or root.
 	ListChildren(ctx context.Context, in *ListChildrenInput) (*ListChildrenOutput, error)
-	// ListCreateAccountStatus: Lists the account creation requests that match the specified status that
-	// is currently being tracked for the organization.
+	// ListCreateAccountStatus: Lists the account creation requests that match the specified status that is
+	// currently being tracked for the organization.
 	ListCreateAccountStatus(ctx context.Context, in *ListCreateAccountStatusInput) (*ListCreateAccountStatusOutput, error)
-	// ListDelegatedAdministrators: Lists the Amazon Web Services accounts that are designated as
-	// delegated administrators in this organization.
+	// ListDelegatedAdministrators: Lists the Amazon Web Services accounts that are designated as delegated
+	// administrators in this organization.
 	ListDelegatedAdministrators(ctx context.Context, in *ListDelegatedAdministratorsInput) (*ListDelegatedAdministratorsOutput, error)
 	// ListDelegatedServicesForAccount: List the Amazon Web Services services for which the specified
 	// account is a delegated administrator.
@@ -975,13 +975,13 @@ type Handler interface {
 	// ListTargetsForPolicy: Lists all the roots, organizational units (OUs), and accounts that the
 	// specified policy is attached to.
 	ListTargetsForPolicy(ctx context.Context, in *ListTargetsForPolicyInput) (*ListTargetsForPolicyOutput, error)
-	// MoveAccount: Moves an account from its current source parent root or organizational unit (OU) to
-	// the specified destination parent root or OU.
+	// MoveAccount: Moves an account from its current source parent root or organizational unit (OU) to the
+	// specified destination parent root or OU.
 	MoveAccount(ctx context.Context, in *MoveAccountInput) (*MoveAccountOutput, error)
 	// PutResourcePolicy: Creates or updates a resource policy.
 	PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInput) (*PutResourcePolicyOutput, error)
-	// RegisterDelegatedAdministrator: Enables the specified member account to administer the
-	// Organizations features of the specified Amazon Web Services service.
+	// RegisterDelegatedAdministrator: Enables the specified member account to administer the Organizations
+	// features of the specified Amazon Web Services service.
 	RegisterDelegatedAdministrator(ctx context.Context, in *RegisterDelegatedAdministratorInput) (*RegisterDelegatedAdministratorOutput, error)
 	// RemoveAccountFromOrganization: Removes the specified account from the organization.
 	RemoveAccountFromOrganization(ctx context.Context, in *RemoveAccountFromOrganizationInput) (*RemoveAccountFromOrganizationOutput, error)
@@ -1721,8 +1721,8 @@ type DescribeCreateAccountStatusOutput struct {
 type DescribeEffectivePolicyInput struct {
 	// The type of policy that you want information about.
 	PolicyType EffectivePolicyType `locationName:"PolicyType" required:"true"`
-	// When you're signed in as the management account, specify the ID of the account that you want
-	// details about.
+	// When you're signed in as the management account, specify the ID of the account that you want details
+	// about.
 	TargetId *string `locationName:"TargetId" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`
 }
 
@@ -2423,8 +2423,8 @@ type CreateAccountStatus struct {
 	CompletedTimestamp *time.Time `locationName:"CompletedTimestamp"`
 	// If the account was created successfully, the unique identifier (ID) of the new account.
 	AccountId *string `locationName:"AccountId" max:"12" pattern:"^\\d{12}$"`
-	// If the account was created successfully, the unique identifier (ID) of the new account in the
-	// Amazon Web Services GovCloud (US) Region.
+	// If the account was created successfully, the unique identifier (ID) of the new account in the Amazon
+	// Web Services GovCloud (US) Region.
 	GovCloudAccountId *string `locationName:"GovCloudAccountId" max:"12" pattern:"^\\d{12}$"`
 	// If the request failed, a description of the reason for the failure.
 	FailureReason *CreateAccountFailureReason `locationName:"FailureReason"`
@@ -2484,8 +2484,8 @@ func (EffectivePolicyType) EnumValues() []string {
 	return []string{"TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"}
 }
 
-// EnabledServicePrincipal: A structure that contains details of a service principal that represents
-// an Amazon Web Services service that is enabled to integrate with Organizations.
+// EnabledServicePrincipal: A structure that contains details of a service principal that represents an
+// Amazon Web Services service that is enabled to integrate with Organizations.
 type EnabledServicePrincipal struct {
 	// The name of the service principal.
 	ServicePrincipal *string `locationName:"ServicePrincipal" min:"1" max:"128" pattern:"[\\w+=,.@-]*"`
@@ -2642,8 +2642,8 @@ type OrganizationalUnit struct {
 	Name *string `locationName:"Name" min:"1" max:"128" pattern:"[\\s\\S]*"`
 }
 
-// Parent: Contains information about either a root or an organizational unit (OU) that can contain
-// OUs or accounts in an organization.
+// Parent: Contains information about either a root or an organizational unit (OU) that can contain OUs
+// or accounts in an organization.
 type Parent struct {
 	// The unique identifier (ID) of the parent entity.
 	Id *string `locationName:"Id" max:"100" pattern:"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"`

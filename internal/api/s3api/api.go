@@ -1584,8 +1584,8 @@ type Handler interface {
 	GetObjectTorrent(ctx context.Context, in *GetObjectTorrentInput) (*GetObjectTorrentOutput, error)
 	// GetPublicAccessBlock: This operation is not supported by directory buckets.
 	GetPublicAccessBlock(ctx context.Context, in *GetPublicAccessBlockInput) (*GetPublicAccessBlockOutput, error)
-	// HeadBucket: You can use this operation to determine if a bucket exists and if you have permission
-	// to access it.
+	// HeadBucket: You can use this operation to determine if a bucket exists and if you have permission to
+	// access it.
 	HeadBucket(ctx context.Context, in *HeadBucketInput) (*HeadBucketOutput, error)
 	// HeadObject: The HEAD operation retrieves metadata from an object without returning the object
 	// itself.
@@ -2203,8 +2203,8 @@ type CompleteMultipartUploadOutput struct {
 	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
 	// The base64-encoded, 256-bit SHA-256 digest of the object.
 	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
-	// The server-side encryption algorithm used when storing this object in Amazon S3 (for example,
-	// AES256 , aws:kms ).
+	// The server-side encryption algorithm used when storing this object in Amazon S3 (for example, AES256
+	// , aws:kms ).
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
 	// Version ID of the newly created object, in case the bucket has versioning turned on.
 	VersionId *string `locationName:"x-amz-version-id" location:"header"`
@@ -2266,8 +2266,8 @@ type CopyObjectInput struct {
 	// Specifies whether the object tag-set is copied from the source object or replaced with the tag-set
 	// that's provided in the request.
 	TaggingDirective *TaggingDirective `locationName:"x-amz-tagging-directive" location:"header"`
-	// The server-side encryption algorithm used when storing this object in Amazon S3 (for example,
-	// AES256 , aws:kms , aws:kms:dsse ).
+	// The server-side encryption algorithm used when storing this object in Amazon S3 (for example, AES256
+	// , aws:kms , aws:kms:dsse ).
 	ServerSideEncryption *ServerSideEncryption `locationName:"x-amz-server-side-encryption" location:"header"`
 	// If the x-amz-storage-class header is not used, the copied object will be stored in the STANDARD
 	// Storage Class by default.
@@ -2418,8 +2418,8 @@ type CreateMultipartUploadInput struct {
 	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	// Specifies the 128-bit MD5 digest of the customer-provided encryption key according to RFC 1321.
 	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	// Specifies the ID (Key ID, Key ARN, or Key Alias) of the symmetric encryption customer managed key
-	// to use for object encryption.
+	// Specifies the ID (Key ID, Key ARN, or Key Alias) of the symmetric encryption customer managed key to
+	// use for object encryption.
 	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	// Specifies the Amazon Web Services KMS Encryption Context to use for object encryption.
 	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
@@ -3096,14 +3096,14 @@ type GetObjectInput struct {
 	// Return the object only if its entity tag (ETag) is the same as the one specified in this header;
 	// otherwise, return a 412 Precondition Failed error.
 	IfMatch *string `locationName:"If-Match" location:"header"`
-	// Return the object only if it has been modified since the specified time; otherwise, return a 304
-	// Not Modified error.
+	// Return the object only if it has been modified since the specified time; otherwise, return a 304 Not
+	// Modified error.
 	IfModifiedSince *time.Time `locationName:"If-Modified-Since" location:"header"`
 	// Return the object only if its entity tag (ETag) is different from the one specified in this header;
 	// otherwise, return a 304 Not Modified error.
 	IfNoneMatch *string `locationName:"If-None-Match" location:"header"`
-	// Return the object only if it has not been modified since the specified time; otherwise, return a
-	// 412 Precondition Failed error.
+	// Return the object only if it has not been modified since the specified time; otherwise, return a 412
+	// Precondition Failed error.
 	IfUnmodifiedSince *time.Time `locationName:"If-Unmodified-Since" location:"header"`
 	// Key of the object to get.
 	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
@@ -3125,8 +3125,8 @@ type GetObjectInput struct {
 	VersionId *string `locationName:"versionId" location:"querystring"`
 	// Specifies the algorithm to use when decrypting the object (for example, AES256 ).
 	SSECustomerAlgorithm *string `locationName:"x-amz-server-side-encryption-customer-algorithm" location:"header"`
-	// Specifies the customer-provided encryption key that you originally provided for Amazon S3 to
-	// encrypt the data before storing it.
+	// Specifies the customer-provided encryption key that you originally provided for Amazon S3 to encrypt
+	// the data before storing it.
 	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	// Specifies the 128-bit MD5 digest of the customer-provided encryption key according to RFC 1321.
 	SSECustomerKeyMD5 *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
@@ -3148,8 +3148,8 @@ type GetObjectOutput struct {
 	DeleteMarker *bool `locationName:"x-amz-delete-marker" location:"header"`
 	// Indicates that a range of bytes was specified in the request.
 	AcceptRanges *string `locationName:"accept-ranges" location:"header"`
-	// If the object expiration is configured (see PutBucketLifecycleConfiguration ), the response
-	// includes this header.
+	// If the object expiration is configured (see PutBucketLifecycleConfiguration ), the response includes
+	// this header.
 	Expiration *string `locationName:"x-amz-expiration" location:"header"`
 	// Provides information about object restoration action and expiration time of the restored object
 	// copy.
@@ -3444,8 +3444,8 @@ type HeadObjectInput struct {
 	// Return the object only if its entity tag (ETag) is different from the one specified; otherwise,
 	// return a 304 (not modified) error.
 	IfNoneMatch *string `locationName:"If-None-Match" location:"header"`
-	// Return the object only if it has not been modified since the specified time; otherwise, return a
-	// 412 (precondition failed) error.
+	// Return the object only if it has not been modified since the specified time; otherwise, return a 412
+	// (precondition failed) error.
 	IfUnmodifiedSince *time.Time `locationName:"If-Unmodified-Since" location:"header"`
 	// The object key.
 	Key string `locationName:"Key" location:"uri" required:"true" min:"1"`
@@ -3486,8 +3486,8 @@ type HeadObjectOutput struct {
 	DeleteMarker *bool `locationName:"x-amz-delete-marker" location:"header"`
 	// Indicates that a range of bytes was specified.
 	AcceptRanges *string `locationName:"accept-ranges" location:"header"`
-	// If the object expiration is configured (see PutBucketLifecycleConfiguration ), the response
-	// includes this header.
+	// If the object expiration is configured (see PutBucketLifecycleConfiguration ), the response includes
+	// this header.
 	Expiration *string `locationName:"x-amz-expiration" location:"header"`
 	// If the object is an archived object (an object whose storage class is GLACIER), the response
 	// includes this header if either the archive restoration is in progress (see RestoreObject or an
@@ -3622,8 +3622,8 @@ type ListBucketInventoryConfigurationsInput struct {
 // ListBucketInventoryConfigurationsOutput is the output of ListBucketInventoryConfigurations (shape ListBucketInventoryConfigurationsOutput).
 type ListBucketInventoryConfigurationsOutput struct {
 	_ struct{} `locationName:"ListInventoryConfigurationsResult"`
-	// If sent in the request, the marker that is used as a starting point for this inventory
-	// configuration list response.
+	// If sent in the request, the marker that is used as a starting point for this inventory configuration
+	// list response.
 	ContinuationToken *string `locationName:"ContinuationToken"`
 	// The list of inventory configurations for a bucket.
 	InventoryConfigurationList []InventoryConfiguration `locationName:"InventoryConfiguration" flattened:"true"`
@@ -3826,9 +3826,9 @@ type ListObjectsOutput struct {
 	IsTruncated *bool `locationName:"IsTruncated"`
 	// Indicates where in the bucket listing begins.
 	Marker *string `locationName:"Marker"`
-	// When the response is truncated (the IsTruncated element value in the response is true ), you can
-	// use the key name in this field as the marker parameter in the subsequent request to get the next
-	// set of objects.
+	// When the response is truncated (the IsTruncated element value in the response is true ), you can use
+	// the key name in this field as the marker parameter in the subsequent request to get the next set of
+	// objects.
 	NextMarker *string `locationName:"NextMarker"`
 	// Metadata about each object returned.
 	Contents []Object `locationName:"Contents" flattened:"true"`
@@ -3841,8 +3841,8 @@ type ListObjectsOutput struct {
 	Delimiter *string `locationName:"Delimiter"`
 	// The maximum number of keys returned in the response body.
 	MaxKeys *int32 `locationName:"MaxKeys"`
-	// All of the keys (up to 1,000) rolled up in a common prefix count as a single return when
-	// calculating the number of returns.
+	// All of the keys (up to 1,000) rolled up in a common prefix count as a single return when calculating
+	// the number of returns.
 	CommonPrefixes []CommonPrefix `locationName:"CommonPrefixes" flattened:"true"`
 	// Encoding type used by Amazon S3 to encode object keys in the response.
 	EncodingType   *EncodingType   `locationName:"EncodingType"`
@@ -4224,8 +4224,8 @@ type PutBucketPolicyInput struct {
 	ContentMD5 *string `locationName:"Content-MD5" location:"header"`
 	// Indicates the algorithm used to create the checksum for the object when you use the SDK.
 	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-sdk-checksum-algorithm" location:"header"`
-	// Set this parameter to true to confirm that you want to remove your permissions to change this
-	// bucket policy in the future.
+	// Set this parameter to true to confirm that you want to remove your permissions to change this bucket
+	// policy in the future.
 	ConfirmRemoveSelfBucketAccess *bool `locationName:"x-amz-confirm-remove-self-bucket-access" location:"header"`
 	// The bucket policy as a JSON document.
 	Policy string `locationName:"Policy" required:"true" payload:"true"`
@@ -4396,9 +4396,9 @@ type PutObjectInput struct {
 	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	// Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.
 	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	// If x-amz-server-side-encryption has a valid value of aws:kms or aws:kms:dsse , this header
-	// specifies the ID (Key ID, Key ARN, or Key Alias) of the Key Management Service (KMS) symmetric
-	// encryption customer managed key that was used for the object.
+	// If x-amz-server-side-encryption has a valid value of aws:kms or aws:kms:dsse , this header specifies
+	// the ID (Key ID, Key ARN, or Key Alias) of the Key Management Service (KMS) symmetric encryption
+	// customer managed key that was used for the object.
 	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	// Specifies the Amazon Web Services KMS Encryption Context to use for object encryption.
 	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
@@ -4445,9 +4445,9 @@ type PutObjectOutput struct {
 	// include this header to provide the round-trip message integrity verification of the
 	// customer-provided encryption key.
 	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
-	// If x-amz-server-side-encryption has a valid value of aws:kms or aws:kms:dsse , this header
-	// indicates the ID of the Key Management Service (KMS) symmetric encryption customer managed key that
-	// was used for the object.
+	// If x-amz-server-side-encryption has a valid value of aws:kms or aws:kms:dsse , this header indicates
+	// the ID of the Key Management Service (KMS) symmetric encryption customer managed key that was used
+	// for the object.
 	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	// If present, indicates the Amazon Web Services KMS Encryption Context to use for object encryption.
 	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
@@ -4893,8 +4893,8 @@ type WriteGetObjectResponseInput struct {
 	// specified for object stored in Amazon S3.
 	SSECustomerAlgorithm *string `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm" location:"header"`
 	// If present, specifies the ID (Key ID, Key ARN, or Key Alias) of the Amazon Web Services Key
-	// Management Service (Amazon Web Services KMS) symmetric encryption customer managed key that was
-	// used for stored in Amazon S3 object.
+	// Management Service (Amazon Web Services KMS) symmetric encryption customer managed key that was used
+	// for stored in Amazon S3 object.
 	SSEKMSKeyId *string `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	// 128-bit MD5 digest of customer-provided encryption key used in Amazon S3 to encrypt data stored in
 	// S3.
@@ -4957,8 +4957,8 @@ type AnalyticsConfiguration struct {
 	Id string `locationName:"Id" required:"true"`
 	// The filter used to describe a set of objects for analyses.
 	Filter *AnalyticsFilter `locationName:"Filter"`
-	// Contains data related to access patterns to be collected and made available to analyze the
-	// tradeoffs between different storage classes.
+	// Contains data related to access patterns to be collected and made available to analyze the tradeoffs
+	// between different storage classes.
 	StorageClassAnalysis *StorageClassAnalysis `locationName:"StorageClassAnalysis" required:"true"`
 }
 
@@ -5431,13 +5431,13 @@ type Destination struct {
 	// The storage class to use when replicating objects, such as S3 Standard or reduced redundancy.
 	StorageClass *StorageClass `locationName:"StorageClass"`
 	// Specify this only in a cross-account scenario (where source and destination bucket owners are not
-	// the same), and you want to change replica ownership to the Amazon Web Services account that owns
-	// the destination bucket.
+	// the same), and you want to change replica ownership to the Amazon Web Services account that owns the
+	// destination bucket.
 	AccessControlTranslation *AccessControlTranslation `locationName:"AccessControlTranslation"`
 	// A container that provides information about encryption.
 	EncryptionConfiguration *EncryptionConfiguration `locationName:"EncryptionConfiguration"`
-	// A container specifying S3 Replication Time Control (S3 RTC), including whether S3 RTC is enabled
-	// and the time when all objects and operations on objects must be replicated.
+	// A container specifying S3 Replication Time Control (S3 RTC), including whether S3 RTC is enabled and
+	// the time when all objects and operations on objects must be replicated.
 	ReplicationTime *ReplicationTime `locationName:"ReplicationTime"`
 	// A container specifying replication metrics-related settings enabling replication metrics and events.
 	Metrics *Metrics `locationName:"Metrics"`
@@ -5461,8 +5461,8 @@ type Encryption struct {
 	// The server-side encryption algorithm used when storing job results in Amazon S3 (for example,
 	// AES256, aws:kms ).
 	EncryptionType ServerSideEncryption `locationName:"EncryptionType" required:"true"`
-	// If the encryption type is aws:kms , this optional value specifies the ID of the symmetric
-	// encryption customer managed key to use for encryption of job results.
+	// If the encryption type is aws:kms , this optional value specifies the ID of the symmetric encryption
+	// customer managed key to use for encryption of job results.
 	KMSKeyId *string `locationName:"KMSKeyId" sensitive:"true"`
 	// If the encryption type is aws:kms , this optional value can be used to specify the encryption
 	// context for the restore results.
@@ -5708,8 +5708,8 @@ type IntelligentTieringAndOperator struct {
 	Tags []Tag `locationName:"Tag" locationNameList:"Tag" flattened:"true"`
 }
 
-// IntelligentTieringConfiguration: Specifies the S3 Intelligent-Tiering configuration for an Amazon
-// S3 bucket.
+// IntelligentTieringConfiguration: Specifies the S3 Intelligent-Tiering configuration for an Amazon S3
+// bucket.
 type IntelligentTieringConfiguration struct {
 	// The ID used to identify the S3 Intelligent-Tiering configuration.
 	Id string `locationName:"Id" required:"true"`
@@ -6051,8 +6051,8 @@ type Metrics struct {
 	EventThreshold *ReplicationTimeValue `locationName:"EventThreshold"`
 }
 
-// MetricsAndOperator: A conjunction (logical AND) of predicates, which is used in evaluating a
-// metrics filter.
+// MetricsAndOperator: A conjunction (logical AND) of predicates, which is used in evaluating a metrics
+// filter.
 type MetricsAndOperator struct {
 	// The prefix used when evaluating an AND predicate.
 	Prefix *string `locationName:"Prefix"`
@@ -6123,8 +6123,8 @@ type NoncurrentVersionExpiration struct {
 }
 
 // NoncurrentVersionTransition: Container for the transition rule that describes when noncurrent
-// objects transition to the STANDARD_IA , ONEZONE_IA , INTELLIGENT_TIERING , GLACIER_IR , GLACIER ,
-// or DEEP_ARCHIVE storage class.
+// objects transition to the STANDARD_IA , ONEZONE_IA , INTELLIGENT_TIERING , GLACIER_IR , GLACIER , or
+// DEEP_ARCHIVE storage class.
 type NoncurrentVersionTransition struct {
 	// Specifies the number of days an object is noncurrent before Amazon S3 can perform the associated
 	// action.
@@ -6745,8 +6745,8 @@ func (ReplicationTimeStatus) EnumValues() []string {
 	return []string{"Enabled", "Disabled"}
 }
 
-// ReplicationTimeValue: A container specifying the time value for S3 Replication Time Control (S3
-// RTC) and replication metrics EventThreshold .
+// ReplicationTimeValue: A container specifying the time value for S3 Replication Time Control (S3 RTC)
+// and replication metrics EventThreshold .
 type ReplicationTimeValue struct {
 	// Contains an integer specifying time in minutes.
 	Minutes *int32 `locationName:"Minutes"`
@@ -6999,8 +6999,8 @@ type SourceSelectionCriteria struct {
 	ReplicaModifications *ReplicaModifications `locationName:"ReplicaModifications"`
 }
 
-// SseKmsEncryptedObjects: A container for filter information for the selection of S3 objects
-// encrypted with Amazon Web Services KMS.
+// SseKmsEncryptedObjects: A container for filter information for the selection of S3 objects encrypted
+// with Amazon Web Services KMS.
 type SseKmsEncryptedObjects struct {
 	// Specifies whether Amazon S3 replicates objects created with server-side encryption using an Amazon
 	// Web Services KMS key stored in Amazon Web Services Key Management Service.

@@ -173,11 +173,11 @@ type Handler interface {
 	DecodeAuthorizationMessage(ctx context.Context, in *DecodeAuthorizationMessageInput) (*DecodeAuthorizationMessageOutput, error)
 	// GetAccessKeyInfo: Returns the account identifier for the specified access key ID.
 	GetAccessKeyInfo(ctx context.Context, in *GetAccessKeyInfoInput) (*GetAccessKeyInfoOutput, error)
-	// GetCallerIdentity: Returns details about the IAM user or role whose credentials are used to call
-	// the operation.
+	// GetCallerIdentity: Returns details about the IAM user or role whose credentials are used to call the
+	// operation.
 	GetCallerIdentity(ctx context.Context, in *GetCallerIdentityInput) (*GetCallerIdentityOutput, error)
-	// GetFederationToken: Returns a set of temporary security credentials (consisting of an access key
-	// ID, a secret access key, and a security token) for a user.
+	// GetFederationToken: Returns a set of temporary security credentials (consisting of an access key ID,
+	// a secret access key, and a security token) for a user.
 	GetFederationToken(ctx context.Context, in *GetFederationTokenInput) (*GetFederationTokenOutput, error)
 	// GetSessionToken: Returns a set of temporary credentials for an Amazon Web Services account or IAM
 	// user.
@@ -276,8 +276,8 @@ type AssumeRoleInput struct {
 	RoleArn string `locationName:"RoleArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 	// An identifier for the assumed role session.
 	RoleSessionName string `locationName:"RoleSessionName" required:"true" min:"2" max:"64" pattern:"[\\w+=,.@-]*"`
-	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed
-	// session policies.
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session
+	// policies.
 	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
 	// An IAM policy in JSON format that you want to use as an inline session policy.
 	Policy *string `locationName:"Policy" min:"1" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
@@ -323,8 +323,8 @@ type AssumeRoleWithSAMLInput struct {
 	PrincipalArn string `locationName:"PrincipalArn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 	// The base64 encoded SAML authentication response provided by the IdP.
 	SAMLAssertion string `locationName:"SAMLAssertion" required:"true" min:"4" max:"100000" sensitive:"true"`
-	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed
-	// session policies.
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session
+	// policies.
 	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
 	// An IAM policy in JSON format that you want to use as an inline session policy.
 	Policy *string `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
@@ -367,8 +367,8 @@ type AssumeRoleWithWebIdentityInput struct {
 	WebIdentityToken string `locationName:"WebIdentityToken" required:"true" min:"4" max:"20000" sensitive:"true"`
 	// The fully qualified host component of the domain name of the OAuth 2.0 identity provider.
 	ProviderId *string `locationName:"ProviderId" min:"4" max:"2048"`
-	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed
-	// session policies.
+	// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session
+	// policies.
 	PolicyArns []PolicyDescriptorType `locationName:"PolicyArns"`
 	// An IAM policy in JSON format that you want to use as an inline session policy.
 	Policy *string `locationName:"Policy" min:"1" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"`
@@ -505,15 +505,15 @@ type Credentials struct {
 
 // FederatedUser: Identifiers for the federated user that is associated with the credentials.
 type FederatedUser struct {
-	// The string that identifies the federated user associated with the credentials, similar to the
-	// unique ID of an IAM user.
+	// The string that identifies the federated user associated with the credentials, similar to the unique
+	// ID of an IAM user.
 	FederatedUserId string `locationName:"FederatedUserId" required:"true" min:"2" max:"193" pattern:"[\\w+=,.@\\:-]*"`
 	// The ARN that specifies the federated user that is associated with the credentials.
 	Arn string `locationName:"Arn" required:"true" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
 }
 
-// PolicyDescriptorType: A reference to the IAM managed policy that is passed as a session policy for
-// a role session or a federated user session.
+// PolicyDescriptorType: A reference to the IAM managed policy that is passed as a session policy for a
+// role session or a federated user session.
 type PolicyDescriptorType struct {
 	// The Amazon Resource Name (ARN) of the IAM managed policy to use as a session policy for the role.
 	Arn *string `locationName:"arn" min:"20" max:"2048" pattern:"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"`
