@@ -1,0 +1,69 @@
+package model
+
+import "testing"
+
+const testModel = `{
+  "metadata": {"protocol": "rest-xml", "apiVersion": "2014-01-01"},
+  "shapes": {
+    "In": {"type": "structure", "required": ["Bucket", "Name", "Token"], "payload": "Doc", "members": {
+      "Zeta": {"shape": "Str"},
+      "Bucket": {"shape": "Str", "location": "uri", "locationName": "Bucket"},
+      "Token": {"shape": "Str", "location": "header", "locationName": "x-token"},
+      "Name": {"shape": "Name"},
+      "Meta": {"shape": "Meta", "location": "headers", "locationName": "x-amz-meta-"},
+      "Legacy": {"shape": "HeaderStr"},
+      "Items": {"shape": "Items"},
+      "When": {"shape": "Stamp", "timestampFormat": "rfc822"},
+      "Doc": {"shape": "Doc", "xmlNamespace": {"uri": "urn:x"}},
+      "Body": {"shape": "Blob", "streaming": true}
+    }},
+    "Str": {"type": "string"},
+    "HeaderStr": {"type": "string", "location": "header", "locationName": "x-legacy"},
+    "Name": {"type": "string", "min": 1, "max": 64, "pattern": "[a-z]+", "sensitive": true},
+    "Meta": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Str"}},
+    "Items": {"type": "list", "member": {"shape": "Str", "locationName": "Item"}, "flattened": true, "max": 10},
+    "Stamp": {"type": "timestamp", "timestampFormat": "iso8601"},
+    "Doc": {"type": "structure", "locationName": "Document", "members": {}},
+    "Blob": {"type": "blob"}
+  }
+}`
+
+func TestMemberTags(t *testing.T) {
+	m, err := Parse([]byte(testModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.Shapes["In"]
+	if got := in.Members.Names; len(got) != 10 || got[0] != "Zeta" || got[1] != "Bucket" {
+		t.Errorf("member order %v, want the model's", got)
+	}
+	tests := []struct {
+		member string
+		tag    string
+		value  bool
+	}{
+		{"Zeta", `locationName:"Zeta"`, false},
+		{"Bucket", `locationName:"Bucket" location:"uri" required:"true"`, true},
+		{"Token", `locationName:"x-token" location:"header" required:"true"`, false},
+		{"Name", `locationName:"Name" required:"true" min:"1" max:"64" pattern:"[a-z]+" sensitive:"true"`, true},
+		{"Meta", `locationName:"x-amz-meta-" location:"headers"`, false},
+		{"Legacy", `locationName:"x-legacy" location:"header"`, false},
+		{"Items", `locationName:"Items" locationNameList:"Item" flattened:"true" max:"10"`, false},
+		{"When", `locationName:"When" timestampFormat:"rfc822"`, false},
+		{"Doc", `locationName:"Document" xmlURI:"urn:x" payload:"true"`, false},
+		{"Body", `locationName:"Body" streaming:"true"`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.member, func(t *testing.T) {
+			if got := m.MemberTag(in, tc.member); got != tc.tag {
+				t.Errorf("tag %s\nwant %s", got, tc.tag)
+			}
+			if got := m.ValueMember(in, tc.member); got != tc.value {
+				t.Errorf("ValueMember = %v, want %v", got, tc.value)
+			}
+		})
+	}
+	if got := StructTag(in); got != `payload:"Doc"` {
+		t.Errorf("StructTag = %s", got)
+	}
+}
