@@ -258,3 +258,23 @@ func TestApplyFile(t *testing.T) {
 		t.Fatalf("accounts: %d", len(s))
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add("accounts:\n  - id: \"111111111111\"\n    name: a\n    root: {access_key_id: " + keyA + ", secret_access_key: " + secretA + "}\n")
+	f.Add("accounts:\n  - {id: 1, name: a}\n---\n")
+	f.Add("accounts: [~, {}, [1]]\n")
+	f.Add("&a [*a]")
+	f.Fuzz(func(t *testing.T, data string) {
+		cfg, err := Parse("f.yaml", []byte(data))
+		if err != nil {
+			if cfg != nil || !strings.HasPrefix(err.Error(), "bootstrap: f.yaml") {
+				t.Fatalf("Parse(%q) = %v, %v", data, cfg, err)
+			}
+			return
+		}
+		// A file that parses is one Apply can take.
+		if _, err := Apply(context.Background(), store.NewMemory(), cfg, t0); err != nil {
+			t.Fatalf("Apply of a valid file %q: %v", data, err)
+		}
+	})
+}
