@@ -38,7 +38,7 @@ type world struct {
 	serial, seed     string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	srv := doppeltest.NewServer(t)
@@ -88,7 +88,7 @@ func tool(t *testing.T, envVar, name string) string {
 	return name
 }
 
-func (w *world) code(t *testing.T, step int64) string {
+func (w *world) code(t testing.TB, step int64) string {
 	t.Helper()
 	c, err := mfa.Code(w.seed, step)
 	if err != nil {
