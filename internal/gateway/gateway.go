@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
@@ -56,6 +57,8 @@ type Config struct {
 	// KeyUsed, when set, hears of every access key whose signature verified
 	// (for GetAccessKeyLastUsed); it must not block.
 	KeyUsed func(accessKeyID, service, region string, at time.Time)
+	// Activity, when set, records every request (the console's Activity page).
+	Activity *activity.Log
 	// MaxBodyBytes caps the body of a non-S3 request; 0 means 1 MiB.
 	MaxBodyBytes int64
 }
@@ -250,10 +253,23 @@ func (g *Gateway) finish(c *call, r *http.Request) {
 			g.writeError(c, awserr.Internal(fmt.Errorf("panic: %v", p)))
 		}
 	}
+	p := c.info.Principal
+	if g.cfg.Activity != nil {
+		e := activity.Entry{
+			Time: c.info.Time, RequestID: c.info.ID, Account: p.Account, Principal: principalName(p),
+			Service: c.info.Service, Operation: c.info.Operation, Status: c.w.status(),
+		}
+		if c.info.SourceIP.IsValid() {
+			e.SourceIP = c.info.SourceIP.String()
+		}
+		if c.err != nil {
+			e.ErrorCode, e.Message = c.err.Code, c.err.Message
+		}
+		g.cfg.Activity.Record(e)
+	}
 	if !g.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
-	p := c.info.Principal
 	attrs := []slog.Attr{
 		slog.String("request_id", c.info.ID),
 		slog.String("account", p.Account),

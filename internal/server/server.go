@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
@@ -52,6 +53,7 @@ type Server struct {
 	STS       *sts.Service
 	S3        *s3.Service
 	Gateway   *gateway.Gateway
+	Activity  *activity.Log
 
 	blobs blob.Store
 	http  *http.Server
@@ -104,7 +106,9 @@ func Open(ctx context.Context, opts Options) (s *Server, err error) {
 	if s.S3, err = s3.New(s3.Config{Store: s.Store, Blobs: s.blobs, Authorizer: az, Now: now}); err != nil {
 		return nil, err
 	}
+	s.Activity = activity.NewLog(1000)
 	s.Gateway = gateway.New(gateway.Config{
+		Activity: s.Activity,
 		Backends: []gateway.Backend{
 			{Service: iamapi.Service, Handler: s.IAM},
 			{Service: stsapi.Service, Handler: s.STS},
