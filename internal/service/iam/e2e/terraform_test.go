@@ -1,0 +1,234 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+// config uses the IAM resources whose calls the reference trace lists:
+// users, access keys, groups and both membership resources, a policy whose
+// document changes with the revision, attachments, a role with an inline and
+// managed policies (one AWS managed), and a virtual MFA device.
+const config = `
+variable "revision" {
+  type    = string
+  default = "1"
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "%s"
+  secret_key                  = "%s"
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  endpoints {
+    iam = "%s"
+    sts = "%s"
+  }
+  default_tags {
+    tags = { Revision = var.revision }
+  }
+}
+
+resource "aws_iam_user" "ci" {
+  name = "ci"
+  path = "/ci/"
+}
+
+resource "aws_iam_access_key" "ci" {
+  user = aws_iam_user.ci.name
+}
+
+data "aws_iam_policy_document" "ci" {
+  statement {
+    sid       = "Revision${var.revision}"
+    actions   = ["s3:GetObject", "s3:ListBucket"]
+    resources = ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]
+  }
+}
+
+resource "aws_iam_policy" "ci" {
+  name        = "ci"
+  description = "CI access"
+  policy      = data.aws_iam_policy_document.ci.json
+}
+
+resource "aws_iam_user_policy_attachment" "ci" {
+  user       = aws_iam_user.ci.name
+  policy_arn = aws_iam_policy.ci.arn
+}
+
+resource "aws_iam_group" "devs" {
+  name = "devs"
+}
+
+resource "aws_iam_group" "ops" {
+  name = "ops"
+  path = "/ops/"
+}
+
+resource "aws_iam_group_membership" "devs" {
+  name  = "devs-membership"
+  group = aws_iam_group.devs.name
+  users = [aws_iam_user.ci.name]
+}
+
+resource "aws_iam_user_group_membership" "ci" {
+  user   = aws_iam_user.ci.name
+  groups = [aws_iam_group.ops.name]
+}
+
+resource "aws_iam_virtual_mfa_device" "ci" {
+  virtual_mfa_device_name = "ci"
+}
+
+resource "aws_iam_role" "cross" {
+  name        = "cross"
+  description = "revision ${var.revision}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::222222222222:root" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "sts:ExternalId" = "my_external_id" } }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "cross" {
+  name = "list"
+  role = aws_iam_role.cross.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:ListAllMyBuckets", Resource = "*" }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "cross" {
+  role       = aws_iam_role.cross.name
+  policy_arn = aws_iam_policy.ci.arn
+}
+
+resource "aws_iam_role_policy_attachment" "readonly" {
+  role       = aws_iam_role.cross.name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
+output "access_key_id" {
+  value = aws_iam_access_key.ci.id
+}
+`
+
+// TestTerraform applies the configuration, expects a second plan to show no
+// changes, updates it (new policy version, role description, tags), expects
+// no changes again, and destroys everything, with Terraform and the AWS
+// provider from the local mirror (no registry access).
+func TestTerraform(t *testing.T) {
+	tf := tool(t, "DOPPEL_TERRAFORM", "terraform")
+	plugins := os.Getenv("DOPPEL_TF_PLUGIN_DIR")
+	if plugins == "" {
+		plugins = "/opt/tf-plugins"
+	}
+	if _, err := os.Stat(filepath.Join(plugins, "registry.terraform.io", "hashicorp", "aws")); err != nil {
+		t.Skipf("no AWS provider in the mirror %s: %v", plugins, err)
+	}
+	w := newWorld(t)
+	dir := t.TempDir()
+	rc := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n  direct {\n    exclude = [\"*/*/*\"]\n  }\n}\n", plugins)
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("terraformrc", rc)
+	write("main.tf", fmt.Sprintf(config, w.rootID, w.rootSecret, w.url, w.url))
+
+	run := func(args ...string) (string, error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, tf, args...)
+		cmd.Dir = dir
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"),
+			"HOME=" + dir,
+			"TF_CLI_CONFIG_FILE=" + filepath.Join(dir, "terraformrc"),
+			"TF_IN_AUTOMATION=1",
+			"CHECKPOINT_DISABLE=1",
+			"TF_INPUT=0",
+		}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		return out.String(), err
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	// noChanges runs plan with -detailed-exitcode: 0 is no changes, 2 changes.
+	noChanges := func(vars ...string) {
+		t.Helper()
+		out, err := run(append([]string{"plan", "-no-color", "-detailed-exitcode"}, vars...)...)
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 2 {
+			t.Fatalf("a plan after apply shows changes:\n%s", out)
+		}
+		if err != nil {
+			t.Fatalf("terraform plan: %v\n%s", err, out)
+		}
+	}
+
+	must("init", "-no-color")
+	must("apply", "-no-color", "-auto-approve")
+	noChanges()
+
+	ctx := t.Context()
+	key := strings.TrimSpace(must("output", "-raw", "access_key_id"))
+	keys, err := w.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("ci")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 || aws.ToString(keys.AccessKeyMetadata[0].AccessKeyId) != key {
+		t.Fatalf("access keys after apply = %+v, %v (output %q)", keys, err, key)
+	}
+	attached, err := w.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("cross")})
+	if err != nil || len(attached.AttachedPolicies) != 2 {
+		t.Fatalf("role policies after apply = %+v, %v", attached, err)
+	}
+
+	must("apply", "-no-color", "-auto-approve", "-var", "revision=2")
+	noChanges("-var", "revision=2")
+	versions, err := w.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: aws.String("arn:aws:iam::" + account + ":policy/ci")})
+	if err != nil || len(versions.Versions) != 2 || aws.ToString(versions.Versions[0].VersionId) != "v2" || !versions.Versions[0].IsDefaultVersion {
+		t.Fatalf("policy versions after update = %+v, %v", versions, err)
+	}
+	role, err := w.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("cross")})
+	if err != nil || aws.ToString(role.Role.Description) != "revision 2" {
+		t.Fatalf("role after update = %+v, %v", role, err)
+	}
+
+	must("destroy", "-no-color", "-auto-approve", "-var", "revision=2")
+	users, _ := w.iam.ListUsers(ctx, &iam.ListUsersInput{})
+	roles, _ := w.iam.ListRoles(ctx, &iam.ListRolesInput{})
+	groups, _ := w.iam.ListGroups(ctx, &iam.ListGroupsInput{})
+	local, _ := w.iam.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: "Local"})
+	mfas, _ := w.iam.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{})
+	if len(users.Users)+len(roles.Roles)+len(groups.Groups)+len(local.Policies)+len(mfas.VirtualMFADevices) != 0 {
+		t.Fatalf("left after destroy: users %d, roles %d, groups %d, policies %d, MFA devices %d",
+			len(users.Users), len(roles.Roles), len(groups.Groups), len(local.Policies), len(mfas.VirtualMFADevices))
+	}
+}
