@@ -147,8 +147,9 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 }
 
 // role finds the role an AssumeRole names. A role that does not exist, or
-// whose path differs from the ARN's, is refused as the policy engine would
-// refuse a role the caller may not assume.
+// whose path differs from the ARN's (AssumeRole takes the role's full ARN,
+// path included), is refused as the policy engine would refuse a role the
+// caller may not assume.
 func (s *Service) role(ctx context.Context, p *identity.Principal, a arn, roleARN string) (Role, error) {
 	path, name, ok := roleName(a)
 	if !ok {
