@@ -52,6 +52,13 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 				continue
 			}
 			if err := setText(f, sv, strings.Join(vals, ","), "rfc822"); err != nil {
+				if f.HeaderKey == "Expires" && f.Kind == shape.KindTime {
+					// S3 stores Expires as an unchecked string (modelled as a
+					// string in S3's own model; aws-sdk-go-v2 issue #2652), so a
+					// value that is not a date must not fail the request. The
+					// typed member cannot hold it; it is dropped.
+					continue
+				}
 				return nil, err
 			}
 		case "headers":

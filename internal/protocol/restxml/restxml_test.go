@@ -108,6 +108,31 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+func TestDecodeLenientExpires(t *testing.T) {
+	op := s3api.Service.Operation("PutObject")
+	tests := []struct {
+		name, header string
+		want         *time.Time
+	}{
+		{"http date", "Tue, 02 Jan 2024 03:04:05 GMT", api.Time(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))},
+		{"not a date is accepted", "2023-11-01", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("PUT", "http://s3/b/k", strings.NewReader(""))
+			r.Header.Set("Expires", tc.header)
+			in, err := Decode(op, r, map[string]string{"Bucket": "b", "Key": "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := in.(*s3api.PutObjectInput).Expires
+			if (got == nil) != (tc.want == nil) || got != nil && !got.Equal(*tc.want) {
+				t.Errorf("Expires = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestDecodeStreamingBodyIsNotRead(t *testing.T) {
 	op := s3api.Service.Operation("PutObject")
 	body := &countingReader{r: strings.NewReader("0123456789")}
