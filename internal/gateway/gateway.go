@@ -21,6 +21,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/protocol/query"
 	"github.com/doppel-aws/doppel/internal/protocol/restxml"
 	"github.com/doppel-aws/doppel/internal/request"
 	"github.com/doppel-aws/doppel/internal/sigv4"
@@ -374,4 +375,24 @@ func asAWS(err error) *awserr.Error {
 		return awserr.New(499, "RequestCanceled", "The client closed the request.").Wrap(err)
 	}
 	return awserr.Internal(err)
+}
+
+// Authenticate verifies a request to one of doppel's own endpoints under
+// /_doppel/, signed for service like any API call, and returns its caller
+// (Kind Anonymous when unsigned). Errors are *awserr.Error in the query
+// protocol's dialect.
+func (g *Gateway) Authenticate(r *http.Request, service string) (*identity.Principal, error) {
+	c := &call{info: request.Info{Principal: &identity.Principal{Kind: identity.Anonymous}}}
+	c.backend.Service = &api.Service{Name: service}
+	if _, _, err := g.authenticate(c, r); err != nil {
+		return nil, err
+	}
+	return c.info.Principal, nil
+}
+
+// WriteQueryError answers e as IAM would, for doppel's own endpoints.
+func WriteQueryError(w http.ResponseWriter, e *awserr.Error) {
+	id := newRequestID()
+	w.Header().Set("x-amzn-RequestId", id.uuid)
+	query.WriteError(w, &api.Service{XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/"}, e, id.uuid)
 }

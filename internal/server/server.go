@@ -61,7 +61,7 @@ type Server struct {
 }
 
 // Open builds a Server over the state in opts.DataDir (or in memory).
-func Open(ctx context.Context, opts Options) (s *Server, err error) {
+func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -70,7 +70,7 @@ func Open(ctx context.Context, opts Options) (s *Server, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	s = &Server{log: log}
+	s := &Server{log: log}
 	defer func() {
 		if err != nil {
 			s.closeStore()
@@ -122,7 +122,8 @@ func Open(ctx context.Context, opts Options) (s *Server, err error) {
 		Admit: func(ctx context.Context, info *request.Info) error {
 			return sts.CheckCredentialUse(info.Principal, info.Service, info.Operation)
 		},
-		KeyUsed: s.Authority.RecordUse,
+		KeyUsed:  s.Authority.RecordUse,
+		Internal: s.internalMux(now),
 	})
 	return s, nil
 }
@@ -184,4 +185,12 @@ func (s *Server) closeStore() error {
 		return nil
 	}
 	return s.Store.Close()
+}
+
+// internalMux serves doppel's own endpoints under /_doppel/ (health is the
+// gateway's).
+func (s *Server) internalMux(now func() time.Time) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
+	return mux
 }
