@@ -10,11 +10,21 @@ type arn struct {
 // parseARN splits arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE. Partition,
 // service and resource must not be empty; the resource may contain colons.
 func parseARN(s string) (arn, bool) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
+	var a arn
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
+		return a, false
+	}
+	for _, part := range []*string{&a.partition, &a.service, &a.region, &a.account} {
+		if *part, rest, ok = strings.Cut(rest, ":"); !ok {
+			return arn{}, false
+		}
+	}
+	a.resource = rest
+	if a.partition == "" || a.service == "" || a.resource == "" {
 		return arn{}, false
 	}
-	return arn{partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts[5]}, true
+	return a, true
 }
 
 func isAccountID(s string) bool {

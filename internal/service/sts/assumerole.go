@@ -136,7 +136,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 		Credentials: creds,
 		AssumedRoleUser: &stsapi.AssumedRoleUser{
 			AssumedRoleId: role.RoleID + ":" + in.RoleSessionName,
-			Arn:           fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", role.Account, role.Name, in.RoleSessionName),
+			Arn:           "arn:aws:sts::" + role.Account + ":assumed-role/" + role.Name + "/" + in.RoleSessionName,
 		},
 		PackedPolicySize: packed,
 	}
