@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -33,6 +35,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	bootstrapFile := fs.String("bootstrap", "", "YAML `FILE` declaring accounts, applied at every start")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this loopback `HOST:PORT`")
 	hostnames := fs.String("hostname", "", "extra comma-separated host `NAMES` for virtual-hosted S3 (bucket.NAME)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: doppel serve [flags]\n\nStarts a local AWS endpoint serving IAM, STS and S3 on one port.\n\nFlags:")
@@ -76,6 +79,15 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		srv.Shutdown(ctx)
 		fmt.Fprintln(stderr, "doppel serve:", err)
 		return 1
+	}
+
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			ln.Close()
+			srv.Shutdown(ctx)
+			fmt.Fprintln(stderr, "doppel serve: --pprof:", err)
+			return 1
+		}
 	}
 
 	served := make(chan error, 1)
@@ -133,4 +145,29 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// servePprof starts the profiler on a loopback address: it exposes the
+// process's memory, so it never listens elsewhere.
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not a loopback address", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	go http.Serve(ln, mux)
+	return nil
 }
