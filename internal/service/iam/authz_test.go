@@ -224,6 +224,22 @@ func TestAuthorization(t *testing.T) {
 			_, err := s.GetAccountAuthorizationDetails(c, &iamapi.GetAccountAuthorizationDetailsInput{})
 			return err
 		}, "iam:GetAccountAuthorizationDetails", "*", nil},
+		{"SimulatePrincipalPolicy", func(c context.Context) error {
+			_, err := s.SimulatePrincipalPolicy(c, &iamapi.SimulatePrincipalPolicyInput{PolicySourceArn: a + "role/svc/r", ActionNames: []string{"s3:GetObject"}})
+			return err
+		}, "iam:SimulatePrincipalPolicy", a + "role/svc/r", nil},
+		{"GetContextKeysForPrincipalPolicy", func(c context.Context) error {
+			_, err := s.GetContextKeysForPrincipalPolicy(c, &iamapi.GetContextKeysForPrincipalPolicyInput{PolicySourceArn: a + "user/team/u"})
+			return err
+		}, "iam:GetContextKeysForPrincipalPolicy", a + "user/team/u", nil},
+		{"SimulateCustomPolicy", func(c context.Context) error {
+			_, err := s.SimulateCustomPolicy(c, &iamapi.SimulateCustomPolicyInput{PolicyInputList: []string{allowAll}, ActionNames: []string{"s3:GetObject"}})
+			return err
+		}, "iam:SimulateCustomPolicy", "*", nil},
+		{"ListMFADevices of the root user", func(c context.Context) error {
+			_, err := s.ListMFADevices(c, &iamapi.ListMFADevicesInput{})
+			return err
+		}, "iam:ListMFADevices", a + "root", nil},
 		{"CreateAccountAlias", func(c context.Context) error {
 			_, err := s.CreateAccountAlias(c, &iamapi.CreateAccountAliasInput{AccountAlias: "my-org"})
 			return err

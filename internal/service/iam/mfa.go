@@ -10,6 +10,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/mfa"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -293,6 +294,14 @@ func (s *Service) ListMFADevices(ctx context.Context, in *iamapi.ListMFADevicesI
 		p, err := caller(ctx)
 		if err != nil {
 			return nil, err
+		}
+		if p.Kind == identity.Root {
+			// The root user's own MFA is set up in the console, which doppel
+			// does not model: it has none.
+			if err := s.authorize(ctx, p.Account, "ListMFADevices", identity.RootARN(p.Account), nil); err != nil {
+				return nil, err
+			}
+			return &iamapi.ListMFADevicesOutput{MFADevices: []iamapi.MFADevice{}, IsTruncated: api.Bool(false)}, nil
 		}
 		name = p.Name
 	}

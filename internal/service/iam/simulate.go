@@ -3,11 +3,13 @@ package iam
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/authz"
+	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -132,39 +134,11 @@ func (sim *simulation) addResourcePolicy(doc, owner *string) error {
 // SimulatePrincipalPolicy evaluates the policies of a user, group or role
 // (and any given in PolicyInputList) for each action and resource.
 func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in *iamapi.SimulatePrincipalPolicyInput) (*iamapi.SimulatePrincipalPolicyOutput, error) {
-	p, err := caller(ctx)
+	src, err := s.policySource(ctx, "SimulatePrincipalPolicy", in.PolicySourceArn)
 	if err != nil {
 		return nil, err
 	}
-	prefix := "arn:aws:iam::" + p.Account + ":"
-	rest, ok := strings.CutPrefix(in.PolicySourceArn, prefix)
-	kind, pathName, _ := strings.Cut(rest, "/")
-	if !ok || (kind != "user" && kind != "group" && kind != "role") || pathName == "" {
-		return nil, invalidInput("Invalid ARN: Could not be parsed!")
-	}
-	name := pathName[strings.LastIndexByte(pathName, '/')+1:]
-	if err := s.authorize(ctx, p.Account, "SimulatePrincipalPolicy", in.PolicySourceArn, nil); err != nil {
-		return nil, err
-	}
-	var pp authz.PrincipalPolicies
-	switch kind {
-	case "group":
-		err = s.view(ctx, func(tx store.Tx) error {
-			g, found, err := get[groupRec](tx, recordKey(p.Account, kindGroup, name))
-			if err != nil {
-				return err
-			}
-			if !found {
-				return noSuchGroup(name)
-			}
-			return addPolicies(tx, p.Account, &pp, "group/"+g.Name, g.Inline, g.Attached)
-		})
-	default:
-		pp, err = s.PrincipalPolicies(ctx, p.Account, kind, name)
-	}
-	if err != nil {
-		return nil, err
-	}
+	p, kind, name, prefix, pp := src.caller, src.kind, src.name, src.prefix, src.policies
 	sim := &simulation{caller: api.ToString(in.CallerArn), context: contextOf(in.ContextEntries)}
 	if sim.caller == "" {
 		sim.caller = in.PolicySourceArn
@@ -209,6 +183,100 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in *iamapi.Simula
 		return nil, err
 	}
 	return sim.run(in.ActionNames, in.ResourceArns, in.Marker, in.MaxItems)
+}
+
+// source is the user, group or role a SimulatePrincipalPolicy or
+// GetContextKeysForPrincipalPolicy request names, with its policies.
+type source struct {
+	caller   *identity.Principal
+	kind     string // user, group or role
+	name     string
+	prefix   string // arn:aws:iam::ACCOUNT:
+	policies authz.PrincipalPolicies
+}
+
+// policySource authorizes action on the user, group or role arn and loads
+// its policies (for a user, its groups' too).
+func (s *Service) policySource(ctx context.Context, action, arn string) (source, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return source{}, err
+	}
+	src := source{caller: p, prefix: "arn:aws:iam::" + p.Account + ":"}
+	rest, ok := strings.CutPrefix(arn, src.prefix)
+	kind, pathName, _ := strings.Cut(rest, "/")
+	if !ok || (kind != "user" && kind != "group" && kind != "role") || pathName == "" {
+		return src, invalidInput("Invalid ARN: Could not be parsed!")
+	}
+	src.kind, src.name = kind, pathName[strings.LastIndexByte(pathName, '/')+1:]
+	if err := s.authorize(ctx, p.Account, action, arn, nil); err != nil {
+		return src, err
+	}
+	if kind != "group" {
+		src.policies, err = s.PrincipalPolicies(ctx, p.Account, kind, src.name)
+		return src, err
+	}
+	err = s.view(ctx, func(tx store.Tx) error {
+		g, found, err := get[groupRec](tx, recordKey(p.Account, kindGroup, src.name))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return noSuchGroup(src.name)
+		}
+		return addPolicies(tx, p.Account, &src.policies, "group/"+g.Name, g.Inline, g.Attached)
+	})
+	return src, err
+}
+
+// contextKeys lists the condition keys the documents use, each once (the
+// first spelling seen), sorted.
+func contextKeys(docs []string) ([]string, error) {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, d := range docs {
+		p, err := policy.Parse(d, policy.Identity)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range p.Statements {
+			for _, c := range st.Conditions {
+				if k := lower(c.Key); !seen[k] {
+					seen[k] = true
+					out = append(out, c.Key)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return lower(out[i]) < lower(out[j]) })
+	return out, nil
+}
+
+func (s *Service) GetContextKeysForCustomPolicy(ctx context.Context, in *iamapi.GetContextKeysForCustomPolicyInput) (*iamapi.GetContextKeysForCustomPolicyOutput, error) {
+	if _, err := s.begin(ctx, "GetContextKeysForCustomPolicy", nil, nil); err != nil {
+		return nil, err
+	}
+	keys, err := contextKeys(in.PolicyInputList)
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.GetContextKeysForCustomPolicyOutput{ContextKeyNames: keys}, nil
+}
+
+func (s *Service) GetContextKeysForPrincipalPolicy(ctx context.Context, in *iamapi.GetContextKeysForPrincipalPolicyInput) (*iamapi.GetContextKeysForPrincipalPolicyOutput, error) {
+	src, err := s.policySource(ctx, "GetContextKeysForPrincipalPolicy", in.PolicySourceArn)
+	if err != nil {
+		return nil, err
+	}
+	var docs []string
+	for _, d := range src.policies.Identity {
+		docs = append(docs, d.Document)
+	}
+	keys, err := contextKeys(append(docs, in.PolicyInputList...))
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.GetContextKeysForPrincipalPolicyOutput{ContextKeyNames: keys}, nil
 }
 
 // SimulateCustomPolicy evaluates the given policies alone. Without CallerArn

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/doppel-aws/doppel/internal/api"
@@ -86,4 +87,44 @@ func TestSimulateCustomPolicy(t *testing.T) {
 	}
 	_, err := s.SimulateCustomPolicy(ctx, &iamapi.SimulateCustomPolicyInput{PolicyInputList: []string{"{"}, ActionNames: []string{"s3:GetObject"}})
 	wantErr(t, err, "MalformedPolicyDocument", "", 400)
+}
+
+func TestGetContextKeys(t *testing.T) {
+	h := newHarness(t)
+	s, ctx := h.svc, h.ctx
+	withKeys := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1","s3:prefix":"a"},"Bool":{"aws:SecureTransport":"true"}}}]}`
+	mfaOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"},"StringEquals":{"AWS:RequestedRegion":"x"}}}]}`
+	must(s.CreateUser(ctx, &iamapi.CreateUserInput{UserName: "u"}))
+	must(s.PutUserPolicy(ctx, &iamapi.PutUserPolicyInput{UserName: "u", PolicyName: "mfa", PolicyDocument: mfaOnly}))
+	tests := []struct {
+		name string
+		got  func() ([]string, error)
+		want string
+	}{
+		{"custom", func() ([]string, error) {
+			o, err := s.GetContextKeysForCustomPolicy(ctx, &iamapi.GetContextKeysForCustomPolicyInput{PolicyInputList: []string{withKeys}})
+			if err != nil {
+				return nil, err
+			}
+			return o.ContextKeyNames, nil
+		}, "[aws:RequestedRegion aws:SecureTransport s3:prefix]"},
+		{"principal with extra policies, keys once", func() ([]string, error) {
+			o, err := s.GetContextKeysForPrincipalPolicy(ctx, &iamapi.GetContextKeysForPrincipalPolicyInput{PolicySourceArn: "arn:aws:iam::" + acct + ":user/u", PolicyInputList: []string{withKeys}})
+			if err != nil {
+				return nil, err
+			}
+			return o.ContextKeyNames, nil
+		}, "[aws:MultiFactorAuthPresent AWS:RequestedRegion aws:SecureTransport s3:prefix]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.got()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != tc.want {
+				t.Fatalf("keys = %v, want %s", got, tc.want)
+			}
+		})
+	}
 }
