@@ -34,9 +34,23 @@ type Service struct {
 	JSONVersion    string // json: Content-Type application/x-amz-json-<JSONVersion>
 	Operations     []*Operation
 	Errors         []ErrorInfo // every error shape of the model
+	// TimePrecision is how XML responses write timestamps: IAM and STS
+	// send whole seconds (2024-01-02T03:04:05Z), S3 milliseconds
+	// (2009-10-12T17:50:30.000Z, as in its API Reference examples).
+	TimePrecision TimePrecision
 
 	byName map[string]*Operation
 }
+
+// TimePrecision selects how XML bodies write ISO 8601 timestamps.
+type TimePrecision uint8
+
+// Timestamp precisions.
+const (
+	TimeAsIs    TimePrecision = iota // fractional seconds only when present
+	TimeSeconds                      // truncated to whole seconds
+	TimeMillis                       // always three fractional digits
+)
 
 // Operation is one operation of a Service.
 type Operation struct {

@@ -197,6 +197,9 @@ func (g *gen) service(ops []string) {
 	g.p("Name: %q,\nEndpointPrefix: %q,\nProtocol: %q,\nAPIVersion: %q,\nXMLNamespace: %q,\nTargetPrefix: %q,\nJSONVersion: %q,\n",
 		signing, md.EndpointPrefix, md.Protocol, md.APIVersion, xmlNamespace(md), md.TargetPrefix, md.JSONVersion)
 	g.p("Errors: errorTable,\n")
+	if tp := timePrecisions[md.EndpointPrefix]; tp != "" {
+		g.p("TimePrecision: %s,\n", tp)
+	}
 	g.p("Operations: []*api.Operation{\n")
 	for _, on := range ops {
 		op := g.m.Operations[on]

@@ -56,3 +56,13 @@ var outputRoots = map[string]map[string]string{
 var textBodies = map[string]map[string]string{
 	"s3": {"GetBucketLocation": "LocationConstraint"},
 }
+
+// timePrecisions gives each service's XML timestamp precision, as its API
+// references show them: IAM and STS whole seconds
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html),
+// S3 milliseconds (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+var timePrecisions = map[string]string{
+	"iam": "api.TimeSeconds",
+	"sts": "api.TimeSeconds",
+	"s3":  "api.TimeMillis",
+}

@@ -27,6 +27,7 @@ var Service = api.NewService(api.Service{
 	TargetPrefix:   "",
 	JSONVersion:    "",
 	Errors:         errorTable,
+	TimePrecision:  api.TimeMillis,
 	Operations: []*api.Operation{
 		{
 			Name:         "AbortMultipartUpload",

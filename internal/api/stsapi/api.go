@@ -27,6 +27,7 @@ var Service = api.NewService(api.Service{
 	TargetPrefix:   "",
 	JSONVersion:    "",
 	Errors:         errorTable,
+	TimePrecision:  api.TimeSeconds,
 	Operations: []*api.Operation{
 		{
 			Name:          "AssumeRole",

@@ -37,7 +37,7 @@ func AppendResponse(b *bytes.Buffer, svc *api.Service, op *api.Operation, out an
 	if wrapper != "" {
 		b.WriteString("<" + wrapper + ">")
 		if ov.IsValid() {
-			xmlbody.Members(b, ov)
+			xmlbody.Members(b, ov, svc.TimePrecision)
 		}
 		b.WriteString("</" + wrapper + ">")
 	}

@@ -87,9 +87,16 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 	if st.XMLText != nil {
 		writeTextElement(b, root, op.Service, st.XMLText, sv.Field(st.XMLText.Index))
 	} else {
-		xmlbody.Element(b, root, namespace(op, st.XMLURI), st.XMLPrefix, sv)
+		xmlbody.Element(b, root, namespace(op, st.XMLURI), st.XMLPrefix, sv, precision(op))
 	}
 	return writeXML(w, status, b)
+}
+
+func precision(op *api.Operation) api.TimePrecision {
+	if op.Service != nil {
+		return op.Service.TimePrecision
+	}
+	return api.TimeAsIs
 }
 
 func namespace(op *api.Operation, uri string) string {
@@ -151,7 +158,7 @@ func writePayload(w http.ResponseWriter, status int, op *api.Operation, p *shape
 		if uri == "" {
 			uri, prefix = namespace(op, st.XMLURI), st.XMLPrefix
 		}
-		xmlbody.Element(b, name, uri, prefix, v.Elem())
+		xmlbody.Element(b, name, uri, prefix, v.Elem(), precision(op))
 		return writeXML(w, status, b)
 	}
 	// String and blob payloads (GetBucketPolicy) are the raw body.

@@ -7,6 +7,7 @@ package xmlbody
 import (
 	"bytes"
 	"encoding/base64"
+	"github.com/doppel-aws/doppel/internal/api"
 	"math"
 	"reflect"
 	"strconv"
@@ -37,26 +38,26 @@ func FormatTime(t time.Time, format, def string) string {
 
 // Members writes the child elements of structure value sv (attributes are the
 // caller's, see Element).
-func Members(b *bytes.Buffer, sv reflect.Value) {
-	members(b, shape.Of(sv.Type()), sv)
+func Members(b *bytes.Buffer, sv reflect.Value, p api.TimePrecision) {
+	members(b, shape.Of(sv.Type()), sv, p)
 }
 
-func members(b *bytes.Buffer, st *shape.Struct, sv reflect.Value) {
+func members(b *bytes.Buffer, st *shape.Struct, sv reflect.Value, p api.TimePrecision) {
 	for _, f := range st.Fields {
 		if f.Attr || f.Location != "" || !f.Present(sv) {
 			continue
 		}
-		field(b, f, sv.Field(f.Index))
+		field(b, f, sv.Field(f.Index), p)
 	}
 }
 
 // Element writes structure value sv as element name, with namespace uri
 // (prefix optional) and its attribute members.
-func Element(b *bytes.Buffer, name, uri, prefix string, sv reflect.Value) {
-	element(b, shape.Of(sv.Type()), name, uri, prefix, sv)
+func Element(b *bytes.Buffer, name, uri, prefix string, sv reflect.Value, p api.TimePrecision) {
+	element(b, shape.Of(sv.Type()), name, uri, prefix, sv, p)
 }
 
-func element(b *bytes.Buffer, st *shape.Struct, name, uri, prefix string, sv reflect.Value) {
+func element(b *bytes.Buffer, st *shape.Struct, name, uri, prefix string, sv reflect.Value, p api.TimePrecision) {
 	b.WriteByte('<')
 	b.WriteString(name)
 	writeNS(b, uri, prefix)
@@ -71,7 +72,7 @@ func element(b *bytes.Buffer, st *shape.Struct, name, uri, prefix string, sv ref
 		b.WriteByte('"')
 	}
 	b.WriteByte('>')
-	members(b, st, sv)
+	members(b, st, sv, p)
 	b.WriteString("</")
 	b.WriteString(name)
 	b.WriteByte('>')
@@ -101,21 +102,21 @@ func deref(v reflect.Value) reflect.Value {
 }
 
 // field writes member f holding v (maybe a pointer).
-func field(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
+func field(b *bytes.Buffer, f *shape.Field, v reflect.Value, p api.TimePrecision) {
 	switch f.Kind {
 	case shape.KindList:
-		list(b, f, v)
+		list(b, f, v, p)
 	case shape.KindMap:
-		mapValue(b, f, v)
+		mapValue(b, f, v, p)
 	case shape.KindStream:
 		// Streams are bodies, never XML members.
 	default:
-		value(b, f, f.Name, f.XMLURI, f.XMLPrefix, v)
+		value(b, f, f.Name, f.XMLURI, f.XMLPrefix, v, p)
 	}
 }
 
 // value writes one element named name holding v: a structure or a scalar.
-func value(b *bytes.Buffer, f *shape.Field, name, uri, prefix string, v reflect.Value) {
+func value(b *bytes.Buffer, f *shape.Field, name, uri, prefix string, v reflect.Value, p api.TimePrecision) {
 	v = deref(v)
 	if !v.IsValid() {
 		return
@@ -127,36 +128,36 @@ func value(b *bytes.Buffer, f *shape.Field, name, uri, prefix string, v reflect.
 			// The namespace may sit on the structure's shape (S3's Grantee).
 			uri, prefix = st.XMLURI, st.XMLPrefix
 		}
-		element(b, st, name, uri, prefix, v)
+		element(b, st, name, uri, prefix, v, p)
 	case shape.KindList:
 		// A list inside a list (rare): wrapped as a member element.
 		b.WriteString("<" + name + ">")
-		list(b, f, v)
+		list(b, f, v, p)
 		b.WriteString("</" + name + ">")
 	case shape.KindMap:
 		b.WriteString("<" + name + ">")
-		mapValue(b, f, v)
+		mapValue(b, f, v, p)
 		b.WriteString("</" + name + ">")
 	default:
 		b.WriteByte('<')
 		b.WriteString(name)
 		writeNS(b, uri, prefix)
 		b.WriteByte('>')
-		appendScalar(b, f, v)
+		appendScalar(b, f, v, p)
 		b.WriteString("</")
 		b.WriteString(name)
 		b.WriteByte('>')
 	}
 }
 
-func list(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
+func list(b *bytes.Buffer, f *shape.Field, v reflect.Value, p api.TimePrecision) {
 	if f.Flattened {
 		name := f.ListItem
 		if name == "" {
 			name = f.Name
 		}
 		for i := 0; i < v.Len(); i++ {
-			value(b, f.Item, name, f.XMLURI, f.XMLPrefix, v.Index(i))
+			value(b, f.Item, name, f.XMLURI, f.XMLPrefix, v.Index(i), p)
 		}
 		return
 	}
@@ -165,20 +166,20 @@ func list(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
 	writeNS(b, f.XMLURI, f.XMLPrefix)
 	b.WriteByte('>')
 	for i := 0; i < v.Len(); i++ {
-		value(b, f.Item, f.ListItem, f.Item.XMLURI, "", v.Index(i))
+		value(b, f.Item, f.ListItem, f.Item.XMLURI, "", v.Index(i), p)
 	}
 	b.WriteString("</")
 	b.WriteString(f.Name)
 	b.WriteByte('>')
 }
 
-func mapValue(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
+func mapValue(b *bytes.Buffer, f *shape.Field, v reflect.Value, p api.TimePrecision) {
 	keys := v.MapKeys()
 	// Sorted keys keep bodies deterministic (golden files, caches).
 	sortValues(keys)
 	entry := func(k reflect.Value) {
-		value(b, f.Key, f.MapKey, "", "", k)
-		value(b, f.Item, f.MapValue, "", "", v.MapIndex(k))
+		value(b, f.Key, f.MapKey, "", "", k, p)
+		value(b, f.Item, f.MapValue, "", "", v.MapIndex(k), p)
 	}
 	if f.Flattened {
 		for _, k := range keys {
@@ -206,7 +207,7 @@ func sortValues(keys []reflect.Value) {
 }
 
 // appendScalar writes a non-pointer scalar value as escaped XML text.
-func appendScalar(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
+func appendScalar(b *bytes.Buffer, f *shape.Field, v reflect.Value, p api.TimePrecision) {
 	switch f.Kind {
 	case shape.KindString:
 		escape(b, v.String())
@@ -216,7 +217,7 @@ func appendScalar(b *bytes.Buffer, f *shape.Field, v reflect.Value) {
 		b.Write(strconv.AppendBool(b.AvailableBuffer(), v.Bool()))
 	case shape.KindTime:
 		if f.TSFormat == "" || f.TSFormat == "iso8601" {
-			b.Write(AppendISO8601(b.AvailableBuffer(), timeOf(v)))
+			b.Write(AppendTime(b.AvailableBuffer(), timeOf(v), p))
 			return
 		}
 		escape(b, scalarText(f, v))
@@ -231,6 +232,29 @@ func timeOf(v reflect.Value) time.Time {
 		return *(*time.Time)(v.Addr().UnsafePointer())
 	}
 	return v.Interface().(time.Time)
+}
+
+// AppendTime appends t as an ISO 8601 UTC timestamp with precision p.
+func AppendTime(dst []byte, t time.Time, p api.TimePrecision) []byte {
+	switch p {
+	case api.TimeSeconds:
+		return AppendISO8601(dst, t.Truncate(time.Second))
+	case api.TimeMillis:
+		t = t.Truncate(time.Millisecond)
+		if t.Nanosecond() == 0 {
+			dst = AppendISO8601(dst, t)
+			return append(dst[:len(dst)-1], ".000Z"...)
+		}
+		dst = AppendISO8601(dst, t)
+		// AppendISO8601 trims trailing zeros; put them back (.5Z -> .500Z).
+		frac := len(dst) - 1 - bytes.LastIndexByte(dst, '.') - 1
+		dst = dst[:len(dst)-1]
+		for ; frac < 3; frac++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, 'Z')
+	}
+	return AppendISO8601(dst, t)
 }
 
 // AppendISO8601 appends t in UTC as 2006-01-02T15:04:05Z, with fractional

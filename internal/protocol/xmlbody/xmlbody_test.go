@@ -79,7 +79,7 @@ func TestEncode(t *testing.T) {
 	Element(&b, "AccessControlPolicy", "http://s3.amazonaws.com/doc/2006-03-01/", "", reflect.ValueOf(s3api.AccessControlPolicy{
 		Owner:  &s3api.Owner{ID: api.String("o")},
 		Grants: []s3api.Grant{{Grantee: &s3api.Grantee{Type: s3api.TypeCanonicalUser, ID: api.String("o")}, Permission: api.Ptr(s3api.PermissionFULLCONTROL)}},
-	}))
+	}), api.TimeMillis)
 	want := `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>o</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList><Owner><ID>o</ID></Owner></AccessControlPolicy>`
 	if b.String() != want {
 		t.Errorf("got  %s\nwant %s", b.String(), want)
@@ -146,6 +146,30 @@ func TestEscape(t *testing.T) {
 			EscapeText(&b, tc.in)
 			if b.String() != tc.want {
 				t.Errorf("got %q, want %q", b.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestAppendTime(t *testing.T) {
+	ts := time.Date(2024, 1, 2, 3, 4, 5, 123456789, time.UTC)
+	tests := []struct {
+		name string
+		t    time.Time
+		p    api.TimePrecision
+		want string
+	}{
+		{"as is", ts, api.TimeAsIs, "2024-01-02T03:04:05.123456789Z"},
+		{"seconds", ts, api.TimeSeconds, "2024-01-02T03:04:05Z"},
+		{"millis", ts, api.TimeMillis, "2024-01-02T03:04:05.123Z"},
+		{"millis pads", time.Date(2024, 1, 2, 3, 4, 5, 500e6, time.UTC), api.TimeMillis, "2024-01-02T03:04:05.500Z"},
+		{"millis of a whole second", time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), api.TimeMillis, "2024-01-02T03:04:05.000Z"},
+		{"millis below a millisecond", time.Date(2024, 1, 2, 3, 4, 5, 999, time.UTC), api.TimeMillis, "2024-01-02T03:04:05.000Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(AppendTime(nil, tc.t, tc.p)); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
 	}
