@@ -194,3 +194,25 @@ func TestAppendError(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentDecode exercises the plan and pattern caches from many
+// goroutines (run with -race).
+func TestConcurrentDecode(t *testing.T) {
+	bodies := []string{
+		"Action=CreateUser&Version=2010-05-08&UserName=alice&Tags.member.1.Key=k&Tags.member.1.Value=v",
+		"Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument=%7B%7D&Path=%2F",
+		"Action=PutUserPolicy&Version=2010-05-08&UserName=u&PolicyName=p&PolicyDocument=%7B%7D",
+	}
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			_, _, err := Decode(iamapi.Service, form(bodies[i%len(bodies)]))
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
