@@ -1,0 +1,271 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// tools are the real clients the tests drive.
+type tools struct {
+	terraform string // the terraform binary
+	pluginDir string // a filesystem mirror holding registry.terraform.io/hashicorp/aws
+	awsCLI    string // the AWS CLI
+}
+
+var (
+	toolsOnce sync.Once
+	found     tools
+	missing   []string
+
+	// shared is a directory that lives for the whole test binary: the
+	// Terraform CLI configuration and the plugin cache.
+	shared string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "doppel-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	shared = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// needTools returns the clients, failing the test with a message naming
+// each missing one: these tests exist to prove doppel works with those exact
+// clients, so a missing one is never a silent pass. DOPPEL_SKIP_E2E=1 skips.
+func needTools(t testing.TB) tools {
+	t.Helper()
+	if os.Getenv("DOPPEL_SKIP_E2E") == "1" {
+		t.Skip("DOPPEL_SKIP_E2E=1: end-to-end tests with Terraform and the AWS CLI skipped on request")
+	}
+	toolsOnce.Do(func() {
+		found.terraform = lookTool("DOPPEL_TERRAFORM", "terraform", "/usr/local/bin/terraform")
+		if found.terraform == "" {
+			missing = append(missing, "terraform (set DOPPEL_TERRAFORM to its path)")
+		}
+		found.awsCLI = lookTool("DOPPEL_AWS_CLI", "aws", "/usr/local/bin/aws")
+		if found.awsCLI == "" {
+			missing = append(missing, "the AWS CLI 'aws' (set DOPPEL_AWS_CLI to its path)")
+		}
+		found.pluginDir = os.Getenv("DOPPEL_TF_PLUGIN_DIR")
+		if found.pluginDir == "" {
+			for _, d := range []string{"/opt/tf-plugins", filepath.Join(os.Getenv("HOME"), ".terraform.d/plugins"), "/usr/share/terraform/plugins"} {
+				if isDir(filepath.Join(d, "registry.terraform.io/hashicorp/aws")) {
+					found.pluginDir = d
+					break
+				}
+			}
+		}
+		if !isDir(filepath.Join(found.pluginDir, "registry.terraform.io/hashicorp/aws")) {
+			missing = append(missing, fmt.Sprintf("a Terraform provider mirror holding registry.terraform.io/hashicorp/aws (DOPPEL_TF_PLUGIN_DIR=%q)", found.pluginDir))
+		}
+	})
+	if len(missing) > 0 {
+		t.Fatalf("e2e: missing tools:\n  - %s\nThese tests drive the real clients; install them, point the DOPPEL_* variables at them, or set DOPPEL_SKIP_E2E=1 to skip on purpose.",
+			strings.Join(missing, "\n  - "))
+	}
+	return found
+}
+
+// lookTool returns the path in envVar, else the first candidate found.
+func lookTool(envVar string, candidates ...string) string {
+	if p := os.Getenv(envVar); p != "" {
+		if lp, err := exec.LookPath(p); err == nil {
+			return lp
+		}
+		return ""
+	}
+	for _, c := range candidates {
+		if lp, err := exec.LookPath(c); err == nil {
+			return lp
+		}
+	}
+	return ""
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// repoRoot is the module root: the examples live there.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("e2e: cannot locate the source directory")
+	}
+	return filepath.Dir(filepath.Dir(file))
+}
+
+var (
+	cliConfigOnce sync.Once
+	initMu        sync.Mutex
+)
+
+// cliConfig writes, once per run, the Terraform CLI configuration: the
+// provider comes from the local mirror (there is no registry access); with
+// the mirror's unpacked layout Terraform symlinks the provider rather than
+// copying its 600 MB, and the shared plugin cache covers a packed mirror.
+func cliConfig(t testing.TB, tl tools) string {
+	t.Helper()
+	path := filepath.Join(shared, "terraformrc")
+	cliConfigOnce.Do(func() {
+		cfg := fmt.Sprintf(`plugin_cache_dir = %q
+provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`, filepath.Join(shared, "plugin-cache"), tl.pluginDir)
+		if err := os.MkdirAll(filepath.Join(shared, "plugin-cache"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return path
+}
+
+// workdir is a Terraform working directory holding a copy of an example's
+// .tf files, initialised.
+type workdir struct {
+	t   testing.TB
+	tl  tools
+	dir string
+	env []string // the AWS_* part of the environment
+}
+
+// newWorkdir copies the .tf files of example (a directory relative to the
+// repository root) into a fresh directory and runs terraform init there.
+// env is the AWS side of the environment: AWS_ENDPOINT_URL, credentials.
+func newWorkdir(t testing.TB, example string, env ...string) *workdir {
+	t.Helper()
+	tl := needTools(t)
+	w := &workdir{t: t, tl: tl, dir: t.TempDir(), env: env}
+	src := filepath.Join(repoRoot(t), example)
+	tfs, err := filepath.Glob(filepath.Join(src, "*.tf"))
+	if err != nil || len(tfs) == 0 {
+		t.Fatalf("e2e: no .tf files in %s (%v)", src, err)
+	}
+	for _, f := range tfs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(w.dir, filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Terraform does not promise that concurrent inits may share a plugin
+	// cache (it once reported its own bug when tests raced); init is quick.
+	initMu.Lock()
+	defer initMu.Unlock()
+	w.must("init", "-input=false")
+	return w
+}
+
+// environ is the whole environment of a terraform process: nothing from the
+// machine's AWS setup leaks in (HOME is the working directory, so no
+// ~/.aws), and the provider learns where doppel is from AWS_ENDPOINT_URL
+// only, as the walkthrough tells users.
+func (w *workdir) environ() []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + w.dir,
+		"TF_CLI_CONFIG_FILE=" + cliConfig(w.t, w.tl),
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		"CHECKPOINT_DISABLE=1",
+		// No instance metadata on a laptop: fail at once instead of
+		// probing 169.254.169.254 when credentials are missing.
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	if v := os.Getenv("TMPDIR"); v != "" {
+		env = append(env, "TMPDIR="+v)
+	}
+	return append(env, w.env...)
+}
+
+// run runs terraform with args and returns its combined output and exit
+// code; a process that does not start fails the test.
+func (w *workdir) run(args ...string) (string, int) {
+	w.t.Helper()
+	return w.runEnv(nil, args...)
+}
+
+// runEnv is run with extra environment variables (later ones win).
+func (w *workdir) runEnv(extra []string, args ...string) (string, int) {
+	w.t.Helper()
+	// A generous bound: the provider retries what it believes transient,
+	// and a hung test says less than a failed one.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	full := append([]string{args[0], "-no-color"}, args[1:]...)
+	cmd := exec.CommandContext(ctx, w.tl.terraform, full...)
+	cmd.Dir = w.dir
+	cmd.Env = append(w.environ(), extra...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	w.t.Logf("terraform %s: %v (%s)", strings.Join(args, " "), err, time.Since(start).Round(time.Millisecond))
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), 0
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		return out.String(), exit.ExitCode()
+	default:
+		w.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		return "", -1
+	}
+}
+
+// must runs terraform and fails the test unless it exits 0.
+func (w *workdir) must(args ...string) string {
+	w.t.Helper()
+	out, code := w.run(args...)
+	if code != 0 {
+		w.t.Fatalf("terraform %s exited %d:\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// flat joins the output's words with single spaces and drops Terraform's
+// diagnostic box, so a message wrapped across lines still matches.
+func flat(s string) string {
+	s = strings.NewReplacer("│", " ", "╷", " ", "╵", " ").Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// writeFile writes a file into the working directory (variables files).
+func (w *workdir) writeFile(name, content string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// exists reports whether name exists in the working directory.
+func (w *workdir) exists(name string) bool {
+	_, err := os.Stat(filepath.Join(w.dir, name))
+	return !errors.Is(err, fs.ErrNotExist)
+}
