@@ -21,8 +21,6 @@ import (
 // of 20 KB) stay well below it. Streaming bodies are never read here.
 const MaxXMLBody = 4 << 20
 
-func reflectType(v any) reflect.Type { return reflect.TypeOf(v) }
-
 // Decode binds the request to a new input of op: URI labels (values from the
 // router's bucket and key, already decoded), headers, x-amz-meta-* prefix
 // maps, query parameters and the body. A streaming payload member receives
@@ -32,7 +30,6 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 	sv := reflect.ValueOf(in).Elem()
 	st := shape.Of(sv.Type())
 	q := r.URL.Query()
-	bound := map[string]bool{}
 	var bodyMembers bool
 	for _, f := range st.Fields {
 		switch f.Location {
@@ -82,7 +79,6 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 			if f.Kind == shape.KindMap {
 				continue // filled below from the parameters no member claims
 			}
-			bound[f.Name] = true
 			vals, ok := q[f.Name]
 			if !ok {
 				continue
@@ -104,7 +100,7 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 	}
 	for _, f := range st.Fields {
 		if f.Location == "querystring" && f.Kind == shape.KindMap {
-			queryMap(f, sv, q, bound)
+			queryMap(f, st, sv, q)
 		}
 	}
 	if err := decodeBody(st, sv, r, bodyMembers); err != nil {
@@ -123,7 +119,8 @@ func decodeBody(st *shape.Struct, sv reflect.Value, r *http.Request, bodyMembers
 			return nil
 		}
 		// Members straight in the body, under the input's root element.
-		return decodeXML(r.Body, sv.Addr().Interface(), true)
+		_, err := decodeXML(r.Body, sv.Addr().Interface())
+		return err
 	}
 	fv := sv.Field(p.Index)
 	switch p.Kind {
@@ -132,7 +129,7 @@ func decodeBody(st *shape.Struct, sv reflect.Value, r *http.Request, bodyMembers
 		return nil
 	case shape.KindStruct:
 		v := reflect.New(p.Elem)
-		empty, err := decodeXMLEmptyOK(r.Body, v.Interface())
+		empty, err := decodeXML(r.Body, v.Interface())
 		if err != nil {
 			return err
 		}
@@ -170,9 +167,9 @@ func readAll(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// decodeXMLEmptyOK decodes an XML payload; an empty body leaves v unset
-// (empty is true), as clients send no body for an absent payload.
-func decodeXMLEmptyOK(r io.Reader, v any) (empty bool, err error) {
+// decodeXML decodes an XML body into v; an empty body leaves v unset (empty
+// is true): clients send no body for an absent payload.
+func decodeXML(r io.Reader, v any) (empty bool, err error) {
 	b, err := readAll(r)
 	if err != nil {
 		return false, err
@@ -180,25 +177,10 @@ func decodeXMLEmptyOK(r io.Reader, v any) (empty bool, err error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return true, nil
 	}
-	return false, decodeBytes(b, v)
-}
-
-func decodeXML(r io.Reader, v any, emptyOK bool) error {
-	b, err := readAll(r)
-	if err != nil {
-		return err
-	}
-	if emptyOK && len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	return decodeBytes(b, v)
-}
-
-func decodeBytes(b []byte, v any) error {
 	if err := xmlbody.Decode(bytes.NewReader(b), v); err != nil {
-		return malformed(err)
+		return false, malformed(err)
 	}
-	return nil
+	return false, nil
 }
 
 // MalformedXML is S3's answer to a body that is not the XML it expects.
@@ -287,10 +269,10 @@ func setList(f *shape.Field, sv reflect.Value, vals []string) {
 
 // queryMap fills a map member bound to the whole query string with the
 // parameters no other member claims.
-func queryMap(f *shape.Field, sv reflect.Value, q map[string][]string, bound map[string]bool) {
+func queryMap(f *shape.Field, st *shape.Struct, sv reflect.Value, q map[string][]string) {
 	m := reflect.MakeMap(f.Type)
 	for k, vals := range q {
-		if bound[k] {
+		if other := st.FieldByName(k); other != nil && other.Location == "querystring" {
 			continue
 		}
 		var v reflect.Value

@@ -18,6 +18,7 @@ package restxml
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -94,7 +95,7 @@ func newRoute(op *api.Operation) *route {
 			rt.query[k] = v
 		}
 	}
-	st := shape.Of(reflectType(op.NewInput()))
+	st := shape.Of(reflect.TypeOf(op.NewInput()))
 	for _, f := range st.Fields {
 		if !f.Required {
 			continue
