@@ -12,9 +12,6 @@ import (
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
-	"github.com/doppel-aws/doppel/internal/awserr"
-	"github.com/doppel-aws/doppel/internal/identity"
-	"github.com/doppel-aws/doppel/internal/request"
 	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/service/sts"
 )
@@ -29,38 +26,18 @@ var (
 	_ sts.AccessKeys = Link{}
 )
 
-// Role reads a role through IAM's GetRole, as the root user of the role's
-// own account: STS looks the role up on its own behalf, not the caller's
-// (the caller is authorized by the trust policy instead). The root user of
-// an account may read its roles, so the Authorizer allows this read.
-//
-// TODO(iam): a lookup without authorization (e.g. iam.Service.LookupRole
-// returning the role record) would spare one policy evaluation per
-// AssumeRole; switch to it once IAM exports one.
+// Role reads a role from IAM without authorizing anyone: STS looks the role
+// up on its own behalf (the trust policy authorizes the caller).
 func (l Link) Role(ctx context.Context, account, name string) (sts.Role, bool, error) {
-	info := request.Info{Service: "iam", Operation: "GetRole"}
-	if in := request.From(ctx); in != nil {
-		info = *in
-		info.Service, info.Operation = "iam", "GetRole"
-	}
-	info.Principal = &identity.Principal{Kind: identity.Root, Account: account,
-		ARN: "arn:aws:iam::" + account + ":root", UserID: account}
-	out, err := l.IAM.GetRole(request.With(ctx, &info), &iamapi.GetRoleInput{RoleName: name})
-	if err != nil {
-		var ae *awserr.Error
-		if errors.As(err, &ae) && ae.Code == "NoSuchEntity" {
-			return sts.Role{}, false, nil
-		}
+	r, err := l.IAM.LookupRole(ctx, account, name)
+	if err != nil || r == nil {
 		return sts.Role{}, false, err
 	}
-	return fromIAM(account, out.Role)
+	return fromIAM(account, r)
 }
 
 // fromIAM turns IAM's wire view of a role into STS's.
 func fromIAM(account string, r *iamapi.Role) (sts.Role, bool, error) {
-	if r == nil {
-		return sts.Role{}, false, errors.New("iamlink: GetRole returned no role")
-	}
 	// IAM returns policy documents URL-encoded, as AWS does.
 	trust, err := url.QueryUnescape(api.ToString(r.AssumeRolePolicyDocument))
 	if err != nil {
