@@ -16,8 +16,9 @@ import (
 // Durations of GetSessionToken and GetFederationToken credentials (IAM User
 // Guide, "Compare AWS STS credentials"): IAM users 15 minutes to 36 hours,
 // 12 hours by default; the root user 15 minutes to 1 hour, 1 hour by
-// default. AWS documents the root's range but not an error for exceeding
-// it; doppel shortens such a request to the hour.
+// default, and "if the duration is longer than one hour, the session for
+// AWS account owners defaults to one hour" (STS API reference,
+// GetSessionToken and GetFederationToken, DurationSeconds).
 const (
 	defaultUserToken = 12 * time.Hour
 	maxRootToken     = time.Hour
