@@ -106,7 +106,7 @@ func (d *decoder) fail(path string, v any, want string) {
 
 func (d *decoder) structure(obj map[string]any, path string, sv reflect.Value) {
 	for _, f := range shape.Of(sv.Type()).Fields {
-		mpath := shape.Path(path, f.GoName)
+		mpath := shape.Path(path, f)
 		raw, ok := obj[f.Name]
 		if !ok || raw == nil {
 			if f.Required {

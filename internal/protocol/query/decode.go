@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,21 +93,20 @@ func (d *decoder) sortedKeys() []string {
 func (d *decoder) indexes(prefix string) []int {
 	keys := d.sortedKeys()
 	var out []int
-	seen := map[int]bool{}
 	for i := sort.SearchStrings(keys, prefix); i < len(keys) && strings.HasPrefix(keys[i], prefix); i++ {
 		rest := keys[i][len(prefix):]
 		if j := strings.IndexByte(rest, '.'); j >= 0 {
 			rest = rest[:j]
 		}
 		n, err := strconv.Atoi(rest)
-		if err != nil || n < 1 || seen[n] {
+		if err != nil || n < 1 || len(out) > 0 && out[len(out)-1] == n {
 			continue
 		}
-		seen[n] = true
 		out = append(out, n)
 	}
+	// Keys sort as text (10 before 2); items go in numeric order, once each.
 	sort.Ints(out)
-	return out
+	return slices.Compact(out)
 }
 
 // structure decodes the members under key prefix (ending in "." unless empty);
@@ -118,7 +118,7 @@ func (d *decoder) structure(prefix, path string, sv reflect.Value) {
 		if f.Kind == shape.KindList && f.Flattened && f.ListItem != "" {
 			key = prefix + f.ListItem
 		}
-		mpath := shape.Path(path, f.GoName)
+		mpath := shape.Path(path, f)
 		if !d.member(f, key, mpath, sv) && f.Required {
 			d.problems.Missing(mpath)
 		}

@@ -74,6 +74,9 @@ type Field struct {
 	Item *Field
 	Key  *Field
 
+	// PathName is how validation messages name the member: its name with a
+	// lower-case first letter ("userName").
+	PathName string
 	// HeaderKey is Name in net/http's canonical form, for header members.
 	HeaderKey string
 	// EnumValues lists a generated enum type's values (nil for plain strings).
@@ -152,6 +155,7 @@ func build(t reflect.Type) *Struct {
 		f := fieldOf(sf.Type, sf.Tag)
 		f.Index = i
 		f.GoName = sf.Name
+		f.PathName = strings.ToLower(sf.Name[:1]) + sf.Name[1:]
 		if f.Name == "" {
 			f.Name = sf.Name
 		}

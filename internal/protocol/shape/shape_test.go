@@ -86,7 +86,7 @@ func TestProblems(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var p Problems
 			f := st.FieldByName(tc.field)
-			p.Check(f, Path("", f.GoName), reflect.ValueOf(tc.value))
+			p.Check(f, Path("", f), reflect.ValueOf(tc.value))
 			got := ""
 			if e := p.Err(); e != nil {
 				got = e.Message

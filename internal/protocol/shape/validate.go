@@ -21,15 +21,12 @@ type Problems struct {
 	msgs []string
 }
 
-// Path joins a parent path and a member name the way AWS prints it.
-func Path(parent, member string) string {
-	if member != "" {
-		member = strings.ToLower(member[:1]) + member[1:]
-	}
+// Path joins a parent path and a member's PathName the way AWS prints them.
+func Path(parent string, f *Field) string {
 	if parent == "" {
-		return member
+		return f.PathName
 	}
-	return parent + "." + member
+	return parent + "." + f.PathName
 }
 
 // Missing records a required member that was absent.
