@@ -191,3 +191,50 @@ func BenchmarkAssumeRole(b *testing.B) {
 		}
 	}
 }
+
+// What GetSessionToken credentials may call, through the real gateway: IAM
+// only when they carry MFA, STS only AssumeRole and GetCallerIdentity
+// (STS API reference, GetSessionToken).
+func TestSessionTokenLimits(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	a := iam.NewFromConfig(w.srv.AWSConfig("account-a"))
+	if _, err := a.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("read"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","sts:GetAccessKeyInfo"],"Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	alice := w.sts(w.aliceID, w.aliceSK, "")
+	plain, err := alice.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withMFA, err := alice.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(w.serial), TokenCode: aws.String(w.code(t, mfa.Step(time.Now())))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := func(out *sts.GetSessionTokenOutput) (*iam.Client, *sts.Client) {
+		c := out.Credentials
+		cfg := w.srv.ConfigFor(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+		return iam.NewFromConfig(cfg), sts.NewFromConfig(cfg)
+	}
+	plainIAM, plainSTS := clients(plain)
+	mfaIAM, mfaSTS := clients(withMFA)
+
+	if _, err := plainIAM.ListUsers(ctx, &iam.ListUsersInput{}); errorCode(err) != "InvalidClientTokenId" {
+		t.Errorf("IAM without MFA: %v, want InvalidClientTokenId", err)
+	}
+	if _, err := mfaIAM.ListUsers(ctx, &iam.ListUsersInput{}); err != nil {
+		t.Errorf("IAM with MFA: %v", err)
+	}
+	for _, c := range []*sts.Client{plainSTS, mfaSTS} {
+		if _, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+			t.Errorf("GetCallerIdentity: %v", err)
+		}
+		if _, err := c.GetAccessKeyInfo(ctx, &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String(w.aliceID)}); errorCode(err) != "AccessDenied" {
+			t.Errorf("GetAccessKeyInfo: %v, want AccessDenied", err)
+		}
+		if _, err := c.GetSessionToken(ctx, &sts.GetSessionTokenInput{}); errorCode(err) != "AccessDenied" {
+			t.Errorf("GetSessionToken: %v, want AccessDenied", err)
+		}
+	}
+}
