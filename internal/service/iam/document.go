@@ -2,12 +2,12 @@ package iam
 
 import (
 	"errors"
-
-	"github.com/doppel-aws/doppel/internal/awserr"
-	"github.com/doppel-aws/doppel/internal/policy"
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 // Policy size quotas (IAM User Guide, "IAM and AWS STS quotas"), counted

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/doppel-aws/doppel/internal/awserr"
 )
 
 // Constraints from the IAM API reference's data types (userNameType,
@@ -43,10 +45,12 @@ func checkPath(value *string, member string) (string, error) {
 	if len(p) > 512 {
 		return "", validationError(p, member, "must have length less than or equal to 512")
 	}
-	if !pathPattern.MatchString(p) || strings.Contains(p, "//") {
-		// AWS: "The specified value for path is invalid. It must begin and end
-		// with / and contain only alphanumeric characters and/or / characters."
+	if !pathPattern.MatchString(p) {
 		return "", validationError(p, member, "must satisfy regular expression pattern: "+pathRegex)
+	}
+	if strings.Contains(p, "//") {
+		// The model's pattern allows it; IAM itself refuses empty segments.
+		return "", awserr.ValidationError("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	return p, nil
 }
