@@ -510,3 +510,83 @@ func Normalize(v reflect.Value) {
 		}
 	}
 }
+
+// Populate fills every member of the structure sv (recursively, to depth)
+// with sample values: strings, the first enum value, 1, true, a whole-second
+// time, two list items, one map entry. Streams and members outside the body
+// are left alone when bodyOnly is set.
+func Populate(sv reflect.Value, depth int, bodyOnly bool) {
+	for _, f := range shape.Of(sv.Type()).Fields {
+		if bodyOnly && (f.Location != "" || f.Kind == shape.KindStream) {
+			continue
+		}
+		if f.Kind == shape.KindStream {
+			continue
+		}
+		if v, ok := sample(f, depth, bodyOnly); ok {
+			sv.Field(f.Index).Set(v)
+		}
+	}
+}
+
+func sample(f *shape.Field, depth int, bodyOnly bool) (reflect.Value, bool) {
+	v := reflect.New(f.Elem).Elem()
+	switch f.Kind {
+	case shape.KindStruct:
+		if depth <= 0 {
+			return v, false
+		}
+		p := reflect.New(f.Elem)
+		Populate(p.Elem(), depth-1, bodyOnly)
+		if f.Ptr {
+			return p, true
+		}
+		return p.Elem(), true
+	case shape.KindList:
+		if depth <= 0 {
+			return v, false
+		}
+		l := reflect.MakeSlice(f.Type, 0, 2)
+		for range 2 {
+			item, ok := sample(f.Item, depth-1, bodyOnly)
+			if !ok {
+				return v, false
+			}
+			l = reflect.Append(l, item)
+		}
+		return l, true
+	case shape.KindMap:
+		m := reflect.MakeMap(f.Type)
+		k, _ := sample(f.Key, depth-1, bodyOnly)
+		item, ok := sample(f.Item, depth-1, bodyOnly)
+		if !ok {
+			return v, false
+		}
+		m.SetMapIndex(k, item)
+		return m, true
+	case shape.KindString:
+		s := "s<&>\"'"
+		if f.EnumValues != nil {
+			s = f.EnumValues[0]
+		}
+		v.SetString(s)
+	case shape.KindBool:
+		v.SetBool(true)
+	case shape.KindInt:
+		v.SetInt(1)
+	case shape.KindFloat:
+		v.SetFloat(1.5)
+	case shape.KindTime:
+		v.Set(reflect.ValueOf(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)))
+	case shape.KindBlob:
+		v.SetBytes([]byte("blob"))
+	default:
+		return v, false
+	}
+	if f.Ptr {
+		p := reflect.New(f.Elem)
+		p.Elem().Set(v)
+		return p, true
+	}
+	return v, true
+}
