@@ -384,10 +384,22 @@ func (s *Service) DeleteBucketWebsite(ctx context.Context, in *s3api.DeleteBucke
 
 func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *s3api.GetBucketLifecycleConfigurationInput) (*s3api.GetBucketLifecycleConfigurationOutput, error) {
 	var c s3api.BucketLifecycleConfiguration
-	if err := s.requireConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetLifecycleConfiguration", cfgLifecycle, &c); err != nil {
+	b, ok, err := s.getConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "GetLifecycleConfiguration", cfgLifecycle, &c)
+	if err != nil {
 		return nil, err
 	}
-	return &s3api.GetBucketLifecycleConfigurationOutput{Rules: c.Rules}, nil
+	if !ok {
+		return nil, errNotConfiguredFor(cfgLifecycle, in.Bucket)
+	}
+	out := &s3api.GetBucketLifecycleConfigurationOutput{Rules: c.Rules}
+	// Configurations written since September 2024 default to a 128 KB
+	// minimum for transitions (S3 User Guide, "Transitioning objects").
+	size := b.LifecycleMinSize
+	if size == "" {
+		size = "all_storage_classes_128K"
+	}
+	setOptionalString(out, "TransitionDefaultMinimumObjectSize", size)
+	return out, nil
 }
 
 func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api.PutBucketLifecycleConfigurationInput) (*s3api.PutBucketLifecycleConfigurationOutput, error) {
@@ -409,10 +421,23 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api
 		}
 		ids[id] = true
 	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutLifecycleConfiguration", cfgLifecycle, *c); err != nil {
+	size := optionalString(in, "TransitionDefaultMinimumObjectSize")
+	if size != "" && size != "all_storage_classes_128K" && size != "varies_by_storage_class" {
+		return nil, errInvalidArgument("Invalid value for x-amz-transition-default-minimum-object-size", "x-amz-transition-default-minimum-object-size", size)
+	}
+	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutLifecycleConfiguration", func(b *bucketRecord) error {
+		b.LifecycleMinSize = size
+		return b.setConfig(cfgLifecycle, *c)
+	})
+	if err != nil {
 		return nil, err
 	}
-	return &s3api.PutBucketLifecycleConfigurationOutput{}, nil
+	out := &s3api.PutBucketLifecycleConfigurationOutput{}
+	if size == "" {
+		size = "all_storage_classes_128K"
+	}
+	setOptionalString(out, "TransitionDefaultMinimumObjectSize", size)
+	return out, nil
 }
 
 func (s *Service) DeleteBucketLifecycle(ctx context.Context, in *s3api.DeleteBucketLifecycleInput) (*s3api.DeleteBucketLifecycleOutput, error) {

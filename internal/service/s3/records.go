@@ -49,6 +49,9 @@ type bucketRecord struct {
 	MFADelete  string
 	ObjectLock bool
 	Policy     string
+	// LifecycleMinSize is the lifecycle configuration's
+	// x-amz-transition-default-minimum-object-size.
+	LifecycleMinSize string `json:",omitempty"`
 	// Configs holds each configured bucket configuration as the JSON of its
 	// s3api type; a missing entry means "not configured".
 	Configs map[string]json.RawMessage `json:",omitempty"`
