@@ -16,6 +16,7 @@ import (
 	"errors"
 	"image/png"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -62,7 +63,9 @@ func URI(issuer, account, seed string) string {
 	v.Set("algorithm", "SHA1")
 	v.Set("digits", "6")
 	v.Set("period", "30")
-	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + account, RawQuery: v.Encode()}
+	// Spaces as %20, not '+': authenticator apps read the query as RFC 3986.
+	q := strings.ReplaceAll(v.Encode(), "+", "%20")
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + account, RawQuery: q}
 	return u.String()
 }
 

@@ -142,7 +142,7 @@ func TestSeedURIAndQRCode(t *testing.T) {
 	if u.Scheme != "otpauth" || u.Host != "totp" || u.Path != "/Amazon Web Services:ci@111111111111" {
 		t.Errorf("uri = %s", uri)
 	}
-	if u.Query().Get("secret") != seed || u.Query().Get("issuer") != "Amazon Web Services" {
+	if u.Query().Get("secret") != seed || u.Query().Get("issuer") != "Amazon Web Services" || strings.Contains(u.RawQuery, "+") {
 		t.Errorf("uri query = %s", u.RawQuery)
 	}
 	img, err := QRCodePNG(uri)
