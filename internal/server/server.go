@@ -21,6 +21,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/blob"
+	"github.com/doppel-aws/doppel/internal/console"
 	"github.com/doppel-aws/doppel/internal/gateway"
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/request"
@@ -192,5 +193,9 @@ func (s *Server) closeStore() error {
 func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
+	mux.Handle(console.Prefix+"/", console.New(console.Config{
+		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve,
+		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
+	}))
 	return mux
 }

@@ -1,0 +1,276 @@
+package console
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/doppel-aws/doppel/internal/api"
+	"github.com/doppel-aws/doppel/internal/api/stsapi"
+	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/store"
+)
+
+// msgBadSignIn is the AWS sign-in page's answer to any wrong account, user
+// name, password or key: it never says which part was wrong.
+const msgBadSignIn = "Your authentication information is incorrect. Please try again."
+
+type signinData struct {
+	Mode    string // "root" or "iam"
+	Account string
+	User    string
+	MFAStep bool // the password was right; now the MFA code
+	Error   string
+}
+
+// signinPage shows the sign-in form. It starts a pre-sign-in session so the
+// form carries a CSRF token (login CSRF is a CSRF too).
+func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
+	s := h.sessions.get(r)
+	if s != nil && s.base != nil {
+		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
+		return
+	}
+	if s == nil {
+		s = h.sessions.create(w, r)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := signinData{Mode: r.URL.Query().Get("mode"), Account: r.URL.Query().Get("account")}
+	if d.Mode != "root" {
+		d.Mode = "iam"
+	}
+	if s.pending != nil {
+		d.MFAStep, d.Account, d.User = true, s.pending.account, s.pending.user.Name
+	}
+	h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+}
+
+func (h *Handler) signinSession(w http.ResponseWriter, r *http.Request) *session {
+	s := h.sessions.get(r)
+	if s == nil {
+		http.Error(w, "Your sign-in form has expired; reload the page.", http.StatusForbidden)
+		return nil
+	}
+	s.mu.Lock()
+	if !h.checkCSRF(w, r, s) {
+		s.mu.Unlock()
+		return nil
+	}
+	return s
+}
+
+func (h *Handler) signinFailed(w http.ResponseWriter, s *session, d signinData, msg string) {
+	d.Error = msg
+	w.WriteHeader(http.StatusUnauthorized)
+	h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+}
+
+// lookupAccount finds an account by 12-digit ID or by name.
+func (h *Handler) lookupAccount(ctx context.Context, idOrName string) (identity.Account, bool, error) {
+	var a identity.Account
+	err := h.cfg.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if identity.ValidAccountID(idOrName) {
+			a, err = identity.GetAccount(tx, idOrName)
+		} else {
+			a, err = identity.GetAccountByName(tx, idOrName)
+		}
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return a, false, nil
+	}
+	return a, err == nil, err
+}
+
+func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
+	s := h.signinSession(w, r)
+	if s == nil {
+		return
+	}
+	defer s.mu.Unlock()
+	d := signinData{Mode: r.PostFormValue("mode"), Account: strings.TrimSpace(r.PostFormValue("account")), User: strings.TrimSpace(r.PostFormValue("user"))}
+	if d.Mode != "root" {
+		d.Mode = "iam"
+	}
+	s.pending = nil
+	acct, ok, err := h.lookupAccount(r.Context(), d.Account)
+	if err != nil {
+		h.signinFailed(w, s, d, "Sign-in failed: "+err.Error())
+		return
+	}
+	if !ok {
+		h.signinFailed(w, s, d, msgBadSignIn)
+		return
+	}
+	if d.Mode == "root" {
+		h.signinRoot(w, r, s, d, acct)
+		return
+	}
+	u, found, err := h.cfg.IAM.LookupConsoleUser(r.Context(), acct.ID, d.User)
+	if err != nil {
+		h.signinFailed(w, s, d, "Sign-in failed: "+err.Error())
+		return
+	}
+	if !found || !u.HasPassword {
+		h.signinFailed(w, s, d, msgBadSignIn)
+		return
+	}
+	good, err := h.cfg.IAM.CheckPassword(r.Context(), acct.ID, u.Name, r.PostFormValue("password"))
+	if err != nil {
+		h.signinFailed(w, s, d, "Sign-in failed: "+err.Error())
+		return
+	}
+	if !good {
+		h.signinFailed(w, s, d, msgBadSignIn)
+		return
+	}
+	if len(u.MFASerials) > 0 {
+		// A user with an MFA device gives a code after the password, on a
+		// page of its own, as on AWS.
+		s.pending = &pendingUser{account: acct.ID, accountName: acct.Name, user: u}
+		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+		return
+	}
+	p := &identity.Principal{Kind: identity.User, Account: acct.ID, ARN: u.ARN, UserID: u.UserID, Name: u.Name}
+	h.startSession(w, r, s, p, acct.Name)
+}
+
+// signinRoot signs in an account's root user with one of its access key
+// pairs (doppel has no root e-mail addresses and passwords).
+func (h *Handler) signinRoot(w http.ResponseWriter, r *http.Request, s *session, d signinData, acct identity.Account) {
+	akid := strings.TrimSpace(r.PostFormValue("access_key_id"))
+	secret := r.PostFormValue("secret_access_key")
+	p, want, err := h.cfg.Resolve(r.Context(), akid, "", h.cfg.Now())
+	if err != nil || p.Kind != identity.Root || p.Account != acct.ID ||
+		subtle.ConstantTimeCompare([]byte(secret), []byte(want)) != 1 {
+		h.signinFailed(w, s, d, msgBadSignIn)
+		return
+	}
+	h.startSession(w, r, s, p, acct.Name)
+}
+
+func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
+	s := h.signinSession(w, r)
+	if s == nil {
+		return
+	}
+	defer s.mu.Unlock()
+	pend := s.pending
+	if pend == nil {
+		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+		return
+	}
+	d := signinData{Mode: "iam", Account: pend.account, User: pend.user.Name, MFAStep: true}
+	code := strings.TrimSpace(r.PostFormValue("mfa_code"))
+	var serial string
+	for _, sn := range pend.user.MFASerials {
+		owner, err := h.cfg.IAM.CheckMFACode(r.Context(), pend.account, sn, code)
+		if err == nil && owner == pend.user.Name {
+			serial = sn
+			break
+		}
+	}
+	if serial == "" {
+		h.signinFailed(w, s, d, "Your authentication information is incorrect. Please try again.")
+		return
+	}
+	now := h.cfg.Now()
+	u := pend.user
+	// A console session signed in with MFA carries aws:MultiFactorAuthPresent
+	// like temporary credentials obtained with MFA do, so MFA-protected
+	// actions and Switch role to a role requiring MFA work (IAM User Guide,
+	// "Configuring MFA-protected API access": console sign-in with MFA).
+	p := &identity.Principal{Kind: identity.User, Account: pend.account, ARN: u.ARN, UserID: u.UserID, Name: u.Name,
+		Session: &identity.Session{
+			Kind: identity.User, Account: pend.account, SourceUserARN: u.ARN, SourceUserID: u.UserID,
+			IssuedAt: now, Expiration: now.Add(sessionTTL), MFAAuthenticated: true, MFAAuthTime: now,
+		}}
+	h.startSession(w, r, s, p, pend.accountName)
+}
+
+// startSession replaces the pre-sign-in session with a new signed-in one.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, pre *session, p *identity.Principal, accountName string) {
+	h.sessions.delete(w, r, pre)
+	s := h.sessions.create(w, r)
+	s.base, s.accountName = p, accountName
+	http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
+}
+
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request, s *session) {
+	h.sessions.delete(w, r, s)
+	http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+}
+
+type homeData struct {
+	Accounts []identity.Account
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *session) {
+	var d homeData
+	h.cfg.Store.View(r.Context(), func(tx store.Tx) error {
+		d.Accounts, _ = identity.ListAccounts(tx)
+		return nil
+	})
+	h.render(w, s, "home", view{Title: "Console home", Section: "home", Data: d})
+}
+
+// switchRole assumes a role as the signed-in identity, as the AWS console's
+// Switch role does: the session is named after the signed-in user and lasts
+// one hour (IAM User Guide, "Switch to an IAM role (console)": "the
+// permissions ... last for one hour").
+func (h *Handler) switchRole(w http.ResponseWriter, r *http.Request, s *session) {
+	account := strings.TrimSpace(r.PostFormValue("account"))
+	role := strings.TrimSpace(r.PostFormValue("role"))
+	if acct, ok, _ := h.lookupAccount(r.Context(), account); ok {
+		account = acct.ID
+	}
+	if !identity.ValidAccountID(account) || role == "" {
+		h.done(w, r, s, Prefix+"/", &notice{Kind: "error", Title: "Invalid information in one or more fields",
+			Text: "Enter the 12-digit account ID (or the account's name) and the role's name."})
+		return
+	}
+	sessionName := s.base.Name
+	if s.base.Kind == identity.Root || sessionName == "" {
+		sessionName = "root"
+	}
+	out, err := call(h, r, s, "sts", "AssumeRole", h.cfg.STS.AssumeRole, &stsapi.AssumeRoleInput{
+		RoleArn: "arn:aws:iam::" + account + ":role/" + role, RoleSessionName: sessionName,
+		DurationSeconds: api.Int32(3600),
+	})
+	if err != nil {
+		h.failed(w, r, s, Prefix+"/", err)
+		return
+	}
+	c := out.Credentials
+	p, _, err := h.cfg.Resolve(r.Context(), c.AccessKeyId, c.SessionToken, h.cfg.Now())
+	if err != nil {
+		h.failed(w, r, s, Prefix+"/", awserr.Internal(err))
+		return
+	}
+	s.role = p
+	s.roleHistory = append([]switchTarget{{Account: account, Role: role}}, removeTarget(s.roleHistory, account, role)...)
+	if len(s.roleHistory) > 5 {
+		s.roleHistory = s.roleHistory[:5]
+	}
+	h.done(w, r, s, Prefix+"/", &notice{Kind: "success", Title: "Switched role", Text: "You are now acting as " + p.ARN + "."})
+}
+
+func removeTarget(list []switchTarget, account, role string) []switchTarget {
+	var out []switchTarget
+	for _, t := range list {
+		if t.Account != account || t.Role != role {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (h *Handler) switchBack(w http.ResponseWriter, r *http.Request, s *session) {
+	s.role = nil
+	h.done(w, r, s, Prefix+"/", &notice{Kind: "info", Title: "Switched back", Text: "You are acting as " + s.base.ARN + " again."})
+}

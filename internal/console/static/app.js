@@ -1,0 +1,33 @@
+// doppel console: the little the pages need from JavaScript. Everything
+// works without it except the copy buttons.
+"use strict";
+document.addEventListener("click", function (e) {
+  var b = e.target.closest("button.copy");
+  if (!b) return;
+  var text = b.getAttribute("data-copy");
+  var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done);
+    return;
+  }
+  // http://127.0.0.1 is not always a secure context: fall back.
+  var t = document.createElement("textarea");
+  t.value = text;
+  document.body.appendChild(t);
+  t.select();
+  try { document.execCommand("copy"); done(); } finally { t.remove(); }
+});
+document.addEventListener("submit", function (e) {
+  var msg = e.target.getAttribute("data-confirm");
+  if (msg && !window.confirm(msg)) e.preventDefault();
+});
+// Sections shown only for one choice of a radio group (the Create role
+// wizard's trusted entity type).
+function showWhen() {
+  document.querySelectorAll("[data-show-when]").forEach(function (el) {
+    var radio = document.getElementById(el.getAttribute("data-show-when"));
+    el.hidden = radio && !radio.checked;
+  });
+}
+document.addEventListener("change", showWhen);
+document.addEventListener("DOMContentLoaded", showWhen);

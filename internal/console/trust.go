@@ -1,0 +1,257 @@
+package console
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/doppel-aws/doppel/internal/identity"
+)
+
+// trustSpec is step 1 of the Create role wizard: "Select trusted entity".
+type trustSpec struct {
+	Type              string // "account" (AWS account) or "custom" (Custom trust policy)
+	OtherAccount      bool   // "Another AWS account" rather than "This account"
+	AccountID         string // for OtherAccount
+	RequireExternalID bool
+	ExternalID        string
+	RequireMFA        bool
+	Custom            string // the custom trust policy document
+}
+
+// externalIDPattern is AssumeRole's ExternalId constraint (STS API
+// reference, AssumeRole: 2-1224 characters of [\w+=,.@:\/-]).
+var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
+// validate checks step 1's answers as the console does before it lets the
+// user go on.
+func (t trustSpec) validate() error {
+	switch t.Type {
+	case "account":
+		if t.OtherAccount && !identity.ValidAccountID(t.AccountID) {
+			return fmt.Errorf("Account ID must be a 12-digit AWS account ID.")
+		}
+		if t.RequireExternalID && (len(t.ExternalID) < 2 || len(t.ExternalID) > 1224 || !externalIDPattern.MatchString(t.ExternalID)) {
+			return fmt.Errorf("External ID must be 2 to 1224 characters: letters, digits and +=,.@:/-_")
+		}
+	case "custom":
+		if strings.TrimSpace(t.Custom) == "" {
+			return fmt.Errorf("Enter a custom trust policy.")
+		}
+	default:
+		return fmt.Errorf("Select a trusted entity type.")
+	}
+	return nil
+}
+
+// The trust policy the AWS console writes for "AWS account", with its
+// members in the console's order and its tab indentation. With neither
+// option checked the console leaves an empty Condition block.
+type trustDoc struct {
+	Version   string
+	Statement []trustStatement
+}
+
+type trustStatement struct {
+	Effect    string
+	Principal struct {
+		AWS string
+	}
+	Action    string
+	Condition trustCondition
+}
+
+type trustCondition struct {
+	StringEquals *struct {
+		ExternalID string `json:"sts:ExternalId"`
+	} `json:",omitempty"`
+	Bool *struct {
+		MFA string `json:"aws:MultiFactorAuthPresent"`
+	} `json:",omitempty"`
+}
+
+// document returns the trust policy for the wizard's answers in account
+// self (the account the role is created in).
+func (t trustSpec) document(self string) (string, error) {
+	if t.Type == "custom" {
+		return t.Custom, nil
+	}
+	account := self
+	if t.OtherAccount {
+		account = t.AccountID
+	}
+	st := trustStatement{Effect: "Allow", Action: "sts:AssumeRole"}
+	st.Principal.AWS = identity.RootARN(account)
+	if t.RequireExternalID {
+		st.Condition.StringEquals = &struct {
+			ExternalID string `json:"sts:ExternalId"`
+		}{t.ExternalID}
+	}
+	if t.RequireMFA {
+		st.Condition.Bool = &struct {
+			MFA string `json:"aws:MultiFactorAuthPresent"`
+		}{"true"}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "\t")
+	if err := enc.Encode(trustDoc{Version: "2012-10-17", Statement: []trustStatement{st}}); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// A trustEdge is one way into a role: a principal allowed by a trust
+// policy statement, and the conditions attached.
+type trustEdge struct {
+	Kind       string // "AWS", "Service", "Federated", "*"
+	Principal  string // an ARN, account ID, service name, or "*"
+	Account    string // the principal's account, when it has one
+	Conditions []string
+	Deny       bool
+}
+
+// trustEdges reads who a trust policy lets assume the role. It reads the
+// document loosely (for display only); the policy engine decides.
+func trustEdges(doc string) []trustEdge {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal([]byte(doc), &d) != nil {
+		return nil
+	}
+	var stmts []map[string]json.RawMessage
+	if json.Unmarshal(d.Statement, &stmts) != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return nil
+		}
+		stmts = []map[string]json.RawMessage{one}
+	}
+	var out []trustEdge
+	for _, st := range stmts {
+		var effect string
+		json.Unmarshal(st["Effect"], &effect)
+		if !assumeAction(st["Action"]) {
+			continue
+		}
+		conds := conditionLabels(st["Condition"])
+		for _, p := range principals(st["Principal"]) {
+			p.Conditions, p.Deny = conds, effect == "Deny"
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func stringsOf(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	json.Unmarshal(raw, &many)
+	return many
+}
+
+func assumeAction(raw json.RawMessage) bool {
+	for _, a := range stringsOf(raw) {
+		a = strings.ToLower(a)
+		if a == "*" || a == "sts:*" || strings.HasPrefix(a, "sts:assumerole") {
+			return true
+		}
+	}
+	return false
+}
+
+func principals(raw json.RawMessage) []trustEdge {
+	var star string
+	if json.Unmarshal(raw, &star) == nil {
+		return []trustEdge{{Kind: "*", Principal: star}}
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	var out []trustEdge
+	for _, kind := range []string{"AWS", "Service", "Federated", "CanonicalUser"} {
+		for _, p := range stringsOf(m[kind]) {
+			e := trustEdge{Kind: kind, Principal: p}
+			if kind == "AWS" {
+				e.Account = principalAccount(p)
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// principalAccount is the account of an AWS principal: an account ID or
+// arn:aws:iam::ACCOUNT:... / arn:aws:sts::ACCOUNT:...
+func principalAccount(p string) string {
+	if identity.ValidAccountID(p) {
+		return p
+	}
+	parts := strings.SplitN(p, ":", 6)
+	if len(parts) == 6 && identity.ValidAccountID(parts[4]) {
+		return parts[4]
+	}
+	return ""
+}
+
+// conditionLabels names a statement's conditions in words: the two the
+// wizard writes get short names, others are shown as written.
+func conditionLabels(raw json.RawMessage) []string {
+	var c map[string]map[string]json.RawMessage
+	if json.Unmarshal(raw, &c) != nil {
+		return nil
+	}
+	var out []string
+	for op, keys := range c {
+		for key, v := range keys {
+			vals := strings.Join(stringsOf(v), ", ")
+			if vals == "" {
+				vals = string(v)
+			}
+			switch {
+			case strings.EqualFold(key, "sts:ExternalId"):
+				out = append(out, "external ID "+vals)
+			case strings.EqualFold(key, "aws:MultiFactorAuthPresent") && strings.HasPrefix(op, "Bool") && vals == "true":
+				out = append(out, "MFA required")
+			default:
+				out = append(out, op+" "+key+" "+vals)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// trustSummary is the "Trusted entities" column of the roles list.
+func trustSummary(doc string) string {
+	var parts []string
+	for _, e := range trustEdges(doc) {
+		if e.Deny {
+			continue
+		}
+		switch {
+		case e.Kind == "AWS" && identity.ValidAccountID(e.Principal):
+			parts = append(parts, "Account: "+e.Principal)
+		case e.Kind == "AWS" && strings.HasSuffix(e.Principal, ":root"):
+			parts = append(parts, "Account: "+e.Account)
+		case e.Kind == "AWS":
+			parts = append(parts, e.Principal)
+		case e.Kind == "Service":
+			parts = append(parts, "AWS Service: "+strings.TrimSuffix(e.Principal, ".amazonaws.com"))
+		case e.Kind == "Federated":
+			parts = append(parts, "Identity Provider: "+e.Principal)
+		default:
+			parts = append(parts, "Anyone (*)")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
