@@ -61,4 +61,3 @@ func checkStruct(p *shape.Problems, parent string, v reflect.Value) {
 		}
 	}
 }
-
