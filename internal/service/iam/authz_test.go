@@ -288,3 +288,41 @@ func TestDenied(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestBoundaryConditionKey: iam:PermissionsBoundary is the entity's boundary
+// for the actions that list the key, the requested one for
+// Put*PermissionsBoundary, and absent elsewhere.
+func TestBoundaryConditionKey(t *testing.T) {
+	h := newHarness(t)
+	s, ctx := h.svc, h.ctx
+	ro := "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	must(s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: "r", AssumeRolePolicyDocument: trustAccount, PermissionsBoundary: api.String(ro)}))
+	tests := []struct {
+		name string
+		call func() error
+		want []string
+	}{
+		{"GetRole lists the key", func() error {
+			_, err := s.GetRole(ctx, &iamapi.GetRoleInput{RoleName: "r"})
+			return err
+		}, []string{ro}},
+		{"ListRoleTags does not", func() error {
+			_, err := s.ListRoleTags(ctx, &iamapi.ListRoleTagsInput{RoleName: "r"})
+			return err
+		}, nil},
+		{"PutRolePermissionsBoundary: the requested boundary", func() error {
+			_, err := s.PutRolePermissionsBoundary(ctx, &iamapi.PutRolePermissionsBoundaryInput{RoleName: "r", PermissionsBoundary: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"})
+			return err
+		}, []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call(); err != nil {
+				t.Fatal(err)
+			}
+			if got := h.authz.last().Context["iam:PermissionsBoundary"]; !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("iam:PermissionsBoundary = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

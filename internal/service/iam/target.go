@@ -42,7 +42,9 @@ func (s *Service) authUser(ctx context.Context, action, name string, keys map[st
 	if t.found {
 		path = t.rec.Path
 		keys = resourceTagKeys(keys, t.rec.Tags, true)
-		keys = boundaryKey(keys, t.rec.Boundary)
+		if boundaryActions[action] {
+			keys = boundaryKey(keys, t.rec.Boundary)
+		}
 	}
 	t.arn = arn(p.Account, "user", path, name)
 	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
@@ -67,7 +69,9 @@ func (s *Service) authRole(ctx context.Context, action, name string, keys map[st
 	if t.found {
 		path = t.rec.Path
 		keys = resourceTagKeys(keys, t.rec.Tags, true)
-		keys = boundaryKey(keys, t.rec.Boundary)
+		if boundaryActions[action] {
+			keys = boundaryKey(keys, t.rec.Boundary)
+		}
 	}
 	t.arn = arn(p.Account, "role", path, name)
 	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
@@ -126,6 +130,17 @@ func (s *Service) authProfile(ctx context.Context, action, name string, keys map
 	return t, nil
 }
 
+// boundaryActions are the actions on a user or role for which the Service
+// Authorization Reference lists iam:PermissionsBoundary (the boundary the
+// entity has); for other actions the key is absent, as on AWS.
+var boundaryActions = map[string]bool{
+	"AttachRolePolicy": true, "AttachUserPolicy": true, "DeleteRole": true, "DeleteRolePermissionsBoundary": true,
+	"DeleteRolePolicy": true, "DeleteUserPermissionsBoundary": true, "DeleteUserPolicy": true, "DetachRolePolicy": true,
+	"DetachUserPolicy": true, "GetRole": true, "PutRolePermissionsBoundary": true, "PutRolePolicy": true,
+	"PutUserPermissionsBoundary": true, "PutUserPolicy": true, "UpdateAssumeRolePolicy": true, "UpdateRole": true,
+	"UpdateRoleDescription": true,
+}
+
 func boundaryKey(keys map[string][]string, boundary string) map[string][]string {
 	if boundary == "" {
 		return keys
@@ -133,6 +148,10 @@ func boundaryKey(keys map[string][]string, boundary string) map[string][]string 
 	if keys == nil {
 		keys = map[string][]string{}
 	}
-	keys["iam:PermissionsBoundary"] = []string{boundary}
+	// A boundary named by the request (Put*PermissionsBoundary) is the one
+	// the key means; otherwise it is the entity's own.
+	if _, set := keys["iam:PermissionsBoundary"]; !set {
+		keys["iam:PermissionsBoundary"] = []string{boundary}
+	}
 	return keys
 }
