@@ -1,0 +1,146 @@
+package vectors
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/doppel-aws/doppel/internal/protocol/shape"
+)
+
+// FillRequired sets, in theirs (an SDK input structure), every member that
+// our plan of the same input marks required, with a placeholder value, so
+// the SDK's client-side validation lets the call through.
+func FillRequired(theirs reflect.Value, ours *shape.Struct) {
+	for _, f := range ours.Fields {
+		if !f.Required {
+			continue
+		}
+		tf := theirs.FieldByName(f.GoName)
+		if !tf.IsValid() || !tf.CanSet() {
+			continue
+		}
+		placeholder(tf, f)
+	}
+}
+
+func placeholder(v reflect.Value, f *shape.Field) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		placeholder(p.Elem(), f)
+		v.Set(p)
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			v.SetBytes([]byte("x"))
+			return
+		}
+		item := reflect.New(v.Type().Elem()).Elem()
+		if f != nil && f.Item != nil {
+			placeholder(item, f.Item)
+		}
+		v.Set(reflect.Append(reflect.MakeSlice(v.Type(), 0, 1), item))
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Now()))
+			return
+		}
+		if f != nil && f.Kind == shape.KindStruct {
+			FillRequired(v, f.Plan())
+		}
+	}
+}
+
+// Compare checks that every member set in ours (a doppel output) arrived
+// in theirs (the SDK's parsed output) with the same value; it returns the
+// differences, one per line, named by path.
+func Compare(ours, theirs reflect.Value, path string) []string {
+	ours, theirs = indirect(ours), indirect(theirs)
+	if !ours.IsValid() {
+		return nil
+	}
+	if !theirs.IsValid() {
+		return []string{path + ": missing in the SDK's output"}
+	}
+	switch {
+	case ours.Type() == reflect.TypeOf(time.Time{}):
+		ot := ours.Interface().(time.Time)
+		tt, ok := theirs.Interface().(time.Time)
+		if !ok || !ot.Equal(tt) {
+			return []string{fmt.Sprintf("%s: %v, SDK has %v", path, ot, theirs.Interface())}
+		}
+		return nil
+	case ours.Kind() == reflect.Struct:
+		var diffs []string
+		for _, f := range shape.Of(ours.Type()).Fields {
+			if f.Kind == shape.KindStream {
+				continue
+			}
+			of := ours.Field(f.Index)
+			if !f.Present(ours) || isNil(of) {
+				continue
+			}
+			tf := theirs.FieldByName(f.GoName)
+			if !tf.IsValid() {
+				diffs = append(diffs, path+"."+f.GoName+": the SDK's type has no such member")
+				continue
+			}
+			diffs = append(diffs, Compare(of, tf, path+"."+f.GoName)...)
+		}
+		return diffs
+	case ours.Kind() == reflect.Slice && ours.Type().Elem().Kind() != reflect.Uint8:
+		if theirs.Kind() != reflect.Slice || theirs.Len() != ours.Len() {
+			return []string{fmt.Sprintf("%s: %d items, SDK has %v", path, ours.Len(), theirs.Interface())}
+		}
+		var diffs []string
+		for i := 0; i < ours.Len(); i++ {
+			diffs = append(diffs, Compare(ours.Index(i), theirs.Index(i), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return diffs
+	case ours.Kind() == reflect.Map:
+		if theirs.Kind() != reflect.Map || theirs.Len() != ours.Len() {
+			return []string{fmt.Sprintf("%s: %d entries, SDK has %v", path, ours.Len(), theirs.Interface())}
+		}
+		var diffs []string
+		for _, k := range ours.MapKeys() {
+			tk := reflect.ValueOf(k.String()).Convert(theirs.Type().Key())
+			diffs = append(diffs, Compare(ours.MapIndex(k), theirs.MapIndex(tk), fmt.Sprintf("%s[%s]", path, k))...)
+		}
+		return diffs
+	}
+	if ours.Kind() == reflect.Slice { // blob
+		if theirs.Kind() != reflect.Slice || !bytes.Equal(ours.Bytes(), theirs.Bytes()) {
+			return []string{fmt.Sprintf("%s: %q, SDK has %v", path, ours.Bytes(), theirs.Interface())}
+		}
+		return nil
+	}
+	if fmt.Sprint(ours.Interface()) != fmt.Sprint(theirs.Interface()) {
+		return []string{fmt.Sprintf("%s: %v, SDK has %v", path, ours.Interface(), theirs.Interface())}
+	}
+	return nil
+}
+
+func indirect(v reflect.Value) reflect.Value {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
+		if v.IsNil() {
+			return reflect.Value{}
+		}
+		v = v.Elem()
+	}
+	return v
+}
+
+func isNil(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+		return v.IsNil()
+	}
+	return false
+}
