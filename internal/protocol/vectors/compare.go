@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/protocol/shape"
@@ -77,6 +78,14 @@ func Compare(ours, theirs reflect.Value, path string) []string {
 			return []string{fmt.Sprintf("%s: %v, SDK has %v", path, ot, theirs.Interface())}
 		}
 		return nil
+	case ours.Kind() == reflect.Struct && theirs.Kind() == reflect.Struct && strings.HasPrefix(theirs.Type().Name(), ours.Type().Name()+"Member"):
+		// aws-sdk-go-v2 holds a union as <Union>Member<Name>{Value}.
+		name := strings.TrimPrefix(theirs.Type().Name(), ours.Type().Name()+"Member")
+		of := ours.FieldByName(name)
+		if !of.IsValid() {
+			return []string{path + ": the SDK chose union member " + name + ", which doppel's type lacks"}
+		}
+		return Compare(of, theirs.FieldByName("Value"), path+"."+name)
 	case ours.Kind() == reflect.Struct:
 		var diffs []string
 		for _, f := range shape.Of(ours.Type()).Fields {

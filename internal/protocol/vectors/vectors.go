@@ -558,6 +558,10 @@ func sample(f *shape.Field, depth int, bodyOnly bool) (reflect.Value, bool) {
 	case shape.KindMap:
 		m := reflect.MakeMap(f.Type)
 		k, _ := sample(f.Key, depth-1, bodyOnly)
+		if f.Key.EnumValues == nil {
+			// Keys may become header names (x-amz-meta-key): keep them tokens.
+			k = reflect.ValueOf("key").Convert(f.Type.Key())
+		}
 		item, ok := sample(f.Item, depth-1, bodyOnly)
 		if !ok {
 			return v, false
