@@ -551,7 +551,7 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 	var o *objectRecord
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		if r.bucket, err = getBucket(tx, bucket); err != nil {
+		if r.bucket, err = s.buckets.get(tx, bucket); err != nil {
 			return err
 		}
 		o, err = getObject(tx, bucket, key)

@@ -1,10 +1,12 @@
 package s3
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
@@ -197,6 +199,41 @@ func getBucket(tx store.Tx, name string) (*bucketRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &b, nil
+}
+
+// bucketCache keeps decoded bucket records for reads: a record is reused
+// while the stored bytes are the same, so a request pays a byte comparison
+// instead of a JSON decode. Records from it are shared and must not be
+// modified; writers decode their own with getBucket.
+type bucketCache struct {
+	m sync.Map // bucket name -> *cachedBucket
+}
+
+type cachedBucket struct {
+	raw []byte
+	rec *bucketRecord
+}
+
+func (c *bucketCache) get(tx store.Tx, name string) (*bucketRecord, error) {
+	raw, err := tx.Get(tableBuckets, name)
+	if errors.Is(err, store.ErrNotFound) {
+		c.m.Delete(name)
+		return nil, errNoSuchBucket(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := c.m.Load(name); ok {
+		if cb := v.(*cachedBucket); bytes.Equal(cb.raw, raw) {
+			return cb.rec, nil
+		}
+	}
+	var b bucketRecord
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("s3: decoding bucket %q: %w", name, err)
+	}
+	c.m.Store(name, &cachedBucket{raw: bytes.Clone(raw), rec: &b})
 	return &b, nil
 }
 

@@ -43,6 +43,8 @@ type Service struct {
 	authz  authz.Authorizer
 	now    func() time.Time
 	region string
+
+	buckets bucketCache
 }
 
 var _ s3api.Handler = (*Service)(nil)
@@ -146,12 +148,13 @@ func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error 
 	return s.store.Update(ctx, fn)
 }
 
-// loadBucket reads a bucket in its own transaction.
+// loadBucket reads a bucket in its own transaction. The record is shared:
+// read it, never modify it.
 func (s *Service) loadBucket(ctx context.Context, name string) (*bucketRecord, error) {
 	var b *bucketRecord
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		b, err = getBucket(tx, name)
+		b, err = s.buckets.get(tx, name)
 		return err
 	})
 	return b, err
