@@ -144,3 +144,9 @@ func errorCode(err error) string {
 	}
 	return ""
 }
+
+// rolePolicy puts an inline policy on a role.
+func (w *world) rolePolicy(account, role, doc string) {
+	w.t.Helper()
+	w.must(w.iam(account).PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline"), PolicyDocument: aws.String(doc)}))
+}
