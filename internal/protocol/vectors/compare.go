@@ -153,3 +153,131 @@ func isNil(v reflect.Value) bool {
 	}
 	return false
 }
+
+// PopulateSDK fills every exported member of an SDK input structure with
+// sample values (strings "v1", numbers 1, true, a whole-second time, two
+// list items, one map entry), to depth; io.Reader members are left alone.
+func PopulateSDK(v reflect.Value, depth int) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if depth < 0 {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		PopulateSDK(p.Elem(), depth)
+		v.Set(p)
+	case reflect.String:
+		v.SetString("v1")
+	case reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(1.5)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Slice:
+		if depth <= 0 {
+			return
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			v.SetBytes([]byte("blob"))
+			return
+		}
+		l := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := 0; i < 2; i++ {
+			PopulateSDK(l.Index(i), depth-1)
+		}
+		v.Set(l)
+	case reflect.Map:
+		if depth <= 0 {
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		k := reflect.New(v.Type().Key()).Elem()
+		k.SetString("key")
+		e := reflect.New(v.Type().Elem()).Elem()
+		PopulateSDK(e, depth-1)
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)))
+			return
+		}
+		if depth <= 0 {
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() && v.Field(i).CanSet() {
+				PopulateSDK(v.Field(i), depth-1)
+			}
+		}
+	}
+}
+
+// NotInModel ends the CompareSent lines about members the SDK knows and the
+// pinned model does not.
+const NotInModel = ": doppel's type has no such member"
+
+// CompareSent checks that every member set in theirs (what an SDK sent)
+// was decoded into ours with the same value.
+func CompareSent(theirs, ours reflect.Value, path string) []string {
+	theirs, ours = indirect(theirs), indirect(ours)
+	if !theirs.IsValid() || theirs.IsZero() {
+		return nil
+	}
+	if !ours.IsValid() {
+		return []string{path + ": sent by the SDK, not decoded"}
+	}
+	switch {
+	case theirs.Type() == reflect.TypeOf(time.Time{}):
+		if ot, ok := ours.Interface().(time.Time); !ok || !ot.Equal(theirs.Interface().(time.Time)) {
+			return []string{fmt.Sprintf("%s: sent %v, decoded %v", path, theirs.Interface(), ours.Interface())}
+		}
+		return nil
+	case theirs.Kind() == reflect.Struct:
+		var diffs []string
+		for i := 0; i < theirs.NumField(); i++ {
+			sf := theirs.Type().Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			of := ours.FieldByName(sf.Name)
+			if !of.IsValid() {
+				if !theirs.Field(i).IsZero() {
+					diffs = append(diffs, path+"."+sf.Name+NotInModel)
+				}
+				continue
+			}
+			diffs = append(diffs, CompareSent(theirs.Field(i), of, path+"."+sf.Name)...)
+		}
+		return diffs
+	case theirs.Kind() == reflect.Slice && theirs.Type().Elem().Kind() != reflect.Uint8:
+		if ours.Kind() != reflect.Slice || ours.Len() != theirs.Len() {
+			return []string{fmt.Sprintf("%s: sent %d items, decoded %v", path, theirs.Len(), ours.Interface())}
+		}
+		var diffs []string
+		for i := 0; i < theirs.Len(); i++ {
+			diffs = append(diffs, CompareSent(theirs.Index(i), ours.Index(i), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return diffs
+	case theirs.Kind() == reflect.Map:
+		if ours.Kind() != reflect.Map || ours.Len() != theirs.Len() {
+			return []string{fmt.Sprintf("%s: sent %d entries, decoded %v", path, theirs.Len(), ours.Interface())}
+		}
+		var diffs []string
+		for _, k := range theirs.MapKeys() {
+			ok := reflect.ValueOf(k.String()).Convert(ours.Type().Key())
+			diffs = append(diffs, CompareSent(theirs.MapIndex(k), ours.MapIndex(ok), fmt.Sprintf("%s[%s]", path, k))...)
+		}
+		return diffs
+	case theirs.Kind() == reflect.Slice:
+		if ours.Kind() != reflect.Slice || !bytes.Equal(ours.Bytes(), theirs.Bytes()) {
+			return []string{fmt.Sprintf("%s: sent %q, decoded %v", path, theirs.Bytes(), ours.Interface())}
+		}
+		return nil
+	}
+	if fmt.Sprint(theirs.Interface()) != fmt.Sprint(ours.Interface()) {
+		return []string{fmt.Sprintf("%s: sent %v, decoded %v", path, theirs.Interface(), ours.Interface())}
+	}
+	return nil
+}
