@@ -27,6 +27,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
+	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/request"
@@ -58,8 +59,12 @@ type Config struct {
 	Resolve  Resolver
 	Store    store.Store   // accounts (IDs and names) only
 	Activity *activity.Log // nil: no Activity page entries
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Authorizer decides the console's own reads that are no service
+	// operation (the Activity page's cloudtrail:LookupEvents). Without it
+	// only root users see the Activity page.
+	Authorizer authz.Authorizer
+	Now        func() time.Time
+	Logger     *slog.Logger
 	// Region is the region console calls are made in (default us-east-1).
 	Region string
 }
@@ -139,7 +144,41 @@ func (h *Handler) routes() {
 	h.handle("POST /iam/roles/{name}/trust", h.roleTrustUpdate)
 	h.handle("POST /iam/roles/{name}/delete", h.roleDelete)
 
-	h.moreRoutes()
+	h.handle("GET /iam/users", h.usersList)
+	h.handle("POST /iam/users", h.userCreate)
+	h.handle("GET /iam/users/{name}", h.userPage)
+	h.handle("POST /iam/users/{name}/keys", h.userCreateKey)
+	h.handle("POST /iam/users/{name}/keys/delete", h.userDeleteKey)
+	h.handle("POST /iam/users/{name}/password", h.userPassword)
+	h.handle("POST /iam/users/{name}/mfa", h.userMFACreate)
+	h.handle("POST /iam/users/{name}/mfa/enable", h.userMFAEnable)
+	h.handle("POST /iam/users/{name}/attach", h.userAttach)
+	h.handle("POST /iam/users/{name}/detach", h.userDetach)
+	h.handle("POST /iam/users/{name}/groups", h.userAddToGroup)
+
+	h.handle("GET /iam/groups", h.groupsList)
+	h.handle("POST /iam/groups", h.groupCreate)
+	h.handle("GET /iam/groups/{name}", h.groupPage)
+	h.handle("POST /iam/groups/{name}/attach", h.groupAttach)
+	h.handle("POST /iam/groups/{name}/detach", h.groupDetach)
+
+	h.handle("GET /iam/policies", h.policiesList)
+	h.handle("GET /iam/policies/create", h.policyNewPage)
+	h.handle("POST /iam/policies/create", h.policyCreate)
+	h.handle("GET /iam/policy", h.policyPage)
+	h.handle("POST /iam/policy", h.policyEdit)
+
+	h.handle("GET /s3", h.bucketsList)
+	h.handle("POST /s3", h.bucketCreate)
+	h.handle("GET /s3/{bucket}", h.bucketPage)
+	h.handle("POST /s3/{bucket}/upload", h.objectUpload)
+	h.handle("GET /s3/{bucket}/download", h.objectDownload)
+	h.handle("POST /s3/{bucket}/delete", h.objectDelete)
+	h.handle("POST /s3/{bucket}/policy", h.bucketPolicyPut)
+	h.handle("POST /s3/{bucket}/public-access-block", h.bucketPABPut)
+
+	h.handle("GET /activity", h.activityPage)
+	h.handle("GET /trust-map", h.trustMapPage)
 }
 
 // handle registers a page that needs a signed-in session; POSTs must carry
@@ -251,6 +290,8 @@ func call[I, O any](h *Handler, r *http.Request, s *session, service, operation 
 	}
 	return out, err
 }
+
+var errNoAuthorizer = awserr.AccessDenied("This doppel console has no authorizer configured; only root users may read the account's activity.")
 
 func newRequestID() string {
 	var b [16]byte

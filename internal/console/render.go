@@ -71,6 +71,14 @@ var funcs = template.FuncMap{
 		}
 		return "-"
 	},
+	"deref2": func(p *bool) bool { return p != nil && *p },
+	"add":    func(a, b int) int { return a + b },
+	"trunc": func(s string, n int) string {
+		if len(s) <= n {
+			return s
+		}
+		return s[:n-3] + "..."
+	},
 	"pretty":  prettyJSON,
 	"urlq":    url.QueryEscape,
 	"pathesc": url.PathEscape,

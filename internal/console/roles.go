@@ -65,6 +65,7 @@ type rolePageData struct {
 	Inline   []string
 	Denied   map[string]*notice // per section: a refused List call
 	Policies []policyOption     // for "Add permissions"
+	Hidden   int
 	Query    string
 }
 
@@ -98,7 +99,7 @@ func (h *Handler) rolePage(w http.ResponseWriter, r *http.Request, s *session) {
 		if err != nil {
 			d.Denied["policies"] = errNotice(err)
 		}
-		d.Policies = opts
+		d.Policies, d.Hidden = limitOptions(opts, maxPolicyRows)
 	}
 	v.Data = d
 	h.render(w, s, "role", v)

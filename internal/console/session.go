@@ -49,8 +49,9 @@ type session struct {
 	// code.
 	pending *pendingUser
 
-	wizard *wizardState
-	flash  *notice
+	wizard   *wizardState
+	mfaSetup *mfaSetup
+	flash    *notice
 }
 
 type switchTarget struct {

@@ -196,6 +196,7 @@ func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
+		Authorizer: authz.New(authz.Config{Policies: s.IAM, Generation: s.Store.Generation}),
 	}))
 	return mux
 }
