@@ -32,6 +32,7 @@ type options struct {
 	motoStarts  int
 	bigPuts     int
 	doppel      string
+	tree        bool
 	moto        string
 	data        string
 	out         string
@@ -54,11 +55,12 @@ func main() {
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "duration of each scenario (1.5s with -quick)")
 	flag.IntVar(&o.conc, "c", 2*runtime.NumCPU(), "concurrent requests")
 	flag.IntVar(&o.keys, "keys", 100_000, "keys in the ListObjectsV2 bucket")
-	flag.IntVar(&o.motoKeys, "moto-keys", 20_000, "keys in moto's ListObjectsV2 bucket (moto fills at a few hundred per second; 5000 with -quick)")
+	flag.IntVar(&o.motoKeys, "moto-keys", 20_000, "keys in moto's ListObjectsV2 bucket (moto fills at a few hundred per second; 2000 with -quick)")
 	flag.IntVar(&o.startups, "startups", 10, "start-ups timed per server (the median is reported)")
 	flag.IntVar(&o.bigPuts, "big-puts", 8, "64 MiB PutObject requests per server (4 with -quick)")
 	flag.IntVar(&o.assumeCalls, "assume-calls", 500, "sequential AssumeRole calls for the median latency")
-	flag.StringVar(&o.doppel, "doppel", "", "doppel binary to run (default: go build ./cmd/doppel)")
+	flag.StringVar(&o.doppel, "doppel", "", "doppel binary to run (default: build ./cmd/doppel of the last commit)")
+	flag.BoolVar(&o.tree, "tree", false, "build doppel from the working tree, uncommitted edits included, instead of the last commit")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server command (empty to skip moto)")
 	flag.StringVar(&o.data, "data", "", "run doppel durably with a data directory under `DIR` (default: --in-memory)")
 	flag.StringVar(&o.out, "o", "bench/RESULTS.md", "results file (empty: print only)")
@@ -99,7 +101,7 @@ func run(o options) error {
 	defer os.RemoveAll(tmp)
 	if o.doppel == "" {
 		logf("building doppel")
-		if o.doppel, err = buildDoppel(tmp); err != nil {
+		if o.doppel, err = buildDoppel(tmp, o.tree); err != nil {
 			return err
 		}
 	}
@@ -120,7 +122,7 @@ func run(o options) error {
 		kinds = filterKinds(kinds, want)
 	}
 	rep := &report{opts: o, started: time.Now(), servers: map[string]*serverReport{}}
-	rep.machine, rep.versions = machine(), versions(o.doppel, motoPath)
+	rep.machine, rep.versions = machine(), versions(o, motoPath)
 	for _, k := range kinds {
 		sr, err := measure(k, o, rootA, rootB)
 		if err != nil {
@@ -170,13 +172,17 @@ func checkClockTick() error {
 	return nil
 }
 
-func versions(doppelBinary, motoPath string) []string {
+func versions(o options, motoPath string) []string {
 	var v []string
-	if out, err := exec.Command(doppelBinary, "version").Output(); err == nil {
+	if out, err := exec.Command(o.doppel, "version").Output(); err == nil {
 		v = append(v, strings.TrimSpace(string(out)))
 	}
-	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
-		v = append(v, "repository at "+strings.TrimSpace(string(out)))
+	if out, err := exec.Command("git", "log", "-1", "--format=%h %s").Output(); err == nil {
+		built := "built from that commit"
+		if o.tree {
+			built = "built from the working tree, with uncommitted edits"
+		}
+		v = append(v, "repository at "+strings.TrimSpace(string(out))+" ("+built+")")
 	}
 	v = append(v, "harness "+runtime.Version()+", "+sdkVersions())
 	if motoPath != "" {

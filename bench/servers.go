@@ -29,10 +29,11 @@ type kind struct {
 
 // proc is a running server.
 type proc struct {
-	kind *kind
-	cmd  *exec.Cmd
-	pid  int
-	url  string
+	kind   *kind
+	cmd    *exec.Cmd
+	pid    int
+	url    string
+	exited chan struct{} // closed when the process has ended
 }
 
 func freeAddr() (string, error) {
@@ -53,20 +54,30 @@ func (k *kind) spawn() (*proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", k.name, err)
 	}
-	return &proc{kind: k, cmd: cmd, pid: cmd.Process.Pid, url: "http://" + addr}, nil
+	p := &proc{kind: k, cmd: cmd, pid: cmd.Process.Pid, url: "http://" + addr, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.exited) }()
+	return p, nil
+}
+
+// gone returns an error if the process has ended.
+func (p *proc) gone() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("%s exited: %v", p.kind.name, p.cmd.ProcessState)
+	default:
+		return nil
+	}
 }
 
 // stop asks the server to stop (SIGTERM) and kills it if it has not within
 // five seconds.
 func (p *proc) stop() {
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-done:
+	case <-p.exited:
 	case <-time.After(5 * time.Second):
 		p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 	}
 }
 
@@ -87,6 +98,9 @@ func (p *proc) waitReady(started time.Time, c *clients, limit time.Duration) (he
 					break
 				}
 			}
+			if err := p.gone(); err != nil {
+				return 0, 0, err
+			}
 			if time.Now().After(deadline) {
 				return 0, 0, fmt.Errorf("%s: no healthy answer within %s (last: %v)", p.kind.name, limit, err)
 			}
@@ -100,6 +114,9 @@ func (p *proc) waitReady(started time.Time, c *clients, limit time.Duration) (he
 		cancel()
 		if err == nil {
 			return health, time.Since(started), nil
+		}
+		if err := p.gone(); err != nil {
+			return 0, 0, err
 		}
 		if time.Now().After(deadline) {
 			return 0, 0, fmt.Errorf("%s: no answer to GetCallerIdentity within %s: %v", p.kind.name, limit, err)
@@ -208,10 +225,25 @@ func writeBootstrap(dir string, a, b rootKey) (string, error) {
 	return path, os.WriteFile(path, []byte(data), 0o600)
 }
 
-// buildDoppel builds ./cmd/doppel of the module in the working directory.
-func buildDoppel(dir string) (string, error) {
+// buildDoppel builds ./cmd/doppel of the repository in the working
+// directory: of its last commit, exported with git archive, unless tree is
+// set (then the working tree as it is, others' unfinished edits included).
+func buildDoppel(dir string, tree bool) (string, error) {
 	out := filepath.Join(dir, "doppel")
+	src := "."
+	if !tree {
+		src = filepath.Join(dir, "src")
+		if err := os.Mkdir(src, 0o700); err != nil {
+			return "", err
+		}
+		export := exec.Command("sh", "-c", `git archive HEAD | tar -x -C "$0"`, src)
+		export.Stderr = os.Stderr
+		if err := export.Run(); err != nil {
+			return "", fmt.Errorf("exporting HEAD (run the harness from the repository root): %w", err)
+		}
+	}
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/doppel")
+	cmd.Dir = src
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/doppel (run the harness from the repository root): %w", err)
