@@ -30,7 +30,10 @@ func TestCLIRoleProfile(t *testing.T) {
 	roleProfile := fmt.Sprintf("\n[profile b-admin]\nrole_arn = arn:aws:iam::%s:role/%s\nsource_profile = alice\nexternal_id = %s\nregion = us-east-1\nendpoint_url = %s\n",
 		w.b.ID, seedRole, seedExternalID, w.srv.URL)
 	appendFile(t, filepath.Join(home, "config"), roleProfile)
-	cli := func(args ...string) string { t.Helper(); return mustCLI(t, home, nil, append(args, "--profile", "b-admin")...) }
+	cli := func(args ...string) string {
+		t.Helper()
+		return mustCLI(t, home, nil, append(args, "--profile", "b-admin")...)
+	}
 
 	var who struct{ Account, Arn string }
 	if err := json.Unmarshal([]byte(cli("sts", "get-caller-identity", "--output", "json")), &who); err != nil {
