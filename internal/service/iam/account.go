@@ -147,7 +147,8 @@ func (s *Service) CreateLoginProfile(ctx context.Context, in *iamapi.CreateLogin
 			if err := checkPassword(a.PasswordPolicy, in.Password); err != nil {
 				return err
 			}
-			lp = loginProfile{Password: hash, Created: s.now().UTC().Truncate(time.Second), ResetRequired: api.ToBool(in.PasswordResetRequired)}
+			now := s.now().UTC().Truncate(time.Second)
+			lp = loginProfile{Password: hash, Created: now, Changed: now, ResetRequired: api.ToBool(in.PasswordResetRequired)}
 			u.Login = &lp
 			return nil
 		})
@@ -195,7 +196,7 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, in *iamapi.UpdateLogin
 				if err != nil {
 					return err
 				}
-				u.Login.Password = h
+				u.Login.Password, u.Login.Changed = h, s.now().UTC().Truncate(time.Second)
 			}
 			if in.PasswordResetRequired != nil {
 				u.Login.ResetRequired = *in.PasswordResetRequired
@@ -262,7 +263,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *iamapi.ChangePasswordI
 			if err != nil {
 				return err
 			}
-			u.Login.Password, u.Login.ResetRequired = h, false
+			u.Login.Password, u.Login.ResetRequired, u.Login.Changed = h, false, s.now().UTC().Truncate(time.Second)
 			return nil
 		})
 	})

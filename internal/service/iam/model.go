@@ -57,6 +57,7 @@ type userRec struct {
 type loginProfile struct {
 	Password      string
 	Created       time.Time
+	Changed       time.Time // when the password was last set
 	ResetRequired bool
 }
 
@@ -147,6 +148,13 @@ type oidcRec struct {
 type accountRec struct {
 	Alias          string
 	PasswordPolicy *passwordPolicy
+	Report         *credentialReport
+}
+
+// credentialReport is the account's last generated credential report.
+type credentialReport struct {
+	Generated time.Time
+	CSV       []byte
 }
 
 type passwordPolicy struct {
