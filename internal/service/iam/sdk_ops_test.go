@@ -3,6 +3,7 @@ package iam_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -442,6 +443,14 @@ func TestSDKEveryOperation(t *testing.T) {
 		{"GetContextKeysForPrincipalPolicy", func(ctx context.Context) error {
 			o, err := c.GetContextKeysForPrincipalPolicy(ctx, &awsiam.GetContextKeysForPrincipalPolicyInput{PolicySourceArn: aws.String(a + "user/people/u")})
 			return want(err, o != nil && len(o.ContextKeyNames) == 1)
+		}},
+		{"GenerateCredentialReport", func(ctx context.Context) error {
+			o, err := c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{})
+			return want(err, o != nil && o.State == types.ReportStateTypeStarted)
+		}},
+		{"GetCredentialReport", func(ctx context.Context) error {
+			o, err := c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{})
+			return want(err, o != nil && o.ReportFormat == types.ReportFormatTypeTextCsv && strings.HasPrefix(string(o.Content), "user,arn,"))
 		}},
 		// Tear-down, in the order AWS requires.
 		{"DeleteAccountPasswordPolicy", func(ctx context.Context) error {
