@@ -3,13 +3,12 @@ package s3
 import (
 	"context"
 	"errors"
-	"strings"
+	"net/http"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/store"
-	"net/http"
 )
 
 // CreateBucket creates a bucket owned by the caller's account, with the
@@ -281,5 +280,3 @@ func (s *Service) modifyBucket(ctx context.Context, bucket string, expectedOwner
 		return putBucket(tx, b)
 	})
 }
-
-func lower(s string) string { return strings.ToLower(s) }

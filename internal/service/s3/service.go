@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -169,13 +168,6 @@ func (s *Service) deleteBlobs(ctx context.Context, ids []string) {
 			_ = s.blobs.Delete(context.WithoutCancel(ctx), id)
 		}
 	}
-}
-
-func wrapf(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
 // blobLister is a blob store that can enumerate its blobs (blob.Disk).
