@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -46,6 +47,9 @@ func main() {
 	m, err := model.Parse(raw)
 	if err != nil {
 		log.Fatalf("%s: %v", path, err)
+	}
+	if err := applyOverlay(m); err != nil {
+		log.Fatal(err)
 	}
 	docs := loadDocs(filepath.Join(filepath.Dir(path), "docs-2.json"))
 	src, err := generate(m, docs, *pkg, *modelDir)
@@ -496,4 +500,23 @@ func wrap(s string, width int) []string {
 		s = s[i+1:]
 	}
 	return append(lines, s)
+}
+
+//go:embed overlays
+var overlays embed.FS
+
+// applyOverlay merges overlays/<endpointPrefix>.json, when there is one,
+// into m: members AWS added after the pinned models froze (see the file's
+// _comment for where its facts come from).
+func applyOverlay(m *model.Model) error {
+	raw, err := overlays.ReadFile("overlays/" + m.Metadata.EndpointPrefix + ".json")
+	if err != nil {
+		return nil // no overlay for this service
+	}
+	var o model.Overlay
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return fmt.Errorf("overlay for %s: %v", m.Metadata.EndpointPrefix, err)
+	}
+	m.Apply(&o)
+	return nil
 }

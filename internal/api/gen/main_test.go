@@ -37,6 +37,9 @@ func TestGeneratedUpToDate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := applyOverlay(m); err != nil {
+				t.Fatal(err)
+			}
 			src, err := generate(m, loadDocs(filepath.Join(filepath.Dir(path), "docs-2.json")), tc.pkg, tc.model)
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -308,4 +309,45 @@ func ScalarGoType(shapeType string) string {
 		return "[]byte"
 	}
 	return ""
+}
+
+// Overlay holds facts a pinned model lacks: members to append to existing
+// structures, whole new shapes, and enum values to append.
+type Overlay struct {
+	Shapes map[string]*Shape   `json:"shapes"`
+	Enums  map[string][]string `json:"enums"`
+}
+
+// Apply merges o into m. A shape that exists gets the overlay's members
+// appended (members it already has are kept as they are); a new shape is
+// added whole.
+func (m *Model) Apply(o *Overlay) {
+	for name, s := range o.Shapes {
+		cur, ok := m.Shapes[name]
+		if !ok {
+			m.Shapes[name] = s
+			continue
+		}
+		if cur.Members.Refs == nil {
+			cur.Members.Refs = map[string]*Ref{}
+		}
+		for _, mn := range s.Members.Names {
+			if _, has := cur.Members.Refs[mn]; has {
+				continue
+			}
+			cur.Members.Names = append(cur.Members.Names, mn)
+			cur.Members.Refs[mn] = s.Members.Refs[mn]
+		}
+	}
+	for name, vals := range o.Enums {
+		s, ok := m.Shapes[name]
+		if !ok {
+			continue
+		}
+		for _, v := range vals {
+			if !slices.Contains(s.Enum, v) {
+				s.Enum = append(s.Enum, v)
+			}
+		}
+	}
 }

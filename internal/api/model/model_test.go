@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 const testModel = `{
   "metadata": {"protocol": "rest-xml", "apiVersion": "2014-01-01"},
@@ -65,5 +68,36 @@ func TestMemberTags(t *testing.T) {
 	}
 	if got := StructTag(in); got != `payload:"Doc"` {
 		t.Errorf("StructTag = %s", got)
+	}
+}
+
+func TestApply(t *testing.T) {
+	m, err := Parse([]byte(testModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o Overlay
+	if err := json.Unmarshal([]byte(`{
+	  "shapes": {
+	    "In": {"members": {"Zeta": {"shape": "Name"}, "IfMatch": {"shape": "Str", "location": "header", "locationName": "If-Match"}}},
+	    "Kind": {"type": "string", "enum": ["A"]}
+	  },
+	  "enums": {"Kind": ["B", "A"]}
+	}`), &o); err != nil {
+		t.Fatal(err)
+	}
+	m.Apply(&o)
+	in := m.Shapes["In"]
+	if n := len(in.Members.Names); n != 11 || in.Members.Names[10] != "IfMatch" {
+		t.Errorf("members %v, want IfMatch appended", in.Members.Names)
+	}
+	if in.Members.Refs["Zeta"].Shape != "Str" {
+		t.Error("an existing member was replaced")
+	}
+	if got := m.MemberTag(in, "IfMatch"); got != `locationName:"If-Match" location:"header"` {
+		t.Errorf("tag %s", got)
+	}
+	if e := m.Shapes["Kind"].Enum; len(e) != 2 || e[1] != "B" {
+		t.Errorf("enum %v", e)
 	}
 }

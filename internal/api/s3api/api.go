@@ -2179,7 +2179,12 @@ type CompleteMultipartUploadInput struct {
 	// The server-side encryption (SSE) customer managed key.
 	SSECustomerKey *string `locationName:"x-amz-server-side-encryption-customer-key" location:"header" sensitive:"true"`
 	// The MD5 server-side encryption (SSE) customer managed key.
-	SSECustomerKeyMD5 *string `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	SSECustomerKeyMD5 *string       `locationName:"x-amz-server-side-encryption-customer-key-MD5" location:"header"`
+	ChecksumCRC64NVME *string       `locationName:"x-amz-checksum-crc64nvme" location:"header"`
+	ChecksumType      *ChecksumType `locationName:"x-amz-checksum-type" location:"header"`
+	MpuObjectSize     *int64        `locationName:"x-amz-mp-object-size" location:"header"`
+	IfMatch           *string       `locationName:"If-Match" location:"header"`
+	IfNoneMatch       *string       `locationName:"If-None-Match" location:"header"`
 }
 
 // CompleteMultipartUploadOutput is the output of CompleteMultipartUpload (shape CompleteMultipartUploadOutput).
@@ -2214,8 +2219,10 @@ type CompleteMultipartUploadOutput struct {
 	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	// Indicates whether the multipart upload uses an S3 Bucket Key for server-side encryption with Key
 	// Management Service (KMS) keys (SSE-KMS).
-	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	BucketKeyEnabled  *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged    *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	ChecksumCRC64NVME *string         `locationName:"ChecksumCRC64NVME"`
+	ChecksumType      *ChecksumType   `locationName:"ChecksumType"`
 }
 
 // CopyObjectInput is the input of CopyObject (shape CopyObjectRequest).
@@ -2308,6 +2315,8 @@ type CopyObjectInput struct {
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	// The account ID of the expected source bucket owner.
 	ExpectedSourceBucketOwner *string `locationName:"x-amz-source-expected-bucket-owner" location:"header"`
+	IfMatch                   *string `locationName:"If-Match" location:"header"`
+	IfNoneMatch               *string `locationName:"If-None-Match" location:"header"`
 }
 
 // CopyObjectOutput is the output of CopyObject (shape CopyObjectOutput).
@@ -2440,6 +2449,7 @@ type CreateMultipartUploadInput struct {
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
 	// Indicates the algorithm that you want Amazon S3 to use to create the checksum for the object.
 	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-checksum-algorithm" location:"header"`
+	ChecksumType      *ChecksumType      `locationName:"x-amz-checksum-type" location:"header"`
 }
 
 // CreateMultipartUploadOutput is the output of CreateMultipartUpload (shape CreateMultipartUploadOutput).
@@ -2478,6 +2488,7 @@ type CreateMultipartUploadOutput struct {
 	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 	// The algorithm that was used to create a checksum of the object.
 	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"x-amz-checksum-algorithm" location:"header"`
+	ChecksumType      *ChecksumType      `locationName:"x-amz-checksum-type" location:"header"`
 }
 
 // CreateSessionInput is the input of CreateSession (shape CreateSessionRequest).
@@ -2661,6 +2672,7 @@ type DeleteObjectInput struct {
 	BypassGovernanceRetention *bool `locationName:"x-amz-bypass-governance-retention" location:"header"`
 	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	IfMatch             *string `locationName:"If-Match" location:"header"`
 }
 
 // DeleteObjectOutput is the output of DeleteObject (shape DeleteObjectOutput).
@@ -3228,6 +3240,8 @@ type GetObjectOutput struct {
 	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
 	// Indicates whether this object has an active legal hold.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
+	ChecksumCRC64NVME         *string                    `locationName:"x-amz-checksum-crc64nvme" location:"header"`
+	ChecksumType              *ChecksumType              `locationName:"x-amz-checksum-type" location:"header"`
 }
 
 // GetObjectAclInput is the input of GetObjectAcl (shape GetObjectAclRequest).
@@ -3563,6 +3577,8 @@ type HeadObjectOutput struct {
 	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
 	// Specifies whether a legal hold is in effect for this object.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
+	ChecksumCRC64NVME         *string                    `locationName:"x-amz-checksum-crc64nvme" location:"header"`
+	ChecksumType              *ChecksumType              `locationName:"x-amz-checksum-type" location:"header"`
 }
 
 // ListBucketAnalyticsConfigurationsInput is the input of ListBucketAnalyticsConfigurations (shape ListBucketAnalyticsConfigurationsRequest).
@@ -3970,6 +3986,7 @@ type ListPartsOutput struct {
 	RequestCharged *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
 	// The algorithm that was used to create a checksum of the object.
 	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"ChecksumAlgorithm"`
+	ChecksumType      *ChecksumType      `locationName:"ChecksumType"`
 }
 
 // PutBucketAccelerateConfigurationInput is the input of PutBucketAccelerateConfiguration (shape PutBucketAccelerateConfigurationRequest).
@@ -4417,6 +4434,9 @@ type PutObjectInput struct {
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
 	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	ChecksumCRC64NVME   *string `locationName:"x-amz-checksum-crc64nvme" location:"header"`
+	IfMatch             *string `locationName:"If-Match" location:"header"`
+	IfNoneMatch         *string `locationName:"If-None-Match" location:"header"`
 }
 
 // PutObjectOutput is the output of PutObject (shape PutObjectOutput).
@@ -4454,8 +4474,10 @@ type PutObjectOutput struct {
 	SSEKMSEncryptionContext *string `locationName:"x-amz-server-side-encryption-context" location:"header" sensitive:"true"`
 	// Indicates whether the uploaded object uses an S3 Bucket Key for server-side encryption with Key
 	// Management Service (KMS) keys (SSE-KMS).
-	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	BucketKeyEnabled  *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged    *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	ChecksumCRC64NVME *string         `locationName:"x-amz-checksum-crc64nvme" location:"header"`
+	ChecksumType      *ChecksumType   `locationName:"x-amz-checksum-type" location:"header"`
 }
 
 // PutObjectAclInput is the input of PutObjectAcl (shape PutObjectAclRequest).
@@ -4713,6 +4735,7 @@ type UploadPartInput struct {
 	RequestPayer      *RequestPayer `locationName:"x-amz-request-payer" location:"header"`
 	// The account ID of the expected bucket owner.
 	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	ChecksumCRC64NVME   *string `locationName:"x-amz-checksum-crc64nvme" location:"header"`
 }
 
 // UploadPartOutput is the output of UploadPart (shape UploadPartOutput).
@@ -4742,8 +4765,9 @@ type UploadPartOutput struct {
 	SSEKMSKeyId *string `locationName:"x-amz-server-side-encryption-aws-kms-key-id" location:"header" sensitive:"true"`
 	// Indicates whether the multipart upload uses an S3 Bucket Key for server-side encryption with Key
 	// Management Service (KMS) keys (SSE-KMS).
-	BucketKeyEnabled *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
-	RequestCharged   *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	BucketKeyEnabled  *bool           `locationName:"x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	RequestCharged    *RequestCharged `locationName:"x-amz-request-charged" location:"header"`
+	ChecksumCRC64NVME *string         `locationName:"x-amz-checksum-crc64nvme" location:"header"`
 }
 
 // UploadPartCopyInput is the input of UploadPartCopy (shape UploadPartCopyRequest).
@@ -4908,7 +4932,8 @@ type WriteGetObjectResponseInput struct {
 	VersionId *string `locationName:"x-amz-fwd-header-x-amz-version-id" location:"header"`
 	// Indicates whether the object stored in Amazon S3 uses an S3 bucket key for server-side encryption
 	// with Amazon Web Services KMS (SSE-KMS).
-	BucketKeyEnabled *bool `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	BucketKeyEnabled  *bool   `locationName:"x-amz-fwd-header-x-amz-server-side-encryption-bucket-key-enabled" location:"header"`
+	ChecksumCRC64NVME *string `locationName:"x-amz-fwd-header-x-amz-checksum-crc64nvme" location:"header"`
 }
 
 // WriteGetObjectResponseOutput is empty: the operation has no output in the model.
@@ -5210,21 +5235,24 @@ type Checksum struct {
 	// The base64-encoded, 160-bit SHA-1 digest of the object.
 	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
 	// The base64-encoded, 256-bit SHA-256 digest of the object.
-	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
+	ChecksumSHA256    *string       `locationName:"ChecksumSHA256"`
+	ChecksumCRC64NVME *string       `locationName:"ChecksumCRC64NVME"`
+	ChecksumType      *ChecksumType `locationName:"ChecksumType"`
 }
 
 type ChecksumAlgorithm string
 
 const (
-	ChecksumAlgorithmCRC32  ChecksumAlgorithm = "CRC32"
-	ChecksumAlgorithmCRC32C ChecksumAlgorithm = "CRC32C"
-	ChecksumAlgorithmSHA1   ChecksumAlgorithm = "SHA1"
-	ChecksumAlgorithmSHA256 ChecksumAlgorithm = "SHA256"
+	ChecksumAlgorithmCRC32     ChecksumAlgorithm = "CRC32"
+	ChecksumAlgorithmCRC32C    ChecksumAlgorithm = "CRC32C"
+	ChecksumAlgorithmSHA1      ChecksumAlgorithm = "SHA1"
+	ChecksumAlgorithmSHA256    ChecksumAlgorithm = "SHA256"
+	ChecksumAlgorithmCRC64NVME ChecksumAlgorithm = "CRC64NVME"
 )
 
 // EnumValues lists the values the model allows, for validation.
 func (ChecksumAlgorithm) EnumValues() []string {
-	return []string{"CRC32", "CRC32C", "SHA1", "SHA256"}
+	return []string{"CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"}
 }
 
 type ChecksumMode string
@@ -5236,6 +5264,18 @@ const (
 // EnumValues lists the values the model allows, for validation.
 func (ChecksumMode) EnumValues() []string {
 	return []string{"ENABLED"}
+}
+
+type ChecksumType string
+
+const (
+	ChecksumTypeCOMPOSITE  ChecksumType = "COMPOSITE"
+	ChecksumTypeFULLOBJECT ChecksumType = "FULL_OBJECT"
+)
+
+// EnumValues lists the values the model allows, for validation.
+func (ChecksumType) EnumValues() []string {
+	return []string{"COMPOSITE", "FULL_OBJECT"}
 }
 
 // CloudFunctionConfiguration: Container for specifying the Lambda notification configuration.
@@ -5276,7 +5316,8 @@ type CompletedPart struct {
 	// The base64-encoded, 256-bit SHA-256 digest of the object.
 	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
 	// Part number that identifies the part.
-	PartNumber *int32 `locationName:"PartNumber"`
+	PartNumber        *int32  `locationName:"PartNumber"`
+	ChecksumCRC64NVME *string `locationName:"ChecksumCRC64NVME"`
 }
 
 type CompressionType string
@@ -5317,7 +5358,9 @@ type CopyObjectResult struct {
 	// The base64-encoded, 160-bit SHA-1 digest of the object.
 	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
 	// The base64-encoded, 256-bit SHA-256 digest of the object.
-	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
+	ChecksumSHA256    *string       `locationName:"ChecksumSHA256"`
+	ChecksumType      *ChecksumType `locationName:"ChecksumType"`
+	ChecksumCRC64NVME *string       `locationName:"ChecksumCRC64NVME"`
 }
 
 // CopyPartResult: Container for all response elements.
@@ -5333,7 +5376,8 @@ type CopyPartResult struct {
 	// The base64-encoded, 160-bit SHA-1 digest of the object.
 	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
 	// The base64-encoded, 256-bit SHA-256 digest of the object.
-	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
+	ChecksumSHA256    *string `locationName:"ChecksumSHA256"`
+	ChecksumCRC64NVME *string `locationName:"ChecksumCRC64NVME"`
 }
 
 // CreateBucketConfiguration: The configuration information for the bucket.
@@ -6112,6 +6156,7 @@ type MultipartUpload struct {
 	Initiator *Initiator `locationName:"Initiator"`
 	// The algorithm that was used to create a checksum of the object.
 	ChecksumAlgorithm *ChecksumAlgorithm `locationName:"ChecksumAlgorithm"`
+	ChecksumType      *ChecksumType      `locationName:"ChecksumType"`
 }
 
 // NoncurrentVersionExpiration: Specifies when noncurrent object versions expire.
@@ -6182,6 +6227,7 @@ type Object struct {
 	Owner *Owner `locationName:"Owner"`
 	// Specifies the restoration status of an object.
 	RestoreStatus *RestoreStatus `locationName:"RestoreStatus"`
+	ChecksumType  *ChecksumType  `locationName:"ChecksumType"`
 }
 
 type ObjectAttributes string
@@ -6328,7 +6374,8 @@ type ObjectPart struct {
 	// The base64-encoded, 160-bit SHA-1 digest of the object.
 	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
 	// The base64-encoded, 256-bit SHA-256 digest of the object.
-	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
+	ChecksumSHA256    *string `locationName:"ChecksumSHA256"`
+	ChecksumCRC64NVME *string `locationName:"ChecksumCRC64NVME"`
 }
 
 type ObjectStorageClass string
@@ -6374,6 +6421,7 @@ type ObjectVersion struct {
 	Owner *Owner `locationName:"Owner"`
 	// Specifies the restoration status of an object.
 	RestoreStatus *RestoreStatus `locationName:"RestoreStatus"`
+	ChecksumType  *ChecksumType  `locationName:"ChecksumType"`
 }
 
 type ObjectVersionStorageClass string
@@ -6465,7 +6513,8 @@ type Part struct {
 	ChecksumSHA1 *string `locationName:"ChecksumSHA1"`
 	// This header can be used as a data integrity check to verify that the data received is the same data
 	// that was originally sent.
-	ChecksumSHA256 *string `locationName:"ChecksumSHA256"`
+	ChecksumSHA256    *string `locationName:"ChecksumSHA256"`
+	ChecksumCRC64NVME *string `locationName:"ChecksumCRC64NVME"`
 }
 
 type PartitionDateSource string
