@@ -56,7 +56,7 @@ func checkStruct(p *shape.Problems, parent string, v reflect.Value) {
 			checkStruct(p, path, fv)
 		case shape.KindList:
 			for i := 0; i < fv.Len(); i++ {
-				checkStruct(p, path+".member."+strconv.Itoa(i+1), fv.Index(i))
+				checkStruct(p, path+"."+strconv.Itoa(i+1)+".member", fv.Index(i))
 			}
 		}
 	}
