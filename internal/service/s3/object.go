@@ -80,6 +80,7 @@ func (a objectAttrs) apply(v *version) {
 // writeRequest is what PutObject, CopyObject and CreateMultipartUpload
 // share: the headers that set attributes and the checks they imply.
 type writeRequest struct {
+	now                                              time.Time // the request's time, for default retention
 	acl                                              string
 	grants                                           bool
 	contentType, contentEncoding, contentDisposition string
@@ -212,6 +213,9 @@ func (w writeRequest) attrs(b *bucketRecord, key string) (objectAttrs, []check, 
 		checks = append(checks, objectCheck("PutObjectLegalHold", b.Name, key).with("s3:object-lock-legal-hold", w.legalHold))
 	}
 	a.applyDefaultRetention(b, w)
+	if w.lockUntil != nil && !w.lockUntil.After(w.now) {
+		return a, nil, errInvalidArgument("The retain until date must be in the future!", "x-amz-object-lock-retain-until-date", w.lockUntil.Format(time.RFC3339))
+	}
 	return a, checks, nil
 }
 
@@ -229,7 +233,7 @@ func (a *objectAttrs) applyDefaultRetention(b *bucketRecord, w writeRequest) {
 	if d.Mode == nil {
 		return
 	}
-	until := time.Now().UTC()
+	until := w.now
 	if d.Days != nil {
 		until = until.AddDate(0, 0, int(*d.Days))
 	} else if d.Years != nil {
@@ -385,6 +389,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		tagging: api.ToString(in.Tagging), lockMode: enumString(in.ObjectLockMode), lockUntil: in.ObjectLockRetainUntilDate,
 		legalHold: enumString(in.ObjectLockLegalHoldStatus),
 	}
+	w.now = s.clock(ctx)
 	attrs, checks, err := w.attrs(b, in.Key)
 	if err != nil {
 		return nil, err
@@ -1047,6 +1052,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if replaceTags {
 		w.tagging = api.ToString(in.Tagging)
 	}
+	w.now = s.clock(ctx)
 	attrs, checks, err := w.attrs(b, in.Key)
 	if err != nil {
 		return nil, err

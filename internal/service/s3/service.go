@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -31,6 +32,9 @@ type Config struct {
 	// Region is the region of requests that carry none (unsigned ones);
 	// us-east-1 when empty.
 	Region string
+	// KeepOrphanBlobs skips the sweep of unreferenced blobs that New does
+	// (see SweepBlobs): for a blob store that other processes write to.
+	KeepOrphanBlobs bool
 }
 
 // Service implements s3api.Handler.
@@ -59,6 +63,13 @@ func New(c Config) (*Service, error) {
 	}
 	if s.region == "" {
 		s.region = "us-east-1"
+	}
+	// Nothing is served yet, so every blob a version or part does not name
+	// is garbage from a crash.
+	if !c.KeepOrphanBlobs {
+		if _, err := s.SweepBlobs(context.Background()); err != nil {
+			return nil, fmt.Errorf("s3: sweeping orphan blobs: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -24,7 +24,7 @@ func TestSweepBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := New(Config{Store: st, Blobs: disk, Authorizer: &fakeAuthz{}})
+	svc, err := New(Config{Store: st, Blobs: disk, Authorizer: &fakeAuthz{}, KeepOrphanBlobs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +45,22 @@ func TestSweepBlobs(t *testing.T) {
 	if got := readAll(t, must(svc.GetObject(a, &s3api.GetObjectInput{Bucket: "bkt", Key: "kept"})).Body); got != "kept" {
 		t.Errorf("kept object = %q", got)
 	}
-	count := 0
-	disk.IDs(func(string) error { count++; return nil })
-	if count != 2 {
-		t.Errorf("%d blobs after the sweep, want the object's and the part's", count)
+	count := func() int {
+		n := 0
+		disk.IDs(func(string) error { n++; return nil })
+		return n
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d blobs after the sweep, want the object's and the part's", n)
+	}
+	// New sweeps by itself: a restart after a crash starts clean.
+	if _, err := disk.Put(context.Background(), strings.NewReader("orphan"), blob.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Store: st, Blobs: disk, Authorizer: &fakeAuthz{}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d blobs after New, want 2", n)
 	}
 }
