@@ -512,13 +512,23 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 		"AccountMFAEnabled": 0, "AccountSigningCertificatesPresent": 0,
 	}
 	err = s.view(ctx, func(tx store.Tx) error {
-		for key, kind := range map[iamapi.SummaryKeyType]string{"Users": kindUser, "Groups": kindGroup, "Roles": kindRole, "Policies": kindPolicy, "InstanceProfiles": kindProfile, "MFADevices": kindMFA, "Providers": kindOIDC} {
+		for key, kind := range map[iamapi.SummaryKeyType]string{"Users": kindUser, "Groups": kindGroup, "Roles": kindRole, "Policies": kindPolicy, "InstanceProfiles": kindProfile, "MFADevices": kindMFA} {
 			n, err := countKind(tx, account, kind)
 			if err != nil {
 				return err
 			}
 			m[key] = int32(n)
 		}
+		// Providers counts both kinds of identity provider.
+		oidc, err := countKind(tx, account, kindOIDC)
+		if err != nil {
+			return err
+		}
+		saml, err := countKind(tx, account, kindSAML)
+		if err != nil {
+			return err
+		}
+		m["Providers"] = int32(oidc + saml)
 		devices, err := scan[mfaRec](tx, account, kindMFA)
 		if err != nil {
 			return err
