@@ -32,7 +32,9 @@ type samlRec struct {
 	Tags       []tag
 }
 
-func samlARN(account, name string) string { return "arn:aws:iam::" + account + ":saml-provider/" + name }
+func samlARN(account, name string) string {
+	return "arn:aws:iam::" + account + ":saml-provider/" + name
+}
 
 // samlKey is the record key of a provider ARN of account, or "".
 func samlKey(account, providerArn string) string {
