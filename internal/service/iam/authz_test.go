@@ -240,6 +240,14 @@ func TestAuthorization(t *testing.T) {
 			_, err := s.ListMFADevices(c, &iamapi.ListMFADevicesInput{})
 			return err
 		}, "iam:ListMFADevices", a + "root", nil},
+		{"CreateSAMLProvider", func(c context.Context) error {
+			_, err := s.CreateSAMLProvider(c, &iamapi.CreateSAMLProviderInput{Name: "corp", SAMLMetadataDocument: samlMetadata("")})
+			return err
+		}, "iam:CreateSAMLProvider", a + "saml-provider/corp", nil},
+		{"GenerateCredentialReport", func(c context.Context) error {
+			_, err := s.GenerateCredentialReport(c, &iamapi.GenerateCredentialReportInput{})
+			return err
+		}, "iam:GenerateCredentialReport", "*", nil},
 		{"CreateAccountAlias", func(c context.Context) error {
 			_, err := s.CreateAccountAlias(c, &iamapi.CreateAccountAliasInput{AccountAlias: "my-org"})
 			return err

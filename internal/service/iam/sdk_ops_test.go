@@ -28,6 +28,7 @@ func TestSDKEveryOperation(t *testing.T) {
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	tags := []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
 	var serial, seed, keyID string
+	samlDoc := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><!--` + strings.Repeat("x", 1000) + `--></md:EntityDescriptor>`
 
 	steps := []struct {
 		name string
@@ -402,6 +403,38 @@ func TestSDKEveryOperation(t *testing.T) {
 		{"ListOpenIDConnectProviders", func(ctx context.Context) error {
 			o, err := c.ListOpenIDConnectProviders(ctx, &awsiam.ListOpenIDConnectProvidersInput{})
 			return want(err, o != nil && len(o.OpenIDConnectProviderList) == 1)
+		}},
+		{"CreateSAMLProvider", func(ctx context.Context) error {
+			o, err := c.CreateSAMLProvider(ctx, &awsiam.CreateSAMLProviderInput{Name: aws.String("corp"), SAMLMetadataDocument: aws.String(samlDoc)})
+			return want(err, o != nil && aws.ToString(o.SAMLProviderArn) == a+"saml-provider/corp")
+		}},
+		{"UpdateSAMLProvider", func(ctx context.Context) error {
+			_, err := c.UpdateSAMLProvider(ctx, &awsiam.UpdateSAMLProviderInput{SAMLProviderArn: aws.String(a + "saml-provider/corp"), SAMLMetadataDocument: aws.String(samlDoc)})
+			return err
+		}},
+		{"GetSAMLProvider", func(ctx context.Context) error {
+			o, err := c.GetSAMLProvider(ctx, &awsiam.GetSAMLProviderInput{SAMLProviderArn: aws.String(a + "saml-provider/corp")})
+			return want(err, o != nil && o.ValidUntil != nil && aws.ToString(o.SAMLMetadataDocument) == samlDoc)
+		}},
+		{"TagSAMLProvider", func(ctx context.Context) error {
+			_, err := c.TagSAMLProvider(ctx, &awsiam.TagSAMLProviderInput{SAMLProviderArn: aws.String(a + "saml-provider/corp"), Tags: tags})
+			return err
+		}},
+		{"ListSAMLProviderTags", func(ctx context.Context) error {
+			o, err := c.ListSAMLProviderTags(ctx, &awsiam.ListSAMLProviderTagsInput{SAMLProviderArn: aws.String(a + "saml-provider/corp")})
+			return want(err, o != nil && len(o.Tags) == 1)
+		}},
+		{"UntagSAMLProvider", func(ctx context.Context) error {
+			_, err := c.UntagSAMLProvider(ctx, &awsiam.UntagSAMLProviderInput{SAMLProviderArn: aws.String(a + "saml-provider/corp"), TagKeys: []string{"k"}})
+			return err
+		}},
+		{"ListSAMLProviders", func(ctx context.Context) error {
+			o, err := c.ListSAMLProviders(ctx, &awsiam.ListSAMLProvidersInput{})
+			return want(err, o != nil && len(o.SAMLProviderList) == 1)
+		}},
+		{"DeleteSAMLProvider", func(ctx context.Context) error {
+			_, err := c.DeleteSAMLProvider(ctx, &awsiam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(a + "saml-provider/corp")})
+			return err
 		}},
 		{"CreateAccountAlias", func(ctx context.Context) error {
 			_, err := c.CreateAccountAlias(ctx, &awsiam.CreateAccountAliasInput{AccountAlias: aws.String("my-org")})
