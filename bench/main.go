@@ -33,6 +33,7 @@ type options struct {
 	bigPuts     int
 	doppel      string
 	tree        bool
+	pprofDir    string
 	moto        string
 	data        string
 	out         string
@@ -62,6 +63,7 @@ func main() {
 	flag.StringVar(&o.doppel, "doppel", "", "doppel binary to run (default: build ./cmd/doppel of the last commit)")
 	flag.BoolVar(&o.tree, "tree", false, "build doppel from the working tree, uncommitted edits included, instead of the last commit")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server command (empty to skip moto)")
+	flag.StringVar(&o.pprofDir, "pprof", "", "run doppel with --pprof and save a CPU profile of each scenario into `DIR`")
 	flag.StringVar(&o.data, "data", "", "run doppel durably with a data directory under `DIR` (default: --in-memory)")
 	flag.StringVar(&o.out, "o", "bench/RESULTS.md", "results file (empty: print only)")
 	flag.StringVar(&o.only, "only", "", "comma-separated servers to run (ceiling,doppel,moto); default all")
@@ -110,7 +112,14 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	kinds := []*kind{ceilingKind(), doppelKind(o.doppel, bootstrapFile, o.data)}
+	dk := doppelKind(o.doppel, bootstrapFile, o.data)
+	if o.pprofDir != "" {
+		if err := os.MkdirAll(o.pprofDir, 0o755); err != nil {
+			return err
+		}
+		dk.pprof = true
+	}
+	kinds := []*kind{ceilingKind(), dk}
 	motoPath, err := lookMoto(o.moto)
 	if err == nil {
 		kinds = append(kinds, motoKind(motoPath))
@@ -262,7 +271,9 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	for _, sc := range smallScenarios {
 		logf("%s: %s", k.name, sc.name)
 		warmUp(p, w, sc.op, o.conc, o.duration)
+		wait := p.profile(o.pprofDir, fileName(sc.name), o.duration)
 		r, err := drive(p, w, sc.op, o.conc, o.duration, 0)
+		wait()
 		if err != nil {
 			return nil, err
 		}
@@ -293,7 +304,9 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		fill := func(ctx context.Context, w *world, _, _ int) error {
 			return putList(ctx, w.user, listKey(int(next.Add(1)-1)))
 		}
+		wait := p.profile(o.pprofDir, "bucket-fill", 10*time.Second)
 		r, err := drive(p, w, fill, 4*o.conc, 0, keys)
+		wait()
 		if err != nil {
 			return nil, err
 		}
@@ -302,23 +315,33 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		}
 		sr.results[scFill] = r
 	}
+	if m, err := readMemory(p.pid); err == nil {
+		sr.afterFill = m.RSS
+	}
 	sr.keys = keys
 	logf("%s: %s", k.name, scList)
 	warmUp(p, w, listOp(keys), o.conc, o.duration)
-	if r, err = drive(p, w, listOp(keys), o.conc, o.duration, 0); err != nil {
+	wait := p.profile(o.pprofDir, "ListObjectsV2", o.duration)
+	r, err = drive(p, w, listOp(keys), o.conc, o.duration, 0)
+	wait()
+	if err != nil {
 		return nil, err
 	}
 	sr.results[scList] = r
 
 	logf("%s: %d x %s", k.name, o.bigPuts, scBig)
 	big := make([]byte, 64<<20)
-	if r, err = drive(p, w, putBigOp(big), 2, 0, o.bigPuts); err != nil {
+	wait = p.profile(o.pprofDir, "PutObject-64MiB", 2*time.Second)
+	r, err = drive(p, w, putBigOp(big), 2, 0, o.bigPuts)
+	wait()
+	if err != nil {
 		return nil, err
 	}
 	sr.results[scBig] = r
 	if m, err := readMemory(p.pid); err == nil {
 		sr.afterAll, sr.peak = m.RSS, m.Peak
 	}
+	p.saveHeap(o.pprofDir, "heap-after-64MiB")
 
 	if o.million && k.name == "doppel" {
 		logf("%s: a million GetObject requests", k.name)

@@ -21,7 +21,8 @@ import (
 // request, so the SDK cannot parse them for most operations).
 type kind struct {
 	name   string
-	start  func(addr string) (*exec.Cmd, error)
+	start  func(addr, pprofAddr string) (*exec.Cmd, error)
+	pprof  bool   // serve Go's profiler (doppel's --pprof) on a second port
 	health string // path answered once serving, or "" to poll a signed call only
 	real   bool
 	setup  bool // needs the IAM/S3 world created before load
@@ -33,6 +34,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	pid    int
 	url    string
+	pprof  string        // the profiler's base URL, if any
 	exited chan struct{} // closed when the process has ended
 }
 
@@ -50,11 +52,18 @@ func (k *kind) spawn() (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := k.start(addr)
+	var pprofAddr, pprofURL string
+	if k.pprof {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		pprofURL = "http://" + pprofAddr + "/debug/pprof/"
+	}
+	cmd, err := k.start(addr, pprofAddr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", k.name, err)
 	}
-	p := &proc{kind: k, cmd: cmd, pid: cmd.Process.Pid, url: "http://" + addr, exited: make(chan struct{})}
+	p := &proc{kind: k, cmd: cmd, pid: cmd.Process.Pid, url: "http://" + addr, pprof: pprofURL, exited: make(chan struct{})}
 	go func() { cmd.Wait(); close(p.exited) }()
 	return p, nil
 }
@@ -147,7 +156,7 @@ func serveCeiling(addr string) error {
 }
 
 func ceilingKind() *kind {
-	return &kind{name: "ceiling", start: func(addr string) (*exec.Cmd, error) {
+	return &kind{name: "ceiling", start: func(addr, _ string) (*exec.Cmd, error) {
 		self, err := os.Executable()
 		if err != nil {
 			return nil, err
@@ -160,8 +169,11 @@ func ceilingKind() *kind {
 
 func doppelKind(binary, bootstrapFile, dataRoot string) *kind {
 	return &kind{name: "doppel", health: "/_doppel/health", real: true, setup: true,
-		start: func(addr string) (*exec.Cmd, error) {
+		start: func(addr, pprofAddr string) (*exec.Cmd, error) {
 			args := []string{"serve", "--addr", addr, "--log-level", "warn", "--bootstrap", bootstrapFile}
+			if pprofAddr != "" {
+				args = append(args, "--pprof", pprofAddr)
+			}
 			if dataRoot == "" {
 				args = append(args, "--in-memory")
 			} else {
@@ -178,7 +190,7 @@ func doppelKind(binary, bootstrapFile, dataRoot string) *kind {
 }
 
 func motoKind(binary string) *kind {
-	return &kind{name: "moto", real: true, setup: true, start: func(addr string) (*exec.Cmd, error) {
+	return &kind{name: "moto", real: true, setup: true, start: func(addr, _ string) (*exec.Cmd, error) {
 		host, port, _ := net.SplitHostPort(addr)
 		cmd := exec.Command(binary, "-H", host, "-p", port)
 		// moto logs every request on stderr; that is part of what it costs,
@@ -249,6 +261,74 @@ func buildDoppel(dir string, tree bool) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/doppel (run the harness from the repository root): %w", err)
 	}
 	return out, nil
+}
+
+// profile collects a CPU profile of d (whole seconds, at least one) from
+// the server's profiler into dir/name.pprof, in the background; wait for
+// it with the returned function.
+func (p *proc) profile(dir, name string, d time.Duration) (wait func()) {
+	if p.pprof == "" || dir == "" {
+		return func() {}
+	}
+	secs := max(int(d/time.Second), 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := http.Get(fmt.Sprintf("%sprofile?seconds=%d", p.pprof, secs))
+		if err != nil {
+			logf("profile %s: %v", name, err)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			logf("profile %s: %s", name, resp.Status)
+			return
+		}
+		f, err := os.Create(filepath.Join(dir, name+".pprof"))
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			logf("profile %s: %v", name, err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// saveHeap saves the server's heap profile into dir/name.pprof.
+func (p *proc) saveHeap(dir, name string) {
+	if p.pprof == "" || dir == "" {
+		return
+	}
+	resp, err := http.Get(p.pprof + "heap")
+	if err != nil {
+		logf("heap profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(filepath.Join(dir, name+".pprof"))
+	if err != nil {
+		logf("heap profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		logf("heap profile: %v", err)
+	}
+}
+
+// fileName turns a scenario's name into a file name.
+func fileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '-'
+	}, s)
 }
 
 var errNotFound = errors.New("not found")
