@@ -50,6 +50,9 @@ type check struct {
 	action   string
 	resource string
 	keys     map[string][]string
+	// grants is the object's ACL when the check is about an existing
+	// object version (see withACLs).
+	grants []s3api.Grant
 }
 
 func bucketCheck(action, bucket string) check {
@@ -84,8 +87,9 @@ func (c check) withTags(tags []tag) check {
 // and returns the first denial.
 func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...check) error {
 	p := caller(ctx)
-	policy := effectivePolicy(b, p)
+	bucketPolicy := effectivePolicy(b, p)
 	for _, c := range checks {
+		policy := withACLs(b, bucketPolicy, c.grants, c.resource)
 		keys := make(map[string][]string, len(c.keys)+1)
 		for k, v := range c.keys {
 			keys[k] = v

@@ -11,8 +11,7 @@ import (
 
 // ACLs are stored and returned; with Object Ownership BucketOwnerEnforced
 // (every new bucket's default) they are disabled and S3 refuses to set them.
-// doppel decides access by policies only: grants stored in ACLs are not
-// evaluated (see the package's report; AWS recommends disabling ACLs).
+// Their group grants take part in authorization (aclpolicy.go).
 
 const (
 	groupAllUsers  = "http://acs.amazonaws.com/groups/global/AllUsers"

@@ -87,6 +87,24 @@ func TestWithPolicyEngine(t *testing.T) {
 		}, anon, "AccessDenied", "Access Denied"},
 		{"and from other accounts", nil, bob, "AccessDenied", "Access Denied"},
 		{"but not from the owner's account", nil, carol, "", ""},
+		{"a public-read object ACL lets anonymous callers read once ACLs are enabled", func() {
+			must(svc.DeleteBucketPolicy(root, &s3api.DeleteBucketPolicyInput{Bucket: "data"}))
+			must(svc.PutPublicAccessBlock(root, &s3api.PutPublicAccessBlockInput{Bucket: "data", PublicAccessBlockConfiguration: &s3api.PublicAccessBlockConfiguration{}}))
+			must(svc.PutBucketOwnershipControls(root, &s3api.PutBucketOwnershipControlsInput{Bucket: "data", OwnershipControls: &s3api.OwnershipControls{Rules: []s3api.OwnershipControlsRule{{ObjectOwnership: s3api.ObjectOwnershipObjectWriter}}}}))
+			must(svc.PutObject(root, &s3api.PutObjectInput{Bucket: "data", Key: "k", Body: body("public"), ACL: ptr(s3api.ObjectCannedACLPublicRead)}))
+		}, anon, "", ""},
+		{"but not under IgnorePublicAcls", func() {
+			must(svc.PutPublicAccessBlock(root, &s3api.PutPublicAccessBlockInput{Bucket: "data", PublicAccessBlockConfiguration: &s3api.PublicAccessBlockConfiguration{IgnorePublicAcls: api.Bool(true)}}))
+		}, anon, "AccessDenied", "Access Denied"},
+		{"nor once BucketOwnerEnforced disables ACLs", func() {
+			must(svc.PutPublicAccessBlock(root, &s3api.PutPublicAccessBlockInput{Bucket: "data", PublicAccessBlockConfiguration: &s3api.PublicAccessBlockConfiguration{}}))
+			must(svc.PutBucketOwnershipControls(root, &s3api.PutBucketOwnershipControlsInput{Bucket: "data", OwnershipControls: &s3api.OwnershipControls{Rules: []s3api.OwnershipControlsRule{{ObjectOwnership: s3api.ObjectOwnershipBucketOwnerEnforced}}}}))
+		}, anon, "AccessDenied", "Access Denied"},
+		{"authenticated-read admits another account's allowed user", func() {
+			must(svc.PutBucketOwnershipControls(root, &s3api.PutBucketOwnershipControlsInput{Bucket: "data", OwnershipControls: &s3api.OwnershipControls{Rules: []s3api.OwnershipControlsRule{{ObjectOwnership: s3api.ObjectOwnershipObjectWriter}}}}))
+			must(svc.PutObjectAcl(root, &s3api.PutObjectAclInput{Bucket: "data", Key: "k", ACL: ptr(s3api.ObjectCannedACLAuthenticatedRead)}))
+		}, bob, "", ""},
+		{"but not anonymous callers", nil, anon, "AccessDenied", "Access Denied"},
 		{"an explicit deny in the bucket policy wins for the owner's users", func() {
 			must(svc.PutBucketPolicy(root, &s3api.PutBucketPolicyInput{Bucket: "data", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*","Condition":{"StringEquals":{"aws:username":"alice"}}}]}`}))
 		}, alice, "AccessDenied", "with an explicit deny in a resource-based policy"},

@@ -71,7 +71,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 		tagging: api.ToString(in.Tagging), lockMode: enumString(in.ObjectLockMode), lockUntil: in.ObjectLockRetainUntilDate,
 		legalHold: enumString(in.ObjectLockLegalHoldStatus),
 	}
-	w.now = s.clock(ctx)
+	w.now, w.writer = s.clock(ctx), caller(ctx).Account
 	attrs, checks, err := w.attrs(b, in.Key)
 	if err != nil {
 		return nil, err

@@ -56,6 +56,7 @@ type objectAttrs struct {
 	lockMode                                                                        string
 	lockUntil                                                                       *time.Time
 	legalHold                                                                       string
+	grants                                                                          []s3api.Grant
 }
 
 func (a objectAttrs) apply(v *version) {
@@ -75,12 +76,14 @@ func (a objectAttrs) apply(v *version) {
 	v.LockMode = a.lockMode
 	v.LockUntil = a.lockUntil
 	v.LegalHold = a.legalHold
+	v.Grants = a.grants
 }
 
 // writeRequest is what PutObject, CopyObject and CreateMultipartUpload
 // share: the headers that set attributes and the checks they imply.
 type writeRequest struct {
 	now                                              time.Time // the request's time, for default retention
+	writer                                           string    // the caller's account, which owns ACL grants
 	acl                                              string
 	grants                                           bool
 	contentType, contentEncoding, contentDisposition string
@@ -180,6 +183,9 @@ func (w writeRequest) attrs(b *bucketRecord, key string) (objectAttrs, []check, 
 			return a, nil, errAccessDeniedPlain()
 		}
 		put = put.with("s3:x-amz-acl", w.acl)
+		if w.acl != "" {
+			a.grants = cannedGrants(w.acl, w.writer, b.Owner)
+		}
 	}
 	checks = append(checks, put)
 	if w.tagging != "" {
@@ -389,7 +395,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		tagging: api.ToString(in.Tagging), lockMode: enumString(in.ObjectLockMode), lockUntil: in.ObjectLockRetainUntilDate,
 		legalHold: enumString(in.ObjectLockLegalHoldStatus),
 	}
-	w.now = s.clock(ctx)
+	w.now, w.writer = s.clock(ctx), caller(ctx).Account
 	attrs, checks, err := w.attrs(b, in.Key)
 	if err != nil {
 		return nil, err
@@ -586,6 +592,7 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 	}
 	if v != nil && !v.DeleteMarker {
 		c = c.withTags(v.Tags)
+		c.grants = v.Grants
 	}
 	if err := s.authorize(ctx, b, c); err != nil {
 		return nil, err
@@ -1052,7 +1059,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if replaceTags {
 		w.tagging = api.ToString(in.Tagging)
 	}
-	w.now = s.clock(ctx)
+	w.now, w.writer = s.clock(ctx), caller(ctx).Account
 	attrs, checks, err := w.attrs(b, in.Key)
 	if err != nil {
 		return nil, err
