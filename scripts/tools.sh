@@ -6,6 +6,8 @@
 #   DOPPEL_TF_PLUGIN_DIR    a directory laid out for a Terraform filesystem_mirror
 #                           (registry.terraform.io/hashicorp/aws/VERSION/OS_ARCH/...)
 #   DOPPEL_AWS_CLI          aws (AWS CLI)
+#   DOPPEL_CHROMIUM         chromium (the console's browser test), installed
+#                           from Debian's packages when missing and we are root
 
 tools_missing=()
 
@@ -22,6 +24,19 @@ find_tool() { # name, env var, candidates...
 
 find_tool terraform DOPPEL_TERRAFORM terraform /usr/local/bin/terraform || tools_missing+=("terraform (set DOPPEL_TERRAFORM)")
 find_tool aws DOPPEL_AWS_CLI aws /usr/local/bin/aws || tools_missing+=("the AWS CLI 'aws' (set DOPPEL_AWS_CLI)")
+
+# Chromium for the console's browser test (internal/console): Debian's
+# package, installed once when missing (CI runs as root); quiet unless it fails.
+if [ -z "${DOPPEL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 &&
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "doppel tests: installing Debian's chromium for the console's browser test" >&2
+	chromium_log=$(mktemp)
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >"$chromium_log" 2>&1; then
+		cat "$chromium_log" >&2
+	fi
+	rm -f "$chromium_log"
+fi
+find_tool chromium DOPPEL_CHROMIUM chromium chromium-browser || tools_missing+=("chromium, Debian's package (set DOPPEL_CHROMIUM)")
 
 if [ -z "${DOPPEL_TF_PLUGIN_DIR:-}" ]; then
 	for d in /opt/tf-plugins "$HOME/.terraform.d/plugins" /usr/share/terraform/plugins; do

@@ -51,12 +51,12 @@ type trustMap struct {
 }
 
 const (
-	mapNodeW   = 250
+	mapNodeW   = 290
 	mapNodeH   = 36
 	mapGap     = 12
 	mapGroupPd = 28 // room for the group's title
 	mapLeftX   = 30
-	mapRightX  = 560
+	mapRightX  = 640
 	mapTop     = 20
 )
 
@@ -177,7 +177,7 @@ func layoutTrustMap(self string, names map[string]string, roles []mapRole) *trus
 		m.Groups = append(m.Groups, g)
 		y += mapGap * 2
 	}
-	leftBottom := y
+	leftBottom := y - mapGap*2
 
 	// Right side: this account's roles.
 	y = mapTop

@@ -6,16 +6,21 @@ document.addEventListener("click", function (e) {
   if (!b) return;
   var text = b.getAttribute("data-copy");
   var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+  // The clipboard API may be missing or refused (no focus, no permission):
+  // fall back to selecting the text in a scratch textarea.
+  var fallback = function () {
+    var t = document.createElement("textarea");
+    t.value = text;
+    document.body.appendChild(t);
+    t.select();
+    try { document.execCommand("copy"); } finally { t.remove(); }
+    done();
+  };
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(done);
+    navigator.clipboard.writeText(text).then(done, fallback);
     return;
   }
-  // http://127.0.0.1 is not always a secure context: fall back.
-  var t = document.createElement("textarea");
-  t.value = text;
-  document.body.appendChild(t);
-  t.select();
-  try { document.execCommand("copy"); done(); } finally { t.remove(); }
+  fallback();
 });
 document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute("data-confirm");
