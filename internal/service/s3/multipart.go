@@ -198,10 +198,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	}
 	info, err := s.blobs.Put(ctx, bodyReader, blob.PutOptions{Algorithms: algs, MaxSize: maxPartSize, Verify: sums.verify})
 	if err != nil {
-		if errors.Is(err, blob.ErrTooLarge) {
-			return nil, errEntityTooLarge(maxPartSize+1, maxPartSize)
-		}
-		return nil, err
+		return nil, bodyError(err, maxPartSize)
 	}
 	p := part{Blob: info.ID, Size: info.Size, ETag: `"` + info.MD5Hex() + `"`, MD5: info.MD5, LastModified: s.clock(ctx)}
 	if u.ChecksumAlgorithm != "" {

@@ -6,6 +6,8 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -427,10 +429,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	}
 	info, err := s.blobs.Put(ctx, body, blob.PutOptions{Algorithms: sums.algs, MaxSize: maxPutSize, Verify: sums.verify})
 	if err != nil {
-		if errors.Is(err, blob.ErrTooLarge) {
-			return nil, errEntityTooLarge(maxPutSize+1, maxPutSize)
-		}
-		return nil, err
+		return nil, bodyError(err, maxPutSize)
 	}
 	v := version{
 		Blob: info.ID, Size: info.Size, ETag: `"` + info.MD5Hex() + `"`,
@@ -456,6 +455,20 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	}
 	setChecksums(out, committed.Checksums)
 	return out, nil
+}
+
+// bodyError turns a failure to store a request body into S3's answer: a
+// body over the limit is EntityTooLarge, one shorter than its
+// Content-Length IncompleteBody; the SigV4 layer's and Verify's errors are
+// already S3 errors.
+func bodyError(err error, max int64) error {
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return errEntityTooLarge(max+1, max)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return awserr.New(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header")
+	}
+	return err
 }
 
 func enumString[T ~string](p *T) string {

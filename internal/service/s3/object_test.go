@@ -158,6 +158,18 @@ func (e errBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+func TestPutObjectShortBody(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	_, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "k", Body: io.MultiReader(strings.NewReader("half"), errReader{io.ErrUnexpectedEOF})})
+	if code(err) != "IncompleteBody" || status(err) != 400 {
+		t.Errorf("short body: %v", err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
 func TestPutObjectUnverifiedBodyStoresNothing(t *testing.T) {
 	h, a := newBucketHarness(t, "")
 	put(h, a, "k", "old")
