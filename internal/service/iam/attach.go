@@ -54,6 +54,9 @@ func attachPolicy[T any, P interface {
 	return s.update(ctx, func(tx store.Tx) error {
 		key := recordKey(account, hk.kind, name)
 		return modify(tx, key, hk.noSuch(name), func(rec *T) error {
+			if err := protectedHolder(rec); err != nil {
+				return err
+			}
 			h := P(rec)
 			list := h.attached()
 			if contains(*list, policyArn) {
@@ -83,6 +86,9 @@ func detachPolicy[T any, P interface {
 	return s.update(ctx, func(tx store.Tx) error {
 		key := recordKey(account, hk.kind, name)
 		return modify(tx, key, hk.noSuch(name), func(rec *T) error {
+			if err := protectedHolder(rec); err != nil {
+				return err
+			}
 			h := P(rec)
 			list := h.attached()
 			if !contains(*list, policyArn) {

@@ -34,6 +34,9 @@ func putInline[T any, P interface {
 	}
 	return s.update(ctx, func(tx store.Tx) error {
 		return modify(tx, recordKey(account, hk.kind, name), hk.noSuch(name), func(rec *T) error {
+			if err := protectedHolder(rec); err != nil {
+				return err
+			}
 			m := P(rec).inline()
 			if *m == nil {
 				*m = map[string]string{}
@@ -62,6 +65,9 @@ func deleteInline[T any, P interface {
 }](ctx context.Context, s *Service, account string, hk holderKind, name, policyName string) error {
 	return s.update(ctx, func(tx store.Tx) error {
 		return modify(tx, recordKey(account, hk.kind, name), hk.noSuch(name), func(rec *T) error {
+			if err := protectedHolder(rec); err != nil {
+				return err
+			}
 			m := P(rec).inline()
 			k, ok := inlineName(*m, policyName)
 			if !ok {

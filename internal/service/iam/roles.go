@@ -172,6 +172,9 @@ func (s *Service) DeleteRole(ctx context.Context, in *iamapi.DeleteRoleInput) (*
 		if !found {
 			return noSuchRole(in.RoleName)
 		}
+		if err := protectedRole(r); err != nil {
+			return err
+		}
 		switch {
 		case len(r.Profiles) > 0:
 			return deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
@@ -227,6 +230,9 @@ func (s *Service) UpdateRole(ctx context.Context, in *iamapi.UpdateRoleInput) (*
 			r.Description = in.Description
 		}
 		if session != 0 {
+			if err := protectedRole(*r); err != nil {
+				return err
+			}
 			r.MaxSessionDuration = session
 		}
 		return nil
@@ -265,6 +271,9 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *iamapi.UpdateA
 		return nil, err
 	}
 	_, err = s.modifyRole(ctx, t.account, in.RoleName, func(r *roleRec) error {
+		if err := protectedRole(*r); err != nil {
+			return err
+		}
 		r.AssumeRolePolicy = in.PolicyDocument
 		return nil
 	})
@@ -327,6 +336,9 @@ func (s *Service) PutRolePermissionsBoundary(ctx context.Context, in *iamapi.Put
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
 		return modify(tx, recordKey(t.account, kindRole, in.RoleName), noSuchRole(in.RoleName), func(r *roleRec) error {
+			if err := protectedRole(*r); err != nil {
+				return err
+			}
 			if r.Boundary == in.PermissionsBoundary {
 				return nil
 			}
