@@ -1,6 +1,7 @@
 // Package clitest drives the real AWS CLI (v1) against an in-process doppel:
 // `aws s3 mb/sync/ls/cp/rm/rb` of many small files and of one file large
-// enough to go multipart. The tests skip when `aws` is not installed.
+// enough to go multipart. The tests skip unless DOPPEL_AWS_CLI is set
+// (scripts/test.sh sets it) or DOPPEL_E2E=1.
 package clitest
 
 import (
@@ -18,13 +19,25 @@ import (
 	"github.com/doppel-aws/doppel/doppeltest"
 )
 
+// cli is the AWS CLI to run.
+func cli(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("DOPPEL_AWS_CLI"); p != "" {
+		return p
+	}
+	if os.Getenv("DOPPEL_E2E") == "" {
+		t.Skip("DOPPEL_AWS_CLI not set (scripts/test.sh sets it); set DOPPEL_E2E=1 to look for aws on PATH")
+	}
+	return "aws"
+}
+
 // aws runs the CLI with the server's credentials for account-a and returns
 // its standard output.
 func aws(t *testing.T, srv *doppeltest.Server, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", args...)
+	cmd := exec.CommandContext(ctx, cli(t), args...)
 	home := t.TempDir()
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -43,9 +56,7 @@ func aws(t *testing.T, srv *doppeltest.Server, args ...string) string {
 }
 
 func TestCLISyncAndMultipart(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed")
-	}
+	cli(t)
 	srv := doppeltest.NewServer(t)
 	aws(t, srv, "s3", "mb", "s3://cli-bucket")
 
