@@ -195,3 +195,52 @@ func TestE2EPresigned(t *testing.T) {
 		t.Errorf("expired presigned GET: %s %s", resp.Status, body)
 	}
 }
+
+// TestE2EAnonymous reads with unsigned requests: refused until a public
+// bucket policy (with Block Public Access lifted) lets everyone read.
+func TestE2EAnonymous(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := aws.String("public-site")
+	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("index.html"), Body: strings.NewReader("<h1>hi</h1>"), ContentType: aws.String("text/html")}); err != nil {
+		t.Fatal(err)
+	}
+	anonGet := func() (int, string) {
+		resp, err := http.Get(srv.URL + "/public-site/index.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if st, body := anonGet(); st != http.StatusForbidden || !strings.Contains(body, "<Message>Access Denied</Message>") {
+		t.Fatalf("anonymous GET before the policy: %d %s", st, body)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::public-site/*"}]}`
+	if _, err := a.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: aws.String(policy)}); errCode(err) != "AccessDenied" {
+		t.Fatalf("public policy with Block Public Access on: %v", err)
+	}
+	if _, err := a.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	if st, body := anonGet(); st != http.StatusOK || body != "<h1>hi</h1>" {
+		t.Errorf("anonymous GET with a public policy: %d %s", st, body)
+	}
+	// Listing was not granted.
+	resp, err := http.Get(srv.URL + "/public-site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("anonymous list: %s", resp.Status)
+	}
+}
