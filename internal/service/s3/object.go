@@ -500,7 +500,7 @@ func (s *Service) commitVersion(ctx context.Context, bucket, key string, v versi
 // It returns the version as stored and garbage extended with the blobs of
 // versions it replaced.
 func (s *Service) addVersion(ctx context.Context, tx store.Tx, bucket, key string, v version, cond writeConditions, garbage []string) (version, []string, error) {
-	b, err := getBucket(tx, bucket)
+	b, err := s.buckets.get(tx, bucket) // read only
 	if err != nil {
 		return version{}, garbage, err
 	}
