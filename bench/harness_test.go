@@ -175,3 +175,31 @@ func TestNewRootKey(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMicro(t *testing.T) {
+	out := `goos: linux
+pkg: github.com/doppel-aws/doppel/internal/sigv4
+cpu: AMD EPYC
+BenchmarkVerifySignedGET-2   	   50000	      4321 ns/op	     512 B/op	       7 allocs/op
+BenchmarkNoMem-2   	   1000	      99.5 ns/op
+PASS
+ok  	github.com/doppel-aws/doppel/internal/sigv4	1.2s
+pkg: github.com/doppel-aws/doppel/internal/store
+BenchmarkMemory/get-2  	 100	 12 ns/op	 0 B/op	 0 allocs/op
+--- FAIL: BenchmarkBroken
+`
+	want := []microBench{
+		{pkg: "internal/sigv4", name: "VerifySignedGET", nsPerOp: "4321", bytesPerOp: "512", allocs: "7"},
+		{pkg: "internal/sigv4", name: "NoMem", nsPerOp: "99.5"},
+		{pkg: "internal/store", name: "Memory/get", nsPerOp: "12", bytesPerOp: "0", allocs: "0"},
+	}
+	got := parseMicro([]byte(out))
+	if len(got) != len(want) {
+		t.Fatalf("got %d benchmarks %+v, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

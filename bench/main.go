@@ -34,6 +34,7 @@ type options struct {
 	doppel      string
 	tree        bool
 	pprofDir    string
+	micro       bool
 	moto        string
 	data        string
 	out         string
@@ -63,6 +64,7 @@ func main() {
 	flag.StringVar(&o.doppel, "doppel", "", "doppel binary to run (default: build ./cmd/doppel of the last commit)")
 	flag.BoolVar(&o.tree, "tree", false, "build doppel from the working tree, uncommitted edits included, instead of the last commit")
 	flag.StringVar(&o.moto, "moto", "moto_server", "moto_server command (empty to skip moto)")
+	flag.BoolVar(&o.micro, "micro", true, "also run the Go benchmarks of the hot paths (go test -bench) at the same commit (off with -quick unless given)")
 	flag.StringVar(&o.pprofDir, "pprof", "", "run doppel with --pprof and save a CPU profile of each scenario into `DIR`")
 	flag.StringVar(&o.data, "data", "", "run doppel durably with a data directory under `DIR` (default: --in-memory)")
 	flag.StringVar(&o.out, "o", "bench/RESULTS.md", "results file (empty: print only)")
@@ -74,7 +76,8 @@ func main() {
 		defaults := map[string]func(){
 			"d":            func() { o.duration = 1500 * time.Millisecond },
 			"million":      func() { o.million = false },
-			"moto-keys":    func() { o.motoKeys = 5000 },
+			"moto-keys":    func() { o.motoKeys = 2000 },
+			"micro":        func() { o.micro = false },
 			"startups":     func() { o.startups = 5 },
 			"big-puts":     func() { o.bigPuts = 4 },
 			"assume-calls": func() { o.assumeCalls = 200 },
@@ -101,9 +104,10 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	src := "." // where the micro-benchmarks run: the commit built, or the working tree
 	if o.doppel == "" {
 		logf("building doppel")
-		if o.doppel, err = buildDoppel(tmp, o.tree); err != nil {
+		if o.doppel, src, err = buildDoppel(tmp, o.tree); err != nil {
 			return err
 		}
 	}
@@ -130,7 +134,7 @@ func run(o options) error {
 		want := strings.Split(o.only, ",")
 		kinds = filterKinds(kinds, want)
 	}
-	rep := &report{opts: o, started: time.Now(), servers: map[string]*serverReport{}}
+	rep := &report{opts: o, args: os.Args[1:], started: time.Now(), servers: map[string]*serverReport{}}
 	rep.machine, rep.versions = machine(), versions(o, motoPath)
 	for _, k := range kinds {
 		sr, err := measure(k, o, rootA, rootB)
@@ -139,6 +143,15 @@ func run(o options) error {
 		}
 		rep.order = append(rep.order, k.name)
 		rep.servers[k.name] = sr
+	}
+	if o.micro {
+		logf("Go benchmarks of the hot paths")
+		rep.micro, err = runMicro(src, "200ms")
+		if err != nil {
+			// The servers' figures stand; say what is missing.
+			logf("%v", err)
+			rep.microErr = err
+		}
 	}
 	rep.finished = time.Now()
 	text := rep.markdown()
@@ -285,6 +298,20 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		sr.afterLoad = m.RSS
 	}
 
+	// A million requests right after the short scenarios, while the
+	// server holds little, so that growth is not lost in a large base.
+	if o.million && k.name == "doppel" {
+		logf("%s: a million GetObject requests", k.name)
+		for range 10 {
+			r, err := drive(p, w, getSmall, o.conc, 0, 100_000)
+			if err != nil {
+				return nil, err
+			}
+			m, _ := readMemory(p.pid)
+			sr.million = append(sr.million, millionStep{r: r, rss: m.RSS})
+			logf("%s: %d00k: %.0f req/s, RSS %.1f MiB", k.name, len(sr.million), r.rps(), mib(m.RSS))
+		}
+	}
 	// AssumeRole's latency without queueing: one caller, one at a time.
 	logf("%s: %d sequential AssumeRole calls", k.name, o.assumeCalls)
 	r, err := drive(p, w, assumeRoleOp, 1, 0, o.assumeCalls)
@@ -343,17 +370,5 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	}
 	p.saveHeap(o.pprofDir, "heap-after-64MiB")
 
-	if o.million && k.name == "doppel" {
-		logf("%s: a million GetObject requests", k.name)
-		for range 10 {
-			r, err := drive(p, w, getSmall, o.conc, 0, 100_000)
-			if err != nil {
-				return nil, err
-			}
-			m, _ := readMemory(p.pid)
-			sr.million = append(sr.million, millionStep{r: r, rss: m.RSS})
-			logf("%s: %d00k: %.0f req/s, RSS %.1f MiB", k.name, len(sr.million), r.rps(), mib(m.RSS))
-		}
-	}
 	return sr, nil
 }

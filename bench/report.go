@@ -19,7 +19,7 @@ var smallScenarios = []scenario{
 	{"S3 PutObject 1 KiB", putSmallOp},
 	{"STS GetCallerIdentity", callerIdentityOp},
 	{"STS AssumeRole", assumeRoleOp},
-	{"IAM ListRoles (11 roles)", listRolesOp},
+	{"IAM ListRoles (10 roles)", listRolesOp},
 }
 
 const (
@@ -57,11 +57,14 @@ type serverReport struct {
 
 type report struct {
 	opts              options
+	args              []string // the harness's command line
 	started, finished time.Time
 	machine           string
 	versions          []string
 	order             []string
 	servers           map[string]*serverReport
+	micro             []microBench
+	microErr          error
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
@@ -101,11 +104,11 @@ func (rep *report) markdown() string {
 		mode = "quick"
 	}
 	p("# doppel benchmark results\n\n")
-	p("Measured %s UTC (%s run, %s), by `go run ./bench", rep.started.UTC().Format("2006-01-02 15:04"), mode, rep.finished.Sub(rep.started).Round(time.Second))
-	if o.quick {
-		p(" -quick")
+	cmdline := "go run ./bench"
+	if len(rep.args) > 0 {
+		cmdline += " " + strings.Join(rep.args, " ")
 	}
-	p("`.\n\n")
+	p("Measured %s UTC (%s run, %s), by `%s`.\n\n", rep.started.UTC().Format("2006-01-02 15:04"), mode, rep.finished.Sub(rep.started).Round(time.Second), cmdline)
 	p("- Machine: %s.\n", rep.machine)
 	for _, v := range rep.versions {
 		p("- %s\n", v)
@@ -188,6 +191,19 @@ func (rep *report) markdown() string {
 		p("| Requests | req/s | µs CPU/req | RSS after |\n|--:|--:|--:|--:|\n")
 		for i, st := range d.million {
 			p("| %d00,000 | %.0f | %.0f | %.1f MiB |\n", i+1, st.r.rps(), st.r.cpuPerRequest(), mib(st.rss))
+		}
+		p("\n")
+	}
+
+	if len(rep.micro) > 0 || rep.microErr != nil {
+		p("## Go benchmarks of the hot paths\n\n")
+		p("`go test -run '^$' -bench . -benchmem -benchtime 200ms` in the packages below, at the commit measured above (in-process, one goroutine).\n\n")
+		if rep.microErr != nil {
+			p("Some did not run: %v.\n\n", rep.microErr)
+		}
+		p("| Package | Benchmark | ns/op | B/op | allocs/op |\n|---|---|--:|--:|--:|\n")
+		for _, m := range rep.micro {
+			p("| %s | %s | %s | %s | %s |\n", m.pkg, m.name, m.nsPerOp, m.bytesPerOp, m.allocs)
 		}
 		p("\n")
 	}

@@ -240,27 +240,27 @@ func writeBootstrap(dir string, a, b rootKey) (string, error) {
 // buildDoppel builds ./cmd/doppel of the repository in the working
 // directory: of its last commit, exported with git archive, unless tree is
 // set (then the working tree as it is, others' unfinished edits included).
-func buildDoppel(dir string, tree bool) (string, error) {
-	out := filepath.Join(dir, "doppel")
-	src := "."
+func buildDoppel(dir string, tree bool) (binary, src string, err error) {
+	binary = filepath.Join(dir, "doppel")
+	src = "."
 	if !tree {
 		src = filepath.Join(dir, "src")
 		if err := os.Mkdir(src, 0o700); err != nil {
-			return "", err
+			return "", "", err
 		}
 		export := exec.Command("sh", "-c", `git archive HEAD | tar -x -C "$0"`, src)
 		export.Stderr = os.Stderr
 		if err := export.Run(); err != nil {
-			return "", fmt.Errorf("exporting HEAD (run the harness from the repository root): %w", err)
+			return "", "", fmt.Errorf("exporting HEAD (run the harness from the repository root): %w", err)
 		}
 	}
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/doppel")
+	cmd := exec.Command("go", "build", "-o", binary, "./cmd/doppel")
 	cmd.Dir = src
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/doppel (run the harness from the repository root): %w", err)
+		return "", "", fmt.Errorf("go build ./cmd/doppel (run the harness from the repository root): %w", err)
 	}
-	return out, nil
+	return binary, src, nil
 }
 
 // profile collects a CPU profile of d (whole seconds, at least one) from
