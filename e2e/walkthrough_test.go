@@ -35,7 +35,9 @@ func TestWalkthrough(t *testing.T) {
 	var alice key
 	dec := json.NewDecoder(strings.NewReader(out))
 	for {
-		var doc struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+		var doc struct {
+			AccessKey struct{ AccessKeyId, SecretAccessKey string }
+		}
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
 			break
@@ -124,4 +126,3 @@ func runScript(t *testing.T, tl tools, script string, env []string) string {
 	}
 	return out.String()
 }
-
