@@ -249,8 +249,8 @@ func TestTerraform(t *testing.T) {
 // moreConfig covers the other IAM resources Terraform users commonly write:
 // account alias and password policy, permissions boundaries, login
 // profiles, user and group inline policies, group attachments, instance
-// profiles, an OpenID Connect provider, the exclusive policy attachment, and
-// data sources.
+// profiles, OpenID Connect and SAML providers, a service-linked role, the
+// exclusive policy attachment, and data sources.
 const moreConfig = `
 provider "aws" {
   region                      = "us-east-1"
@@ -367,6 +367,26 @@ resource "aws_iam_openid_connect_provider" "github" {
   tags            = { ci = "github" }
 }
 
+resource "aws_iam_service_linked_role" "asg" {
+  aws_service_name = "autoscaling.amazonaws.com"
+  custom_suffix    = "web"
+  description      = "web fleet"
+}
+
+resource "aws_iam_saml_provider" "corp" {
+  name                   = "corp"
+  saml_metadata_document = <<-XML
+    <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/metadata" validUntil="2035-01-01T00:00:00Z">
+      <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+        <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>MIIBszCCAVmgAwIBAgIUDoppelTestCertificateForSAMLMetadataOnly0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+        <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
+        <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso/redirect"/>
+        <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/sso/post"/>
+      </md:IDPSSODescriptor>
+    </md:EntityDescriptor>
+  XML
+}
+
 data "aws_iam_role" "app" {
   name = aws_iam_role.app.name
 }
@@ -401,7 +421,7 @@ func TestTerraformMoreResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"Users", "Groups", "Roles", "Policies", "InstanceProfiles", "Providers"} {
+	for _, k := range []string{"Users", "Groups", "Roles", "Policies", "InstanceProfiles", "Providers"} { // Providers: OIDC and SAML
 		if summary.SummaryMap[k] != 0 {
 			t.Errorf("%s left after destroy: %d", k, summary.SummaryMap[k])
 		}
