@@ -557,6 +557,13 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 			}
 		}
 		m["PolicyVersionsInUse"] = int32(inUse)
+		a, _, err := get[accountRec](tx, accountKey(account))
+		if err != nil {
+			return err
+		}
+		if a.TokenVersion == 2 {
+			m["GlobalEndpointTokenVersion"] = 2
+		}
 		rootKeys, err := identity.ListAccessKeys(tx, account, "")
 		if err != nil {
 			return err
@@ -570,4 +577,34 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 		return nil, err
 	}
 	return &iamapi.GetAccountSummaryOutput{SummaryMap: m}, nil
+}
+
+// SetSecurityTokenServicePreferences records which tokens the STS global
+// endpoint issues; GetAccountSummary reports it. doppel's tokens work in
+// every region either way.
+func (s *Service) SetSecurityTokenServicePreferences(ctx context.Context, in *iamapi.SetSecurityTokenServicePreferencesInput) (*iamapi.SetSecurityTokenServicePreferencesOutput, error) {
+	version := int32(1)
+	switch in.GlobalEndpointTokenVersion {
+	case iamapi.GlobalEndpointTokenVersionV1Token:
+	case iamapi.GlobalEndpointTokenVersionV2Token:
+		version = 2
+	default:
+		return nil, validationError(string(in.GlobalEndpointTokenVersion), "globalEndpointTokenVersion", "must satisfy enum value set: [v1Token, v2Token]")
+	}
+	account, err := s.begin(ctx, "SetSecurityTokenServicePreferences", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = s.update(ctx, func(tx store.Tx) error {
+		a, _, err := get[accountRec](tx, accountKey(account))
+		if err != nil {
+			return err
+		}
+		a.TokenVersion = version
+		return put(tx, accountKey(account), a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &iamapi.SetSecurityTokenServicePreferencesOutput{}, nil
 }

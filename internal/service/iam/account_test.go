@@ -282,3 +282,20 @@ func TestUserCleanupLists(t *testing.T) {
 		})
 	}
 }
+
+func TestSecurityTokenServicePreferences(t *testing.T) {
+	h := newHarness(t)
+	s, ctx := h.svc, h.ctx
+	version := func() int32 {
+		return must(s.GetAccountSummary(ctx, &iamapi.GetAccountSummaryInput{})).SummaryMap["GlobalEndpointTokenVersion"]
+	}
+	if v := version(); v != 1 {
+		t.Fatalf("default token version = %d", v)
+	}
+	must(s.SetSecurityTokenServicePreferences(ctx, &iamapi.SetSecurityTokenServicePreferencesInput{GlobalEndpointTokenVersion: iamapi.GlobalEndpointTokenVersionV2Token}))
+	if v := version(); v != 2 {
+		t.Fatalf("token version after v2Token = %d", v)
+	}
+	_, err := s.SetSecurityTokenServicePreferences(ctx, &iamapi.SetSecurityTokenServicePreferencesInput{GlobalEndpointTokenVersion: "v3Token"})
+	wantErr(t, err, "ValidationError", "", 400)
+}

@@ -149,6 +149,9 @@ type accountRec struct {
 	Alias          string
 	PasswordPolicy *passwordPolicy
 	Report         *credentialReport
+	// TokenVersion is the STS global endpoint's token version, 1 (the
+	// default: valid only in default-enabled regions) or 2.
+	TokenVersion int32 `json:",omitempty"`
 }
 
 // credentialReport is the account's last generated credential report.
