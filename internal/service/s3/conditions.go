@@ -127,11 +127,10 @@ func (c writeConditions) recheck(key string, cur *version) error {
 	return err
 }
 
-// optionalString reads a *string member by name from an s3api input when
-// the generated type has it. The pinned aws-sdk-go v1 S3 model predates
-// conditional writes and CRC64NVME (PutObject's If-Match/If-None-Match,
-// ChecksumCRC64NVME...); reading them by name keeps this package compiling
-// before and after the model is updated.
+// optionalString reads a *string (or string enum) member by name from an
+// s3api value when the generated type has it: the checksum members, which
+// differ from one shape to another, and members the pinned model still
+// lacks (TransitionDefaultMinimumObjectSize).
 func optionalString(in any, field string) string {
 	v := reflect.ValueOf(in)
 	if v.Kind() == reflect.Pointer {

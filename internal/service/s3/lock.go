@@ -162,8 +162,7 @@ func (s *Service) GetObjectAttributes(ctx context.Context, in *s3api.GetObjectAt
 		case s3api.ObjectAttributesChecksum:
 			if len(v.Checksums) > 0 {
 				out.Checksum = &s3api.Checksum{}
-				setChecksums(out.Checksum, v.Checksums)
-				setOptionalString(out.Checksum, "ChecksumType", v.ChecksumType)
+				setChecksums(out.Checksum, v.Checksums, v.ChecksumType)
 			}
 		case s3api.ObjectAttributesObjectParts:
 			if v.PartsCount > 0 {

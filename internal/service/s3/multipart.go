@@ -93,7 +93,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	}
 	// CRC64NVME only exists as a full-object checksum; the others default
 	// to composite (S3 User Guide, "Checking object integrity").
-	u.ChecksumType = optionalString(in, "ChecksumType")
+	u.ChecksumType = enumString(in.ChecksumType)
 	switch {
 	case u.ChecksumType == "" && u.ChecksumAlgorithm == string(blob.CRC64NVME):
 		u.ChecksumType = "FULL_OBJECT"
@@ -119,6 +119,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if u.ChecksumAlgorithm != "" {
 		ca := s3api.ChecksumAlgorithm(u.ChecksumAlgorithm)
 		out.ChecksumAlgorithm = &ca
+		setOptionalString(out, "ChecksumType", u.ChecksumType)
 	}
 	return out, nil
 }
@@ -302,7 +303,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 // CompleteMultipartUpload assembles the listed parts into the object. The
 // ETag is the MD5 of the parts' binary MD5s, a dash and the part count.
 func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
-	cond := writeConditions{ifMatch: optionalString(in, "IfMatch"), ifNoneMatch: optionalString(in, "IfNoneMatch")}
+	cond := writeConditions{ifMatch: api.ToString(in.IfMatch), ifNoneMatch: api.ToString(in.IfNoneMatch)}
 	if err := cond.validate(); err != nil {
 		return nil, err
 	}
@@ -412,7 +413,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	out.ServerSideEncryption = &sse
 	out.SSEKMSKeyId = nonEmpty(committed.SSEKMSKeyID)
 	if u.ChecksumAlgorithm != "" {
-		setChecksums(out, committed.Checksums)
+		setChecksums(out, committed.Checksums, committed.ChecksumType)
 	}
 	return out, nil
 }

@@ -352,12 +352,19 @@ func checksumMap(info blob.Info) map[string]string {
 	return m
 }
 
-// setChecksums copies stored checksums into an output's Checksum* members.
-func setChecksums(out any, sums map[string]string) {
+// setChecksums copies stored checksums into an output's Checksum* members,
+// and their type (FULL_OBJECT or COMPOSITE) into ChecksumType where the
+// output has one.
+func setChecksums(out any, sums map[string]string, typ string) {
+	set := false
 	for _, f := range checksumFields {
 		if v, ok := sums[string(f.alg)]; ok {
 			setOptionalString(out, f.field, v)
+			set = true
 		}
+	}
+	if set && typ != "" {
+		setOptionalString(out, "ChecksumType", typ)
 	}
 }
 
@@ -371,7 +378,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if in.ContentLength != nil && *in.ContentLength > maxPutSize {
 		return nil, errEntityTooLarge(*in.ContentLength, maxPutSize)
 	}
-	cond := writeConditions{ifMatch: optionalString(in, "IfMatch"), ifNoneMatch: optionalString(in, "IfNoneMatch")}
+	cond := writeConditions{ifMatch: api.ToString(in.IfMatch), ifNoneMatch: api.ToString(in.IfNoneMatch)}
 	if err := cond.validate(); err != nil {
 		return nil, err
 	}
@@ -453,7 +460,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if committed.BucketKey {
 		out.BucketKeyEnabled = api.Bool(true)
 	}
-	setChecksums(out, committed.Checksums)
+	setChecksums(out, committed.Checksums, committed.ChecksumType)
 	return out, nil
 }
 
@@ -669,7 +676,7 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 		out.ContentRange = api.String(rng.contentRange(v.Size))
 	} else if enumString(in.ChecksumMode) == "ENABLED" {
 		// Whole-object checksums only describe the whole object.
-		setChecksums(out, v.Checksums)
+		setChecksums(out, v.Checksums, v.ChecksumType)
 	}
 	applyResponseOverrides(out, in)
 	return out, nil
@@ -805,7 +812,7 @@ func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s
 	if rng != nil {
 		out.ContentLength = api.Int64(rng.length)
 	} else if enumString(in.ChecksumMode) == "ENABLED" {
-		setChecksums(out, v.Checksums)
+		setChecksums(out, v.Checksums, v.ChecksumType)
 	}
 	return out, nil
 }
@@ -835,13 +842,24 @@ type deleteResult struct {
 // bucket loses the object, a versioning-enabled one gains a delete marker,
 // a suspended one replaces its null version with a null delete marker; with
 // one, that version is removed for good.
-func (s *Service) deleteOne(ctx context.Context, tx store.Tx, b *bucketRecord, key string, versionID *string, bypass bool, garbage *[]string) (deleteResult, error) {
+//
+// ifMatch is a conditional delete's If-Match (S3 User Guide, "How to
+// perform conditional deletes"): it holds against the current version, a
+// missing object is NoSuchKey and another ETag PreconditionFailed.
+func (s *Service) deleteOne(ctx context.Context, tx store.Tx, b *bucketRecord, key string, versionID *string, ifMatch string, bypass bool, garbage *[]string) (deleteResult, error) {
 	o, err := getObject(tx, b.Name, key)
 	if err != nil {
 		return deleteResult{}, err
 	}
 	if o == nil {
 		o = &objectRecord{}
+	}
+	if ifMatch != "" {
+		if cur := o.current(); cur == nil || cur.DeleteMarker {
+			return deleteResult{}, errNoSuchKey(key)
+		} else if !etagMatches(ifMatch, cur.ETag) {
+			return deleteResult{}, errPreconditionFailed("If-Match")
+		}
 	}
 	now := s.clock(ctx)
 	if versionID != nil {
@@ -898,7 +916,15 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	if in.VersionId != nil {
 		c = objectCheck("DeleteObjectVersion", b.Name, in.Key).with("s3:versionid", *in.VersionId)
 	}
+	ifMatch := api.ToString(in.IfMatch)
+	if ifMatch != "" {
+		c = c.with("s3:if-match", ifMatch)
+	}
 	checks := []check{c}
+	// Comparing an ETag reads the object: s3:GetObject as well.
+	if ifMatch != "" && strings.TrimSpace(ifMatch) != "*" {
+		checks = append(checks, objectCheck("GetObject", b.Name, in.Key))
+	}
 	bypass := api.ToBool(in.BypassGovernanceRetention)
 	if bypass {
 		checks = append(checks, objectCheck("BypassGovernanceRetention", b.Name, in.Key))
@@ -914,7 +940,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 		if err != nil {
 			return err
 		}
-		res, err = s.deleteOne(ctx, tx, b, in.Key, in.VersionId, bypass, &garbage)
+		res, err = s.deleteOne(ctx, tx, b, in.Key, in.VersionId, ifMatch, bypass, &garbage)
 		return err
 	})
 	if err != nil {
@@ -972,7 +998,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *s3api.DeleteObjectsInpu
 			if err != nil {
 				return err
 			}
-			res, err = s.deleteOne(ctx, tx, b, o.Key, o.VersionId, bypass, &garbage)
+			res, err = s.deleteOne(ctx, tx, b, o.Key, o.VersionId, "", bypass, &garbage)
 			return err
 		})
 		if err != nil {
@@ -1131,7 +1157,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 	res := &s3api.CopyObjectResult{ETag: api.String(committed.ETag), LastModified: api.Time(committed.LastModified)}
 	if in.ChecksumAlgorithm != nil {
-		setChecksums(res, committed.Checksums)
+		setChecksums(res, committed.Checksums, committed.ChecksumType)
 	}
 	out := &s3api.CopyObjectOutput{CopyObjectResult: res}
 	if committed.ID != "null" {

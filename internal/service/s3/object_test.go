@@ -15,7 +15,6 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/identity"
-	"github.com/doppel-aws/doppel/internal/store"
 )
 
 func newBucketHarness(t *testing.T, versioning string) (*harness, context.Context) {
@@ -291,25 +290,73 @@ func TestWriteConditions(t *testing.T) {
 	}
 }
 
-// putConditional runs PutObject's write path with conditions, which the
-// pinned S3 model cannot carry yet (see optionalString).
+// putConditional is PutObject with If-Match / If-None-Match.
 func putConditional(h *harness, ctx context.Context, key, content string, cond writeConditions) error {
-	if err := cond.validate(); err != nil {
-		return err
-	}
-	if err := h.svc.view(ctx, func(tx store.Tx) error {
-		o, err := getObject(tx, "bkt", key)
-		if err != nil {
-			return err
-		}
-		return cond.check(key, o.current())
-	}); err != nil {
-		return err
-	}
 	in := &s3api.PutObjectInput{Bucket: "bkt", Key: key, Body: body(content)}
-	v := version{ETag: fmt.Sprintf(`"%x"`, md5.Sum([]byte(content)))}
-	_, err := h.svc.commitVersion(ctx, in.Bucket, key, v, cond)
+	if cond.ifMatch != "" {
+		in.IfMatch = &cond.ifMatch
+	}
+	if cond.ifNoneMatch != "" {
+		in.IfNoneMatch = &cond.ifNoneMatch
+	}
+	_, err := h.svc.PutObject(ctx, in)
 	return err
+}
+
+func TestConditionalDelete(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	etag := put(h, a, "k", "v1").ETag
+	tests := []struct {
+		name, key, ifMatch, code string
+	}{
+		{"stale ETag", "k", `"0123"`, "PreconditionFailed"},
+		{"missing object", "none", "*", "NoSuchKey"},
+		{"current ETag", "k", *etag, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.svc.DeleteObject(a, &s3api.DeleteObjectInput{Bucket: "bkt", Key: tc.key, IfMatch: api.String(tc.ifMatch)})
+			if code(err) != tc.code {
+				t.Errorf("err = %v, want %s", err, tc.code)
+			}
+		})
+	}
+	if _, err := h.svc.HeadObject(a, &s3api.HeadObjectInput{Bucket: "bkt", Key: "k"}); code(err) != "NoSuchKey" {
+		t.Errorf("object after the conditional delete: %v", err)
+	}
+}
+
+func TestPutObjectConditions(t *testing.T) {
+	h, a := newBucketHarness(t, "Enabled")
+	lock := func() error {
+		_, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "state.tflock", Body: body("lock"), IfNoneMatch: api.String("*")})
+		return err
+	}
+	if err := lock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := lock(); code(err) != "PreconditionFailed" || status(err) != 412 {
+		t.Fatalf("second lock: %v", err)
+	}
+	// A delete marker does not count as an object.
+	must(h.svc.DeleteObject(a, &s3api.DeleteObjectInput{Bucket: "bkt", Key: "state.tflock"}))
+	if err := lock(); err != nil {
+		t.Errorf("lock over a delete marker: %v", err)
+	}
+	etag := put(h, a, "cas", "v1").ETag
+	if _, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "cas", Body: body("v2"), IfMatch: etag}); err != nil {
+		t.Errorf("If-Match with the current ETag: %v", err)
+	}
+	if _, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "cas", Body: body("v3"), IfMatch: etag}); code(err) != "PreconditionFailed" {
+		t.Errorf("If-Match with a stale ETag: %v", err)
+	}
+	blobs := h.blobs.Len()
+	if _, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "cas", Body: body("v3"), IfNoneMatch: api.String(`"abc"`)}); code(err) != "NotImplemented" {
+		t.Errorf("If-None-Match with an ETag: %v", err)
+	}
+	if h.blobs.Len() != blobs {
+		t.Errorf("a refused conditional write stored a blob")
+	}
 }
 
 func TestRecheckConflict(t *testing.T) {
