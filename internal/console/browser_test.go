@@ -197,6 +197,8 @@ func TestBrowserSeedSteps(t *testing.T) {
 	b.do("search policies",
 		chromedp.SendKeys(chromedp.ID("policy-search"), "AmazonS3Full"),
 		chromedp.Click(chromedp.ID("policy-search-submit")),
+		// The page after the search, not the one before it.
+		chromedp.WaitVisible(chromedp.CSS(`table#policy-table[data-query="AmazonS3Full"]`)),
 		chromedp.WaitVisible(chromedp.ID("pick-AmazonS3FullAccess")),
 		chromedp.Click(chromedp.ID("pick-AmazonS3FullAccess")),
 	)

@@ -167,7 +167,7 @@ func (h *Handler) objectDelete(w http.ResponseWriter, r *http.Request, s *sessio
 // bucketPolicyPut saves the bucket policy; an empty document deletes it.
 func (h *Handler) bucketPolicyPut(w http.ResponseWriter, r *http.Request, s *session) {
 	bucket := r.PathValue("bucket")
-	back := bucketURL(bucket, "") + "#permissions"
+	back := bucketURL(bucket, "") + "#policy"
 	doc := strings.TrimSpace(r.PostFormValue("policy"))
 	var err error
 	if doc == "" {

@@ -34,5 +34,12 @@ function showWhen() {
     el.hidden = radio && !radio.checked;
   });
 }
-document.addEventListener("change", showWhen);
+// "(N selected)" follows the checkboxes it counts.
+function counts() {
+  document.querySelectorAll("[data-count-of]").forEach(function (el) {
+    var n = document.querySelectorAll('input[name="' + el.getAttribute("data-count-of") + '"]:checked').length;
+    el.textContent = "(" + n + " selected)";
+  });
+}
+document.addEventListener("change", function () { showWhen(); counts(); });
 document.addEventListener("DOMContentLoaded", showWhen);
