@@ -11,6 +11,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/service/iam/awspolicies"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -34,7 +35,7 @@ func parsePolicyARN(s string) (policyRef, error) {
 		return policyRef{}, bad
 	}
 	account, res, ok := strings.Cut(rest, ":")
-	if !ok || (account != "aws" && !isAccountID(account)) {
+	if !ok || (account != "aws" && !identity.ValidAccountID(account)) {
 		return policyRef{}, bad
 	}
 	res, ok = strings.CutPrefix(res, "policy/")
@@ -43,18 +44,6 @@ func parsePolicyARN(s string) (policyRef, error) {
 	}
 	i := strings.LastIndexByte(res, '/')
 	return policyRef{arn: s, account: account, path: "/" + res[:i+1], name: res[i+1:]}, nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func policyARN(account string, p policyRec) string { return arn(account, "policy", p.Path, p.Name) }
@@ -328,7 +317,7 @@ func (s *Service) ListPolicies(ctx context.Context, in *iamapi.ListPoliciesInput
 	if in.PolicyUsageFilter != nil {
 		usage = string(*in.PolicyUsageFilter)
 	}
-	keep := func(m managedPolicy, path string, attach, boundary int) bool {
+	keep := func(path string, attach, boundary int) bool {
 		if !underPath(path, prefix) {
 			return false
 		}
@@ -350,7 +339,7 @@ func (s *Service) ListPolicies(ctx context.Context, in *iamapi.ListPoliciesInput
 			}
 			for _, p := range awspolicies.All() {
 				u := used[lower(p.ARN)]
-				if keep(managedPolicy{aws: p}, p.Path, u.Attachments, u.BoundaryUses) {
+				if keep(p.Path, u.Attachments, u.BoundaryUses) {
 					all = append(all, managedPolicy{aws: p, usage: u})
 				}
 			}
@@ -361,7 +350,7 @@ func (s *Service) ListPolicies(ctx context.Context, in *iamapi.ListPoliciesInput
 				return err
 			}
 			for i := range ps {
-				if keep(managedPolicy{customer: &ps[i]}, ps[i].Path, ps[i].Attachments, ps[i].BoundaryUses) {
+				if keep(ps[i].Path, ps[i].Attachments, ps[i].BoundaryUses) {
 					all = append(all, managedPolicy{customer: &ps[i]})
 				}
 			}
