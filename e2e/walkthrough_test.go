@@ -30,8 +30,8 @@ func TestWalkthrough(t *testing.T) {
 			"AWS_PROFILE=" + account}
 	}
 
-	runScript(t, tl, filepath.Join(dir, "create-role.sh"), asRoot(w.b.Name))
-	out := runScript(t, tl, filepath.Join(dir, "create-user.sh"), asRoot(w.a.Name))
+	runScript(t, tl, filepath.Join(dir, "create-role.sh"), "", nil, asRoot(w.b.Name))
+	out := runScript(t, tl, filepath.Join(dir, "create-user.sh"), "", nil, asRoot(w.a.Name))
 	var alice key
 	dec := json.NewDecoder(strings.NewReader(out))
 	for {
@@ -105,16 +105,22 @@ func TestWalkthroughMatchesExample(t *testing.T) {
 	}
 }
 
-// runScript runs an example's shell script with the AWS CLI on PATH and the
-// AWS_* variables in env; it returns the standard output.
-func runScript(t *testing.T, tl tools, script string, env []string) string {
+// runScript runs an example's shell script in dir (a fresh one if empty)
+// with the AWS CLI and the directories path on PATH and the AWS_* variables
+// in env; it returns the standard output.
+func runScript(t *testing.T, tl tools, script, dir string, path, env []string) string {
 	t.Helper()
 	home := t.TempDir()
+	if dir == "" {
+		dir = home
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", script)
+	cmd.Dir = dir
+	path = append(path, filepath.Dir(tl.awsCLI), os.Getenv("PATH"))
 	cmd.Env = append([]string{
-		"PATH=" + filepath.Dir(tl.awsCLI) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + strings.Join(path, string(os.PathListSeparator)),
 		"HOME=" + home,
 		"AWS_PAGER=",
 		"AWS_EC2_METADATA_DISABLED=true",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -128,9 +129,11 @@ func (w *world) bucketsOf(account string) []string {
 	return names
 }
 
-// env is the environment of a client acting with k.
+// env is the environment of a client acting with k, as the walkthrough
+// sets it: the endpoint, the keys, and the region for the AWS CLI (v1 reads
+// only AWS_DEFAULT_REGION; Terraform's provider block names its own).
 func (w *world) env(k key, sessionToken string) []string {
-	e := []string{"AWS_ENDPOINT_URL=" + w.srv.URL, "AWS_ACCESS_KEY_ID=" + k.id, "AWS_SECRET_ACCESS_KEY=" + k.secret}
+	e := []string{"AWS_ENDPOINT_URL=" + w.srv.URL, "AWS_ACCESS_KEY_ID=" + k.id, "AWS_SECRET_ACCESS_KEY=" + k.secret, "AWS_DEFAULT_REGION=us-east-1"}
 	if sessionToken != "" {
 		e = append(e, "AWS_SESSION_TOKEN="+sessionToken)
 	}
@@ -149,4 +152,10 @@ func errorCode(err error) string {
 func (w *world) rolePolicy(account, role, doc string) {
 	w.t.Helper()
 	w.must(w.iam(account).PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline"), PolicyDocument: aws.String(doc)}))
+}
+
+// bucketIn reports whether account owns bucket.
+func (w *world) bucketIn(account, bucket string) bool {
+	w.t.Helper()
+	return slices.Contains(w.bucketsOf(account), bucket)
 }
