@@ -275,6 +275,13 @@ func TestSignInRefusals(t *testing.T) {
 		})
 	}
 
+	t.Run("failed and good sign-ins are on the account's activity", func(t *testing.T) {
+		c := newClient(t, srv)
+		c.signinRoot(a)
+		_, body := c.get("/activity")
+		mustContain(t, body, "signin:ConsoleLogin", "arn:aws:iam::"+a.ID+":user/bob", "Failed authentication",
+			"HIDDEN_DUE_TO_SECURITY_REASONS", "arn:aws:iam::"+a.ID+":root")
+	})
 	t.Run("user name is case-insensitive, as IAM names are", func(t *testing.T) {
 		c := newClient(t, srv)
 		c.get("/signin")

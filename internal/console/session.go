@@ -151,6 +151,9 @@ func (ss *sessions) delete(w http.ResponseWriter, r *http.Request, s *session) {
 func (h *Handler) checkCSRF(w http.ResponseWriter, r *http.Request, s *session) bool {
 	var token string
 	if ct := r.Header.Get("Content-Type"); len(ct) >= 19 && ct[:19] == "multipart/form-data" {
+		// Uploads: up to PutObject's 5 GiB; beyond 32 MiB the parts go to
+		// temporary files, which net/http removes after the request.
+		r.Body = http.MaxBytesReader(w, r.Body, 5<<30)
 		if err := r.ParseMultipartForm(32 << 20); err != nil {
 			http.Error(w, "The form could not be read.", http.StatusBadRequest)
 			return false

@@ -5,8 +5,10 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 
+	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
@@ -117,6 +119,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found || !u.HasPassword {
+		h.recordLogin(r, acct.ID, hiddenUser, false)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -126,6 +129,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !good {
+		h.recordLogin(r, acct.ID, u.ARN, false)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -148,6 +152,7 @@ func (h *Handler) signinRoot(w http.ResponseWriter, r *http.Request, s *session,
 	p, want, err := h.cfg.Resolve(r.Context(), akid, "", h.cfg.Now())
 	if err != nil || p.Kind != identity.Root || p.Account != acct.ID ||
 		subtle.ConstantTimeCompare([]byte(secret), []byte(want)) != 1 {
+		h.recordLogin(r, acct.ID, identity.RootARN(acct.ID), false)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -176,7 +181,8 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if serial == "" {
-		h.signinFailed(w, s, d, "Your authentication information is incorrect. Please try again.")
+		h.recordLogin(r, pend.account, pend.user.ARN, false)
+		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
 	now := h.cfg.Now()
@@ -193,8 +199,33 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	h.startSession(w, r, s, p, pend.accountName)
 }
 
+// hiddenUser is how CloudTrail names the user of a failed sign-in with an
+// unknown user name (CloudTrail User Guide, "AWS console sign-in events":
+// HIDDEN_DUE_TO_SECURITY_REASONS), so typos of passwords in the user name
+// field are not logged.
+const hiddenUser = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+// recordLogin puts a sign-in on the account's Activity page, as CloudTrail
+// records the signin service's ConsoleLogin event: "Failure" with "Failed
+// authentication" when refused.
+func (h *Handler) recordLogin(r *http.Request, account, principal string, ok bool) {
+	if h.cfg.Activity == nil {
+		return
+	}
+	e := activity.Entry{Time: h.cfg.Now(), RequestID: newRequestID(), Account: account, Principal: principal,
+		Service: "signin", Operation: "ConsoleLogin", Status: http.StatusOK}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		e.SourceIP = ap.Addr().Unmap().String()
+	}
+	if !ok {
+		e.Status, e.ErrorCode, e.Message = http.StatusUnauthorized, "Failure", "Failed authentication"
+	}
+	h.cfg.Activity.Record(e)
+}
+
 // startSession replaces the pre-sign-in session with a new signed-in one.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, pre *session, p *identity.Principal, accountName string) {
+	h.recordLogin(r, p.Account, p.ARN, true)
 	h.sessions.delete(w, r, pre)
 	s := h.sessions.create(w, r)
 	s.base, s.accountName = p, accountName
