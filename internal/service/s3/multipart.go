@@ -363,8 +363,31 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	} else if u.ChecksumAlgorithm == "" {
 		algs = []blob.Algorithm{blob.CRC64NVME}
 	}
-	info, err := s.blobs.Concat(ctx, ids, blob.PutOptions{Algorithms: algs})
+	if in.MpuObjectSize != nil {
+		var total int64
+		for _, sz := range sizes {
+			total += sz
+		}
+		if *in.MpuObjectSize != total {
+			return nil, errInvalidRequest("The provided 'x-amz-mp-object-size' header value " + strconv.FormatInt(*in.MpuObjectSize, 10) + " does not match what was computed: " + strconv.FormatInt(total, 10))
+		}
+	}
+	// A full-object checksum sent with the completion is verified against
+	// the assembled object before it becomes visible.
+	verify := func(info blob.Info) error {
+		if u.ChecksumType != "FULL_OBJECT" {
+			return nil
+		}
+		if want := optionalString(in, "Checksum"+u.ChecksumAlgorithm); want != "" && want != info.Checksum(blob.Algorithm(u.ChecksumAlgorithm)) {
+			return errBadDigest(u.ChecksumAlgorithm)
+		}
+		return nil
+	}
+	info, err := s.blobs.Concat(ctx, ids, blob.PutOptions{Algorithms: algs, Verify: verify})
 	if err != nil {
+		if e := (*awserr.Error)(nil); errors.As(err, &e) {
+			return nil, e
+		}
 		return nil, awserr.Internal(err)
 	}
 	v := u.Object

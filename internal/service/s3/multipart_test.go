@@ -94,6 +94,41 @@ func TestMultipartUpload(t *testing.T) {
 	}
 }
 
+func TestMultipartFullObjectChecksum(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	alg := s3api.ChecksumAlgorithmCRC64NVME
+	cu := must(h.svc.CreateMultipartUpload(a, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "k", ChecksumAlgorithm: &alg}))
+	if enumString(cu.ChecksumType) != "FULL_OBJECT" {
+		t.Errorf("CRC64NVME upload type = %v", enumString(cu.ChecksumType))
+	}
+	one := int32(1)
+	p := must(h.svc.UploadPart(a, &s3api.UploadPartInput{Bucket: "bkt", Key: "k", UploadId: cu.UploadId, PartNumber: &one, Body: body("123456789")}))
+	parts := &s3api.CompletedMultipartUpload{Parts: []s3api.CompletedPart{{PartNumber: &one, ETag: p.ETag}}}
+	tests := []struct {
+		name string
+		in   s3api.CompleteMultipartUploadInput
+		code string
+	}{
+		{"wrong size", s3api.CompleteMultipartUploadInput{MpuObjectSize: api.Int64(10)}, "InvalidRequest"},
+		{"wrong checksum", s3api.CompleteMultipartUploadInput{ChecksumCRC64NVME: api.String("AAAAAAAAAAA=")}, "BadDigest"},
+		// CRC-64/NVME of "123456789" is 0xae8b14860a799888.
+		{"matching checksum and size", s3api.CompleteMultipartUploadInput{ChecksumCRC64NVME: api.String("rosUhgp5mIg="), MpuObjectSize: api.Int64(9)}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.Bucket, in.Key, in.UploadId, in.MultipartUpload = "bkt", "k", cu.UploadId, parts
+			out, err := h.svc.CompleteMultipartUpload(a, &in)
+			if code(err) != tc.code {
+				t.Fatalf("err = %v, want %s", err, tc.code)
+			}
+			if err == nil && (api.ToString(out.ChecksumCRC64NVME) != "rosUhgp5mIg=" || enumString(out.ChecksumType) != "FULL_OBJECT") {
+				t.Errorf("output checksum %q type %q", api.ToString(out.ChecksumCRC64NVME), enumString(out.ChecksumType))
+			}
+		})
+	}
+}
+
 func TestMultipartAbortAndCopy(t *testing.T) {
 	h, a := newBucketHarness(t, "")
 	put(h, a, "src", "0123456789")
