@@ -1,8 +1,19 @@
 // Package iam is doppel's IAM service: users, groups, roles, managed and
 // inline policies, access keys, login profiles, virtual MFA devices, instance
-// profiles, OpenID Connect providers and account settings, per account, on a
-// store.Store. Service implements iamapi.Handler (every operation authorized
-// first through authz.Authorizer) and authz.PolicySource.
+// profiles, OpenID Connect and SAML providers, service-linked roles, account
+// settings and credential reports, per account, on a store.Store.
+//
+// Service implements iamapi.Handler (every operation is authorized first
+// through authz.Authorizer, with the action, resource ARN and condition keys
+// the Service Authorization Reference gives) and authz.PolicySource. Access
+// keys are kept in internal/identity's tables, where the gateway resolves
+// them. Other services use a few methods that skip authorization because they
+// act on their own behalf: LookupRole, RecordRoleUse and CheckMFACode (STS),
+// CheckPassword and AccountAlias (the console), OIDCProvider (web identity).
+//
+// Operations the Handler lists but doppel does not implement (server and
+// signing certificates, SSH keys, service-specific credentials, access
+// reports) answer as unknown operations, through the embedded Unimplemented.
 package iam
 
 import (
