@@ -28,7 +28,7 @@ var update = flag.Bool("update", false, "copy the browser test's main screenshot
 // screenshotsForREADME are the steps whose screenshots the README shows.
 var screenshotsForREADME = map[string]bool{
 	"01-signin": true, "03-create-role-trusted-entity": true, "04-create-role-permissions": true,
-	"05-create-role-review": true, "06-role-page": true, "07-trust-map": true, "08-access-denied": true, "09-activity": true,
+	"05-create-role-review": true, "06-role-page": true, "07-trust-map": true, "08-access-denied": true, "09-activity": true, "11-user-mfa": true,
 }
 
 // findChromium returns Debian's chromium (scripts/tools.sh installs it), or
@@ -281,6 +281,28 @@ func TestBrowserSeedSteps(t *testing.T) {
 	b.screenshot("09-activity")
 	b.do("bucket page", chromedp.Navigate(b.base+"/s3/seed-bucket-in-b"), chromedp.WaitVisible(chromedp.ID("objects-table")))
 	b.screenshot("10-s3-bucket")
+
+	// A user with a console password and a virtual MFA device: the QR code
+	// is shown (a data: image the page's Content-Security-Policy allows).
+	b.do("create user",
+		chromedp.Navigate(b.base+"/iam/users"),
+		chromedp.SendKeys(chromedp.ID("new-user-name"), "operator"),
+		chromedp.SendKeys(chromedp.ID("new-user-password"), "Operator-Password-1"),
+		chromedp.Click(chromedp.ID("create-user")),
+		chromedp.WaitVisible(chromedp.ID("user-name")),
+		chromedp.Click(chromedp.ID("assign-mfa")),
+		chromedp.WaitVisible(chromedp.ID("mfa-qr")),
+	)
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`new Promise(resolve => {
+		const img = document.getElementById("mfa-qr");
+		if (img.complete) { resolve(img.naturalWidth); return; }
+		img.onload = () => resolve(img.naturalWidth);
+		img.onerror = () => resolve(0);
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || width == 0 {
+		t.Fatalf("QR code image not shown: width %d, %v", width, err)
+	}
+	b.screenshot("11-user-mfa")
 
 	if *update {
 		copyScreenshots(t, b.dir)

@@ -21,14 +21,14 @@ import (
 // client is a browser without JavaScript: cookies, forms, and the CSRF
 // token of the last page it read.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 	csrf string
 	last string // the last page's body
 }
 
-func newClient(t *testing.T, srv *doppeltest.Server) *client {
+func newClient(t testing.TB, srv *doppeltest.Server) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: srv.URL + console.Prefix, http: &http.Client{Jar: jar}}
 }
