@@ -149,10 +149,10 @@ func (a *Authority) openCached(token string) (*Session, error) {
 const maxCachedSessions = 4096
 
 // lookupKey reads a long-term key through a cache that is dropped whenever
-// the store's generation moves, so IAM's changes (a deleted or deactivated
+// the access-key table's generation moves, so IAM's changes (a deleted or deactivated
 // key) count from the next request on.
 func (a *Authority) lookupKey(ctx context.Context, id string) (keyEntry, error) {
-	gen := a.store.Generation()
+	gen := a.store.TableGeneration(accessKeysTable)
 	a.mu.RLock()
 	e, ok := a.cache[id]
 	fresh := a.gen == gen

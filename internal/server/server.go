@@ -54,7 +54,9 @@ type Server struct {
 	STS       *sts.Service
 	S3        *s3.Service
 	Gateway   *gateway.Gateway
-	Activity  *activity.Log
+	// Authorizer decides every request, the API's and the console's.
+	Authorizer *authz.Engine
+	Activity   *activity.Log
 
 	blobs blob.Store
 	http  *http.Server
@@ -96,7 +98,8 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	}
 	var az authz.Authorizer
 	s.IAM = iam.New(s.Store, lazyAuthorizer{&az}, iam.WithClock(now))
-	az = authz.New(authz.Config{Policies: s.IAM, Generation: s.Store.Generation})
+	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration})
+	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
 	if s.STS, err = sts.New(sts.Config{
 		Roles: link, MFA: link, AccessKeys: link, Authorizer: az, Now: now,
@@ -196,7 +199,7 @@ func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
-		Authorizer: authz.New(authz.Config{Policies: s.IAM, Generation: s.Store.Generation}),
+		Authorizer: s.Authorizer,
 	}))
 	return mux
 }

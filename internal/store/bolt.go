@@ -71,6 +71,7 @@ type Bolt struct {
 	path   string
 	writer chan struct{} // one Update at a time, waited for under the caller's context
 	gen    atomic.Uint64
+	tables tableGenerations
 }
 
 var _ Store = (*Bolt)(nil)
@@ -158,8 +159,11 @@ func (s *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	var written map[string]bool
 	err := s.db.Update(func(btx *bolt.Tx) error {
 		tx := &boltTx{ctx: ctx, tx: btx, writable: true}
+		written = nil
+		defer func() { written = tx.written }()
 		defer tx.end()
 		if err := fn(tx); err != nil {
 			return err
@@ -171,6 +175,7 @@ func (s *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
 		return s.mapClosed(err)
 	}
 	s.gen.Add(1)
+	s.tables.bump(written)
 	return nil
 }
 
@@ -182,6 +187,8 @@ func (s *Bolt) mapClosed(err error) error {
 }
 
 func (s *Bolt) Generation() uint64 { return s.gen.Load() }
+
+func (s *Bolt) TableGeneration(table string) uint64 { return s.tables.get(table) }
 
 // Close waits for open transactions to finish and releases the file. A nil
 // *Bolt (as a failed OpenBolt returns) closes without error, so that
@@ -201,7 +208,8 @@ type boltTx struct {
 	tx       *bolt.Tx
 	writable bool
 	closed   bool
-	writes   int // bumped by Put and Delete so Scan knows to re-seek its cursor
+	writes   int             // bumped by Put and Delete so Scan knows to re-seek its cursor
+	written  map[string]bool // the tables Put or Delete touched
 }
 
 func (tx *boltTx) end() { tx.closed = true }
@@ -241,7 +249,7 @@ func (tx *boltTx) Put(table, key string, value []byte) error {
 	if err != nil {
 		return fmt.Errorf("store: creating table %q: %w", table, err)
 	}
-	tx.writes++
+	tx.touch(table)
 	// bbolt keeps both slices until the commit; the caller may reuse value.
 	return b.Put([]byte(key), append([]byte{}, value...))
 }
@@ -254,8 +262,16 @@ func (tx *boltTx) Delete(table, key string) error {
 	if b == nil {
 		return nil
 	}
-	tx.writes++
+	tx.touch(table)
 	return b.Delete([]byte(key))
+}
+
+func (tx *boltTx) touch(table string) {
+	tx.writes++
+	if tx.written == nil {
+		tx.written = map[string]bool{}
+	}
+	tx.written[table] = true
 }
 
 func (tx *boltTx) checkWrite(table, key string) error {

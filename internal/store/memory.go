@@ -16,6 +16,7 @@ type Memory struct {
 	state  atomic.Pointer[memState]
 	writer chan struct{} // a one-slot semaphore: one Update at a time
 	gen    atomic.Uint64
+	tables tableGenerations
 	closed atomic.Bool
 }
 
@@ -73,10 +74,13 @@ func (m *Memory) Update(ctx context.Context, fn func(Tx) error) error {
 		m.state.Store(&memState{tables: tx.tables})
 	}
 	m.gen.Add(1)
+	m.tables.bump(tx.copied)
 	return nil
 }
 
 func (m *Memory) Generation() uint64 { return m.gen.Load() }
+
+func (m *Memory) TableGeneration(table string) uint64 { return m.tables.get(table) }
 
 // Close drops nothing (there is nothing to flush); it makes later
 // transactions fail with ErrClosed, as they would on a closed file.

@@ -23,6 +23,10 @@ type Store interface {
 	// Generation increases on every committed Update; caches compare it to know
 	// when to drop what they derived from the state.
 	Generation() uint64
+	// TableGeneration increases on every committed Update that wrote table
+	// (a Put or Delete), so a cache of one table's data survives writes to
+	// others.
+	TableGeneration(table string) uint64
 	Close() error
 }
 

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentReadersOneWriter", testConcurrentReadersOneWriter},
 		{"WritersSerialized", testWritersSerialized},
 		{"Generation", testGeneration},
+		{"TableGeneration", testTableGeneration},
 		{"ContextCancelled", testContextCancelled},
 		{"ContextCancelledDuringUpdate", testContextCancelledDuringUpdate},
 		{"ContextWhileWaitingForWriter", testContextWhileWaitingForWriter},
@@ -536,6 +537,44 @@ func testGeneration(t *testing.T, s store.Store) {
 		}
 		if !st.bump && after != before {
 			t.Errorf("%s: Generation %d -> %d, want unchanged", st.name, before, after)
+		}
+	}
+}
+
+func testTableGeneration(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	steps := []struct {
+		name         string
+		do           func() error
+		bumpA, bumpB bool
+	}{
+		{"write a", func() error { return s.Update(ctx, func(tx store.Tx) error { return tx.Put("a", "k", []byte("1")) }) }, true, false},
+		{"write b", func() error { return s.Update(ctx, func(tx store.Tx) error { return tx.Put("b", "k", []byte("1")) }) }, false, true},
+		{"write both", func() error {
+			return s.Update(ctx, func(tx store.Tx) error {
+				if err := tx.Put("a", "k2", nil); err != nil {
+					return err
+				}
+				return tx.Delete("b", "k")
+			})
+		}, true, true},
+		{"failed write to a", func() error {
+			s.Update(ctx, func(tx store.Tx) error { tx.Put("a", "k3", nil); return errors.New("no") })
+			return nil
+		}, false, false},
+		{"read a", func() error { return s.View(ctx, func(tx store.Tx) error { _, err := tx.Get("a", "k"); return err }) }, false, false},
+		{"delete from an absent table", func() error { return s.Update(ctx, func(tx store.Tx) error { return tx.Delete("c", "k") }) }, false, false},
+	}
+	for _, st := range steps {
+		a, b := s.TableGeneration("a"), s.TableGeneration("b")
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if moved := s.TableGeneration("a") != a; moved != st.bumpA {
+			t.Errorf("%s: table a's generation moved = %v, want %v", st.name, moved, st.bumpA)
+		}
+		if moved := s.TableGeneration("b") != b; moved != st.bumpB {
+			t.Errorf("%s: table b's generation moved = %v, want %v", st.name, moved, st.bumpB)
 		}
 	}
 }
