@@ -115,10 +115,11 @@ func (ss *sessions) expired(s *session) bool {
 	return ss.now().Sub(s.created) > ttl
 }
 
-// create starts a new session and sets its cookie. A session ID is never
+// create starts a new session (signed in as base, or nil before sign-in)
+// and sets its cookie. A session ID is never
 // reused across sign-in: sign-in creates a fresh one (no session fixation).
-func (ss *sessions) create(w http.ResponseWriter, r *http.Request) *session {
-	s := &session{id: randomToken(), csrf: randomToken(), created: ss.now()}
+func (ss *sessions) create(w http.ResponseWriter, r *http.Request, base *identity.Principal, accountName string) *session {
+	s := &session{id: randomToken(), csrf: randomToken(), created: ss.now(), base: base, accountName: accountName}
 	ss.mu.Lock()
 	if len(ss.m) >= maxSessions {
 		for id, old := range ss.m {

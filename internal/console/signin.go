@@ -37,7 +37,7 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s == nil {
-		s = h.sessions.create(w, r)
+		s = h.sessions.create(w, r, nil, "")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -227,8 +227,7 @@ func (h *Handler) recordLogin(r *http.Request, account, principal string, ok boo
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, pre *session, p *identity.Principal, accountName string) {
 	h.recordLogin(r, p.Account, p.ARN, true)
 	h.sessions.delete(w, r, pre)
-	s := h.sessions.create(w, r)
-	s.base, s.accountName = p, accountName
+	h.sessions.create(w, r, p, accountName)
 	http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
 }
 
