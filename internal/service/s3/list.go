@@ -96,38 +96,50 @@ func walk(tx store.Tx, p listParams, include func(*objectRecord) bool) ([]listEn
 	truncated := false
 	lastPrefix := ""
 	base := p.bucket + "/"
-	after := ""
+	start := ""
 	if p.after != "" {
-		after = base + p.after
+		start = base + p.after
 	}
-	err := store.ScanJSON(tx, tableObjects, base+p.prefix, after, func(k string, o objectRecord) (bool, error) {
-		key := k[len(base):]
-		if !include(&o) {
-			return true, nil
-		}
-		if cp := p.commonPrefix(key); cp != "" {
-			// A marker equal to a common prefix means that prefix was
-			// already returned.
-			if cp == lastPrefix || cp <= p.after {
+	// Once a common prefix is listed, the scan jumps past every key under
+	// it: S3 keys are UTF-8, in which the byte 0xff never occurs.
+	for jump := true; jump; {
+		jump = false
+		err := store.ScanJSON(tx, tableObjects, base+p.prefix, start, func(k string, o objectRecord) (bool, error) {
+			key := k[len(base):]
+			if cp := p.commonPrefix(key); cp != "" {
+				// A marker at or past a common prefix means it was listed.
+				if cp == lastPrefix || cp <= p.after {
+					start, jump = base+cp+"\xff", true
+					return false, nil
+				}
+				if !include(&o) {
+					return true, nil
+				}
+				if len(out) == p.maxKeys {
+					truncated = true
+					return false, nil
+				}
+				lastPrefix = cp
+				out = append(out, listEntry{key: cp, prefix: cp})
+				start, jump = base+cp+"\xff", true
+				return false, nil
+			}
+			if !include(&o) {
 				return true, nil
 			}
 			if len(out) == p.maxKeys {
 				truncated = true
 				return false, nil
 			}
-			lastPrefix = cp
-			out = append(out, listEntry{key: cp, prefix: cp})
+			oc := o
+			out = append(out, listEntry{key: key, object: &oc})
 			return true, nil
+		})
+		if err != nil {
+			return nil, false, err
 		}
-		if len(out) == p.maxKeys {
-			truncated = true
-			return false, nil
-		}
-		oc := o
-		out = append(out, listEntry{key: key, object: &oc})
-		return true, nil
-	})
-	return out, truncated, err
+	}
+	return out, truncated, nil
 }
 
 func hasCurrentObject(o *objectRecord) bool {
