@@ -150,4 +150,15 @@ func TestCreateRoleWizardSeed(t *testing.T) {
 	}
 	code, body = c.get("/iam/roles")
 	mustContain(t, body, "role_in_account_b", "Account: "+a.ID)
+
+	// Delete detaches the managed policy first, as the console does.
+	if _, err := api.PutRolePolicy(context.Background(), &awsiam.PutRolePolicyInput{RoleName: aws.String("role_in_account_b"),
+		PolicyName: aws.String("inline"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = c.post("/iam/roles/role_in_account_b/delete", url.Values{})
+	mustContain(t, body, "Role role_in_account_b deleted", "No roles to display")
+	if _, err := api.GetRole(context.Background(), &awsiam.GetRoleInput{RoleName: aws.String("role_in_account_b")}); err == nil {
+		t.Fatal("the role is still there")
+	}
 }

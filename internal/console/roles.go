@@ -146,10 +146,41 @@ func (h *Handler) roleTrustUpdate(w http.ResponseWriter, r *http.Request, s *ses
 	h.done(w, r, s, roleURL(name)+"#trust", &notice{Kind: "success", Title: "Trust policy updated"})
 }
 
+// roleDelete deletes a role as the console does: it first detaches the
+// role's managed policies and deletes its inline policies, each as its own
+// authorized call (IAM User Guide, "Delete roles or instance profiles": the
+// console removes them for you; the API refuses with DeleteConflict).
 func (h *Handler) roleDelete(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
+	fail := func(err error) { h.failed(w, r, s, roleURL(name), err) }
+	att, err := call(h, r, s, "iam", "ListAttachedRolePolicies", h.cfg.IAM.ListAttachedRolePolicies,
+		&iamapi.ListAttachedRolePoliciesInput{RoleName: name, MaxItems: api.Int32(1000)})
+	if err != nil {
+		fail(err)
+		return
+	}
+	for _, p := range att.AttachedPolicies {
+		if _, err := call(h, r, s, "iam", "DetachRolePolicy", h.cfg.IAM.DetachRolePolicy,
+			&iamapi.DetachRolePolicyInput{RoleName: name, PolicyArn: api.ToString(p.PolicyArn)}); err != nil {
+			fail(err)
+			return
+		}
+	}
+	inl, err := call(h, r, s, "iam", "ListRolePolicies", h.cfg.IAM.ListRolePolicies,
+		&iamapi.ListRolePoliciesInput{RoleName: name, MaxItems: api.Int32(1000)})
+	if err != nil {
+		fail(err)
+		return
+	}
+	for _, p := range inl.PolicyNames {
+		if _, err := call(h, r, s, "iam", "DeleteRolePolicy", h.cfg.IAM.DeleteRolePolicy,
+			&iamapi.DeleteRolePolicyInput{RoleName: name, PolicyName: p}); err != nil {
+			fail(err)
+			return
+		}
+	}
 	if _, err := call(h, r, s, "iam", "DeleteRole", h.cfg.IAM.DeleteRole, &iamapi.DeleteRoleInput{RoleName: name}); err != nil {
-		h.failed(w, r, s, roleURL(name), err)
+		fail(err)
 		return
 	}
 	h.done(w, r, s, Prefix+"/iam/roles", &notice{Kind: "success", Title: "Role " + name + " deleted"})
