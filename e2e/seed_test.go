@@ -13,7 +13,7 @@ const seedExample = "examples/cross-account-assume-role"
 // AmazonS3FullAccess; in A the user alice, with an access key and
 // permission to assume roles in B (any of them, so that the failure cases
 // below fail for the reason each one names).
-func seedWorld(t *testing.T) (*world, key) {
+func seedWorld(t testing.TB) (*world, key) {
 	t.Helper()
 	w := newWorld(t)
 	w.role(w.b.Name, seedRole, trustAccount(w.a.ID, map[string]any{"StringEquals": map[string]any{"sts:ExternalId": seedExternalID}}), s3FullAccess)

@@ -25,12 +25,12 @@ const (
 // world is a doppel with the seed procedure's accounts: a and b are the
 // roots of account A (111111111111) and B (222222222222).
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *doppeltest.Server
 	a, b doppeltest.Account
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	srv := doppeltest.NewServer(t)
 	return &world{t: t, srv: srv, a: srv.Account("account-a"), b: srv.Account("account-b")}
