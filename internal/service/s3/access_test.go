@@ -295,6 +295,29 @@ func TestBucketPolicy(t *testing.T) {
 	}
 }
 
+func TestBucketPolicyCrossAccount(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	b := as(accountB, "us-east-1")
+	// Allowed, but not the owner's account: 405.
+	_, err := h.svc.GetBucketPolicy(b, &s3api.GetBucketPolicyInput{Bucket: "bkt"})
+	if code(err) != "MethodNotAllowed" || status(err) != 405 {
+		t.Errorf("cross-account GetBucketPolicy: %v", err)
+	}
+	h.authz.deny = func(c authz.Check, p *identity.Principal) bool { return p.Account == accountB }
+	if _, err := h.svc.PutBucketPolicy(b, &s3api.PutBucketPolicyInput{Bucket: "bkt", Policy: "{}"}); code(err) != "AccessDenied" {
+		t.Errorf("denied cross-account PutBucketPolicy: %v", err)
+	}
+	// The owner's root is not even asked about.
+	h.authz.deny = func(authz.Check, *identity.Principal) bool { return true }
+	h.authz.reset()
+	if _, err := h.svc.DeleteBucketPolicy(a, &s3api.DeleteBucketPolicyInput{Bucket: "bkt"}); err != nil {
+		t.Errorf("root DeleteBucketPolicy: %v", err)
+	}
+	if n := len(h.authz.reset()); n != 0 {
+		t.Errorf("root DeleteBucketPolicy asked the Authorizer %d times", n)
+	}
+}
+
 func TestACLs(t *testing.T) {
 	h, a := newBucketHarness(t, "")
 	acl := must(h.svc.GetBucketAcl(a, &s3api.GetBucketAclInput{Bucket: "bkt"}))

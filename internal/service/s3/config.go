@@ -8,6 +8,8 @@ import (
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/store"
 )
 
 // Bucket configurations. Each is stored as the JSON of its s3api type in
@@ -242,8 +244,46 @@ func (s *Service) DeleteBucketOwnershipControls(ctx context.Context, in *s3api.D
 
 // --- policy
 
+// policyAccess admits a bucket policy operation (S3 API Reference,
+// GetBucketPolicy, PutBucketPolicy, DeleteBucketPolicy): the root user of
+// the owner's account always may, whatever the policy says, so that no one
+// locks the owner out; others need the action, and those of another account
+// are refused with 405 even when it is allowed.
+func (s *Service) policyAccess(ctx context.Context, bucket string, expectedOwner *string, action, method string) (*bucketRecord, error) {
+	b, err := s.loadBucket(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.admit(ctx, b, expectedOwner); err != nil {
+		return nil, err
+	}
+	p := caller(ctx)
+	if p.Kind == identity.Root && p.Account == b.Owner {
+		return b, nil
+	}
+	if err := s.authorize(ctx, b, bucketCheck(action, b.Name)); err != nil {
+		return nil, err
+	}
+	if p.Account != b.Owner {
+		return nil, awserr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.").With("Method", method).With("ResourceType", "BUCKETPOLICY")
+	}
+	return b, nil
+}
+
+// setPolicy stores (or with "" removes) the bucket policy.
+func (s *Service) setPolicy(ctx context.Context, bucket, policy string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		b, err := getBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		b.Policy = policy
+		return putBucket(tx, b)
+	})
+}
+
 func (s *Service) GetBucketPolicy(ctx context.Context, in *s3api.GetBucketPolicyInput) (*s3api.GetBucketPolicyOutput, error) {
-	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketPolicy")
+	b, err := s.policyAccess(ctx, in.Bucket, in.ExpectedBucketOwner, "GetBucketPolicy", "GET")
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +294,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, in *s3api.GetBucketPolicy
 }
 
 func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicyInput) (*s3api.PutBucketPolicyOutput, error) {
-	b, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPolicy")
+	b, err := s.policyAccess(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPolicy", "PUT")
 	if err != nil {
 		return nil, err
 	}
@@ -270,22 +310,17 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicy
 			"User: %s is not authorized to perform: s3:PutBucketPolicy on resource: \"%s\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
 			p.ARN, bucketARN(in.Bucket))
 	}
-	err = s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPolicy", func(b *bucketRecord) error {
-		b.Policy = in.Policy
-		return nil
-	})
-	if err != nil {
+	if err := s.setPolicy(ctx, in.Bucket, in.Policy); err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketPolicyOutput{}, nil
 }
 
 func (s *Service) DeleteBucketPolicy(ctx context.Context, in *s3api.DeleteBucketPolicyInput) (*s3api.DeleteBucketPolicyOutput, error) {
-	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "DeleteBucketPolicy", func(b *bucketRecord) error {
-		b.Policy = ""
-		return nil
-	})
-	if err != nil {
+	if _, err := s.policyAccess(ctx, in.Bucket, in.ExpectedBucketOwner, "DeleteBucketPolicy", "DELETE"); err != nil {
+		return nil, err
+	}
+	if err := s.setPolicy(ctx, in.Bucket, ""); err != nil {
 		return nil, err
 	}
 	return &s3api.DeleteBucketPolicyOutput{}, nil

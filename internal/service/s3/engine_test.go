@@ -109,6 +109,19 @@ func TestWithPolicyEngine(t *testing.T) {
 			must(svc.PutBucketPolicy(root, &s3api.PutBucketPolicyInput{Bucket: "data", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*","Condition":{"StringEquals":{"aws:username":"alice"}}}]}`}))
 		}, alice, "AccessDenied", "with an explicit deny in a resource-based policy"},
 	}
+	// The owner's root may always manage the policy, even one that denies it.
+	t.Run("root user manages a policy that denies everyone", func(t *testing.T) {
+		deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::lockout","arn:aws:s3:::lockout/*"]}]}`
+		must(svc.CreateBucket(root, &s3api.CreateBucketInput{Bucket: "lockout"}))
+		must(svc.PutBucketPolicy(root, &s3api.PutBucketPolicyInput{Bucket: "lockout", Policy: deny}))
+		if _, err := svc.GetBucketPolicy(root, &s3api.GetBucketPolicyInput{Bucket: "lockout"}); err != nil {
+			t.Errorf("root GetBucketPolicy: %v", err)
+		}
+		if _, err := svc.HeadBucket(root, &s3api.HeadBucketInput{Bucket: "lockout"}); code(err) != "AccessDenied" {
+			t.Errorf("root HeadBucket under a deny-all policy: %v", err)
+		}
+		must(svc.DeleteBucketPolicy(root, &s3api.DeleteBucketPolicyInput{Bucket: "lockout"}))
+	})
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			if s.setup != nil {
