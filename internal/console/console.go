@@ -124,6 +124,7 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET "+Prefix+"/signin", h.signinPage)
 	h.mux.HandleFunc("POST "+Prefix+"/signin", h.signin)
 	h.mux.HandleFunc("POST "+Prefix+"/signin/mfa", h.signinMFA)
+	h.mux.HandleFunc("POST "+Prefix+"/signin/reset", h.signinReset)
 
 	// Everything below needs a signed-in session.
 	h.handle("GET /{$}", h.home)

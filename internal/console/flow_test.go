@@ -327,6 +327,49 @@ func TestSignInRefusals(t *testing.T) {
 	})
 }
 
+// TestPasswordResetAtSignIn: a user created with "must create a new password
+// at next sign-in" changes it before the session starts, through
+// ChangePassword as that user.
+func TestPasswordResetAtSignIn(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := srv.Account("account-a")
+	root := newClient(t, srv)
+	root.signinRoot(a)
+	_, body := root.post("/iam/users", url.Values{"user_name": {"carol"}, "password": {"First-Password-1"}, "reset_required": {"on"}})
+	mustContain(t, body, "User carol created.", "IAMUserChangePassword")
+
+	c := newClient(t, srv)
+	c.get("/signin")
+	_, body = c.post("/signin", url.Values{"mode": {"iam"}, "account": {a.ID}, "user": {"carol"}, "password": {"First-Password-1"}})
+	mustContain(t, body, "Change password", `id="new_password"`)
+	steps := []struct {
+		name       string
+		form       url.Values
+		wantStatus int
+		want       string
+	}{
+		{"retyped differently", url.Values{"old_password": {"First-Password-1"}, "new_password": {"Second-Password-2"}, "confirm_password": {"Second-Password-3"}},
+			http.StatusBadRequest, "The new passwords do not match."},
+		{"wrong old password", url.Values{"old_password": {"nope"}, "new_password": {"Second-Password-2"}, "confirm_password": {"Second-Password-2"}},
+			http.StatusBadRequest, "The old password is incorrect."},
+		{"changed", url.Values{"old_password": {"First-Password-1"}, "new_password": {"Second-Password-2"}, "confirm_password": {"Second-Password-2"}},
+			http.StatusOK, "arn:aws:iam::" + a.ID + ":user/carol"},
+	}
+	for _, st := range steps {
+		code, body := c.post("/signin/reset", st.form)
+		if code != st.wantStatus || !strings.Contains(body, st.want) {
+			t.Fatalf("%s: status %d\n%s", st.name, code, body)
+		}
+	}
+	// The new password signs in straight away.
+	c2 := newClient(t, srv)
+	c2.get("/signin")
+	code, body := c2.post("/signin", url.Values{"mode": {"iam"}, "account": {a.ID}, "user": {"carol"}, "password": {"Second-Password-2"}})
+	if code != 200 || !strings.Contains(body, "Console home") {
+		t.Fatalf("sign-in with the new password: %d\n%s", code, body)
+	}
+}
+
 // TestSessionCookie checks the cookie's attributes.
 func TestSessionCookie(t *testing.T) {
 	srv := doppeltest.NewServer(t)

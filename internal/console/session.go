@@ -46,7 +46,7 @@ type session struct {
 	accountName string // the signed-in account's name
 
 	// pending is a user who gave a good password and must still give an MFA
-	// code.
+	// code, or choose a new password.
 	pending *pendingUser
 
 	wizard   *wizardState
@@ -62,7 +62,14 @@ type switchTarget struct {
 type pendingUser struct {
 	account, accountName string
 	user                 iam.ConsoleUser
+	stage                string              // stageMFA or stageReset
+	principal            *identity.Principal // once the MFA step (if any) is passed
 }
+
+const (
+	stageMFA   = "mfa"
+	stageReset = "reset"
+)
 
 // acting is the principal console calls are made as.
 func (s *session) acting() *identity.Principal {

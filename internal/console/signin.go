@@ -10,6 +10,7 @@ import (
 
 	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api"
+	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
@@ -21,11 +22,12 @@ import (
 const msgBadSignIn = "Your authentication information is incorrect. Please try again."
 
 type signinData struct {
-	Mode    string // "root" or "iam"
-	Account string
-	User    string
-	MFAStep bool // the password was right; now the MFA code
-	Error   string
+	Mode      string // "root" or "iam"
+	Account   string
+	User      string
+	MFAStep   bool // the password was right; now the MFA code
+	ResetStep bool // the password must be changed before the session starts
+	Error     string
 }
 
 // signinPage shows the sign-in form. It starts a pre-sign-in session so the
@@ -45,8 +47,9 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
 	if d.Mode != "root" {
 		d.Mode = "iam"
 	}
-	if s.pending != nil {
-		d.MFAStep, d.Account, d.User = true, s.pending.account, s.pending.user.Name
+	if p := s.pending; p != nil {
+		d.Account, d.User = p.account, p.user.Name
+		d.MFAStep, d.ResetStep = p.stage == stageMFA, p.stage == stageReset
 	}
 	h.render(w, s, "signin", view{Title: "Sign in", Data: d})
 }
@@ -133,15 +136,65 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
+	pend := &pendingUser{account: acct.ID, accountName: acct.Name, user: u}
 	if len(u.MFASerials) > 0 {
 		// A user with an MFA device gives a code after the password, on a
 		// page of its own, as on AWS.
-		s.pending = &pendingUser{account: acct.ID, accountName: acct.Name, user: u}
+		pend.stage = stageMFA
+		s.pending = pend
 		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 		return
 	}
-	p := &identity.Principal{Kind: identity.User, Account: acct.ID, ARN: u.ARN, UserID: u.UserID, Name: u.Name}
-	h.startSession(w, r, s, p, acct.Name)
+	pend.principal = &identity.Principal{Kind: identity.User, Account: acct.ID, ARN: u.ARN, UserID: u.UserID, Name: u.Name}
+	h.passwordReset(w, r, s, pend)
+}
+
+// passwordReset finishes a sign-in, or first asks for a new password when
+// the login profile requires one (PasswordResetRequired).
+func (h *Handler) passwordReset(w http.ResponseWriter, r *http.Request, s *session, pend *pendingUser) {
+	if pend.user.ResetRequired {
+		pend.stage = stageReset
+		s.pending = pend
+		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+		return
+	}
+	h.startSession(w, r, s, pend.principal, pend.accountName)
+}
+
+// signinReset changes the password of a user whose login profile requires
+// it, with ChangePassword called as that user: the policy engine decides, so
+// the user needs iam:ChangePassword (AWS's console attaches
+// IAMUserChangePassword when it sets "User must create a new password at
+// next sign-in").
+func (h *Handler) signinReset(w http.ResponseWriter, r *http.Request) {
+	s := h.signinSession(w, r)
+	if s == nil {
+		return
+	}
+	defer s.mu.Unlock()
+	pend := s.pending
+	if pend == nil || pend.stage != stageReset {
+		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+		return
+	}
+	d := signinData{Mode: "iam", Account: pend.account, User: pend.user.Name, ResetStep: true}
+	if r.PostFormValue("new_password") != r.PostFormValue("confirm_password") {
+		d.Error = "The new passwords do not match."
+		w.WriteHeader(http.StatusBadRequest)
+		h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+		return
+	}
+	as := &session{base: pend.principal}
+	if _, err := call(h, r, as, "iam", "ChangePassword", h.cfg.IAM.ChangePassword, &iamapi.ChangePasswordInput{
+		OldPassword: r.PostFormValue("old_password"), NewPassword: r.PostFormValue("new_password"),
+	}); err != nil {
+		n := errNotice(err)
+		d.Error = n.Title + ": " + n.Text
+		w.WriteHeader(http.StatusBadRequest)
+		h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+		return
+	}
+	h.startSession(w, r, s, pend.principal, pend.accountName)
 }
 
 // signinRoot signs in an account's root user with one of its access key
@@ -166,7 +219,7 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.mu.Unlock()
 	pend := s.pending
-	if pend == nil {
+	if pend == nil || pend.stage != stageMFA {
 		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 		return
 	}
@@ -191,12 +244,12 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	// like temporary credentials obtained with MFA do, so MFA-protected
 	// actions and Switch role to a role requiring MFA work (IAM User Guide,
 	// "Configuring MFA-protected API access": console sign-in with MFA).
-	p := &identity.Principal{Kind: identity.User, Account: pend.account, ARN: u.ARN, UserID: u.UserID, Name: u.Name,
+	pend.principal = &identity.Principal{Kind: identity.User, Account: pend.account, ARN: u.ARN, UserID: u.UserID, Name: u.Name,
 		Session: &identity.Session{
 			Kind: identity.User, Account: pend.account, SourceUserARN: u.ARN, SourceUserID: u.UserID,
 			IssuedAt: now, Expiration: now.Add(sessionTTL), MFAAuthenticated: true, MFAAuthTime: now,
 		}}
-	h.startSession(w, r, s, p, pend.accountName)
+	h.passwordReset(w, r, s, pend)
 }
 
 // hiddenUser is how CloudTrail names the user of a failed sign-in with an

@@ -58,10 +58,21 @@ func (h *Handler) userCreate(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	if pw := r.PostFormValue("password"); pw != "" {
+		reset := r.PostFormValue("reset_required") == "on"
 		if _, err := call(h, r, s, "iam", "CreateLoginProfile", h.cfg.IAM.CreateLoginProfile,
-			&iamapi.CreateLoginProfileInput{UserName: name, Password: pw}); err != nil {
+			&iamapi.CreateLoginProfileInput{UserName: name, Password: pw, PasswordResetRequired: api.Bool(reset)}); err != nil {
 			h.failed(w, r, s, userURL(name), err)
 			return
+		}
+		// "Users automatically get the IAMUserChangePassword policy to allow
+		// them to change their own password" (the console's Create user
+		// page, when a password reset is required).
+		if reset {
+			if _, err := call(h, r, s, "iam", "AttachUserPolicy", h.cfg.IAM.AttachUserPolicy,
+				&iamapi.AttachUserPolicyInput{UserName: name, PolicyArn: "arn:aws:iam::aws:policy/IAMUserChangePassword"}); err != nil {
+				h.failed(w, r, s, userURL(name), err)
+				return
+			}
 		}
 	}
 	h.done(w, r, s, userURL(name), &notice{Kind: "success", Title: "User " + name + " created."})

@@ -15,7 +15,10 @@ type ConsoleUser struct {
 	ARN         string
 	UserID      string
 	HasPassword bool
-	MFASerials  []string
+	// ResetRequired: the user must choose a new password at sign-in
+	// (CreateLoginProfile / UpdateLoginProfile PasswordResetRequired).
+	ResetRequired bool
+	MFASerials    []string
 }
 
 // LookupConsoleUser returns the user name (matched without regard to case, as
@@ -34,6 +37,9 @@ func (s *Service) LookupConsoleUser(ctx context.Context, account, name string) (
 		out = ConsoleUser{
 			Name: u.Name, ARN: userARN(account, u), UserID: u.ID,
 			HasPassword: u.Login != nil, MFASerials: append([]string(nil), u.MFA...),
+		}
+		if u.Login != nil {
+			out.ResetRequired = u.Login.ResetRequired
 		}
 		return nil
 	})
