@@ -209,6 +209,10 @@ func TestUserSignInMFASwitchRoleAndDenial(t *testing.T) {
 	mustContain(t, body, "Bucket made-by-alice-in-b created.")
 	code, body = alice.get("/iam/users")
 	mustContain(t, body, "is not authorized to perform: iam:ListUsers")
+	// Switching again starts from alice, not from the role session (whose
+	// AmazonS3FullAccess has no sts:AssumeRole).
+	code, body = alice.post("/switch-role", url.Values{"account": {"account-b"}, "role": {"admin-from-a"}})
+	mustContain(t, body, "Switched role", "arn:aws:sts::"+b.ID+":assumed-role/admin-from-a/alice")
 	code, body = alice.post("/switch-back", url.Values{})
 	mustContain(t, body, "Switched back", "arn:aws:iam::"+a.ID+":user/alice")
 	if strings.Contains(body, `class="role-badge"`) {

@@ -321,7 +321,10 @@ func (h *Handler) switchRole(w http.ResponseWriter, r *http.Request, s *session)
 	if s.base.Kind == identity.Root || sessionName == "" {
 		sessionName = "root"
 	}
-	out, err := call(h, r, s, "sts", "AssumeRole", h.cfg.STS.AssumeRole, &stsapi.AssumeRoleInput{
+	// The console switches from the signed-in identity, never from a role
+	// it switched to before: roles are not chained.
+	asBase := &session{base: s.base}
+	out, err := call(h, r, asBase, "sts", "AssumeRole", h.cfg.STS.AssumeRole, &stsapi.AssumeRoleInput{
 		RoleArn: "arn:aws:iam::" + account + ":role/" + role, RoleSessionName: sessionName,
 		DurationSeconds: api.Int32(3600),
 	})
