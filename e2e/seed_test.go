@@ -120,6 +120,7 @@ func TestSeedFailures(t *testing.T) {
 			if code == 0 {
 				t.Fatalf("apply succeeded, want it to fail:\n%s", out)
 			}
+			t.Logf("terraform's output:\n%s", out)
 			for _, want := range tt.want {
 				if !strings.Contains(flat(out), want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
