@@ -636,7 +636,24 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 
 // GetObject streams an object, or the part of it a Range or partNumber
 // names.
+//
+// The version is read, then its blob opened: an overwrite or delete that
+// commits in between removes that blob, and the read starts over (a few
+// times) on the newer state, as S3 serves whichever version is current.
 func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := s.getObject(ctx, in)
+		if errors.Is(err, blob.ErrNotFound) {
+			if attempt < 4 {
+				continue
+			}
+			return nil, awserr.Internal(err)
+		}
+		return out, err
+	}
+}
+
+func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
 	r, err := s.readVersion(ctx, in.Bucket, in.Key, in.VersionId, in.ExpectedBucketOwner, "GetObject", "GetObjectVersion", "GET")
 	if err != nil {
 		return nil, err
@@ -655,6 +672,9 @@ func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 	}
 	body, err := s.blobs.Open(ctx, v.Blob, start, length)
 	if err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			return nil, err
+		}
 		return nil, awserr.Internal(err)
 	}
 	var h s3api.HeadObjectOutput
