@@ -203,3 +203,19 @@ BenchmarkMemory/get-2  	 100	 12 ns/op	 0 B/op	 0 allocs/op
 		}
 	}
 }
+
+func TestThousands(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{
+		{0, "0"}, {999, "999"}, {1000, "1,000"}, {100000, "100,000"}, {1000000, "1,000,000"}, {-1234567, "-1,234,567"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := thousands(tt.n); got != tt.want {
+				t.Errorf("thousands(%d) = %q, want %q", tt.n, got, tt.want)
+			}
+		})
+	}
+}

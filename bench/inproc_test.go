@@ -95,3 +95,21 @@ func newCeilingListener(b *testing.B) string {
 	b.Fatal("ceiling did not start")
 	return ""
 }
+
+// BenchmarkStartInProcess is the in-process part of start-up (issue 2):
+// open an in-memory store, apply the default accounts, listen, answer a
+// signed GetCallerIdentity, shut down. The harness's start-up figure adds
+// the process's exec and the Go runtime's initialization to this.
+func BenchmarkStartInProcess(b *testing.B) {
+	ctx := context.Background()
+	hc := newTransport(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		srv := doppeltest.NewServer(b)
+		a := srv.Account("account-a")
+		if err := callerIdentity(ctx, newClients(srv.URL, hc, a.AccessKeyID, a.SecretAccessKey, "")); err != nil {
+			b.Fatal(err)
+		}
+		srv.Close()
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -259,6 +260,9 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		healths, firsts = append(healths, h), append(firsts, f)
 	}
 	sr.startHealth, sr.startFirst, sr.starts = percentile(healths, 50), percentile(firsts, 50), starts
+	if len(firsts) > 0 {
+		sr.startMin = slices.Min(firsts)
+	}
 
 	p, err := k.spawn()
 	if err != nil {

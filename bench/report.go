@@ -44,8 +44,9 @@ type millionStep struct {
 // serverReport is everything measured on one kind of server.
 type serverReport struct {
 	starts                  int
-	startHealth, startFirst time.Duration
-	idle, underLoad         int64 // bytes
+	startHealth, startFirst time.Duration // medians
+	startMin                time.Duration // the fastest start to a signed answer
+	idle, underLoad         int64         // bytes
 	afterLoad, afterFill    int64
 	afterAll                int64
 	peak                    int64
@@ -68,6 +69,15 @@ type report struct {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// thousands writes n with commas: 1,000,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
@@ -172,25 +182,25 @@ func (rep *report) markdown() string {
 	}
 
 	p("## Start-up and memory\n\n")
-	p("| Server | start-ups | to health (median) | to first signed GetCallerIdentity (median) | idle RSS | max RSS under load | RSS after load | RSS with the list bucket filled | RSS after 64 MiB puts | peak RSS (VmHWM) |\n")
-	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| Server | start-ups | to health (median) | to first signed GetCallerIdentity (median) | fastest | idle RSS | max RSS under load | RSS after load | RSS with the list bucket filled | RSS after 64 MiB puts | peak RSS (VmHWM) |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, name := range rep.order {
 		s := rep.servers[name]
 		health := "—"
 		if s.startHealth > 0 {
 			health = ms(s.startHealth)
 		}
-		p("| %s | %d | %s | %s | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB |\n", name, s.starts, health, ms(s.startFirst),
+		p("| %s | %d | %s | %s | %s | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB |\n", name, s.starts, health, ms(s.startFirst), ms(s.startMin),
 			mib(s.idle), mib(s.underLoad), mib(s.afterLoad), mib(s.afterFill), mib(s.afterAll), mib(s.peak))
 	}
-	p("\nStart-up is from spawning the process to its first answer, polled every 100 µs. ")
+	p("\nStart-up is from spawning the process to its first answer, polled every 100 µs; on a loaded machine the fastest of the runs says more about the binary than the median. ")
 	p("\"Under load\" is sampled every 50 ms during the short-request scenarios; \"after load\" is after them, before the bucket is filled.\n\n")
 
 	if d, ok := rep.servers["doppel"]; ok && len(d.million) > 0 {
 		p("## doppel over a million GetObject requests\n\n")
 		p("| Requests | req/s | µs CPU/req | RSS after |\n|--:|--:|--:|--:|\n")
 		for i, st := range d.million {
-			p("| %d00,000 | %.0f | %.0f | %.1f MiB |\n", i+1, st.r.rps(), st.r.cpuPerRequest(), mib(st.rss))
+			p("| %s | %.0f | %.0f | %.1f MiB |\n", thousands((i+1)*100_000), st.r.rps(), st.r.cpuPerRequest(), mib(st.rss))
 		}
 		p("\n")
 	}
@@ -249,7 +259,8 @@ func (rep *report) targets() []target {
 			fmt.Sprintf("%.0f vs %.0f = %.1f×", dg.rps(), mg.rps(), r), verdict(r >= 20)})
 	}
 	ts = append(ts,
-		target{"Start-up to the first answered request < 15 ms (issue 2: well under 50 ms)", ms(d.startFirst) + " (median of " + fmt.Sprint(d.starts) + ")", verdict(d.startFirst < 15*time.Millisecond)},
+		target{"Start-up to the first answered request < 15 ms (issue 2: well under 50 ms)",
+			fmt.Sprintf("%s (median of %d; fastest %s)", ms(d.startFirst), d.starts, ms(d.startMin)), verdict(d.startFirst < 15*time.Millisecond)},
 		target{"Idle RSS < 20 MiB", fmt.Sprintf("%.1f MiB", mib(d.idle)), verdict(d.idle < 20<<20)},
 		target{"RSS after load < 40 MiB", fmt.Sprintf("%.1f MiB after the short-request scenarios (max %.1f MiB during)", mib(d.afterLoad), mib(d.underLoad)), verdict(d.afterLoad < 40<<20)},
 	)
