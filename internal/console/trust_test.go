@@ -188,3 +188,26 @@ func TestCheckInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzTrustEdges: any stored trust policy, however odd, is drawn without a
+// panic, and every edge names a principal.
+func FuzzTrustEdges(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)
+	f.Add(`{"Statement":{"Effect":"Deny","Principal":"*","Action":["sts:*"],"Condition":{"Bool":{"aws:MultiFactorAuthPresent":false}}}}`)
+	f.Add(`{"Statement":[{"Principal":{"AWS":[1,2]},"Action":7,"Condition":[]}]}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		edges := trustEdges(doc)
+		for _, e := range edges {
+			if e.Kind == "" {
+				t.Fatalf("edge without a kind: %+v", e)
+			}
+		}
+		trustSummary(doc)
+		var roles []mapRole
+		if len(edges) > 0 {
+			roles = []mapRole{{Name: "r", ARN: "arn:aws:iam::222222222222:role/r", Edges: edges}}
+		}
+		layoutTrustMap("222222222222", nil, roles)
+	})
+}
