@@ -213,6 +213,143 @@ func TestTerraformBucket(t *testing.T) {
 	}
 }
 
+const configsConfig = `
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = %q
+  secret_key                  = %q
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  s3_use_path_style           = true
+  endpoints {
+    s3  = %q
+    sts = %q
+    iam = %q
+  }
+}
+
+resource "aws_s3_bucket" "site" {
+  bucket              = "tf-site"
+  object_lock_enabled = true
+}
+
+resource "aws_s3_bucket" "logs" {
+  bucket = "tf-logs"
+}
+
+resource "aws_s3_bucket" "replica" {
+  bucket = "tf-replica"
+}
+
+resource "aws_s3_bucket_versioning" "replica" {
+  bucket = aws_s3_bucket.replica.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "site" {
+  bucket = aws_s3_bucket.site.id
+  rule {
+    object_ownership = "ObjectWriter"
+  }
+}
+
+resource "aws_s3_bucket_acl" "site" {
+  bucket     = aws_s3_bucket.site.id
+  acl        = "private"
+  depends_on = [aws_s3_bucket_ownership_controls.site]
+}
+
+resource "aws_s3_bucket_cors_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  cors_rule {
+    allowed_headers = ["*"]
+    allowed_methods = ["GET", "PUT"]
+    allowed_origins = ["https://example.com"]
+    expose_headers  = ["ETag"]
+    max_age_seconds = 3000
+  }
+}
+
+resource "aws_s3_bucket_website_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  index_document {
+    suffix = "index.html"
+  }
+  error_document {
+    key = "error.html"
+  }
+}
+
+resource "aws_s3_bucket_logging" "site" {
+  bucket        = aws_s3_bucket.site.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "log/"
+}
+
+resource "aws_s3_bucket_request_payment_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  payer  = "Requester"
+}
+
+resource "aws_s3_bucket_accelerate_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  status = "Enabled"
+}
+
+resource "aws_s3_bucket_notification" "site" {
+  bucket      = aws_s3_bucket.site.id
+  eventbridge = true
+}
+
+resource "aws_s3_bucket_object_lock_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  rule {
+    default_retention {
+      mode = "GOVERNANCE"
+      days = 1
+    }
+  }
+}
+
+resource "aws_s3_bucket_replication_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  role   = "arn:aws:iam::%s:role/replication"
+  rule {
+    id     = "all"
+    status = "Enabled"
+    filter {}
+    delete_marker_replication {
+      status = "Disabled"
+    }
+    destination {
+      bucket = aws_s3_bucket.replica.arn
+    }
+  }
+  depends_on = [aws_s3_bucket_versioning.replica]
+}
+`
+
+// TestTerraformBucketConfigurations applies the provider's other bucket
+// configuration resources (ACL, CORS, website, logging, request payment,
+// accelerate, notifications, object lock, replication); a second plan must
+// show no changes, which proves each reads back as written.
+func TestTerraformBucketConfigurations(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := srv.Account("account-a")
+	w := newWorkdir(t, fmt.Sprintf(configsConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL, a.ID))
+	w.must("init", "-no-color")
+	w.must("apply", "-no-color", "-auto-approve")
+	w.noChanges()
+	w.must("destroy", "-no-color", "-auto-approve")
+	c := s3.NewFromConfig(srv.AWSConfig("account-a"), func(o *s3.Options) { o.UsePathStyle = true })
+	list, err := c.ListBuckets(context.Background(), &s3.ListBucketsInput{})
+	if err != nil || len(list.Buckets) != 0 {
+		t.Fatalf("buckets after destroy = %+v, %v", list, err)
+	}
+}
+
 const backendConfig = `
 terraform {
   backend "s3" {
