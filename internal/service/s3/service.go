@@ -2,6 +2,27 @@
 // and objects whose bytes live in internal/blob and whose metadata lives in
 // internal/store. Service implements s3api.Handler; every operation is
 // authorized through authz.Authorizer before it acts.
+//
+// State: table s3.buckets holds one record per bucket (owner, region,
+// versioning, policy, and each configuration as the JSON of its s3api type);
+// s3.objects one record per key with every version, newest first; s3.uploads
+// one record per multipart upload with its parts. An object write streams
+// the body into a new blob first and commits the version in one store
+// transaction after, so readers see the old object or the new one; blobs
+// that a version no longer names are deleted after the commit, and New
+// sweeps those a crash left behind.
+//
+// Order of checks, as S3's: the bucket must exist (NoSuchBucket to anyone),
+// the request must be signed for its region and name the right expected
+// owner, then the Authorizer decides (the bucket policy and ACL group grants
+// are the resource policy; denials to other accounts and anonymous callers
+// say only "Access Denied"), then the operation's own rules apply.
+//
+// Stored but not acted on: lifecycle rules never expire objects, replication
+// never copies, notifications and logs are never delivered, SSE-KMS and
+// SSE-C only record their headers (bytes are stored as sent), storage
+// classes never change retrieval; ACL grants to canonical users and email
+// addresses are stored and returned but not evaluated.
 package s3
 
 import (
