@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/doppel-aws/doppel/internal/console"
 	"github.com/doppel-aws/doppel/internal/server"
 )
 
@@ -93,6 +94,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "doppel is serving IAM, STS and S3 at %s (ready in %s)\n", endpoint, time.Since(started).Round(time.Microsecond))
+	fmt.Fprintf(stdout, "Console: %s%s/\n", endpoint, console.Prefix)
 	printAccounts(stdout, accounts, *dataDir, *inMemory)
 
 	stop := make(chan os.Signal, 1)
