@@ -3,7 +3,7 @@
 // against moto_server, driving each in turn with the same signed
 // aws-sdk-go-v2 client, and writes the table to bench/RESULTS.md.
 //
-//	go run ./bench            # full run (about 8 minutes, a million requests included)
+//	go run ./bench            # full run (about 15 minutes: a million requests, the micro-benchmarks)
 //	go run ./bench -quick     # under 3 minutes
 //
 // See bench/README.md for what each figure means.
