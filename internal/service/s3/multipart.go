@@ -76,6 +76,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err != nil {
 		return nil, err
 	}
+	_, ssecMD5, err := ssecHeaders{in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5}.check(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.authorize(ctx, b, checks...); err != nil {
 		return nil, err
 	}
@@ -84,6 +88,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 		Owner: caller(ctx).Account, Initiator: caller(ctx).ARN, Parts: map[int32]part{},
 	}
 	attrs.apply(&u.Object)
+	u.Object.SSECKeyMD5 = ssecMD5
 	if in.ChecksumAlgorithm != nil {
 		a, ok := blob.ParseAlgorithm(string(*in.ChecksumAlgorithm))
 		if !ok {
@@ -183,6 +188,10 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	}
 	_, u, err := s.uploadFor(ctx, in.Bucket, in.Key, in.UploadId, in.ExpectedBucketOwner, "PutObject")
 	if err != nil {
+		return nil, err
+	}
+	// Parts of an SSE-C upload come with the upload's key.
+	if err := (ssecHeaders{in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5}).checkRead(ctx, &u.Object); err != nil {
 		return nil, err
 	}
 	sums, err := newChecksumRequest(in, enumString(in.ChecksumAlgorithm), in.ContentMD5)

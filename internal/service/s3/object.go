@@ -386,6 +386,10 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
+	_, ssecMD5, err := ssecHeaders{in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5}.check(ctx)
+	if err != nil {
+		return nil, err
+	}
 	b, err := s.loadBucket(ctx, in.Bucket)
 	if err != nil {
 		return nil, err
@@ -443,6 +447,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		Checksums: checksumMap(info), ChecksumType: "FULL_OBJECT",
 	}
 	attrs.apply(&v)
+	v.SSECKeyMD5 = ssecMD5
 	committed, err := s.commitVersion(ctx, b.Name, in.Key, v, cond)
 	if err != nil {
 		s.deleteBlobs(ctx, []string{info.ID})
@@ -459,6 +464,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	}
 	if committed.BucketKey {
 		out.BucketKeyEnabled = api.Bool(true)
+	}
+	if ssecMD5 != "" {
+		out.SSECustomerAlgorithm, out.SSECustomerKeyMD5 = api.String("AES256"), api.String(ssecMD5)
 	}
 	setChecksums(out, committed.Checksums, committed.ChecksumType)
 	return out, nil
@@ -659,6 +667,9 @@ func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 		return nil, err
 	}
 	v := r.version
+	if err := (ssecHeaders{in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5}).checkRead(ctx, v); err != nil {
+		return nil, err
+	}
 	if err := (readConditions{in.IfMatch, in.IfNoneMatch, in.IfModifiedSince, in.IfUnmodifiedSince}).check(v); err != nil {
 		return nil, err
 	}
@@ -688,6 +699,7 @@ func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 		BucketKeyEnabled: h.BucketKeyEnabled, StorageClass: h.StorageClass, PartsCount: h.PartsCount,
 		ObjectLockMode: h.ObjectLockMode, ObjectLockRetainUntilDate: h.ObjectLockRetainUntilDate,
 		ObjectLockLegalHoldStatus: h.ObjectLockLegalHoldStatus,
+		SSECustomerAlgorithm:      h.SSECustomerAlgorithm, SSECustomerKeyMD5: h.SSECustomerKeyMD5,
 	}
 	if len(v.Tags) > 0 {
 		out.TagCount = api.Int32(int32(len(v.Tags)))
@@ -783,6 +795,9 @@ func fillHead(h *s3api.HeadObjectOutput, r *objectRead, partNumber *int32) {
 		h.ServerSideEncryption = &sse
 	}
 	h.SSEKMSKeyId = nonEmpty(v.SSEKMSKeyID)
+	if v.SSECKeyMD5 != "" {
+		h.SSECustomerAlgorithm, h.SSECustomerKeyMD5 = api.String("AES256"), api.String(v.SSECKeyMD5)
+	}
 	if v.BucketKey {
 		h.BucketKeyEnabled = api.Bool(true)
 	}
@@ -820,6 +835,9 @@ func (s *Service) HeadObject(ctx context.Context, in *s3api.HeadObjectInput) (*s
 		return nil, err
 	}
 	v := r.version
+	if err := (ssecHeaders{in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5}).checkRead(ctx, v); err != nil {
+		return nil, err
+	}
 	if err := (readConditions{in.IfMatch, in.IfNoneMatch, in.IfModifiedSince, in.IfUnmodifiedSince}).check(v); err != nil {
 		return nil, err
 	}
@@ -1074,11 +1092,19 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
+	dstSSEC := ssecHeaders{in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5}
+	_, dstMD5, err := dstSSEC.check(ctx)
+	if err != nil {
+		return nil, err
+	}
 	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "COPY")
 	if err != nil {
 		return nil, err
 	}
 	sv := src.version
+	if err := (ssecHeaders{in.CopySourceSSECustomerAlgorithm, in.CopySourceSSECustomerKey, in.CopySourceSSECustomerKeyMD5}).checkRead(ctx, sv); err != nil {
+		return nil, err
+	}
 	if err := copySourceConditions(sv, in.CopySourceIfMatch, in.CopySourceIfNoneMatch, in.CopySourceIfModifiedSince, in.CopySourceIfUnmodifiedSince); err != nil {
 		return nil, err
 	}
@@ -1170,6 +1196,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		v.ETag = `"` + info.MD5Hex() + `"`
 	}
 	attrs.apply(&v)
+	v.SSECKeyMD5 = dstMD5
 	committed, err := s.commitVersion(ctx, b.Name, in.Key, v, writeConditions{})
 	if err != nil {
 		s.deleteBlobs(ctx, []string{info.ID})

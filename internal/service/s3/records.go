@@ -116,6 +116,7 @@ type version struct {
 	Checksums    map[string]string `json:",omitempty"`
 	ChecksumType string            `json:",omitempty"`
 	SSE          string            `json:",omitempty"` // AES256, aws:kms, aws:kms:dsse
+	SSECKeyMD5   string            `json:",omitempty"` // SSE-C: the customer key's MD5 (algorithm AES256)
 	SSEKMSKeyID  string            `json:",omitempty"`
 	BucketKey    bool              `json:",omitempty"`
 	PartsCount   int32             `json:",omitempty"`

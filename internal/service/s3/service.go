@@ -19,9 +19,10 @@
 // say only "Access Denied"), then the operation's own rules apply.
 //
 // Stored but not acted on: lifecycle rules never expire objects, replication
-// never copies, notifications and logs are never delivered, SSE-KMS and
-// SSE-C only record their headers (bytes are stored as sent), storage
-// classes never change retrieval; ACL grants to canonical users and email
+// never copies, notifications and logs are never delivered, SSE-KMS only
+// records its headers and SSE-C only its key's MD5 (bytes are stored as
+// sent; SSE-C is refused over plain HTTP, as S3 does), storage classes
+// never change retrieval; ACL grants to canonical users and email
 // addresses are stored and returned but not evaluated.
 package s3
 
