@@ -295,6 +295,25 @@ func TestBucketPolicy(t *testing.T) {
 	}
 }
 
+func TestCreateBucketWithACL(t *testing.T) {
+	h := newHarness(t)
+	a := as(accountA, "us-east-1")
+	own := s3api.ObjectOwnershipObjectWriter
+	public := s3api.BucketCannedACLAuthenticatedRead
+	if _, err := h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "with-acl", ObjectOwnership: &own, ACL: &public}); code(err) != "InvalidBucketAclWithBlockPublicAccessError" {
+		t.Errorf("public ACL at creation: %v", err)
+	}
+	if _, err := h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "with-acl", ObjectOwnership: &own, GrantRead: api.String("uri=" + groupAllUsers)}); code(err) != "InvalidBucketAclWithBlockPublicAccessError" {
+		t.Errorf("public grant header at creation: %v", err)
+	}
+	private := s3api.BucketCannedACLPrivate
+	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "with-acl", ObjectOwnership: &own, ACL: &private}))
+	got := must(h.svc.GetBucketAcl(a, &s3api.GetBucketAclInput{Bucket: "with-acl"}))
+	if len(got.Grants) != 1 || api.ToString(got.Grants[0].Grantee.ID) != canonicalID(accountA) {
+		t.Errorf("grants = %+v", got.Grants)
+	}
+}
+
 func TestBucketPolicyCrossAccount(t *testing.T) {
 	h, a := newBucketHarness(t, "")
 	b := as(accountB, "us-east-1")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
@@ -45,6 +46,11 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 		return nil, awserr.New(http.StatusBadRequest, "InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 	}
 
+	// New buckets have Block Public Access on, so a public ACL cannot come
+	// with them.
+	if ownership != s3api.ObjectOwnershipBucketOwnerEnforced && (isPublicCannedACL(acl) || grantHeadersArePublic(in.GrantRead, in.GrantWrite, in.GrantReadACP, in.GrantWriteACP, in.GrantFullControl)) {
+		return nil, awserr.New(http.StatusBadRequest, "InvalidBucketAclWithBlockPublicAccessError", "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
+	}
 	p := caller(ctx)
 	keys := map[string][]string{}
 	if constraint != "" {
@@ -99,6 +105,11 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 		if err := b.setConfig(cfgOwnership, s3api.OwnershipControls{Rules: []s3api.OwnershipControlsRule{{ObjectOwnership: ownership}}}); err != nil {
 			return err
 		}
+		if acl != "" && ownership != s3api.ObjectOwnershipBucketOwnerEnforced {
+			if err := b.setConfig(cfgACL, s3api.AccessControlPolicy{Owner: owner(b.Owner), Grants: cannedGrants(acl, b.Owner, b.Owner)}); err != nil {
+				return err
+			}
+		}
 		if api.ToBool(in.ObjectLockEnabledForBucket) {
 			b.ObjectLock = true
 			b.Versioning = string(s3api.BucketVersioningStatusEnabled)
@@ -122,6 +133,17 @@ var errAlreadyMine = errors.New("s3: bucket already owned, us-east-1")
 func isNoSuchBucket(err error) bool {
 	var e *awserr.Error
 	return errors.As(err, &e) && e.Code == "NoSuchBucket"
+}
+
+// grantHeadersArePublic reports whether x-amz-grant-* headers name the
+// AllUsers or AuthenticatedUsers group.
+func grantHeadersArePublic(grants ...*string) bool {
+	for _, g := range grants {
+		if g != nil && (strings.Contains(*g, groupAllUsers) || strings.Contains(*g, groupAuthUsers)) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasGrantHeaders(grants ...*string) bool {
