@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -159,7 +161,14 @@ func (rep *report) markdown() string {
 		for _, server := range rep.order {
 			r := rep.servers[server].results[sc]
 			if r.Errors > 0 {
-				notes = append(notes, fmt.Sprintf("%s, %s: %d of %d requests failed; first: %v", server, sc, r.Errors, r.Errors+r.Requests, r.FirstErr))
+				note := fmt.Sprintf("%s, %s: %d of %d requests failed; first: %v", server, sc, r.Errors, r.Errors+r.Requests, r.FirstErr)
+				if errors.Is(r.FirstErr, net.ErrClosed) {
+					// The client's transport closed its own connection
+					// while reading the answer; the SDK retries this by
+					// default, the harness does not retry at all.
+					note += " (a known aws-sdk-go-v2/net/http client race, aws/aws-sdk-go-v2#2737, not a server error)"
+				}
+				notes = append(notes, note)
 			}
 		}
 	}
