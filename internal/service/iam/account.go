@@ -503,7 +503,7 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 	}
 	m := map[iamapi.SummaryKeyType]int32{
 		"UsersQuota": usersQuota, "GroupsQuota": groupsQuota, "RolesQuota": rolesQuota, "PoliciesQuota": policiesQuota,
-		"InstanceProfilesQuota": profilesQuota, "ServerCertificatesQuota": 20, "ServerCertificates": 0,
+		"InstanceProfilesQuota": profilesQuota, "ServerCertificatesQuota": serverCertsQuota,
 		"UserPolicySizeQuota": userInlineMax, "GroupPolicySizeQuota": groupInlineMax, "RolePolicySizeQuota": roleInlineMax,
 		"PolicySizeQuota": managedPolicyMax, "AssumeRolePolicySizeQuota": trustPolicyMax,
 		"GroupsPerUserQuota": maxGroupsPerUser, "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": maxAccessKeys,
@@ -512,7 +512,7 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 		"AccountMFAEnabled": 0, "AccountSigningCertificatesPresent": 0,
 	}
 	err = s.view(ctx, func(tx store.Tx) error {
-		for key, kind := range map[iamapi.SummaryKeyType]string{"Users": kindUser, "Groups": kindGroup, "Roles": kindRole, "Policies": kindPolicy, "InstanceProfiles": kindProfile, "MFADevices": kindMFA} {
+		for key, kind := range map[iamapi.SummaryKeyType]string{"Users": kindUser, "Groups": kindGroup, "Roles": kindRole, "Policies": kindPolicy, "InstanceProfiles": kindProfile, "MFADevices": kindMFA, "ServerCertificates": kindServerCert} {
 			n, err := countKind(tx, account, kind)
 			if err != nil {
 				return err
