@@ -28,8 +28,9 @@ func totpCode(t testing.TB, seed string, at time.Time) string {
 
 // mfaDevice gives user (in account) a virtual MFA device, enabled with two
 // consecutive codes as the console does; it returns the device's serial and
-// seed. The codes of the two previous steps enable it, leaving the current
-// one for the test: AWS accepts each code once.
+// seed. The codes of the previous and the current step enable it, leaving
+// the next step's for the test (AWS accepts each code once, and one step
+// either side of now): both stay valid if a step ends on the way.
 func (w *world) mfaDevice(account, user string) (serial, seed string) {
 	w.t.Helper()
 	ctx := context.Background()
@@ -41,8 +42,8 @@ func (w *world) mfaDevice(account, user string) (serial, seed string) {
 	serial, seed = aws.ToString(dev.VirtualMFADevice.SerialNumber), string(dev.VirtualMFADevice.Base32StringSeed)
 	now := time.Now()
 	w.must(c.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(user), SerialNumber: aws.String(serial),
-		AuthenticationCode1: aws.String(totpCode(w.t, seed, now.Add(-60*time.Second))),
-		AuthenticationCode2: aws.String(totpCode(w.t, seed, now.Add(-30*time.Second)))}))
+		AuthenticationCode1: aws.String(totpCode(w.t, seed, now.Add(-30*time.Second))),
+		AuthenticationCode2: aws.String(totpCode(w.t, seed, now))}))
 	return serial, seed
 }
 
@@ -74,7 +75,7 @@ func TestSeedWithMFA(t *testing.T) {
 
 	t.Run("with a GetSessionToken session", func(t *testing.T) {
 		out := mustCLI(t, t.TempDir(), w.env(alice, ""), "sts", "get-session-token", "--output", "json",
-			"--serial-number", serial, "--token-code", totpCode(t, seed, time.Now()))
+			"--serial-number", serial, "--token-code", totpCode(t, seed, time.Now().Add(30*time.Second)))
 		var session struct {
 			Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
 		}

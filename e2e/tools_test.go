@@ -113,30 +113,27 @@ func repoRoot(t testing.TB) string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-var (
-	cliConfigOnce sync.Once
-	initMu        sync.Mutex
-)
+var cliConfigOnce sync.Once
 
 // cliConfig writes, once per run, the Terraform CLI configuration: the
-// provider comes from the local mirror (there is no registry access); with
-// the mirror's unpacked layout Terraform symlinks the provider rather than
-// copying its 600 MB, and the shared plugin cache covers a packed mirror.
+// provider comes from the local mirror (there is no registry access). With
+// the mirror's unpacked layout Terraform symlinks the provider into
+// .terraform rather than copying its 600 MB, so init is quick. No
+// plugin_cache_dir: an init that refreshes a shared cache entry pulls it
+// from under another test's running apply ("there is no package ... cached
+// in .terraform/providers"), and Terraform does not promise that
+// concurrent runs may share one.
 func cliConfig(t testing.TB, tl tools) string {
 	t.Helper()
 	path := filepath.Join(shared, "terraformrc")
 	cliConfigOnce.Do(func() {
-		cfg := fmt.Sprintf(`plugin_cache_dir = %q
-provider_installation {
+		cfg := fmt.Sprintf(`provider_installation {
   filesystem_mirror {
     path    = %q
     include = ["registry.terraform.io/hashicorp/aws"]
   }
 }
-`, filepath.Join(shared, "plugin-cache"), tl.pluginDir)
-		if err := os.MkdirAll(filepath.Join(shared, "plugin-cache"), 0o700); err != nil {
-			t.Fatal(err)
-		}
+`, tl.pluginDir)
 		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -174,10 +171,6 @@ func newWorkdir(t testing.TB, example string, env ...string) *workdir {
 			t.Fatal(err)
 		}
 	}
-	// Terraform does not promise that concurrent inits may share a plugin
-	// cache (it once reported its own bug when tests raced); init is quick.
-	initMu.Lock()
-	defer initMu.Unlock()
 	w.must("init", "-input=false")
 	return w
 }

@@ -19,11 +19,23 @@ import (
 // script's PATH appends its seconds to file instead of waiting, and the
 // clock reads real time plus every second slept. The walkthrough's
 // `sleep 30` then moves doppel's MFA clock on by a step at once.
-type sleepClock struct{ file string }
+//
+// The clock also starts half a second into a 30-second MFA step, so that
+// real time does not end the step between the script's two codes (which
+// would make them two steps apart) while the script runs.
+type sleepClock struct {
+	file  string
+	start time.Duration
+}
+
+func newSleepClock(file string) sleepClock {
+	const step = 30 * time.Second
+	return sleepClock{file: file, start: step - time.Duration(time.Now().UnixNano())%step + step/60}
+}
 
 func (c sleepClock) now() time.Time {
 	b, _ := os.ReadFile(c.file) // no file yet: nothing slept
-	var slept time.Duration
+	slept := c.start
 	for _, f := range strings.Fields(string(b)) {
 		if s, err := strconv.ParseFloat(f, 64); err == nil {
 			slept += time.Duration(s * float64(time.Second))
@@ -41,7 +53,7 @@ func TestWalkthroughMFA(t *testing.T) {
 	t.Parallel()
 	tl := needTools(t)
 	bin := t.TempDir()
-	clock := sleepClock{file: filepath.Join(bin, "slept")}
+	clock := newSleepClock(filepath.Join(bin, "slept"))
 	shim := "#!/bin/sh\necho \"$1\" >> '" + clock.file + "'\n"
 	if err := os.WriteFile(filepath.Join(bin, "sleep"), []byte(shim), 0o700); err != nil {
 		t.Fatal(err)
