@@ -2,6 +2,13 @@ package iam_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net/url"
 	"strings"
 	"testing"
@@ -27,7 +34,8 @@ func TestSDKEveryOperation(t *testing.T) {
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	tags := []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
-	var serial, seed, keyID string
+	var serial, seed, keyID, taskID string
+	certPEM, keyPEM := selfSignedPEM(t)
 	samlDoc := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><!--` + strings.Repeat("x", 1000) + `--></md:EntityDescriptor>`
 
 	steps := []struct {
@@ -436,6 +444,57 @@ func TestSDKEveryOperation(t *testing.T) {
 			_, err := c.DeleteSAMLProvider(ctx, &awsiam.DeleteSAMLProviderInput{SAMLProviderArn: aws.String(a + "saml-provider/corp")})
 			return err
 		}},
+		{"UploadServerCertificate", func(ctx context.Context) error {
+			o, err := c.UploadServerCertificate(ctx, &awsiam.UploadServerCertificateInput{ServerCertificateName: aws.String("web"), CertificateBody: aws.String(certPEM), PrivateKey: aws.String(keyPEM)})
+			return want(err, o != nil && o.ServerCertificateMetadata.Expiration != nil)
+		}},
+		{"GetServerCertificate", func(ctx context.Context) error {
+			o, err := c.GetServerCertificate(ctx, &awsiam.GetServerCertificateInput{ServerCertificateName: aws.String("web")})
+			return want(err, o != nil && aws.ToString(o.ServerCertificate.CertificateBody) == certPEM)
+		}},
+		{"ListServerCertificates", func(ctx context.Context) error {
+			o, err := c.ListServerCertificates(ctx, &awsiam.ListServerCertificatesInput{})
+			return want(err, o != nil && len(o.ServerCertificateMetadataList) == 1)
+		}},
+		{"UpdateServerCertificate", func(ctx context.Context) error {
+			_, err := c.UpdateServerCertificate(ctx, &awsiam.UpdateServerCertificateInput{ServerCertificateName: aws.String("web"), NewPath: aws.String("/elb/")})
+			return err
+		}},
+		{"TagServerCertificate", func(ctx context.Context) error {
+			_, err := c.TagServerCertificate(ctx, &awsiam.TagServerCertificateInput{ServerCertificateName: aws.String("web"), Tags: tags})
+			return err
+		}},
+		{"ListServerCertificateTags", func(ctx context.Context) error {
+			o, err := c.ListServerCertificateTags(ctx, &awsiam.ListServerCertificateTagsInput{ServerCertificateName: aws.String("web")})
+			return want(err, o != nil && len(o.Tags) == 1)
+		}},
+		{"UntagServerCertificate", func(ctx context.Context) error {
+			_, err := c.UntagServerCertificate(ctx, &awsiam.UntagServerCertificateInput{ServerCertificateName: aws.String("web"), TagKeys: []string{"k"}})
+			return err
+		}},
+		{"DeleteServerCertificate", func(ctx context.Context) error {
+			_, err := c.DeleteServerCertificate(ctx, &awsiam.DeleteServerCertificateInput{ServerCertificateName: aws.String("web")})
+			return err
+		}},
+		{"CreateServiceLinkedRole", func(ctx context.Context) error {
+			o, err := c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("ecs.amazonaws.com")})
+			return want(err, o != nil && aws.ToString(o.Role.RoleName) == "AWSServiceRoleForECS")
+		}},
+		{"DeleteServiceLinkedRole", func(ctx context.Context) error {
+			o, err := c.DeleteServiceLinkedRole(ctx, &awsiam.DeleteServiceLinkedRoleInput{RoleName: aws.String("AWSServiceRoleForECS")})
+			if o != nil {
+				taskID = aws.ToString(o.DeletionTaskId)
+			}
+			return err
+		}},
+		{"GetServiceLinkedRoleDeletionStatus", func(ctx context.Context) error {
+			o, err := c.GetServiceLinkedRoleDeletionStatus(ctx, &awsiam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(taskID)})
+			return want(err, o != nil && o.Status == types.DeletionTaskStatusTypeSucceeded)
+		}},
+		{"SetSecurityTokenServicePreferences", func(ctx context.Context) error {
+			_, err := c.SetSecurityTokenServicePreferences(ctx, &awsiam.SetSecurityTokenServicePreferencesInput{GlobalEndpointTokenVersion: types.GlobalEndpointTokenVersionV2Token})
+			return err
+		}},
 		{"CreateAccountAlias", func(ctx context.Context) error {
 			_, err := c.CreateAccountAlias(ctx, &awsiam.CreateAccountAliasInput{AccountAlias: aws.String("my-org")})
 			return err
@@ -605,4 +664,23 @@ func decoded(p *string) string {
 		return "undecodable: " + err.Error()
 	}
 	return s
+}
+
+// selfSignedPEM returns a self-signed certificate and its key, in PEM.
+func selfSignedPEM(t *testing.T) (string, string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "www.example.com"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
 }
