@@ -140,7 +140,9 @@ func run(o options) error {
 	for _, k := range kinds {
 		sr, err := measure(k, o, rootA, rootB)
 		if err != nil {
-			return err
+			// The other servers' figures are still worth having.
+			logf("%s: stopped: %v", k.name, err)
+			sr.failed = err
 		}
 		rep.order = append(rep.order, k.name)
 		rep.servers[k.name] = sr
@@ -233,9 +235,15 @@ func machine() string {
 	return fmt.Sprintf("%d CPUs (nproc), %s, %s/%s%s", runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, load)
 }
 
-// measure runs every scenario against one kind of server.
+// measure runs every scenario against one kind of server. After an error
+// the report holds what was measured before it.
 func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	sr := &serverReport{results: map[string]result{}, notes: map[string]string{}}
+	err := measureInto(sr, k, o, rootA, rootB)
+	return sr, err
+}
+
+func measureInto(sr *serverReport, k *kind, o options, rootA, rootB rootKey) error {
 	hc := newTransport(4 * o.conc)
 
 	// Start-up: spawn, poll, stop; the median of several.
@@ -248,14 +256,14 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	for range starts {
 		p, err := k.spawn()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		t0 := time.Now()
 		c := newClients(p.url, newTransport(1), rootA.id, rootA.secret, "")
 		h, f, err := p.waitReady(t0, c, 30*time.Second)
 		p.stop()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		healths, firsts = append(healths, h), append(firsts, f)
 	}
@@ -266,11 +274,11 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 
 	p, err := k.spawn()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer p.stop()
 	if _, _, err := p.waitReady(time.Now(), newClients(p.url, hc, rootA.id, rootA.secret, ""), 30*time.Second); err != nil {
-		return nil, err
+		return err
 	}
 	time.Sleep(200 * time.Millisecond)
 	if m, err := readMemory(p.pid); err == nil {
@@ -281,7 +289,7 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	w := ceilingWorld(p.url, hc, rootA)
 	if k.setup {
 		if w, err = setUp(ctx, p.url, hc, rootA, rootB); err != nil {
-			return nil, fmt.Errorf("%s: %w", k.name, err)
+			return fmt.Errorf("%s: %w", k.name, err)
 		}
 	}
 
@@ -292,7 +300,7 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		r, err := drive(p, w, sc.op, o.conc, o.duration, 0)
 		wait()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sr.results[sc.name] = r
 		sr.underLoad = max(sr.underLoad, r.RSSMax)
@@ -309,7 +317,7 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		for range 10 {
 			r, err := drive(p, w, getSmall, o.conc, 0, 100_000)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			m, _ := readMemory(p.pid)
 			sr.million = append(sr.million, millionStep{r: r, rss: m.RSS})
@@ -320,7 +328,7 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	logf("%s: %d sequential AssumeRole calls", k.name, o.assumeCalls)
 	r, err := drive(p, w, assumeRoleOp, 1, 0, o.assumeCalls)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sr.results[scAssumeSeq] = r
 
@@ -339,10 +347,10 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 		r, err := drive(p, w, fill, 4*o.conc, 0, keys)
 		wait()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if r.Errors > 0 {
-			return nil, fmt.Errorf("%s: filling the bucket: %d errors, first: %v", k.name, r.Errors, r.FirstErr)
+			return fmt.Errorf("%s: filling the bucket: %d errors, first: %v", k.name, r.Errors, r.FirstErr)
 		}
 		sr.results[scFill] = r
 	}
@@ -356,7 +364,7 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	r, err = drive(p, w, listOp(keys), o.conc, o.duration, 0)
 	wait()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sr.results[scList] = r
 
@@ -366,7 +374,7 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	r, err = drive(p, w, putBigOp(big), 2, 0, o.bigPuts)
 	wait()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sr.results[scBig] = r
 	if m, err := readMemory(p.pid); err == nil {
@@ -374,5 +382,5 @@ func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
 	}
 	p.saveHeap(o.pprofDir, "heap-after-64MiB")
 
-	return sr, nil
+	return nil
 }
