@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const seedExample = "examples/cross-account-assume-role"
@@ -66,6 +70,10 @@ func TestSeedFailures(t *testing.T) {
 	// A user in A whose policies do not allow sts:AssumeRole.
 	bob := w.user(w.a.Name, "bob", "")
 	aliceARN := "arn:aws:iam::" + w.a.ID + ":user/alice"
+	// A bucket name A already holds: names are global across accounts.
+	if _, err := w.s3(w.a.Name).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("taken-by-a")}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The AssumeRole denials read as on AWS ("User: ARN is not authorized
 	// to perform: sts:AssumeRole on resource: ROLE"): AWS says nothing about
@@ -110,6 +118,17 @@ func TestSeedFailures(t *testing.T) {
 			vars: `{"role_arn": "` + powerless + `", "external_id": null, "bucket": "powerless-role"}`,
 			want: []string{"AccessDenied", "arn:aws:sts::" + w.b.ID + ":assumed-role/no_permissions/", "is not authorized to perform: s3:CreateBucket"},
 		},
+		{
+			// S3's bucket namespace is shared by all accounts (CreateBucket,
+			// Amazon S3 API Reference: BucketAlreadyExists, 409). The provider
+			// prints no message after the code: aws-sdk-go-v2 decodes S3's
+			// modeled errors without one, against AWS too
+			// (github.com/appvia/terranetes-controller/issues/1458).
+			name: "bucket name taken by another account",
+			user: alice,
+			vars: `{"bucket": "taken-by-a"}`,
+			want: []string{"creating S3 Bucket (taken-by-a): operation error S3: CreateBucket, https response error StatusCode: 409", "BucketAlreadyExists"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +147,9 @@ func TestSeedFailures(t *testing.T) {
 			}
 		})
 	}
-	if got := w.bucketsOf(w.b.Name); len(got) != 0 {
-		t.Errorf("account B's buckets = %v, want none", got)
-	}
+	t.Cleanup(func() {
+		if got := w.bucketsOf(w.b.Name); len(got) != 0 {
+			t.Errorf("account B's buckets = %v, want none", got)
+		}
+	})
 }
