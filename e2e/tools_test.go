@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,8 +176,9 @@ func newWorkdir(t testing.TB, example string, env ...string) *workdir {
 
 // environ is the whole environment of a terraform process: nothing from the
 // machine's AWS setup leaks in (HOME is the working directory, so no
-// ~/.aws), and the provider learns where doppel is from AWS_ENDPOINT_URL
-// only, as the walkthrough tells users.
+// ~/.aws), and the provider learns where doppel is only from what each test
+// passes, as the walkthrough tells users: AWS_ENDPOINT_URL, or endpoint_url
+// in the profile AWS_PROFILE names.
 func (w *workdir) environ() []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -201,12 +201,6 @@ func (w *workdir) environ() []string {
 // code; a process that does not start fails the test.
 func (w *workdir) run(args ...string) (string, int) {
 	w.t.Helper()
-	return w.runEnv(nil, args...)
-}
-
-// runEnv is run with extra environment variables (later ones win).
-func (w *workdir) runEnv(extra []string, args ...string) (string, int) {
-	w.t.Helper()
 	// A generous bound: the provider retries what it believes transient,
 	// and a hung test says less than a failed one.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -214,7 +208,7 @@ func (w *workdir) runEnv(extra []string, args ...string) (string, int) {
 	full := append([]string{args[0], "-no-color"}, args[1:]...)
 	cmd := exec.CommandContext(ctx, w.tl.terraform, full...)
 	cmd.Dir = w.dir
-	cmd.Env = append(w.environ(), extra...)
+	cmd.Env = w.environ()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -255,10 +249,4 @@ func (w *workdir) writeFile(name, content string) {
 	if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
-}
-
-// exists reports whether name exists in the working directory.
-func (w *workdir) exists(name string) bool {
-	_, err := os.Stat(filepath.Join(w.dir, name))
-	return !errors.Is(err, fs.ErrNotExist)
 }
