@@ -38,6 +38,29 @@ func (s *Service) requireConfig(ctx context.Context, bucket string, expectedOwne
 	return nil
 }
 
+// putConfig authorizes action, then runs build, which validates the
+// request and returns the configuration to store (nil deletes it): S3
+// answers an unauthorized caller AccessDenied before looking at the body.
+func (s *Service) putConfig(ctx context.Context, bucket string, expectedOwner *string, action, name string, build func() (any, error)) error {
+	if _, err := s.bucketFor(ctx, bucket, expectedOwner, action); err != nil {
+		return err
+	}
+	v, err := build()
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx store.Tx) error {
+		b, err := getBucket(tx, bucket)
+		if err != nil {
+			return err
+		}
+		if err := b.setConfig(name, v); err != nil {
+			return err
+		}
+		return putBucket(tx, b)
+	})
+}
+
 // setConfig authorizes action, then stores v (nil deletes) as name.
 func (s *Service) setConfig(ctx context.Context, bucket string, expectedOwner *string, action, name string, v any) error {
 	return s.modifyBucket(ctx, bucket, expectedOwner, action, func(b *bucketRecord) error {
@@ -133,25 +156,28 @@ func (s *Service) GetBucketEncryption(ctx context.Context, in *s3api.GetBucketEn
 }
 
 func (s *Service) PutBucketEncryption(ctx context.Context, in *s3api.PutBucketEncryptionInput) (*s3api.PutBucketEncryptionOutput, error) {
-	c := in.ServerSideEncryptionConfiguration
-	if c == nil || len(c.Rules) != 1 || c.Rules[0].ApplyServerSideEncryptionByDefault == nil {
-		return nil, errMalformedXML()
-	}
-	d := c.Rules[0].ApplyServerSideEncryptionByDefault
-	switch d.SSEAlgorithm {
-	case "AES256":
-		if api.ToString(d.KMSMasterKeyID) != "" {
-			return nil, errInvalidArgument("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", "ApplyServerSideEncryptionByDefault", "")
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutEncryptionConfiguration", cfgEncryption, func() (any, error) {
+		c := in.ServerSideEncryptionConfiguration
+		if c == nil || len(c.Rules) != 1 || c.Rules[0].ApplyServerSideEncryptionByDefault == nil {
+			return nil, errMalformedXML()
 		}
-	case "aws:kms", "aws:kms:dsse":
-	default:
-		return nil, errMalformedXML()
-	}
-	stored := *c
-	if stored.Rules[0].BucketKeyEnabled == nil {
-		stored.Rules = []s3api.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: d, BucketKeyEnabled: api.Bool(false)}}
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutEncryptionConfiguration", cfgEncryption, stored); err != nil {
+		d := c.Rules[0].ApplyServerSideEncryptionByDefault
+		switch d.SSEAlgorithm {
+		case "AES256":
+			if api.ToString(d.KMSMasterKeyID) != "" {
+				return nil, errInvalidArgument("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", "ApplyServerSideEncryptionByDefault", "")
+			}
+		case "aws:kms", "aws:kms:dsse":
+		default:
+			return nil, errMalformedXML()
+		}
+		stored := *c
+		if stored.Rules[0].BucketKeyEnabled == nil {
+			stored.Rules = []s3api.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: d, BucketKeyEnabled: api.Bool(false)}}
+		}
+		return stored, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketEncryptionOutput{}, nil
@@ -175,18 +201,21 @@ func (s *Service) GetPublicAccessBlock(ctx context.Context, in *s3api.GetPublicA
 }
 
 func (s *Service) PutPublicAccessBlock(ctx context.Context, in *s3api.PutPublicAccessBlockInput) (*s3api.PutPublicAccessBlockOutput, error) {
-	c := in.PublicAccessBlockConfiguration
-	if c == nil {
-		return nil, errMalformedXML()
-	}
-	// S3 answers all four settings, false where the request left one out.
-	stored := s3api.PublicAccessBlockConfiguration{
-		BlockPublicAcls:       api.Bool(on(c.BlockPublicAcls)),
-		IgnorePublicAcls:      api.Bool(on(c.IgnorePublicAcls)),
-		BlockPublicPolicy:     api.Bool(on(c.BlockPublicPolicy)),
-		RestrictPublicBuckets: api.Bool(on(c.RestrictPublicBuckets)),
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPublicAccessBlock", cfgPublicAccess, stored); err != nil {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketPublicAccessBlock", cfgPublicAccess, func() (any, error) {
+		c := in.PublicAccessBlockConfiguration
+		if c == nil {
+			return nil, errMalformedXML()
+		}
+		// S3 answers all four settings, false where the request left one out.
+		stored := s3api.PublicAccessBlockConfiguration{
+			BlockPublicAcls:       api.Bool(on(c.BlockPublicAcls)),
+			IgnorePublicAcls:      api.Bool(on(c.IgnorePublicAcls)),
+			BlockPublicPolicy:     api.Bool(on(c.BlockPublicPolicy)),
+			RestrictPublicBuckets: api.Bool(on(c.RestrictPublicBuckets)),
+		}
+		return stored, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutPublicAccessBlockOutput{}, nil
@@ -220,16 +249,19 @@ func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *s3api.GetB
 }
 
 func (s *Service) PutBucketOwnershipControls(ctx context.Context, in *s3api.PutBucketOwnershipControlsInput) (*s3api.PutBucketOwnershipControlsOutput, error) {
-	c := in.OwnershipControls
-	if c == nil || len(c.Rules) != 1 {
-		return nil, errMalformedXML()
-	}
-	switch c.Rules[0].ObjectOwnership {
-	case s3api.ObjectOwnershipBucketOwnerEnforced, s3api.ObjectOwnershipBucketOwnerPreferred, s3api.ObjectOwnershipObjectWriter:
-	default:
-		return nil, errMalformedXML()
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketOwnershipControls", cfgOwnership, *c); err != nil {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketOwnershipControls", cfgOwnership, func() (any, error) {
+		c := in.OwnershipControls
+		if c == nil || len(c.Rules) != 1 {
+			return nil, errMalformedXML()
+		}
+		switch c.Rules[0].ObjectOwnership {
+		case s3api.ObjectOwnershipBucketOwnerEnforced, s3api.ObjectOwnershipBucketOwnerPreferred, s3api.ObjectOwnershipObjectWriter:
+		default:
+			return nil, errMalformedXML()
+		}
+		return *c, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketOwnershipControlsOutput{}, nil
@@ -350,21 +382,24 @@ func (s *Service) GetBucketCors(ctx context.Context, in *s3api.GetBucketCorsInpu
 }
 
 func (s *Service) PutBucketCors(ctx context.Context, in *s3api.PutBucketCorsInput) (*s3api.PutBucketCorsOutput, error) {
-	c := in.CORSConfiguration
-	if c == nil || len(c.CORSRules) == 0 || len(c.CORSRules) > 100 {
-		return nil, errMalformedXML()
-	}
-	for _, r := range c.CORSRules {
-		if len(r.AllowedMethods) == 0 || len(r.AllowedOrigins) == 0 {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketCORS", cfgCORS, func() (any, error) {
+		c := in.CORSConfiguration
+		if c == nil || len(c.CORSRules) == 0 || len(c.CORSRules) > 100 {
 			return nil, errMalformedXML()
 		}
-		for _, m := range r.AllowedMethods {
-			if !corsMethods[m] {
-				return nil, errInvalidRequest("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
+		for _, r := range c.CORSRules {
+			if len(r.AllowedMethods) == 0 || len(r.AllowedOrigins) == 0 {
+				return nil, errMalformedXML()
+			}
+			for _, m := range r.AllowedMethods {
+				if !corsMethods[m] {
+					return nil, errInvalidRequest("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
+				}
 			}
 		}
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketCORS", cfgCORS, *c); err != nil {
+		return *c, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketCorsOutput{}, nil
@@ -388,21 +423,24 @@ func (s *Service) GetBucketWebsite(ctx context.Context, in *s3api.GetBucketWebsi
 }
 
 func (s *Service) PutBucketWebsite(ctx context.Context, in *s3api.PutBucketWebsiteInput) (*s3api.PutBucketWebsiteOutput, error) {
-	c := in.WebsiteConfiguration
-	if c == nil {
-		return nil, errMalformedXML()
-	}
-	if c.RedirectAllRequestsTo == nil {
-		if c.IndexDocument == nil {
-			return nil, errInvalidArgument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty", "IndexDocument", "")
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketWebsite", cfgWebsite, func() (any, error) {
+		c := in.WebsiteConfiguration
+		if c == nil {
+			return nil, errMalformedXML()
 		}
-		if c.IndexDocument.Suffix == "" || strings.Contains(c.IndexDocument.Suffix, "/") {
-			return nil, errInvalidArgument("The IndexDocument Suffix is not well formed", "IndexDocument", c.IndexDocument.Suffix)
+		if c.RedirectAllRequestsTo == nil {
+			if c.IndexDocument == nil {
+				return nil, errInvalidArgument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty", "IndexDocument", "")
+			}
+			if c.IndexDocument.Suffix == "" || strings.Contains(c.IndexDocument.Suffix, "/") {
+				return nil, errInvalidArgument("The IndexDocument Suffix is not well formed", "IndexDocument", c.IndexDocument.Suffix)
+			}
+		} else if c.IndexDocument != nil || c.ErrorDocument != nil || len(c.RoutingRules) > 0 {
+			return nil, errInvalidArgument("RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.", "RedirectAllRequestsTo", "not null")
 		}
-	} else if c.IndexDocument != nil || c.ErrorDocument != nil || len(c.RoutingRules) > 0 {
-		return nil, errInvalidArgument("RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.", "RedirectAllRequestsTo", "not null")
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketWebsite", cfgWebsite, *c); err != nil {
+		return *c, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketWebsiteOutput{}, nil
@@ -567,23 +605,26 @@ func (s *Service) GetBucketLogging(ctx context.Context, in *s3api.GetBucketLoggi
 }
 
 func (s *Service) PutBucketLogging(ctx context.Context, in *s3api.PutBucketLoggingInput) (*s3api.PutBucketLoggingOutput, error) {
-	c := in.BucketLoggingStatus
-	if c == nil {
-		return nil, errMalformedXML()
-	}
-	if le := c.LoggingEnabled; le != nil {
-		if le.TargetBucket == "" {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketLogging", cfgLogging, func() (any, error) {
+		c := in.BucketLoggingStatus
+		if c == nil {
 			return nil, errMalformedXML()
 		}
-		if _, err := s.loadBucket(ctx, le.TargetBucket); err != nil {
-			return nil, awserr.New(http.StatusBadRequest, "InvalidTargetBucketForLogging", "The target bucket for logging does not exist").With("TargetBucket", le.TargetBucket)
+		if le := c.LoggingEnabled; le != nil {
+			if le.TargetBucket == "" {
+				return nil, errMalformedXML()
+			}
+			if _, err := s.loadBucket(ctx, le.TargetBucket); err != nil {
+				return nil, awserr.New(http.StatusBadRequest, "InvalidTargetBucketForLogging", "The target bucket for logging does not exist").With("TargetBucket", le.TargetBucket)
+			}
 		}
-	}
-	var v any = *c
-	if c.LoggingEnabled == nil {
-		v = nil
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketLogging", cfgLogging, v); err != nil {
+		var v any = *c
+		if c.LoggingEnabled == nil {
+			v = nil
+		}
+		return v, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketLoggingOutput{}, nil
@@ -601,10 +642,13 @@ func (s *Service) GetBucketNotificationConfiguration(ctx context.Context, in *s3
 }
 
 func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *s3api.PutBucketNotificationConfigurationInput) (*s3api.PutBucketNotificationConfigurationOutput, error) {
-	if in.NotificationConfiguration == nil {
-		return nil, errMalformedXML()
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketNotification", cfgNotification, *in.NotificationConfiguration); err != nil {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketNotification", cfgNotification, func() (any, error) {
+		if in.NotificationConfiguration == nil {
+			return nil, errMalformedXML()
+		}
+		return *in.NotificationConfiguration, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketNotificationConfigurationOutput{}, nil
@@ -619,16 +663,19 @@ func (s *Service) GetBucketAccelerateConfiguration(ctx context.Context, in *s3ap
 }
 
 func (s *Service) PutBucketAccelerateConfiguration(ctx context.Context, in *s3api.PutBucketAccelerateConfigurationInput) (*s3api.PutBucketAccelerateConfigurationOutput, error) {
-	c := in.AccelerateConfiguration
-	if c == nil || c.Status == nil || (*c.Status != "Enabled" && *c.Status != "Suspended") {
-		return nil, errMalformedXML()
-	}
-	// Transfer Acceleration needs a DNS-compatible name without dots
-	// (S3 error list, InvalidRequest).
-	if strings.Contains(in.Bucket, ".") {
-		return nil, errInvalidRequest("S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutAccelerateConfiguration", cfgAccelerate, *c); err != nil {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutAccelerateConfiguration", cfgAccelerate, func() (any, error) {
+		c := in.AccelerateConfiguration
+		if c == nil || c.Status == nil || (*c.Status != "Enabled" && *c.Status != "Suspended") {
+			return nil, errMalformedXML()
+		}
+		// Transfer Acceleration needs a DNS-compatible name without dots
+		// (S3 error list, InvalidRequest).
+		if strings.Contains(in.Bucket, ".") {
+			return nil, errInvalidRequest("S3 Transfer Acceleration is not supported for buckets with periods (.) in their names")
+		}
+		return *c, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketAccelerateConfigurationOutput{}, nil
@@ -643,11 +690,14 @@ func (s *Service) GetBucketRequestPayment(ctx context.Context, in *s3api.GetBuck
 }
 
 func (s *Service) PutBucketRequestPayment(ctx context.Context, in *s3api.PutBucketRequestPaymentInput) (*s3api.PutBucketRequestPaymentOutput, error) {
-	c := in.RequestPaymentConfiguration
-	if c == nil || (c.Payer != s3api.PayerBucketOwner && c.Payer != s3api.PayerRequester) {
-		return nil, errMalformedXML()
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketRequestPayment", cfgRequestPayment, *c); err != nil {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketRequestPayment", cfgRequestPayment, func() (any, error) {
+		c := in.RequestPaymentConfiguration
+		if c == nil || (c.Payer != s3api.PayerBucketOwner && c.Payer != s3api.PayerRequester) {
+			return nil, errMalformedXML()
+		}
+		return *c, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketRequestPaymentOutput{}, nil
@@ -664,21 +714,24 @@ func (s *Service) GetBucketTagging(ctx context.Context, in *s3api.GetBucketTaggi
 }
 
 func (s *Service) PutBucketTagging(ctx context.Context, in *s3api.PutBucketTaggingInput) (*s3api.PutBucketTaggingOutput, error) {
-	if in.Tagging == nil {
-		return nil, errMalformedXML()
-	}
-	tags := make([]tag, len(in.Tagging.TagSet))
-	for i, t := range in.Tagging.TagSet {
-		tags[i] = tag{t.Key, t.Value}
-	}
-	if err := validateTags(tags, true); err != nil {
-		return nil, err
-	}
-	var v any = *in.Tagging
-	if len(tags) == 0 {
-		v = nil
-	}
-	if err := s.setConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketTagging", cfgTagging, v); err != nil {
+	err := s.putConfig(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketTagging", cfgTagging, func() (any, error) {
+		if in.Tagging == nil {
+			return nil, errMalformedXML()
+		}
+		tags := make([]tag, len(in.Tagging.TagSet))
+		for i, t := range in.Tagging.TagSet {
+			tags[i] = tag{t.Key, t.Value}
+		}
+		if err := validateTags(tags, true); err != nil {
+			return nil, err
+		}
+		var v any = *in.Tagging
+		if len(tags) == 0 {
+			v = nil
+		}
+		return v, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &s3api.PutBucketTaggingOutput{}, nil

@@ -256,6 +256,13 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, err
 	}
+	s.blobGate.RLock()
+	gated := true
+	defer func() {
+		if gated {
+			s.blobGate.RUnlock()
+		}
+	}()
 	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "COPY")
 	if err != nil {
 		return nil, err
@@ -278,6 +285,8 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		return nil, errInvalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
 	}
 	rc, err := s.blobs.Open(ctx, sv.Blob, rng.start, rng.length)
+	gated = false
+	s.blobGate.RUnlock()
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}

@@ -645,20 +645,13 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 // GetObject streams an object, or the part of it a Range or partNumber
 // names.
 //
-// The version is read, then its blob opened: an overwrite or delete that
-// commits in between removes that blob, and the read starts over (a few
-// times) on the newer state, as S3 serves whichever version is current.
+// The version is read, then its blob opened, under the blob gate's read
+// lock: an overwrite or delete that commits in between cannot remove the
+// blob before it is open (an open blob stays readable after its deletion).
 func (s *Service) GetObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
-	for attempt := 1; ; attempt++ {
-		out, err := s.getObject(ctx, in)
-		if errors.Is(err, blob.ErrNotFound) {
-			if attempt < 4 {
-				continue
-			}
-			return nil, awserr.Internal(err)
-		}
-		return out, err
-	}
+	s.blobGate.RLock()
+	defer s.blobGate.RUnlock()
+	return s.getObject(ctx, in)
 }
 
 func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3api.GetObjectOutput, error) {
@@ -683,9 +676,6 @@ func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 	}
 	body, err := s.blobs.Open(ctx, v.Blob, start, length)
 	if err != nil {
-		if errors.Is(err, blob.ErrNotFound) {
-			return nil, err
-		}
 		return nil, awserr.Internal(err)
 	}
 	var h s3api.HeadObjectOutput
@@ -1097,6 +1087,13 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
+	s.blobGate.RLock()
+	gated := true
+	defer func() {
+		if gated {
+			s.blobGate.RUnlock()
+		}
+	}()
 	src, err := s.readVersion(ctx, srcBucket, srcKey, srcVersion, in.ExpectedSourceBucketOwner, "GetObject", "GetObjectVersion", "COPY")
 	if err != nil {
 		return nil, err
@@ -1179,6 +1176,8 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		algs = []blob.Algorithm{blob.CRC64NVME}
 	}
 	rc, err := s.blobs.Open(ctx, sv.Blob, 0, -1)
+	gated = false
+	s.blobGate.RUnlock()
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}

@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
@@ -70,6 +71,9 @@ type Service struct {
 	region string
 
 	buckets bucketCache
+	// blobGate keeps blobs from being deleted while a read holds it between
+	// reading a version and opening its blob (see GetObject).
+	blobGate sync.RWMutex
 }
 
 var _ s3api.Handler = (*Service)(nil)
@@ -196,6 +200,11 @@ func (s *Service) loadBucket(ctx context.Context, name string) (*bucketRecord, e
 // metadata that referred to them is committed. A failure only leaves an
 // orphan file, so it is not the client's error.
 func (s *Service) deleteBlobs(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	s.blobGate.Lock()
+	defer s.blobGate.Unlock()
 	for _, id := range ids {
 		if id != "" {
 			_ = s.blobs.Delete(context.WithoutCancel(ctx), id)
