@@ -46,8 +46,14 @@ func keyColumns(keys []identity.AccessKey, i int) []string {
 	return out
 }
 
-// noCerts are the certificate columns: doppel has no signing certificates.
-var noCerts = []string{"false", "N/A", "false", "N/A"}
+// certColumns are the two signing certificate slots' columns.
+func certColumns(certs []signingCertRec) []string {
+	out := []string{"false", "N/A", "false", "N/A"}
+	for i := 0; i < len(certs) && i < 2; i++ {
+		out[2*i], out[2*i+1] = strconv.FormatBool(certs[i].Status == "Active"), reportTime(certs[i].Uploaded)
+	}
+	return out
+}
 
 func buildReport(tx store.Tx, account string, created time.Time, policy *passwordPolicy) ([]byte, error) {
 	var buf bytes.Buffer
@@ -60,7 +66,11 @@ func buildReport(tx store.Tx, account string, created time.Time, policy *passwor
 		return nil, err
 	}
 	root := []string{"<root_account>", identity.RootARN(account), reportTime(created), "not_supported", "no_information", "not_supported", "not_supported", "false"}
-	root = append(append(append(root, keyColumns(rootKeys, 0)...), keyColumns(rootKeys, 1)...), noCerts...)
+	rootCerts, err := userRecords(tx, account, kindSigningCert, "", func(r signingCertRec) string { return r.User })
+	if err != nil {
+		return nil, err
+	}
+	root = append(append(append(root, keyColumns(rootKeys, 0)...), keyColumns(rootKeys, 1)...), certColumns(rootCerts)...)
 	if err := w.Write(root); err != nil {
 		return nil, err
 	}
@@ -83,7 +93,11 @@ func buildReport(tx store.Tx, account string, created time.Time, policy *passwor
 				row[6] = reportTime(u.Login.Changed.AddDate(0, 0, int(*policy.MaxPasswordAge)))
 			}
 		}
-		row = append(append(append(row, keyColumns(keys, 0)...), keyColumns(keys, 1)...), noCerts...)
+		certs, err := userRecords(tx, account, kindSigningCert, u.Name, func(r signingCertRec) string { return r.User })
+		if err != nil {
+			return nil, err
+		}
+		row = append(append(append(row, keyColumns(keys, 0)...), keyColumns(keys, 1)...), certColumns(certs)...)
 		if err := w.Write(row); err != nil {
 			return nil, err
 		}

@@ -218,7 +218,7 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 }
 
 // renameUser moves u's record and fixes the references to it held by its
-// groups and MFA devices.
+// groups, signing certificates, SSH keys and MFA devices.
 func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 	old := u.Name
 	if err := tx.Delete(table, recordKey(account, kindUser, old)); err != nil {
@@ -233,6 +233,26 @@ func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 		gr.Members = remove(gr.Members, old)
 		gr.Members = append(gr.Members, newName)
 		if err := put(tx, recordKey(account, kindGroup, g), gr); err != nil {
+			return err
+		}
+	}
+	certs, err := userRecords(tx, account, kindSigningCert, old, func(r signingCertRec) string { return r.User })
+	if err != nil {
+		return err
+	}
+	for _, c := range certs {
+		c.User = newName
+		if err := put(tx, recordKey(account, kindSigningCert, c.ID), c); err != nil {
+			return err
+		}
+	}
+	sshKeys, err := userRecords(tx, account, kindSSHKey, old, func(r sshKeyRec) string { return r.User })
+	if err != nil {
+		return err
+	}
+	for _, k := range sshKeys {
+		k.User = newName
+		if err := put(tx, recordKey(account, kindSSHKey, k.ID), k); err != nil {
 			return err
 		}
 	}
@@ -268,11 +288,23 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 		if err != nil {
 			return err
 		}
+		certs, err := userRecords(tx, t.account, kindSigningCert, u.Name, func(r signingCertRec) string { return r.User })
+		if err != nil {
+			return err
+		}
+		sshKeys, err := userRecords(tx, t.account, kindSSHKey, u.Name, func(r sshKeyRec) string { return r.User })
+		if err != nil {
+			return err
+		}
 		switch {
 		case u.Login != nil:
 			return deleteConflict("Cannot delete entity, must delete login profile first.")
 		case len(keys) > 0:
 			return deleteConflict("Cannot delete entity, must delete access keys first.")
+		case len(certs) > 0:
+			return deleteConflict("Cannot delete entity, must delete signing certificates first.")
+		case len(sshKeys) > 0:
+			return deleteConflict("Cannot delete entity, must delete SSH public keys first.")
 		case len(u.MFA) > 0:
 			return deleteConflict("Cannot delete entity, must delete MFA device first.")
 		case len(u.Inline) > 0:
