@@ -102,6 +102,7 @@ type result struct {
 	Median   time.Duration // client-side latency
 	P99      time.Duration
 	RSSMax   int64 // highest VmRSS sampled during the run
+	Retries  int64 // requests sent twice after the client's closed-connection race
 }
 
 func (r result) rps() float64 {
@@ -139,6 +140,7 @@ func drive(p *proc, w *world, o op, conc int, d time.Duration, max int) (result,
 	if err != nil {
 		return res, err
 	}
+	retries0 := closedConnRetries.Load()
 	stopSampling := make(chan struct{})
 	sampled := make(chan int64)
 	go func() {
@@ -198,6 +200,7 @@ func drive(p *proc, w *world, o op, conc int, d time.Duration, max int) (result,
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(begin)
+	res.Retries = closedConnRetries.Load() - retries0
 	cpu1, err := cpuTime(p.pid)
 	close(stopSampling)
 	res.RSSMax = <-sampled

@@ -146,7 +146,7 @@ func (rep *report) markdown() string {
 		store = "--data DIR"
 	}
 	p("- doppel ran as `doppel serve %s --log-level warn`; moto as `moto_server`; the ceiling is the harness itself answering every request with the same 1 KiB.\n", store)
-	p("- Client: aws-sdk-go-v2, one keep-alive transport, %d concurrent requests, %s per scenario unless a count is given, no retries. "+
+	p("- Client: aws-sdk-go-v2, one keep-alive transport, %d concurrent requests, %s per scenario unless a count is given, no retries (but for the client's own closed-connection race, listed under the table). "+
 		"S3, STS and IAM requests are made by an IAM user of account A whose identity policy allows them (signed, authorized by policy); "+
 		"AssumeRole assumes a role in account B that trusts account A.\n", o.conc, o.duration)
 	p("- CPU is the server process's own user+system time (/proc/PID/stat, 10 ms ticks) over the scenario, divided by the requests answered. " +
@@ -176,6 +176,9 @@ func (rep *report) markdown() string {
 			ratio(d.cpuPerRequest(), c.cpuPerRequest()), ratio(d.rps(), c.rps()), ratio(d.rps(), m.rps()), ratio(m.cpuPerRequest(), d.cpuPerRequest()))
 		for _, server := range rep.order {
 			r := rep.servers[server].results[sc]
+			if r.Retries > 0 {
+				notes = append(notes, fmt.Sprintf("%s, %s: %d of %d requests were sent again after the client's own closed-connection race (aws/aws-sdk-go-v2#2737); the server had answered them", server, sc, r.Retries, r.Requests+r.Errors))
+			}
 			if r.Errors > 0 {
 				note := fmt.Sprintf("%s, %s: %d of %d requests failed; first: %v", server, sc, r.Errors, r.Errors+r.Requests, r.FirstErr)
 				if errors.Is(r.FirstErr, net.ErrClosed) {
@@ -201,11 +204,11 @@ func (rep *report) markdown() string {
 	p("\n\n")
 	for _, name := range rep.order {
 		if err := rep.servers[name].failed; err != nil {
-			notes = append(notes, fmt.Sprintf("%s stopped early, the figures missing for it were not measured: %v", name, err))
+			notes = append(notes, fmt.Sprintf("%s stopped early; the figures missing for it were not measured: %v", name, err))
 		}
 	}
 	for _, n := range notes {
-		p("- Errors: %s\n", n)
+		p("- %s\n", n)
 	}
 	if len(notes) > 0 {
 		p("\n")

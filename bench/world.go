@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,9 +50,9 @@ func newClients(url string, hc *http.Client, id, secret, token string) *clients 
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
 		HTTPClient:   hc,
-		// One attempt per request: a retry would hide an error and count
-		// twice against the server's CPU.
-		Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+		// One attempt per request, but for the client's own race below: a
+		// retry would hide an error and count twice against the server's CPU.
+		Retryer: func() aws.Retryer { return closedConnRetryer{} },
 		Logger:  logging.Nop{},
 	}
 	return &clients{
@@ -64,6 +66,28 @@ func callerIdentity(ctx context.Context, c *clients) error {
 	_, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	return err
 }
+
+// closedConnRetries counts the retries closedConnRetryer allowed.
+var closedConnRetries atomic.Int64
+
+// closedConnRetryer retries one error only, once and at once: a read on a
+// connection that the client's own transport closed while the answer was
+// still arriving (net/http's writeLoop closes it when the SDK has already
+// closed the request body; aws/aws-sdk-go-v2#2737). The SDK's default
+// retryer retries it for the same reason (aws/aws-sdk-go-v2#2949); it says
+// nothing about the server, which had answered in full.
+type closedConnRetryer struct{}
+
+func (closedConnRetryer) IsErrorRetryable(err error) bool { return errors.Is(err, net.ErrClosed) }
+func (closedConnRetryer) MaxAttempts() int                { return 2 }
+func (closedConnRetryer) RetryDelay(int, error) (time.Duration, error) {
+	closedConnRetries.Add(1)
+	return 0, nil
+}
+func (closedConnRetryer) GetRetryToken(context.Context, error) (func(error) error, error) {
+	return func(error) error { return nil }, nil
+}
+func (closedConnRetryer) GetInitialToken() func(error) error { return func(error) error { return nil } }
 
 // answered says whether err still means the server answered the request.
 // For the ceiling, any HTTP answer counts, parsed or not.
