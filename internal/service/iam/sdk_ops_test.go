@@ -5,8 +5,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/pem"
 	"math/big"
 	"net/url"
@@ -34,7 +37,8 @@ func TestSDKEveryOperation(t *testing.T) {
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	tags := []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
-	var serial, seed, keyID, taskID string
+	var serial, seed, keyID, taskID, sshKeyID, certID string
+	sshKey := sshRSAKey(t)
 	certPEM, keyPEM := selfSignedPEM(t)
 	samlDoc := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><!--` + strings.Repeat("x", 1000) + `--></md:EntityDescriptor>`
 
@@ -120,6 +124,48 @@ func TestSDKEveryOperation(t *testing.T) {
 		}},
 		{"ListServiceSpecificCredentials", func(ctx context.Context) error {
 			_, err := c.ListServiceSpecificCredentials(ctx, &awsiam.ListServiceSpecificCredentialsInput{UserName: aws.String("u")})
+			return err
+		}},
+		{"UploadSSHPublicKey", func(ctx context.Context) error {
+			o, err := c.UploadSSHPublicKey(ctx, &awsiam.UploadSSHPublicKeyInput{UserName: aws.String("u"), SSHPublicKeyBody: aws.String(sshKey)})
+			if o != nil {
+				sshKeyID = aws.ToString(o.SSHPublicKey.SSHPublicKeyId)
+			}
+			return want(err, o != nil && len(aws.ToString(o.SSHPublicKey.Fingerprint)) == 47)
+		}},
+		{"GetSSHPublicKey", func(ctx context.Context) error {
+			o, err := c.GetSSHPublicKey(ctx, &awsiam.GetSSHPublicKeyInput{UserName: aws.String("u"), SSHPublicKeyId: aws.String(sshKeyID), Encoding: types.EncodingTypePem})
+			return want(err, o != nil && strings.HasPrefix(aws.ToString(o.SSHPublicKey.SSHPublicKeyBody), "-----BEGIN PUBLIC KEY-----"))
+		}},
+		{"UpdateSSHPublicKey", func(ctx context.Context) error {
+			_, err := c.UpdateSSHPublicKey(ctx, &awsiam.UpdateSSHPublicKeyInput{UserName: aws.String("u"), SSHPublicKeyId: aws.String(sshKeyID), Status: types.StatusTypeInactive})
+			return err
+		}},
+		{"ListSSHPublicKeys after upload", func(ctx context.Context) error {
+			o, err := c.ListSSHPublicKeys(ctx, &awsiam.ListSSHPublicKeysInput{UserName: aws.String("u")})
+			return want(err, o != nil && len(o.SSHPublicKeys) == 1 && o.SSHPublicKeys[0].Status == types.StatusTypeInactive)
+		}},
+		{"DeleteSSHPublicKey", func(ctx context.Context) error {
+			_, err := c.DeleteSSHPublicKey(ctx, &awsiam.DeleteSSHPublicKeyInput{UserName: aws.String("u"), SSHPublicKeyId: aws.String(sshKeyID)})
+			return err
+		}},
+		{"UploadSigningCertificate", func(ctx context.Context) error {
+			o, err := c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{UserName: aws.String("u"), CertificateBody: aws.String(certPEM)})
+			if o != nil {
+				certID = aws.ToString(o.Certificate.CertificateId)
+			}
+			return want(err, o != nil && o.Certificate.Status == types.StatusTypeActive)
+		}},
+		{"UpdateSigningCertificate", func(ctx context.Context) error {
+			_, err := c.UpdateSigningCertificate(ctx, &awsiam.UpdateSigningCertificateInput{UserName: aws.String("u"), CertificateId: aws.String(certID), Status: types.StatusTypeInactive})
+			return err
+		}},
+		{"ListSigningCertificates after upload", func(ctx context.Context) error {
+			o, err := c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{UserName: aws.String("u")})
+			return want(err, o != nil && len(o.Certificates) == 1)
+		}},
+		{"DeleteSigningCertificate", func(ctx context.Context) error {
+			_, err := c.DeleteSigningCertificate(ctx, &awsiam.DeleteSigningCertificateInput{UserName: aws.String("u"), CertificateId: aws.String(certID)})
 			return err
 		}},
 		{"CreateGroup", func(ctx context.Context) error {
@@ -683,4 +729,22 @@ func selfSignedPEM(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
+}
+
+// sshRSAKey returns a new 2048-bit RSA public key in ssh-rsa form.
+func sshRSAKey(t *testing.T) string {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blob []byte
+	put := func(p []byte) {
+		blob = binary.BigEndian.AppendUint32(blob, uint32(len(p)))
+		blob = append(blob, p...)
+	}
+	put([]byte("ssh-rsa"))
+	put(big.NewInt(int64(k.E)).Bytes())
+	put(append([]byte{0}, k.N.Bytes()...))
+	return "ssh-rsa " + base64.StdEncoding.EncodeToString(blob) + " test"
 }
