@@ -55,11 +55,11 @@ func needTools(t testing.TB) tools {
 	toolsOnce.Do(func() {
 		found.terraform = lookTool("DOPPEL_TERRAFORM", "terraform", "/usr/local/bin/terraform")
 		if found.terraform == "" {
-			missing = append(missing, "terraform (set DOPPEL_TERRAFORM to its path)")
+			missing = append(missing, "terraform "+hint("DOPPEL_TERRAFORM"))
 		}
 		found.awsCLI = lookTool("DOPPEL_AWS_CLI", "aws", "/usr/local/bin/aws")
 		if found.awsCLI == "" {
-			missing = append(missing, "the AWS CLI 'aws' (set DOPPEL_AWS_CLI to its path)")
+			missing = append(missing, "the AWS CLI 'aws' "+hint("DOPPEL_AWS_CLI"))
 		}
 		found.pluginDir = os.Getenv("DOPPEL_TF_PLUGIN_DIR")
 		if found.pluginDir == "" {
@@ -79,6 +79,14 @@ func needTools(t testing.TB) tools {
 			strings.Join(missing, "\n  - "))
 	}
 	return found
+}
+
+// hint says how to point the tests at a missing tool.
+func hint(envVar string) string {
+	if v := os.Getenv(envVar); v != "" {
+		return fmt.Sprintf("(%s=%q is not an executable)", envVar, v)
+	}
+	return fmt.Sprintf("(not on PATH; set %s to its path)", envVar)
 }
 
 // lookTool returns the path in envVar, else the first candidate found.

@@ -32,6 +32,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	needTools(t) // skip or fail before building anything
 	srv := doppeltest.NewServer(t)
 	return &world{t: t, srv: srv, a: srv.Account("account-a"), b: srv.Account("account-b")}
 }

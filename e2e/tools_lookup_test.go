@@ -1,0 +1,42 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestLookTool: a DOPPEL_* variable wins over the candidates, and one that
+// names nothing runnable is a missing tool (needTools then fails the test
+// naming it), never a silent fallback to whatever is on PATH.
+func TestLookTool(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "tool")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	notExe := filepath.Join(dir, "data")
+	if err := os.WriteFile(notExe, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		env        string
+		candidates []string
+		want       string
+	}{
+		{name: "variable names an executable", env: exe, candidates: []string{"sh"}, want: exe},
+		{name: "variable names a missing file", env: filepath.Join(dir, "nope"), candidates: []string{exe}, want: ""},
+		{name: "variable names a file that is not executable", env: notExe, candidates: []string{exe}, want: ""},
+		{name: "no variable: first candidate found", candidates: []string{filepath.Join(dir, "nope"), exe}, want: exe},
+		{name: "no variable, no candidate", candidates: []string{filepath.Join(dir, "nope")}, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DOPPEL_TEST_TOOL", tt.env)
+			if got := lookTool("DOPPEL_TEST_TOOL", tt.candidates...); got != tt.want {
+				t.Errorf("lookTool = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
