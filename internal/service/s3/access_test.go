@@ -363,3 +363,23 @@ func TestACLs(t *testing.T) {
 		t.Errorf("object ACL = %+v", oacl.Grants)
 	}
 }
+
+// TestAuthorizeBeforeValidate: S3 answers NoSuchBucket and AccessDenied
+// before it looks at a malformed configuration.
+func TestAuthorizeBeforeValidate(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	bad := &s3api.VersioningConfiguration{Status: ptr(s3api.BucketVersioningStatus("On"))}
+	if _, err := h.svc.PutBucketVersioning(a, &s3api.PutBucketVersioningInput{Bucket: "nobucket", VersioningConfiguration: bad}); code(err) != "NoSuchBucket" {
+		t.Errorf("malformed request to a missing bucket: %v", err)
+	}
+	if _, err := h.svc.PutBucketCors(a, &s3api.PutBucketCorsInput{Bucket: "nobucket"}); code(err) != "NoSuchBucket" {
+		t.Errorf("malformed CORS to a missing bucket: %v", err)
+	}
+	h.authz.deny = func(authz.Check, *identity.Principal) bool { return true }
+	if _, err := h.svc.PutBucketVersioning(a, &s3api.PutBucketVersioningInput{Bucket: "bkt", VersioningConfiguration: bad}); code(err) != "AccessDenied" {
+		t.Errorf("malformed request from a denied caller: %v", err)
+	}
+	if _, err := h.svc.PutBucketTagging(a, &s3api.PutBucketTaggingInput{Bucket: "bkt"}); code(err) != "AccessDenied" {
+		t.Errorf("malformed tagging from a denied caller: %v", err)
+	}
+}

@@ -291,6 +291,12 @@ func (s *Service) modifyBucket(ctx context.Context, bucket string, expectedOwner
 	if _, err := s.bucketFor(ctx, bucket, expectedOwner, action); err != nil {
 		return err
 	}
+	return s.updateBucket(ctx, bucket, fn)
+}
+
+// updateBucket applies fn to the bucket record in a write transaction,
+// for callers that authorized already.
+func (s *Service) updateBucket(ctx context.Context, bucket string, fn func(b *bucketRecord) error) error {
 	return s.update(ctx, func(tx store.Tx) error {
 		b, err := getBucket(tx, bucket)
 		if err != nil {

@@ -88,6 +88,10 @@ func (s *Service) GetBucketVersioning(ctx context.Context, in *s3api.GetBucketVe
 }
 
 func (s *Service) PutBucketVersioning(ctx context.Context, in *s3api.PutBucketVersioningInput) (*s3api.PutBucketVersioningOutput, error) {
+	// Authorization comes before the body is looked at, as in S3.
+	if _, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketVersioning"); err != nil {
+		return nil, err
+	}
 	c := in.VersioningConfiguration
 	if c == nil || c.Status == nil {
 		return nil, errMalformedXML()
@@ -109,7 +113,7 @@ func (s *Service) PutBucketVersioning(ctx context.Context, in *s3api.PutBucketVe
 			return nil, errInvalidRequest("DevPay and Mfa are mutually exclusive authorization methods.")
 		}
 	}
-	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketVersioning", func(b *bucketRecord) error {
+	err := s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
 		if b.ObjectLock && status != "Enabled" {
 			return errInvalidBucketState("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
 		}
@@ -476,6 +480,10 @@ func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *s3api
 }
 
 func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api.PutBucketLifecycleConfigurationInput) (*s3api.PutBucketLifecycleConfigurationOutput, error) {
+	// Authorization comes before the body is looked at, as in S3.
+	if _, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "PutLifecycleConfiguration"); err != nil {
+		return nil, err
+	}
 	c := in.LifecycleConfiguration
 	if c == nil || len(c.Rules) == 0 || len(c.Rules) > 1000 {
 		return nil, errMalformedXML()
@@ -498,7 +506,7 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api
 	if size != "" && size != "all_storage_classes_128K" && size != "varies_by_storage_class" {
 		return nil, errInvalidArgument("Invalid value for x-amz-transition-default-minimum-object-size", "x-amz-transition-default-minimum-object-size", size)
 	}
-	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutLifecycleConfiguration", func(b *bucketRecord) error {
+	err := s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
 		b.LifecycleMinSize = size
 		return b.setConfig(cfgLifecycle, *c)
 	})
@@ -531,11 +539,15 @@ func (s *Service) GetBucketReplication(ctx context.Context, in *s3api.GetBucketR
 }
 
 func (s *Service) PutBucketReplication(ctx context.Context, in *s3api.PutBucketReplicationInput) (*s3api.PutBucketReplicationOutput, error) {
+	// Authorization comes before the body is looked at, as in S3.
+	if _, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "PutReplicationConfiguration"); err != nil {
+		return nil, err
+	}
 	c := in.ReplicationConfiguration
 	if c == nil || len(c.Rules) == 0 {
 		return nil, errMalformedXML()
 	}
-	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutReplicationConfiguration", func(b *bucketRecord) error {
+	err := s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
 		if b.Versioning != "Enabled" {
 			return errInvalidRequest("Versioning must be 'Enabled' on the bucket to apply a replication configuration")
 		}
@@ -565,6 +577,10 @@ func (s *Service) GetObjectLockConfiguration(ctx context.Context, in *s3api.GetO
 }
 
 func (s *Service) PutObjectLockConfiguration(ctx context.Context, in *s3api.PutObjectLockConfigurationInput) (*s3api.PutObjectLockConfigurationOutput, error) {
+	// Authorization comes before the body is looked at, as in S3.
+	if _, err := s.bucketFor(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketObjectLockConfiguration"); err != nil {
+		return nil, err
+	}
 	c := in.ObjectLockConfiguration
 	if c == nil || c.ObjectLockEnabled == nil || *c.ObjectLockEnabled != s3api.ObjectLockEnabledEnabled {
 		return nil, errMalformedXML()
@@ -578,7 +594,7 @@ func (s *Service) PutObjectLockConfiguration(ctx context.Context, in *s3api.PutO
 			return nil, errInvalidArgument("Default retention period must be a positive integer value", "DefaultRetention", "")
 		}
 	}
-	err := s.modifyBucket(ctx, in.Bucket, in.ExpectedBucketOwner, "PutBucketObjectLockConfiguration", func(b *bucketRecord) error {
+	err := s.updateBucket(ctx, in.Bucket, func(b *bucketRecord) error {
 		// Object Lock can be enabled on an existing bucket once versioning
 		// is on (S3 User Guide, "Configuring S3 Object Lock").
 		if !b.ObjectLock && b.Versioning != "Enabled" {
