@@ -235,54 +235,6 @@ func TestGetUserWithoutName(t *testing.T) {
 	}
 }
 
-// TestUserCleanupLists: the lists a user clean-up walks answer for an
-// existing user (empty: doppel has no SSH keys, signing certificates or
-// service-specific credentials) and refuse a missing one.
-func TestUserCleanupLists(t *testing.T) {
-	h := newHarness(t)
-	s, ctx := h.svc, h.ctx
-	must(s.CreateUser(ctx, &iamapi.CreateUserInput{UserName: "u"}))
-	tests := []struct {
-		name string
-		call func(user string) (int, error)
-	}{
-		{"ListSSHPublicKeys", func(u string) (int, error) {
-			o, err := s.ListSSHPublicKeys(ctx, &iamapi.ListSSHPublicKeysInput{UserName: api.String(u)})
-			if err != nil {
-				return 0, err
-			}
-			return len(o.SSHPublicKeys), nil
-		}},
-		{"ListSigningCertificates", func(u string) (int, error) {
-			o, err := s.ListSigningCertificates(ctx, &iamapi.ListSigningCertificatesInput{UserName: api.String(u)})
-			if err != nil {
-				return 0, err
-			}
-			return len(o.Certificates), nil
-		}},
-		{"ListServiceSpecificCredentials", func(u string) (int, error) {
-			o, err := s.ListServiceSpecificCredentials(ctx, &iamapi.ListServiceSpecificCredentialsInput{UserName: api.String(u)})
-			if err != nil {
-				return 0, err
-			}
-			return len(o.ServiceSpecificCredentials), nil
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if n, err := tc.call("u"); err != nil || n != 0 {
-				t.Fatalf("existing user: %d, %v", n, err)
-			}
-			h.authz.reset()
-			_, err := tc.call("ghost")
-			wantErr(t, err, "NoSuchEntity", "The user with name ghost cannot be found.", 404)
-			if c := h.authz.last(); c.Action != "iam:"+tc.name {
-				t.Errorf("authorized %s, want iam:%s", c.Action, tc.name)
-			}
-		})
-	}
-}
-
 func TestSecurityTokenServicePreferences(t *testing.T) {
 	h := newHarness(t)
 	s, ctx := h.svc, h.ctx

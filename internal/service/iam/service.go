@@ -1,8 +1,8 @@
 // Package iam is doppel's IAM service: users, groups, roles, managed and
 // inline policies, access keys, login profiles, virtual MFA devices, instance
 // profiles, OpenID Connect and SAML providers, service-linked roles, server
-// and signing certificates, SSH public keys, account settings and credential
-// reports, per account, on a store.Store.
+// and signing certificates, SSH public keys, service-specific credentials,
+// account settings and credential reports, per account, on a store.Store.
 //
 // Service implements iamapi.Handler (every operation is authorized first
 // through authz.Authorizer, with the action, resource ARN and condition keys
@@ -12,9 +12,9 @@
 // act on their own behalf: LookupRole, RecordRoleUse and CheckMFACode (STS),
 // CheckPassword and AccountAlias (the console), OIDCProvider (web identity).
 //
-// Operations the Handler lists but doppel does not implement
-// (service-specific credentials, access reports, delegation requests)
-// answer as unknown operations, through the embedded Unimplemented.
+// Operations the Handler lists but doppel does not implement (the access
+// reports, which need a record of service use doppel does not keep) answer
+// as unknown operations, through the embedded Unimplemented.
 package iam
 
 import (

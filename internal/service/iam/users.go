@@ -218,7 +218,8 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 }
 
 // renameUser moves u's record and fixes the references to it held by its
-// groups, signing certificates, SSH keys and MFA devices.
+// groups, signing certificates, SSH keys, service-specific credentials and
+// MFA devices.
 func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 	old := u.Name
 	if err := tx.Delete(table, recordKey(account, kindUser, old)); err != nil {
@@ -253,6 +254,18 @@ func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 	for _, k := range sshKeys {
 		k.User = newName
 		if err := put(tx, recordKey(account, kindSSHKey, k.ID), k); err != nil {
+			return err
+		}
+	}
+	creds, err := userRecords(tx, account, kindServiceCred, old, func(r serviceCredRec) string { return r.User })
+	if err != nil {
+		return err
+	}
+	for _, c := range creds {
+		// The service user name keeps the name the user had: AWS issues it
+		// once.
+		c.User = newName
+		if err := put(tx, recordKey(account, kindServiceCred, c.ID), c); err != nil {
 			return err
 		}
 	}
@@ -296,6 +309,10 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 		if err != nil {
 			return err
 		}
+		serviceCreds, err := userRecords(tx, t.account, kindServiceCred, u.Name, func(r serviceCredRec) string { return r.User })
+		if err != nil {
+			return err
+		}
 		switch {
 		case u.Login != nil:
 			return deleteConflict("Cannot delete entity, must delete login profile first.")
@@ -305,6 +322,8 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 			return deleteConflict("Cannot delete entity, must delete signing certificates first.")
 		case len(sshKeys) > 0:
 			return deleteConflict("Cannot delete entity, must delete SSH public keys first.")
+		case len(serviceCreds) > 0:
+			return deleteConflict("Cannot delete entity, must remove referenced objects first.")
 		case len(u.MFA) > 0:
 			return deleteConflict("Cannot delete entity, must delete MFA device first.")
 		case len(u.Inline) > 0:
