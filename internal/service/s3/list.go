@@ -296,68 +296,82 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 	var lastKey, lastVersion string
 	lastPrefix := ""
 	base := in.Bucket + "/"
+	// visit lists one key's versions, or its common prefix; jump is called
+	// when the rest of a common prefix's keys may be skipped.
+	visit := func(key string, o objectRecord, jump func(cp string)) (bool, error) {
+		if cp := p.commonPrefix(key); cp != "" {
+			if cp == lastPrefix || cp <= keyMarker {
+				jump(cp)
+				return false, nil
+			}
+			if count == p.maxKeys {
+				truncated = true
+				return false, nil
+			}
+			lastPrefix = cp
+			out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: p.enc(cp)})
+			count++
+			lastKey, lastVersion = cp, ""
+			jump(cp)
+			return false, nil
+		}
+		versions := o.Versions
+		if key == keyMarker && versionMarker != "" {
+			i := 0
+			for i < len(versions) && versions[i].ID != versionMarker {
+				i++
+			}
+			if i == len(versions) {
+				return true, nil
+			}
+			versions = versions[i+1:]
+		}
+		for _, v := range versions {
+			if count == p.maxKeys {
+				truncated = true
+				return false, nil
+			}
+			latest := v.ID == o.Versions[0].ID
+			if v.DeleteMarker {
+				out.DeleteMarkers = append(out.DeleteMarkers, s3api.DeleteMarkerEntry{
+					Key: p.enc(key), VersionId: api.String(v.ID), IsLatest: api.Bool(latest),
+					LastModified: api.Time(v.LastModified), Owner: owner(v.Owner),
+				})
+			} else {
+				sc := s3api.ObjectVersionStorageClass("STANDARD")
+				ov := s3api.ObjectVersion{
+					Key: p.enc(key), VersionId: api.String(v.ID), IsLatest: api.Bool(latest),
+					LastModified: api.Time(v.LastModified), ETag: api.String(v.ETag), Size: api.Int64(v.Size),
+					StorageClass: &sc, Owner: owner(v.Owner),
+				}
+				for _, f := range checksumFields {
+					if _, ok := v.Checksums[string(f.alg)]; ok {
+						ov.ChecksumAlgorithm = append(ov.ChecksumAlgorithm, s3api.ChecksumAlgorithm(f.alg))
+					}
+				}
+				out.Versions = append(out.Versions, ov)
+			}
+			count++
+			lastKey, lastVersion = key, v.ID
+		}
+		return true, nil
+	}
 	err = s.view(ctx, func(tx store.Tx) error {
 		start := ""
 		if after != "" {
 			start = base + after
 		}
-		return store.ScanJSON(tx, tableObjects, base+p.prefix, start, func(k string, o objectRecord) (bool, error) {
-			key := k[len(base):]
-			if cp := p.commonPrefix(key); cp != "" {
-				if cp == lastPrefix || cp <= keyMarker {
-					return true, nil
-				}
-				if count == p.maxKeys {
-					truncated = true
-					return false, nil
-				}
-				lastPrefix = cp
-				out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: p.enc(cp)})
-				count++
-				lastKey, lastVersion = cp, ""
-				return true, nil
+		// As in walk, the scan jumps past the keys of a listed common prefix.
+		for jump := true; jump; {
+			jump = false
+			err := store.ScanJSON(tx, tableObjects, base+p.prefix, start, func(k string, o objectRecord) (bool, error) {
+				return visit(k[len(base):], o, func(cp string) { start, jump = base+cp+"\xff", true })
+			})
+			if err != nil {
+				return err
 			}
-			versions := o.Versions
-			if key == keyMarker && versionMarker != "" {
-				i := 0
-				for i < len(versions) && versions[i].ID != versionMarker {
-					i++
-				}
-				if i == len(versions) {
-					return true, nil
-				}
-				versions = versions[i+1:]
-			}
-			for _, v := range versions {
-				if count == p.maxKeys {
-					truncated = true
-					return false, nil
-				}
-				latest := v.ID == o.Versions[0].ID
-				if v.DeleteMarker {
-					out.DeleteMarkers = append(out.DeleteMarkers, s3api.DeleteMarkerEntry{
-						Key: p.enc(key), VersionId: api.String(v.ID), IsLatest: api.Bool(latest),
-						LastModified: api.Time(v.LastModified), Owner: owner(v.Owner),
-					})
-				} else {
-					sc := s3api.ObjectVersionStorageClass("STANDARD")
-					ov := s3api.ObjectVersion{
-						Key: p.enc(key), VersionId: api.String(v.ID), IsLatest: api.Bool(latest),
-						LastModified: api.Time(v.LastModified), ETag: api.String(v.ETag), Size: api.Int64(v.Size),
-						StorageClass: &sc, Owner: owner(v.Owner),
-					}
-					for _, f := range checksumFields {
-						if _, ok := v.Checksums[string(f.alg)]; ok {
-							ov.ChecksumAlgorithm = append(ov.ChecksumAlgorithm, s3api.ChecksumAlgorithm(f.alg))
-						}
-					}
-					out.Versions = append(out.Versions, ov)
-				}
-				count++
-				lastKey, lastVersion = key, v.ID
-			}
-			return true, nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

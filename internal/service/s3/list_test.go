@@ -171,3 +171,22 @@ func TestObjectLock(t *testing.T) {
 		t.Errorf("legal hold without object lock: %v", err)
 	}
 }
+
+func TestListObjectVersionsDelimiter(t *testing.T) {
+	h, a := newBucketHarness(t, "Enabled")
+	for _, k := range []string{"a/1", "a/2", "a/2", "b", "c/x"} {
+		put(h, a, k, k)
+	}
+	out := must(h.svc.ListObjectVersions(a, &s3api.ListObjectVersionsInput{Bucket: "bkt", Delimiter: api.String("/")}))
+	if len(out.CommonPrefixes) != 2 || *out.CommonPrefixes[0].Prefix != "a/" || *out.CommonPrefixes[1].Prefix != "c/" || len(out.Versions) != 1 || *out.Versions[0].Key != "b" {
+		t.Errorf("prefixes %+v versions %+v", out.CommonPrefixes, out.Versions)
+	}
+	page := must(h.svc.ListObjectVersions(a, &s3api.ListObjectVersionsInput{Bucket: "bkt", Delimiter: api.String("/"), MaxKeys: api.Int32(1)}))
+	if len(page.CommonPrefixes) != 1 || !api.ToBool(page.IsTruncated) || api.ToString(page.NextKeyMarker) != "a/" {
+		t.Fatalf("page 1 = %+v", page)
+	}
+	page = must(h.svc.ListObjectVersions(a, &s3api.ListObjectVersionsInput{Bucket: "bkt", Delimiter: api.String("/"), KeyMarker: page.NextKeyMarker}))
+	if len(page.Versions) != 1 || *page.Versions[0].Key != "b" || len(page.CommonPrefixes) != 1 || *page.CommonPrefixes[0].Prefix != "c/" {
+		t.Errorf("page 2 = versions %+v prefixes %+v", page.Versions, page.CommonPrefixes)
+	}
+}
