@@ -135,7 +135,7 @@ func (s *Service) ListPoliciesGrantingServiceAccess(ctx context.Context, in *iam
 		return nil, invalidInput("ARN %s is not valid.", in.Arn)
 	}
 	name := pathName[strings.LastIndexByte(pathName, '/')+1:]
-	if err := s.authorize(ctx, p.Account, "ListPoliciesGrantingServiceAccess", "*", nil); err != nil {
+	if err := s.authorize(ctx, p.Account, "ListPoliciesGrantingServiceAccess", in.Arn, nil); err != nil {
 		return nil, err
 	}
 	var sources []grantSource

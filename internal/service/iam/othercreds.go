@@ -98,9 +98,24 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, in *iamap
 
 // modifyServiceCred applies fn to credential id of user (the caller when
 // name is empty) in one transaction.
-func (s *Service) modifyServiceCred(ctx context.Context, action string, name *string, id string, keys map[string][]string, fn func(tx store.Tx, account string, c *serviceCredRec) error) error {
+func (s *Service) modifyServiceCred(ctx context.Context, action string, name *string, id string, fn func(tx store.Tx, account string, c *serviceCredRec) error) error {
 	user, err := keyUser(ctx, name)
 	if err != nil {
+		return err
+	}
+	// iam:ServiceSpecificCredentialServiceName is the credential's service.
+	var keys map[string][]string
+	p, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.view(ctx, func(tx store.Tx) error {
+		c, found, err := get[serviceCredRec](tx, recordKey(p.Account, kindServiceCred, id))
+		if found {
+			keys = map[string][]string{"iam:ServiceSpecificCredentialServiceName": {c.Service}}
+		}
+		return err
+	}); err != nil {
 		return err
 	}
 	t, err := s.authUser(ctx, action, user, keys)
@@ -121,7 +136,7 @@ func (s *Service) modifyServiceCred(ctx context.Context, action string, name *st
 
 func (s *Service) ResetServiceSpecificCredential(ctx context.Context, in *iamapi.ResetServiceSpecificCredentialInput) (*iamapi.ResetServiceSpecificCredentialOutput, error) {
 	var out serviceCredRec
-	err := s.modifyServiceCred(ctx, "ResetServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId, nil, func(tx store.Tx, account string, c *serviceCredRec) error {
+	err := s.modifyServiceCred(ctx, "ResetServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId, func(tx store.Tx, account string, c *serviceCredRec) error {
 		c.Password = servicePassword()
 		out = *c
 		return put(tx, recordKey(account, kindServiceCred, c.ID), *c)
@@ -136,7 +151,7 @@ func (s *Service) UpdateServiceSpecificCredential(ctx context.Context, in *iamap
 	if err := checkStatus(in.Status); err != nil {
 		return nil, err
 	}
-	err := s.modifyServiceCred(ctx, "UpdateServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId, nil, func(tx store.Tx, account string, c *serviceCredRec) error {
+	err := s.modifyServiceCred(ctx, "UpdateServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId, func(tx store.Tx, account string, c *serviceCredRec) error {
 		c.Status = string(in.Status)
 		return put(tx, recordKey(account, kindServiceCred, c.ID), *c)
 	})
@@ -147,7 +162,7 @@ func (s *Service) UpdateServiceSpecificCredential(ctx context.Context, in *iamap
 }
 
 func (s *Service) DeleteServiceSpecificCredential(ctx context.Context, in *iamapi.DeleteServiceSpecificCredentialInput) (*iamapi.DeleteServiceSpecificCredentialOutput, error) {
-	err := s.modifyServiceCred(ctx, "DeleteServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId, nil, func(tx store.Tx, account string, c *serviceCredRec) error {
+	err := s.modifyServiceCred(ctx, "DeleteServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId, func(tx store.Tx, account string, c *serviceCredRec) error {
 		return tx.Delete(table, recordKey(account, kindServiceCred, c.ID))
 	})
 	if err != nil {

@@ -40,6 +40,9 @@ func TestServiceSpecificCredentials(t *testing.T) {
 		t.Fatalf("list for codecommit = %+v", l)
 	}
 	reset := must(s.ResetServiceSpecificCredential(ctx, &iamapi.ResetServiceSpecificCredentialInput{UserName: api.String("dev"), ServiceSpecificCredentialId: c.ServiceSpecificCredentialId})).ServiceSpecificCredential
+	if k := h.authz.last().Context["iam:ServiceSpecificCredentialServiceName"]; len(k) != 1 || k[0] != "codecommit.amazonaws.com" {
+		t.Errorf("Reset's condition key = %v", k)
+	}
 	if reset.ServicePassword == c.ServicePassword {
 		t.Error("ResetServiceSpecificCredential kept the password")
 	}
