@@ -37,7 +37,7 @@ func TestSDKEveryOperation(t *testing.T) {
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	tags := []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
-	var serial, seed, keyID, taskID, sshKeyID, certID string
+	var serial, seed, keyID, taskID, sshKeyID, certID, credID string
 	sshKey := sshRSAKey(t)
 	certPEM, keyPEM := selfSignedPEM(t)
 	samlDoc := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><!--` + strings.Repeat("x", 1000) + `--></md:EntityDescriptor>`
@@ -166,6 +166,29 @@ func TestSDKEveryOperation(t *testing.T) {
 		}},
 		{"DeleteSigningCertificate", func(ctx context.Context) error {
 			_, err := c.DeleteSigningCertificate(ctx, &awsiam.DeleteSigningCertificateInput{UserName: aws.String("u"), CertificateId: aws.String(certID)})
+			return err
+		}},
+		{"CreateServiceSpecificCredential", func(ctx context.Context) error {
+			o, err := c.CreateServiceSpecificCredential(ctx, &awsiam.CreateServiceSpecificCredentialInput{UserName: aws.String("u"), ServiceName: aws.String("codecommit.amazonaws.com")})
+			if o != nil {
+				credID = aws.ToString(o.ServiceSpecificCredential.ServiceSpecificCredentialId)
+			}
+			return want(err, o != nil && aws.ToString(o.ServiceSpecificCredential.ServicePassword) != "")
+		}},
+		{"ResetServiceSpecificCredential", func(ctx context.Context) error {
+			o, err := c.ResetServiceSpecificCredential(ctx, &awsiam.ResetServiceSpecificCredentialInput{UserName: aws.String("u"), ServiceSpecificCredentialId: aws.String(credID)})
+			return want(err, o != nil && aws.ToString(o.ServiceSpecificCredential.ServiceUserName) == "u-at-"+account)
+		}},
+		{"UpdateServiceSpecificCredential", func(ctx context.Context) error {
+			_, err := c.UpdateServiceSpecificCredential(ctx, &awsiam.UpdateServiceSpecificCredentialInput{UserName: aws.String("u"), ServiceSpecificCredentialId: aws.String(credID), Status: types.StatusTypeInactive})
+			return err
+		}},
+		{"ListServiceSpecificCredentials after create", func(ctx context.Context) error {
+			o, err := c.ListServiceSpecificCredentials(ctx, &awsiam.ListServiceSpecificCredentialsInput{UserName: aws.String("u")})
+			return want(err, o != nil && len(o.ServiceSpecificCredentials) == 1)
+		}},
+		{"DeleteServiceSpecificCredential", func(ctx context.Context) error {
+			_, err := c.DeleteServiceSpecificCredential(ctx, &awsiam.DeleteServiceSpecificCredentialInput{UserName: aws.String("u"), ServiceSpecificCredentialId: aws.String(credID)})
 			return err
 		}},
 		{"CreateGroup", func(ctx context.Context) error {
@@ -589,6 +612,10 @@ func TestSDKEveryOperation(t *testing.T) {
 		{"GetCredentialReport", func(ctx context.Context) error {
 			o, err := c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{})
 			return want(err, o != nil && o.ReportFormat == types.ReportFormatTypeTextCsv && strings.HasPrefix(string(o.Content), "user,arn,"))
+		}},
+		{"ListPoliciesGrantingServiceAccess", func(ctx context.Context) error {
+			o, err := c.ListPoliciesGrantingServiceAccess(ctx, &awsiam.ListPoliciesGrantingServiceAccessInput{Arn: aws.String(a + "user/people/u"), ServiceNamespaces: []string{"s3", "iam"}})
+			return want(err, o != nil && len(o.PoliciesGrantingServiceAccess) == 2 && len(o.PoliciesGrantingServiceAccess[0].Policies) > 0)
 		}},
 		// Tear-down, in the order AWS requires.
 		{"DeleteAccountPasswordPolicy", func(ctx context.Context) error {
