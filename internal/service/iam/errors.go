@@ -31,10 +31,6 @@ func invalidInput(format string, args ...any) *awserr.Error {
 	return awserr.Newf(http.StatusBadRequest, "InvalidInput", format, args...)
 }
 
-func malformedPolicy(message string) *awserr.Error {
-	return awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", message)
-}
-
 // validationError is the model-constraint error AWS forms as
 // "1 validation error detected: Value 'x' at 'userName' failed to satisfy
 // constraint: Member must ...".
