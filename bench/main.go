@@ -238,7 +238,7 @@ func machine() string {
 // measure runs every scenario against one kind of server. After an error
 // the report holds what was measured before it.
 func measure(k *kind, o options, rootA, rootB rootKey) (*serverReport, error) {
-	sr := &serverReport{results: map[string]result{}, notes: map[string]string{}}
+	sr := &serverReport{results: map[string]result{}}
 	err := measureInto(sr, k, o, rootA, rootB)
 	return sr, err
 }

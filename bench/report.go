@@ -54,7 +54,6 @@ type serverReport struct {
 	peak                    int64
 	keys                    int
 	results                 map[string]result
-	notes                   map[string]string
 	million                 []millionStep
 	failed                  error // why the run against this server stopped early
 }
