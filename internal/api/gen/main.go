@@ -364,6 +364,11 @@ func (g *gen) structType(goName string, ref *model.Ref, input bool) {
 			c.XMLText = textBodies[svc][op]
 			s = &c
 		}
+		if st := statusWhenSet[svc][op]; st != nil {
+			c := *s
+			c.StatusWhenSet = st
+			s = &c
+		}
 	}
 	g.structBody(goName, ref.Shape, s, input || g.inputs[ref.Shape])
 }

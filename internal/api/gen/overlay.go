@@ -66,3 +66,14 @@ var timePrecisions = map[string]string{
 	"sts": "api.TimeSeconds",
 	"s3":  "api.TimeMillis",
 }
+
+// statusWhenSet gives, per output, the member whose presence changes the
+// success status. S3 answers a GetObject that names a Range (or a
+// partNumber) with 206 Partial Content and a Content-Range header
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
+// "Range"; RFC 9110 section 15.3.7); the model has no statusCode member for it.
+var statusWhenSet = map[string]map[string]map[string]int{
+	"s3": {
+		"GetObject": {"ContentRange": 206},
+	},
+}

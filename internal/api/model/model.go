@@ -98,7 +98,11 @@ type Shape struct {
 	// XMLText names the member whose text is the whole body element (not in
 	// the models; see the generator's overlay).
 	XMLText string `json:"-"`
-	Error   *struct {
+	// StatusWhenSet maps an output member to the HTTP status a response
+	// has when that member is present (S3's 206 with Content-Range; not in
+	// the models; see the generator's overlay).
+	StatusWhenSet map[string]int `json:"-"`
+	Error         *struct {
 		Code           string `json:"code"`
 		HTTPStatusCode int    `json:"httpStatusCode"`
 		SenderFault    bool   `json:"senderFault"`
@@ -255,6 +259,9 @@ func (m *Model) MemberTag(s *Shape, name string) string {
 	if name == s.Payload {
 		parts = append(parts, "payload", "true")
 	}
+	if st := s.StatusWhenSet[name]; st != 0 {
+		parts = append(parts, "statusWhenSet", strconv.Itoa(st))
+	}
 	return tag(parts...)
 }
 
@@ -312,10 +319,14 @@ func ScalarGoType(shapeType string) string {
 }
 
 // Overlay holds facts a pinned model lacks: members to append to existing
-// structures, whole new shapes, and enum values to append.
+// structures, whole new shapes, enum values to append, and outputs for
+// operations the pinned model gives none.
 type Overlay struct {
-	Shapes map[string]*Shape   `json:"shapes"`
-	Enums  map[string][]string `json:"enums"`
+	Shapes     map[string]*Shape   `json:"shapes"`
+	Enums      map[string][]string `json:"enums"`
+	Operations map[string]struct {
+		Output *Ref `json:"output"`
+	} `json:"operations"`
 }
 
 // Apply merges o into m. A shape that exists gets the overlay's members
@@ -337,6 +348,11 @@ func (m *Model) Apply(o *Overlay) {
 			}
 			cur.Members.Names = append(cur.Members.Names, mn)
 			cur.Members.Refs[mn] = s.Members.Refs[mn]
+		}
+	}
+	for name, op := range o.Operations {
+		if cur, ok := m.Operations[name]; ok && cur.Output == nil && op.Output != nil {
+			cur.Output = op.Output
 		}
 	}
 	for name, vals := range o.Enums {

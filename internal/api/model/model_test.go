@@ -82,10 +82,12 @@ func TestApply(t *testing.T) {
 	    "In": {"members": {"Zeta": {"shape": "Name"}, "IfMatch": {"shape": "Str", "location": "header", "locationName": "If-Match"}}},
 	    "Kind": {"type": "string", "enum": ["A"]}
 	  },
-	  "enums": {"Kind": ["B", "A"]}
+	  "enums": {"Kind": ["B", "A"]},
+	  "operations": {"Op": {"output": {"shape": "In"}}, "Missing": {"output": {"shape": "In"}}}
 	}`), &o); err != nil {
 		t.Fatal(err)
 	}
+	m.Operations = map[string]*Operation{"Op": {Name: "Op"}}
 	m.Apply(&o)
 	in := m.Shapes["In"]
 	if n := len(in.Members.Names); n != 11 || in.Members.Names[10] != "IfMatch" {
@@ -99,5 +101,16 @@ func TestApply(t *testing.T) {
 	}
 	if e := m.Shapes["Kind"].Enum; len(e) != 2 || e[1] != "B" {
 		t.Errorf("enum %v", e)
+	}
+	if op := m.Operations["Op"]; op.Output == nil || op.Output.Shape != "In" {
+		t.Errorf("Op output %+v, want In", op.Output)
+	}
+	if _, ok := m.Operations["Missing"]; ok {
+		t.Error("an overlay operation the model lacks was added")
+	}
+	c := *in
+	c.StatusWhenSet = map[string]int{"IfMatch": 206}
+	if got := m.MemberTag(&c, "IfMatch"); got != `locationName:"If-Match" location:"header" statusWhenSet:"206"` {
+		t.Errorf("statusWhenSet tag %s", got)
 	}
 }

@@ -2884,7 +2884,8 @@ type GetBucketLifecycleConfigurationInput struct {
 type GetBucketLifecycleConfigurationOutput struct {
 	_ struct{} `locationName:"LifecycleConfiguration"`
 	// Container for a lifecycle rule.
-	Rules []LifecycleRule `locationName:"Rule" flattened:"true"`
+	Rules                              []LifecycleRule                     `locationName:"Rule" flattened:"true"`
+	TransitionDefaultMinimumObjectSize *TransitionDefaultMinimumObjectSize `locationName:"x-amz-transition-default-minimum-object-size" location:"header"`
 }
 
 // GetBucketLocationInput is the input of GetBucketLocation (shape GetBucketLocationRequest).
@@ -3197,7 +3198,7 @@ type GetObjectOutput struct {
 	// The language the content is in.
 	ContentLanguage *string `locationName:"Content-Language" location:"header"`
 	// The portion of the object returned in the response.
-	ContentRange *string `locationName:"Content-Range" location:"header"`
+	ContentRange *string `locationName:"Content-Range" location:"header" statusWhenSet:"206"`
 	// A standard MIME type describing the format of the object data.
 	ContentType *string `locationName:"Content-Type" location:"header"`
 	// The date and time at which the object is no longer cacheable.
@@ -4143,11 +4144,14 @@ type PutBucketLifecycleConfigurationInput struct {
 	// Container for lifecycle rules.
 	LifecycleConfiguration *BucketLifecycleConfiguration `locationName:"LifecycleConfiguration" xmlURI:"http://s3.amazonaws.com/doc/2006-03-01/" payload:"true"`
 	// The account ID of the expected bucket owner.
-	ExpectedBucketOwner *string `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	ExpectedBucketOwner                *string                             `locationName:"x-amz-expected-bucket-owner" location:"header"`
+	TransitionDefaultMinimumObjectSize *TransitionDefaultMinimumObjectSize `locationName:"x-amz-transition-default-minimum-object-size" location:"header"`
 }
 
-// PutBucketLifecycleConfigurationOutput is empty: the operation has no output in the model.
-type PutBucketLifecycleConfigurationOutput struct{}
+// PutBucketLifecycleConfigurationOutput is the output of PutBucketLifecycleConfiguration (shape PutBucketLifecycleConfigurationOutput).
+type PutBucketLifecycleConfigurationOutput struct {
+	TransitionDefaultMinimumObjectSize *TransitionDefaultMinimumObjectSize `locationName:"x-amz-transition-default-minimum-object-size" location:"header"`
+}
 
 // PutBucketLoggingInput is the input of PutBucketLogging (shape PutBucketLoggingRequest).
 type PutBucketLoggingInput struct {
@@ -7234,6 +7238,18 @@ type Transition struct {
 	Days *int32 `locationName:"Days"`
 	// The storage class to which you want the object to transition.
 	StorageClass *TransitionStorageClass `locationName:"StorageClass"`
+}
+
+type TransitionDefaultMinimumObjectSize string
+
+const (
+	TransitionDefaultMinimumObjectSizeVariesByStorageClass  TransitionDefaultMinimumObjectSize = "varies_by_storage_class"
+	TransitionDefaultMinimumObjectSizeAllStorageClasses128K TransitionDefaultMinimumObjectSize = "all_storage_classes_128K"
+)
+
+// EnumValues lists the values the model allows, for validation.
+func (TransitionDefaultMinimumObjectSize) EnumValues() []string {
+	return []string{"varies_by_storage_class", "all_storage_classes_128K"}
 }
 
 type TransitionStorageClass string

@@ -21,7 +21,8 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WriteResponse writes op's output out (nil means empty): status (the
-// statusCode member, else the operation's code, else 200), header members,
+// statusCode member, else that of a present statusWhenSet member, else the
+// operation's code, else 200), header members,
 // then the body: a streaming payload is copied and closed, an XML payload or
 // body members are written under their root element in S3's namespace.
 // HEAD responses get headers only.
@@ -38,12 +39,15 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 	sv := v.Elem()
 	st := shape.Of(sv.Type())
 	h := w.Header()
-	var bodyMembers bool
+	var bodyMembers, statusSet bool
 	for _, f := range st.Fields {
 		switch f.Location {
 		case "header":
 			if s, ok := headerText(f, sv.Field(f.Index)); ok {
 				h.Set(f.Name, s)
+				if f.StatusWhenSet != 0 && !statusSet {
+					status = f.StatusWhenSet
+				}
 			}
 		case "headers":
 			m := sv.Field(f.Index)
@@ -57,7 +61,7 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 			}
 			if fv.Kind() == reflect.Int32 || fv.Kind() == reflect.Int64 {
 				if n := int(fv.Int()); n >= 100 && n <= 999 {
-					status = n
+					status, statusSet = n, true
 				}
 			}
 		case "":
@@ -235,14 +239,20 @@ func joinComma(parts []string) string {
 	return b.String()
 }
 
-// WriteError writes e as S3 does: <Error><Code/><Message/>fields<RequestId/><HostId/></Error>,
-// with no body for HEAD requests (clients see only the status).
+// WriteError writes e as S3 does: e's headers, then
+// <Error><Code/><Message/>fields<RequestId/><HostId/></Error>, with no body
+// for HEAD requests (clients see only the status) nor for a status that
+// may carry none (304 Not Modified, RFC 9110 section 15.4.5).
 func WriteError(w http.ResponseWriter, method string, e *awserr.Error, requestID, hostID string) error {
 	status := e.Status
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if method == http.MethodHead {
+	h := w.Header()
+	for _, f := range e.Headers {
+		h.Set(f.Name, f.Value)
+	}
+	if method == http.MethodHead || !bodyAllowed(status) {
 		w.WriteHeader(status)
 		return nil
 	}
@@ -270,4 +280,11 @@ func AppendError(b *bytes.Buffer, e *awserr.Error, requestID, hostID string) {
 	b.WriteString("</RequestId><HostId>")
 	xmlbody.EscapeText(b, hostID)
 	b.WriteString("</HostId></Error>")
+}
+
+// bodyAllowed reports whether a response with status may have a body:
+// not 1xx, 204 No Content nor 304 Not Modified (RFC 9110 sections 15.2,
+// 15.3.5 and 15.4.5; net/http refuses to write one).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }

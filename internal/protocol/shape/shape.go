@@ -14,6 +14,7 @@
 //	timestampFormat   iso8601, rfc822, unixTimestamp (else the location's default)
 //	streaming         blob body as io.Reader / io.ReadCloser
 //	payload           on a member: it is the body; on "_": names the payload member
+//	statusWhenSet     output member: the response status when it is present (S3's 206)
 //	required, min, max, pattern, sensitive   model constraints
 package shape
 
@@ -81,6 +82,9 @@ type Field struct {
 	HeaderKey string
 	// EnumValues lists a generated enum type's values (nil for plain strings).
 	EnumValues []string
+	// StatusWhenSet is the response status when this output member is
+	// present (0: no effect).
+	StatusWhenSet int
 
 	once sync.Once
 	re   *regexp.Regexp
@@ -207,6 +211,7 @@ func fieldOf(t reflect.Type, tag reflect.StructTag) *Field {
 		Min:       number(tag.Get("min")),
 		Max:       number(tag.Get("max")),
 	}
+	f.StatusWhenSet, _ = strconv.Atoi(tag.Get("statusWhenSet"))
 	if f.Location == "header" {
 		f.HeaderKey = textproto.CanonicalMIMEHeaderKey(f.Name)
 	}
