@@ -25,6 +25,9 @@ type Error struct {
 	Status  int  // HTTP status
 	Server  bool // true for a receiver (server) fault; false for a sender fault
 	Fields  []Field
+	// Headers are extra response headers, for protocols that answer errors
+	// with them (S3's x-amz-delete-marker on a delete marker's 404).
+	Headers []Field
 	Cause   error // never sent to the client
 }
 
@@ -58,6 +61,13 @@ func Newf(status int, code, format string, args ...any) *Error {
 func (e *Error) With(name, value string) *Error {
 	c := *e
 	c.Fields = append(append([]Field(nil), e.Fields...), Field{name, value})
+	return &c
+}
+
+// WithHeader returns a copy of e carrying one more response header.
+func (e *Error) WithHeader(name, value string) *Error {
+	c := *e
+	c.Headers = append(append([]Field(nil), e.Headers...), Field{name, value})
 	return &c
 }
 

@@ -16,20 +16,37 @@ import (
 
 func TestWriteError(t *testing.T) {
 	e := awserr.New(404, "NoSuchKey", "The specified key does not exist.").With("Key", "a<b")
+	marker := e.WithHeader("x-amz-delete-marker", "true").WithHeader("x-amz-version-id", "v1")
+	notModified := awserr.New(304, "NotModified", "Not Modified").WithHeader("ETag", `"abc"`).WithHeader("Last-Modified", "Tue, 02 Jan 2024 03:04:05 GMT")
+	noSuchKey := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>a&lt;b</Key><RequestId>rid</RequestId><HostId>hid</HostId></Error>`
 	tests := []struct {
-		name, method, want string
+		name, method string
+		err          *awserr.Error
+		status       int
+		headers      map[string]string
+		want         string
 	}{
-		{"get", "GET", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>a&lt;b</Key><RequestId>rid</RequestId><HostId>hid</HostId></Error>`},
-		{"head has no body", "HEAD", ""},
+		{"get", "GET", e, 404, map[string]string{"Content-Type": "application/xml", "x-amz-delete-marker": ""}, noSuchKey},
+		{"head has no body", "HEAD", e, 404, nil, ""},
+		{"error headers on get", "GET", marker, 404, map[string]string{"x-amz-delete-marker": "true", "x-amz-version-id": "v1"}, noSuchKey},
+		{"error headers on head", "HEAD", marker, 404, map[string]string{"x-amz-delete-marker": "true", "x-amz-version-id": "v1"}, ""},
+		{"304 has headers only", "GET", notModified, 304, map[string]string{"ETag": `"abc"`, "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT", "Content-Type": "", "Content-Length": ""}, ""},
+		{"no status is 500", "GET", &awserr.Error{Code: "InternalError", Message: "m"}, 500, nil,
+			`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Error><Code>InternalError</Code><Message>m</Message><RequestId>rid</RequestId><HostId>hid</HostId></Error>`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			if err := WriteError(rec, tc.method, e, "rid", "hid"); err != nil {
+			if err := WriteError(rec, tc.method, tc.err, "rid", "hid"); err != nil {
 				t.Fatal(err)
 			}
-			if rec.Code != 404 || rec.Body.String() != tc.want {
-				t.Errorf("got %d %q", rec.Code, rec.Body.String())
+			if rec.Code != tc.status || rec.Body.String() != tc.want {
+				t.Errorf("got %d %q, want %d %q", rec.Code, rec.Body.String(), tc.status, tc.want)
+			}
+			for k, v := range tc.headers {
+				if got := rec.Header().Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
 			}
 		})
 	}
@@ -49,6 +66,10 @@ func TestWriteResponse(t *testing.T) {
 		{"nil output", "DELETE", "DeleteBucket", nil, 204, nil, ""},
 		{"head keeps headers, drops body", "HEAD", "HeadObject", &s3api.HeadObjectOutput{ContentLength: api.Int64(5), LastModified: api.Time(modified), Metadata: map[string]string{"k": "v"}},
 			200, map[string]string{"Content-Length": "5", "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT", "X-Amz-Meta-K": "v"}, ""},
+		{"content range is 206", "GET", "GetObject", &s3api.GetObjectOutput{Body: io.NopCloser(strings.NewReader("at")), ContentRange: api.String("bytes 1-2/4"), ContentLength: api.Int64(2)},
+			206, map[string]string{"Content-Range": "bytes 1-2/4", "Content-Length": "2"}, "at"},
+		{"lifecycle minimum size header", "PUT", "PutBucketLifecycleConfiguration", &s3api.PutBucketLifecycleConfigurationOutput{TransitionDefaultMinimumObjectSize: api.Ptr(s3api.TransitionDefaultMinimumObjectSizeAllStorageClasses128K)},
+			200, map[string]string{"x-amz-transition-default-minimum-object-size": "all_storage_classes_128K"}, ""},
 		{"streaming body", "GET", "GetObject", &s3api.GetObjectOutput{Body: io.NopCloser(strings.NewReader("data")), ContentType: api.String("text/plain")}, 200, map[string]string{"Content-Type": "text/plain"}, "data"},
 		{"text body element", "GET", "GetBucketLocation", &s3api.GetBucketLocationOutput{}, 200, nil,
 			`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>`},

@@ -46,10 +46,10 @@ func (c readConditions) check(v *version) error {
 	}
 	if c.ifNoneMatch != nil {
 		if etagMatches(*c.ifNoneMatch, v.ETag) {
-			return errNotModified()
+			return errNotModified(v)
 		}
 	} else if c.ifModifiedSince != nil && !mod.After(*c.ifModifiedSince) {
-		return errNotModified()
+		return errNotModified(v)
 	}
 	return nil
 }

@@ -70,9 +70,25 @@ func errPreconditionFailed(condition string) error {
 	return awserr.New(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold").With("Condition", condition)
 }
 
-// errNotModified is a 304; the gateway sends it without a body.
-func errNotModified() error {
-	return awserr.New(http.StatusNotModified, "NotModified", "Not Modified")
+// errNotModified is a 304 for version v; the gateway sends it without a
+// body, with the ETag and Last-Modified headers S3 sends on it (RFC 9110
+// section 15.4.5: a 304 carries the validators a 200 would have).
+func errNotModified(v *version) error {
+	return awserr.New(http.StatusNotModified, "NotModified", "Not Modified").
+		WithHeader("ETag", v.ETag).
+		WithHeader("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
+}
+
+// onDeleteMarker adds the headers S3 sends when a read finds the delete
+// marker v: x-amz-delete-marker and x-amz-version-id on the 404 for a
+// current delete marker; with Last-Modified too on the 405 for one named by
+// version ID (S3 API Reference, GetObject, "VersionId" and "Permissions").
+func onDeleteMarker(err error, v *version, lastModified bool) error {
+	e := awserr.From(err).WithHeader("x-amz-delete-marker", "true").WithHeader("x-amz-version-id", v.ID)
+	if lastModified {
+		e = e.WithHeader("Last-Modified", v.LastModified.UTC().Format(http.TimeFormat))
+	}
+	return e
 }
 
 func errConditionalRequestConflict() error {

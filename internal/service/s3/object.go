@@ -631,10 +631,13 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 	case versionID != nil && v.DeleteMarker && method == "COPY":
 		return nil, errInvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
 	case versionID != nil && v.DeleteMarker:
-		return nil, errMethodNotAllowed(method, "DeleteMarker")
+		return nil, onDeleteMarker(errMethodNotAllowed(method, "DeleteMarker"), v, true)
 	case v == nil || v.DeleteMarker:
 		if err := s.authorize(ctx, b, bucketCheck("ListBucket", bucket)); err != nil {
 			return nil, err
+		}
+		if v != nil && method != "COPY" {
+			return nil, onDeleteMarker(errNoSuchKey(key), v, false)
 		}
 		return nil, errNoSuchKey(key)
 	}
