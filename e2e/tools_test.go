@@ -155,6 +155,8 @@ type workdir struct {
 	tl  tools
 	dir string
 	env []string // the AWS_* part of the environment
+
+	quiet bool // no log line per command (benchmarks)
 }
 
 // newWorkdir copies the .tf files of example (a directory relative to the
@@ -221,7 +223,9 @@ func (w *workdir) run(args ...string) (string, int) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
-	w.t.Logf("terraform %s: %v (%s)", strings.Join(args, " "), err, time.Since(start).Round(time.Millisecond))
+	if !w.quiet {
+		w.t.Logf("terraform %s: %v (%s)", strings.Join(args, " "), err, time.Since(start).Round(time.Millisecond))
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
