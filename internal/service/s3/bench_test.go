@@ -2,9 +2,11 @@ package s3
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"testing"
 
+	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 )
 
@@ -44,5 +46,42 @@ func BenchmarkGetObject1KiB(b *testing.B) {
 			b.Fatalf("read %d", n)
 		}
 		out.Body.Close()
+	}
+}
+
+func BenchmarkHeadObject(b *testing.B) {
+	h := newHarness(&testing.T{})
+	a := as(accountA, "us-east-1")
+	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "bench"}))
+	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader([]byte("x")),
+		Metadata: map[string]string{"color": "blue"}, ContentType: api.String("text/plain")}))
+	b.ReportAllocs()
+	for b.Loop() {
+		h.authz.reset()
+		if _, err := h.svc.HeadObject(a, &s3api.HeadObjectInput{Bucket: "bench", Key: "k"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListObjectsV2Page lists one full page of 1,000 keys; divide
+// by 1,000 for the cost per key.
+func BenchmarkListObjectsV2Page(b *testing.B) {
+	h := newHarness(&testing.T{})
+	a := as(accountA, "us-east-1")
+	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "bench"}))
+	for i := range 1000 {
+		must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: fmt.Sprintf("dir/key-%05d", i), Body: bytes.NewReader([]byte("0123456789abcdef"))}))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.authz.reset()
+		out, err := h.svc.ListObjectsV2(a, &s3api.ListObjectsV2Input{Bucket: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Contents) != 1000 {
+			b.Fatalf("listed %d keys", len(out.Contents))
+		}
 	}
 }

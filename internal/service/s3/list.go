@@ -83,7 +83,7 @@ func (p listParams) commonPrefix(key string) string {
 type listEntry struct {
 	key    string
 	prefix string // set for a common prefix
-	object *objectRecord
+	object listedVersion
 }
 
 // walk lists keys after p.after under p.prefix, rolling keys up into
@@ -91,10 +91,10 @@ type listEntry struct {
 // prefixes both count) and whether more remain. include decides whether a
 // key appears at all (ListObjects skips keys whose newest version is a
 // delete marker).
-func walk(tx store.Tx, p listParams, include func(*objectRecord) bool) ([]listEntry, bool, error) {
+func walk(tx store.Tx, p listParams, include func(*listedVersion) bool) ([]listEntry, bool, error) {
 	var out []listEntry
 	truncated := false
-	lastPrefix := ""
+	lastPrefix, lastOwner := "", ""
 	base := p.bucket + "/"
 	start := ""
 	if p.after != "" {
@@ -104,7 +104,7 @@ func walk(tx store.Tx, p listParams, include func(*objectRecord) bool) ([]listEn
 	// it: S3 keys are UTF-8, in which the byte 0xff never occurs.
 	for jump := true; jump; {
 		jump = false
-		err := store.ScanJSON(tx, tableObjects, base+p.prefix, start, func(k string, o objectRecord) (bool, error) {
+		err := tx.Scan(tableObjects, base+p.prefix, start, func(k string, raw []byte) (bool, error) {
 			key := k[len(base):]
 			if cp := p.commonPrefix(key); cp != "" {
 				// A marker at or past a common prefix means it was listed.
@@ -112,7 +112,11 @@ func walk(tx store.Tx, p listParams, include func(*objectRecord) bool) ([]listEn
 					start, jump = base+cp+"\xff", true
 					return false, nil
 				}
-				if !include(&o) {
+				o, ok, err := decodeListed(raw, lastOwner)
+				if err != nil {
+					return false, err
+				}
+				if !ok || !include(&o) {
 					return true, nil
 				}
 				if len(out) == p.maxKeys {
@@ -124,15 +128,21 @@ func walk(tx store.Tx, p listParams, include func(*objectRecord) bool) ([]listEn
 				start, jump = base+cp+"\xff", true
 				return false, nil
 			}
-			if !include(&o) {
+			// Only the current version is decoded: that is all a
+			// listing of current objects shows.
+			o, ok, err := decodeListed(raw, lastOwner)
+			if err != nil {
+				return false, err
+			}
+			if !ok || !include(&o) {
 				return true, nil
 			}
 			if len(out) == p.maxKeys {
 				truncated = true
 				return false, nil
 			}
-			oc := o
-			out = append(out, listEntry{key: key, object: &oc})
+			lastOwner = o.Owner
+			out = append(out, listEntry{key: key, object: o})
 			return true, nil
 		})
 		if err != nil {
@@ -142,10 +152,7 @@ func walk(tx store.Tx, p listParams, include func(*objectRecord) bool) ([]listEn
 	return out, truncated, nil
 }
 
-func hasCurrentObject(o *objectRecord) bool {
-	c := o.current()
-	return c != nil && !c.DeleteMarker
-}
+func hasCurrentObject(o *listedVersion) bool { return !o.DeleteMarker }
 
 func (s *Service) listObjectsAuth(ctx context.Context, p listParams, expectedOwner *string, action string, maxKeys *int32) (*bucketRecord, error) {
 	b, err := s.loadBucket(ctx, p.bucket)
@@ -162,17 +169,17 @@ func (s *Service) listObjectsAuth(ctx context.Context, p listParams, expectedOwn
 }
 
 func objectEntry(p listParams, e listEntry, withOwner bool) s3api.Object {
-	v := e.object.current()
+	v := &e.object
 	o := s3api.Object{
 		Key: p.enc(e.key), LastModified: api.Time(v.LastModified), ETag: api.String(v.ETag), Size: api.Int64(v.Size),
 	}
-	sc := s3api.ObjectStorageClass(v.StorageClass)
+	sc := s3api.ObjectStorageClass(v.Storage)
 	if sc == "" {
 		sc = "STANDARD"
 	}
 	o.StorageClass = &sc
-	for _, f := range checksumFields {
-		if _, ok := v.Checksums[string(f.alg)]; ok {
+	for i, f := range checksumFields {
+		if v.checksums&(1<<i) != 0 {
 			o.ChecksumAlgorithm = append(o.ChecksumAlgorithm, s3api.ChecksumAlgorithm(f.alg))
 		}
 	}
@@ -364,7 +371,11 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListObjectVe
 		// As in walk, the scan jumps past the keys of a listed common prefix.
 		for jump := true; jump; {
 			jump = false
-			err := store.ScanJSON(tx, tableObjects, base+p.prefix, start, func(k string, o objectRecord) (bool, error) {
+			err := tx.Scan(tableObjects, base+p.prefix, start, func(k string, raw []byte) (bool, error) {
+				o, err := decodeObject(raw, 0)
+				if err != nil {
+					return false, err
+				}
 				return visit(k[len(base):], o, func(cp string) { start, jump = base+cp+"\xff", true })
 			})
 			if err != nil {

@@ -244,10 +244,14 @@ func putBucket(tx store.Tx, b *bucketRecord) error {
 
 // getObject returns the versions of key, or nil when the key has none.
 func getObject(tx store.Tx, bucket, key string) (*objectRecord, error) {
-	o, err := store.GetJSON[objectRecord](tx, tableObjects, objectKey(bucket, key))
+	raw, err := tx.Get(tableObjects, objectKey(bucket, key))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	o, err := decodeObject(raw, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +262,11 @@ func putObject(tx store.Tx, bucket, key string, o *objectRecord) error {
 	if len(o.Versions) == 0 {
 		return tx.Delete(tableObjects, objectKey(bucket, key))
 	}
-	return store.PutJSON(tx, tableObjects, objectKey(bucket, key), o)
+	raw, err := encodeObject(o)
+	if err != nil {
+		return err
+	}
+	return tx.Put(tableObjects, objectKey(bucket, key), raw)
 }
 
 // newVersionID returns a version ID in the alphabet and length S3 uses

@@ -230,7 +230,11 @@ func (s *Service) SweepBlobs(ctx context.Context) (int, error) {
 	}
 	used := map[string]bool{}
 	err := s.view(ctx, func(tx store.Tx) error {
-		if err := store.ScanJSON(tx, tableObjects, "", "", func(_ string, o objectRecord) (bool, error) {
+		if err := tx.Scan(tableObjects, "", "", func(_ string, raw []byte) (bool, error) {
+			o, err := decodeObject(raw, 0)
+			if err != nil {
+				return false, err
+			}
 			for _, v := range o.Versions {
 				used[v.Blob] = true
 			}
