@@ -27,6 +27,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Kind is how a member is represented on the wire.
@@ -86,6 +87,9 @@ type Field struct {
 	// present (0: no effect).
 	StatusWhenSet int
 
+	offset  uintptr // within the structure, for Present without reflection
+	nilable bool    // pointer, slice, map or interface: absent when nil
+
 	once sync.Once
 	re   *regexp.Regexp
 	plan atomic.Pointer[Struct]
@@ -111,8 +115,13 @@ type Struct struct {
 	XMLURI       string
 	XMLPrefix    string
 	XMLText      *Field // the member whose text is the whole element (GetBucketLocation)
-	byName       map[string]*Field
-	xmlChild     map[string]*Field
+	// BodyFields are the members written as child elements (no location,
+	// not attributes) and AttrFields those written as attributes, in
+	// order: encoders walk them without filtering every field per value.
+	BodyFields []*Field
+	AttrFields []*Field
+	byName     map[string]*Field
+	xmlChild   map[string]*Field
 }
 
 // FieldByName returns the member with locationName name.
@@ -158,6 +167,11 @@ func build(t reflect.Type) *Struct {
 		}
 		f := fieldOf(sf.Type, sf.Tag)
 		f.Index = i
+		f.offset = sf.Offset
+		switch sf.Type.Kind() {
+		case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+			f.nilable = true
+		}
 		f.GoName = sf.Name
 		f.PathName = strings.ToLower(sf.Name[:1]) + sf.Name[1:]
 		if f.Name == "" {
@@ -180,6 +194,11 @@ func build(t reflect.Type) *Struct {
 				}
 			}
 			s.xmlChild[name] = f
+			if f.Attr {
+				s.AttrFields = append(s.AttrFields, f)
+			} else {
+				s.BodyFields = append(s.BodyFields, f)
+			}
 		}
 	}
 	for _, f := range s.Fields {
@@ -356,10 +375,18 @@ func (f *Field) Set(sv reflect.Value, v reflect.Value) {
 // Present reports whether member f of sv holds a value that should be sent.
 // Required non-pointer scalars are always present.
 func (f *Field) Present(sv reflect.Value) bool {
-	fv := sv.Field(f.Index)
-	switch fv.Kind() {
-	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
-		return !fv.IsNil() || (f.Required && (f.Kind == KindList || f.Kind == KindMap))
+	if !f.nilable {
+		return true
 	}
-	return true
+	if f.Required && (f.Kind == KindList || f.Kind == KindMap) {
+		return true
+	}
+	if sv.CanAddr() {
+		// The first word of a pointer, map, slice or interface is nil
+		// exactly when the value is (reflect.Value.IsNil): reading it
+		// directly skips building a reflect.Value per field, which
+		// encoders do for every member of every listed item.
+		return *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(sv.UnsafeAddr()), f.offset)) != nil
+	}
+	return !sv.Field(f.Index).IsNil()
 }

@@ -115,3 +115,56 @@ func TestProblems(t *testing.T) {
 		}
 	})
 }
+
+// Present reads addressable structures through the field offset and others
+// through reflect; both must agree, including for empty non-nil values.
+func TestPresent(t *testing.T) {
+	type req struct {
+		List []string `locationName:"List" required:"true"`
+	}
+	st := Of(reflect.TypeOf(sample{}))
+	full := sample{Secret: new(string), Items: []inner{}, Tags: map[string]string{}, Body: []byte{}}
+	tests := []struct {
+		name   string
+		v      any
+		member string
+		want   bool
+	}{
+		{"value member", sample{}, "name", true},
+		{"nil pointer", sample{}, "Secret", false},
+		{"set pointer", full, "Secret", true},
+		{"nil slice", sample{}, "Items", false},
+		{"empty slice", full, "Items", true},
+		{"nil map", sample{}, "Tags", false},
+		{"empty map", full, "Tags", true},
+		{"empty blob", full, "Body", true},
+		{"nil blob", sample{}, "Body", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := st.FieldByName(tc.member)
+			direct := reflect.ValueOf(tc.v)           // not addressable: reflect path
+			addr := reflect.New(direct.Type()).Elem() // addressable: offset path
+			addr.Set(direct)
+			if got := f.Present(direct); got != tc.want {
+				t.Errorf("Present(value) = %v, want %v", got, tc.want)
+			}
+			if got := f.Present(addr); got != tc.want {
+				t.Errorf("Present(addressable) = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if f := Of(reflect.TypeOf(req{})).Fields[0]; !f.Present(reflect.ValueOf(&req{}).Elem()) {
+		t.Error("a required list is present even when nil")
+	}
+	var body, attrs []string
+	for _, f := range st.BodyFields {
+		body = append(body, f.Name)
+	}
+	for _, f := range st.AttrFields {
+		attrs = append(attrs, f.Name)
+	}
+	if got := strings.Join(body, ","); got != "name,Secret,Count,Color,Items,Flat,Tags,Body,Escaped" || len(attrs) != 0 {
+		t.Errorf("BodyFields %s, AttrFields %v", got, attrs)
+	}
+}

@@ -43,11 +43,10 @@ func Members(b *bytes.Buffer, sv reflect.Value, p api.TimePrecision) {
 }
 
 func members(b *bytes.Buffer, st *shape.Struct, sv reflect.Value, p api.TimePrecision) {
-	for _, f := range st.Fields {
-		if f.Attr || f.Location != "" || !f.Present(sv) {
-			continue
+	for _, f := range st.BodyFields {
+		if f.Present(sv) {
+			field(b, f, sv.Field(f.Index), p)
 		}
-		field(b, f, sv.Field(f.Index), p)
 	}
 }
 
@@ -61,8 +60,8 @@ func element(b *bytes.Buffer, st *shape.Struct, name, uri, prefix string, sv ref
 	b.WriteByte('<')
 	b.WriteString(name)
 	writeNS(b, uri, prefix)
-	for _, f := range st.Fields {
-		if !f.Attr || !f.Present(sv) {
+	for _, f := range st.AttrFields {
+		if !f.Present(sv) {
 			continue
 		}
 		b.WriteByte(' ')
@@ -320,9 +319,34 @@ func FormatFloat(x float64, bits int) string {
 // EscapeText writes s as XML character data.
 func EscapeText(b *bytes.Buffer, s string) { escape(b, s) }
 
+// plainText marks the bytes escape copies as they are, so that the common
+// case (ASCII names, ARNs, IDs) is one table lookup per byte.
+var plainText = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `&<>"'` {
+		t[c] = false
+	}
+	return t
+}()
+
 func escape(b *bytes.Buffer, s string) {
+	i := 0
+	for i < len(s) && plainText[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b.WriteString(s)
+		return
+	}
+	escapeFrom(b, s, i)
+}
+
+// escapeFrom escapes s, whose bytes before i need none.
+func escapeFrom(b *bytes.Buffer, s string, i int) {
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		var esc string
 		width := 1

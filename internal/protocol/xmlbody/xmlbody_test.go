@@ -134,6 +134,9 @@ func TestAppendISO8601(t *testing.T) {
 func TestEscape(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain", "abc/def", "abc/def"},
+		{"empty", "", ""},
+		{"escape after a plain prefix", "arn:aws:iam::1:role/a&b", "arn:aws:iam::1:role/a&amp;b"},
+		{"escape last byte", "a>", "a&gt;"},
 		{"markup", `<a href="x">&'</a>`, "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"},
 		{"whitespace kept as references", "a\nb\tc\rd", "a&#xA;b&#x9;c&#xD;d"},
 		{"control characters are not XML", "a\x01b", "a\uFFFDb"},
