@@ -239,7 +239,7 @@ func (rep *report) markdown() string {
 
 	if len(rep.micro) > 0 || rep.microErr != nil {
 		p("## Go benchmarks of the hot paths\n\n")
-		p("`go test -run '^$' -bench . -benchmem -benchtime 200ms` in the packages below, at the commit measured above (in-process, one goroutine).\n\n")
+		p("`go test -run '^$' -bench . -skip Upload1GiB -benchmem -benchtime 200ms` in the packages below, at the commit measured above (in-process, one goroutine).\n\n")
 		if rep.microErr != nil {
 			p("Some did not run: %v.\n\n", rep.microErr)
 		}
