@@ -71,9 +71,12 @@ var timePrecisions = map[string]string{
 // success status. S3 answers a GetObject that names a Range (or a
 // partNumber) with 206 Partial Content and a Content-Range header
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
-// "Range"; RFC 9110 section 15.3.7); the model has no statusCode member for it.
+// "Range"; RFC 9110 section 15.3.7); a HeadObject with one the same, without
+// the body (RFC 9110 section 9.3.2: HEAD answers as GET would). The model
+// has no statusCode member for it.
 var statusWhenSet = map[string]map[string]map[string]int{
 	"s3": {
-		"GetObject": {"ContentRange": 206},
+		"GetObject":  {"ContentRange": 206},
+		"HeadObject": {"ContentRange": 206},
 	},
 }

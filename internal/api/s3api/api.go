@@ -3578,6 +3578,7 @@ type HeadObjectOutput struct {
 	ObjectLockRetainUntilDate *time.Time `locationName:"x-amz-object-lock-retain-until-date" location:"header" timestampFormat:"iso8601"`
 	// Specifies whether a legal hold is in effect for this object.
 	ObjectLockLegalHoldStatus *ObjectLockLegalHoldStatus `locationName:"x-amz-object-lock-legal-hold" location:"header"`
+	ContentRange              *string                    `locationName:"Content-Range" location:"header" statusWhenSet:"206"`
 	ChecksumCRC64NVME         *string                    `locationName:"x-amz-checksum-crc64nvme" location:"header"`
 	ChecksumType              *ChecksumType              `locationName:"x-amz-checksum-type" location:"header"`
 }

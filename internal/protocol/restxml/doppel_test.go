@@ -95,6 +95,17 @@ func TestDoppelS3Statuses(t *testing.T) {
 			}
 			return err
 		}, "", 206, map[string]string{"Content-Range": "bytes 2-4/10", "Content-Length": "3"}, "234", true},
+		{"head with range is 206", func() error {
+			out, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("obj"), Range: aws.String("bytes=2-4")})
+			if err == nil && (aws.ToString(out.ContentRange) != "bytes 2-4/10" || aws.ToInt64(out.ContentLength) != 3) {
+				t.Errorf("ContentRange %q, ContentLength %d", aws.ToString(out.ContentRange), aws.ToInt64(out.ContentLength))
+			}
+			return err
+		}, "", 206, map[string]string{"Content-Range": "bytes 2-4/10", "Content-Length": "3"}, "", true},
+		{"head without range is 200", func() error {
+			_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("obj")})
+			return err
+		}, "", 200, map[string]string{"Content-Range": "", "Content-Length": "10"}, "", true},
 		{"if-none-match is 304 without body", func() error {
 			_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String("obj"), IfNoneMatch: aws.String(etag)})
 			return err

@@ -68,6 +68,8 @@ func TestWriteResponse(t *testing.T) {
 			200, map[string]string{"Content-Length": "5", "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT", "X-Amz-Meta-K": "v"}, ""},
 		{"content range is 206", "GET", "GetObject", &s3api.GetObjectOutput{Body: io.NopCloser(strings.NewReader("at")), ContentRange: api.String("bytes 1-2/4"), ContentLength: api.Int64(2)},
 			206, map[string]string{"Content-Range": "bytes 1-2/4", "Content-Length": "2"}, "at"},
+		{"head with content range is 206 without body", "HEAD", "HeadObject", &s3api.HeadObjectOutput{ContentRange: api.String("bytes 1-2/4"), ContentLength: api.Int64(2)},
+			206, map[string]string{"Content-Range": "bytes 1-2/4", "Content-Length": "2"}, ""},
 		{"lifecycle minimum size header", "PUT", "PutBucketLifecycleConfiguration", &s3api.PutBucketLifecycleConfigurationOutput{TransitionDefaultMinimumObjectSize: api.Ptr(s3api.TransitionDefaultMinimumObjectSizeAllStorageClasses128K)},
 			200, map[string]string{"x-amz-transition-default-minimum-object-size": "all_storage_classes_128K"}, ""},
 		{"streaming body", "GET", "GetObject", &s3api.GetObjectOutput{Body: io.NopCloser(strings.NewReader("data")), ContentType: api.String("text/plain")}, 200, map[string]string{"Content-Type": "text/plain"}, "data"},
