@@ -130,6 +130,10 @@ type PutOptions struct {
 	// MaxSize, when positive, fails the write with ErrTooLarge once more bytes
 	// than this arrive.
 	MaxSize int64
+	// Size, when positive, is how many bytes the body is expected to hold
+	// (its Content-Length): Memory then allocates the blob once instead of
+	// growing it by doubling. It is a hint, not a check.
+	Size int64
 	// Verify is called with the digests after the whole body was read and
 	// before the blob becomes visible; an error discards the blob and is
 	// returned as is (e.g. S3's BadDigest).

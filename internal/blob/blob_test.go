@@ -369,3 +369,93 @@ func BenchmarkGet1KiB(b *testing.B) {
 	})
 	b.Run("memory", func(b *testing.B) { run(b, NewMemory()) })
 }
+
+// TestSizedBuffer: with a size hint the buffer is allocated at most twice
+// and ends exactly as large as the hint; without one, or past it, it still
+// takes every byte.
+func TestSizedBuffer(t *testing.T) {
+	const write = 32 << 10 // what copyCtx hands over at a time
+	tests := []struct {
+		name       string
+		hint, size int
+		wantCap    int // 0: only check the content
+		maxAllocs  int
+	}{
+		{"no hint", 0, 100 << 10, 0, 10},
+		{"exact small hint", 100 << 10, 100 << 10, 100 << 10, 1},
+		{"exact large hint", firstAlloc + 3*write, firstAlloc + 3*write, firstAlloc + 3*write, 2},
+		{"hint larger than body", 1 << 20, 10, 1 << 20, 1},
+		{"hint far larger than body allocates firstAlloc at most", 5 << 30, 10, firstAlloc, 1},
+		{"body longer than hint", 10, 100 << 10, 0, 10},
+		{"empty body", 0, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := bytes.Repeat([]byte("0123456789abcdef"), tc.size/16+1)[:tc.size]
+			w := sizedBuffer{hint: int64(tc.hint)}
+			allocs, lastCap := 0, 0
+			for off := 0; off < len(data); off += write {
+				if _, err := w.Write(data[off:min(off+write, len(data))]); err != nil {
+					t.Fatal(err)
+				}
+				if cap(w.b) != lastCap {
+					allocs, lastCap = allocs+1, cap(w.b)
+				}
+			}
+			if !bytes.Equal(w.b, data) {
+				t.Fatalf("buffer holds %d bytes, not the %d written", len(w.b), len(data))
+			}
+			if tc.wantCap != 0 && cap(w.b) != tc.wantCap {
+				t.Errorf("cap = %d, want %d", cap(w.b), tc.wantCap)
+			}
+			if allocs > tc.maxAllocs {
+				t.Errorf("%d allocations, want at most %d", allocs, tc.maxAllocs)
+			}
+		})
+	}
+}
+
+// TestMemoryPutSizeHint: a wrong hint changes nothing a reader sees.
+func TestMemoryPutSizeHint(t *testing.T) {
+	data := bytes.Repeat([]byte("doppel"), 20000)
+	for _, hint := range []int64{0, 1, int64(len(data)), int64(len(data)) + 7, 1 << 40} {
+		m := NewMemory()
+		info, err := m.Put(context.Background(), bytes.NewReader(data), PutOptions{Size: hint, Algorithms: []Algorithm{CRC64NVME}})
+		if err != nil {
+			t.Fatalf("hint %d: %v", hint, err)
+		}
+		rc, err := m.Open(context.Background(), info.ID, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		if !bytes.Equal(got, data) || info.Size != int64(len(data)) {
+			t.Errorf("hint %d: read %d bytes (size %d), want %d", hint, len(got), info.Size, len(data))
+		}
+	}
+}
+
+// BenchmarkMemoryPut64MiB: "unknown-size" grows by doubling as before
+// PutOptions.Size existed; "known-size" is a PutObject with Content-Length.
+func BenchmarkMemoryPut64MiB(b *testing.B) {
+	data := bytes.Repeat([]byte("x"), 64<<20)
+	for _, tc := range []struct {
+		name string
+		size int64
+	}{{"unknown-size", 0}, {"known-size", int64(len(data))}} {
+		b.Run(tc.name, func(b *testing.B) {
+			m := NewMemory()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				// A plain reader, as an HTTP body is: copyCtx then
+				// writes 32 KiB at a time.
+				info, err := m.Put(context.Background(), struct{ io.Reader }{bytes.NewReader(data)}, PutOptions{Size: tc.size, Algorithms: []Algorithm{CRC64NVME}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Delete(context.Background(), info.ID)
+			}
+		})
+	}
+}

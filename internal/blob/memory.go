@@ -37,6 +37,10 @@ func (m *Memory) Concat(ctx context.Context, ids []string, opts PutOptions) (Inf
 		parts[i] = b
 	}
 	m.mu.RUnlock()
+	opts.Size = 0
+	for _, p := range parts {
+		opts.Size += int64(len(p))
+	}
 	return m.write(ctx, opts, func(w io.Writer) error {
 		for _, p := range parts {
 			if _, err := w.Write(p); err != nil {
@@ -51,7 +55,7 @@ func (m *Memory) write(ctx context.Context, opts PutOptions, fill func(io.Writer
 	if err := checkAlgorithms(opts.Algorithms); err != nil {
 		return Info{}, err
 	}
-	var buf bytes.Buffer
+	buf := sizedBuffer{hint: opts.Size}
 	dg := newDigester(opts)
 	if err := fill(io.MultiWriter(dg, &buf)); err != nil {
 		return Info{}, err
@@ -66,7 +70,7 @@ func (m *Memory) write(ctx context.Context, opts PutOptions, fill func(io.Writer
 		}
 	}
 	m.mu.Lock()
-	m.blobs[info.ID] = buf.Bytes()
+	m.blobs[info.ID] = buf.b
 	m.mu.Unlock()
 	return info, nil
 }
@@ -115,3 +119,37 @@ func (m *Memory) Len() int {
 
 // Close implements Store.
 func (m *Memory) Close() error { return nil }
+
+// firstAlloc bounds what an announced size alone makes Memory allocate: a
+// client can claim gigabytes in Content-Length without sending them, so the
+// full size is allocated only once this many bytes have arrived.
+const firstAlloc = 8 << 20
+
+// sizedBuffer collects a blob's bytes. With a size hint it grows at most
+// twice (to min(hint, firstAlloc), then to hint) instead of doubling, which
+// for a 64 MiB object cost a chain of copies and up to twice the memory;
+// without one, or past it, it grows by doubling like bytes.Buffer.
+type sizedBuffer struct {
+	b    []byte
+	hint int64
+}
+
+func (w *sizedBuffer) Write(p []byte) (int, error) {
+	need := len(w.b) + len(p)
+	if need > cap(w.b) {
+		var c int
+		switch {
+		case w.hint > 0 && int64(need) <= w.hint && cap(w.b) == 0:
+			c = max(need, int(min(w.hint, firstAlloc)))
+		case w.hint > 0 && int64(need) <= w.hint:
+			c = int(w.hint)
+		default:
+			c = max(need, 2*cap(w.b), 512)
+		}
+		nb := make([]byte, len(w.b), c)
+		copy(nb, w.b)
+		w.b = nb
+	}
+	w.b = append(w.b, p...)
+	return len(p), nil
+}

@@ -206,7 +206,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if bodyReader == nil {
 		bodyReader = strings.NewReader("")
 	}
-	info, err := s.blobs.Put(ctx, bodyReader, blob.PutOptions{Algorithms: algs, MaxSize: maxPartSize, Verify: sums.verify})
+	info, err := s.blobs.Put(ctx, bodyReader, blob.PutOptions{Algorithms: algs, MaxSize: maxPartSize, Size: api.ToInt64(in.ContentLength), Verify: sums.verify})
 	if err != nil {
 		return nil, bodyError(err, maxPartSize)
 	}
@@ -294,7 +294,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if u.ChecksumAlgorithm != "" {
 		algs = []blob.Algorithm{blob.Algorithm(u.ChecksumAlgorithm)}
 	}
-	info, err := s.blobs.Put(ctx, rc, blob.PutOptions{Algorithms: algs})
+	info, err := s.blobs.Put(ctx, rc, blob.PutOptions{Algorithms: algs, Size: rng.length})
 	rc.Close()
 	if err != nil {
 		return nil, err

@@ -438,7 +438,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if body == nil {
 		body = strings.NewReader("")
 	}
-	info, err := s.blobs.Put(ctx, body, blob.PutOptions{Algorithms: sums.algs, MaxSize: maxPutSize, Verify: sums.verify})
+	info, err := s.blobs.Put(ctx, body, blob.PutOptions{Algorithms: sums.algs, MaxSize: maxPutSize, Size: api.ToInt64(in.ContentLength), Verify: sums.verify})
 	if err != nil {
 		return nil, bodyError(err, maxPutSize)
 	}
@@ -1185,7 +1185,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
-	info, err := s.blobs.Put(ctx, rc, blob.PutOptions{Algorithms: algs})
+	info, err := s.blobs.Put(ctx, rc, blob.PutOptions{Algorithms: algs, Size: sv.Size})
 	rc.Close()
 	if err != nil {
 		return nil, err
