@@ -187,7 +187,9 @@ func decodeObject(raw []byte, limit int) (objectRecord, error) {
 	if len(raw) == 0 || raw[0] != formatBinary {
 		return o, errors.New("s3: object record of unknown format")
 	}
-	d := decoder{b: raw[1:]}
+	// One copy of the record backs every string decoded from it: one
+	// allocation instead of one per field.
+	d := decoder{b: raw[1:], whole: string(raw), size: len(raw)}
 	n := d.uvarint()
 	if d.err == nil && n > uint64(len(d.b)) { // every version takes at least a byte
 		d.fail()
@@ -263,6 +265,10 @@ func decodeListed(raw []byte, owner string) (lv listedVersion, ok bool, err erro
 type decoder struct {
 	b   []byte
 	err error
+	// whole, when set, is the record as a string, of size bytes; strings
+	// are cut from it.
+	whole string
+	size  int
 	// listing skips the fields decodeListed leaves unset and collects
 	// the checksum algorithms into checksums.
 	listing   bool
@@ -381,7 +387,13 @@ func (d *decoder) string() string {
 		d.fail()
 		return ""
 	}
-	s := string(d.b[:n])
+	var s string
+	if d.whole != "" {
+		off := d.size - len(d.b)
+		s = d.whole[off : off+int(n)]
+	} else {
+		s = string(d.b[:n])
+	}
 	d.b = d.b[n:]
 	return s
 }
