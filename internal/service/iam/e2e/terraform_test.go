@@ -181,7 +181,9 @@ func (r *tfRun) run(args ...string) (string, error) {
 
 func (r *tfRun) must(args ...string) string {
 	r.t.Helper()
+	start := time.Now()
 	out, err := r.run(args...)
+	r.t.Logf("terraform %s: %s", args[0], time.Since(start).Round(time.Second))
 	if err != nil {
 		r.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
