@@ -312,7 +312,7 @@ func (e *Engine) compile(kind policy.Kind, name, doc string) (*policy.Policy, er
 	if p != nil {
 		return p, nil
 	}
-	p, err := policy.Parse(doc, kind)
+	p, err := policy.ParseStored(doc, kind)
 	if err != nil {
 		return nil, awserr.Internal(fmt.Errorf("authz: stored %s policy %s does not parse: %w", kind, name, err))
 	}

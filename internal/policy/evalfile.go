@@ -165,7 +165,7 @@ func decodePolicy(name string, raw json.RawMessage, kind Kind) (*Policy, error) 
 	if json.Unmarshal(raw, &s) == nil {
 		doc = s
 	}
-	p, err := parse(doc, kind, true)
+	p, err := parse(doc, kind, true, true)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -67,7 +67,20 @@ func sizeOf(doc string) int {
 // with IAM's message, or LimitExceeded for a document over MaxSize.
 // (S3 reports the same problems as MalformedPolicy; its service maps the code.)
 func Parse(doc string, kind Kind) (*Policy, error) {
-	p, err := parse(doc, kind, false)
+	p, err := parse(doc, kind, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ParseStored is Parse without the size quota, for documents that were
+// accepted when they were stored or that AWS itself publishes: dozens of AWS
+// managed policies (ReadOnlyAccess has some 85,000 characters) exceed the
+// quota on customer managed policies, and an inline policy's quota is the
+// aggregate of its owner's inline policies, which IAM checks.
+func ParseStored(doc string, kind Kind) (*Policy, error) {
+	p, err := parse(doc, kind, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -75,9 +88,10 @@ func Parse(doc string, kind Kind) (*Policy, error) {
 }
 
 // parse is Parse; lenient accepts an empty Statement list, which IAM refuses
-// but which is a convenient "no statements" in evaluation files.
-func parse(doc string, kind Kind, lenient bool) (*Policy, *awserr.Error) {
-	if n, max := sizeOf(doc), MaxSize(kind); n > max {
+// but which is a convenient "no statements" in evaluation files; sized
+// applies the kind's size quota.
+func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) {
+	if n, max := sizeOf(doc), MaxSize(kind); sized && n > max {
 		quota := "PolicySize"
 		if kind == Trust {
 			quota = "ACLSizePerRole"

@@ -29,7 +29,7 @@ type Finding struct {
 // ERROR findings (DATA_TYPE_MISMATCH, INVALID_GLOBAL_CONDITION_KEY) are ones
 // Access Analyzer reports although IAM stores the document.
 func Validate(doc string, kind Kind) []Finding {
-	p, err := parse(doc, kind, false)
+	p, err := parse(doc, kind, false, true)
 	if err != nil {
 		code := "MALFORMED_POLICY_DOCUMENT"
 		if err.Code == "LimitExceeded" {

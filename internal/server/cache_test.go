@@ -64,3 +64,28 @@ func TestPermissionChangesTakeEffectOnNextRequest(t *testing.T) {
 		apiErrorCode(t, err, "InvalidAccessKeyId")
 	}
 }
+
+// AWS managed policies larger than the customer managed quota (6,144
+// characters) still grant: ReadOnlyAccess has about 85,000.
+func TestLargeAWSManagedPolicyGrants(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	ctx := context.Background()
+	admin := iam.NewFromConfig(srv.AWSConfig("account-a"))
+	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("auditor")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("auditor"),
+		PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("auditor")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditor := iam.NewFromConfig(srv.ConfigFor(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""))
+	if _, err := auditor.ListUsers(ctx, &iam.ListUsersInput{}); err != nil {
+		t.Fatalf("ListUsers with ReadOnlyAccess: %v", err)
+	}
+	_, err = auditor.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("nope")})
+	apiErrorCode(t, err, "AccessDenied")
+}

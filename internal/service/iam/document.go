@@ -1,12 +1,10 @@
 package iam
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 	"unicode"
 
-	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/policy"
 )
 
@@ -37,11 +35,11 @@ func checkDocument(doc string, kind docKind) error {
 	if kind == trustDoc {
 		k = policy.Trust
 	}
-	_, err := policy.Parse(doc, k)
-	var e *awserr.Error
-	if kind == inlineDoc && errors.As(err, &e) && e.Code == "LimitExceeded" {
-		return nil
+	parse := policy.Parse
+	if kind == inlineDoc {
+		parse = policy.ParseStored
 	}
+	_, err := parse(doc, k)
 	return err
 }
 

@@ -154,7 +154,7 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in *iamapi.Simula
 		}
 	}
 	for _, d := range pp.Identity {
-		pol, err := policy.Parse(d.Document, policy.Identity)
+		pol, err := policy.ParseStored(d.Document, policy.Identity)
 		if err != nil {
 			return nil, internal(fmt.Errorf("stored policy %s: %w", d.Name, err))
 		}
@@ -167,7 +167,7 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in *iamapi.Simula
 	}
 	sim.identity = append(sim.identity, extra...)
 	if pp.Boundary != nil {
-		if sim.boundary, err = policy.Parse(pp.Boundary.Document, policy.Boundary); err != nil {
+		if sim.boundary, err = policy.ParseStored(pp.Boundary.Document, policy.Boundary); err != nil {
 			return nil, internal(err)
 		}
 		sim.boundary.Name = pp.Boundary.Name
