@@ -182,6 +182,9 @@ func decodeObject(raw []byte, limit int) (objectRecord, error) {
 		if err := json.Unmarshal(raw, &o); err != nil {
 			return o, fmt.Errorf("s3: decoding object record: %w", err)
 		}
+		if limit > 0 && len(o.Versions) > limit {
+			o.Versions = o.Versions[:limit]
+		}
 		return o, nil
 	}
 	if len(raw) == 0 || raw[0] != formatBinary {

@@ -281,3 +281,37 @@ func BenchmarkDecodeObject(b *testing.B) {
 	})
 	b.Logf("stored size: json %d bytes, binary %d bytes", len(legacy), len(bin))
 }
+
+// TestDecodeObjectLimit: a read of the newest version decodes only it,
+// from either stored form.
+func TestDecodeObjectLimit(t *testing.T) {
+	rec := objectRecord{Versions: []version{{ID: "c", ETag: `"3"`}, {ID: "b", DeleteMarker: true}, {ID: "a", ETag: `"1"`}}}
+	bin, _ := encodeObject(&rec)
+	legacy, _ := json.Marshal(&rec)
+	for _, tc := range []struct {
+		name  string
+		raw   []byte
+		limit int
+		want  []string
+	}{
+		{"binary all", bin, 0, []string{"c", "b", "a"}},
+		{"binary newest", bin, 1, []string{"c"}},
+		{"binary more than stored", bin, 5, []string{"c", "b", "a"}},
+		{"json all", legacy, 0, []string{"c", "b", "a"}},
+		{"json newest", legacy, 1, []string{"c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := decodeObject(tc.raw, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, v := range o.Versions {
+				ids = append(ids, v.ID)
+			}
+			if !reflect.DeepEqual(ids, tc.want) {
+				t.Errorf("versions %v, want %v", ids, tc.want)
+			}
+		})
+	}
+}

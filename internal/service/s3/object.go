@@ -593,7 +593,13 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 		if r.bucket, err = s.buckets.get(tx, bucket); err != nil {
 			return err
 		}
-		o, err = getObject(tx, bucket, key)
+		// Without a version ID only the newest version is needed: a
+		// versioned key may have many more.
+		limit := 1
+		if versionID != nil {
+			limit = 0
+		}
+		o, err = getObjectVersions(tx, bucket, key, limit)
 		return err
 	})
 	if err != nil {

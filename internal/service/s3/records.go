@@ -244,6 +244,12 @@ func putBucket(tx store.Tx, b *bucketRecord) error {
 
 // getObject returns the versions of key, or nil when the key has none.
 func getObject(tx store.Tx, bucket, key string) (*objectRecord, error) {
+	return getObjectVersions(tx, bucket, key, 0)
+}
+
+// getObjectVersions is getObject decoding at most limit versions (0: all),
+// newest first: for reads only, never to be written back.
+func getObjectVersions(tx store.Tx, bucket, key string, limit int) (*objectRecord, error) {
 	raw, err := tx.Get(tableObjects, objectKey(bucket, key))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -251,7 +257,7 @@ func getObject(tx store.Tx, bucket, key string) (*objectRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := decodeObject(raw, 0)
+	o, err := decodeObject(raw, limit)
 	if err != nil {
 		return nil, err
 	}
