@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 // cli runs the AWS CLI as the account's root user.
 func (w *world) cli(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(tool(t, "DOPPEL_AWS_CLI", "aws"), append(args, "--output", "json")...)
+	cmd := exec.Command(testclients.AWSCLI(t), append(args, "--output", "json")...)
 	cmd.Dir = dir
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -51,7 +53,7 @@ func (w *world) ok(t *testing.T, v any, args ...string) {
 // prints, and the errors it reports, as it would against AWS.
 func TestCLI(t *testing.T) {
 	w := newWorld(t)
-	tool(t, "DOPPEL_AWS_CLI", "aws")
+	testclients.AWSCLI(t)
 	dir := t.TempDir()
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`
 	docFile := filepath.Join(dir, "policy.json")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 // config uses the IAM resources whose calls the reference trace lists:
@@ -142,16 +144,9 @@ type tfRun struct {
 // root key ID, its secret and the endpoint URL twice) and the provider mirror.
 func newTF(t *testing.T, w *world, config string) *tfRun {
 	t.Helper()
-	tf := tool(t, "DOPPEL_TERRAFORM", "terraform")
-	plugins := os.Getenv("DOPPEL_TF_PLUGIN_DIR")
-	if plugins == "" {
-		plugins = "/opt/tf-plugins"
-	}
-	if _, err := os.Stat(filepath.Join(plugins, "registry.terraform.io", "hashicorp", "aws")); err != nil {
-		t.Skipf("no AWS provider in the mirror %s: %v", plugins, err)
-	}
+	tf := testclients.Terraform(t)
 	dir := t.TempDir()
-	rc := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n  direct {\n    exclude = [\"*/*/*\"]\n  }\n}\n", plugins)
+	rc := testclients.TerraformCLIConfig(testclients.ProviderMirror(t))
 	for name, content := range map[string]string{"terraformrc": rc, "main.tf": fmt.Sprintf(config, w.rootID, w.rootSecret, w.url, w.url)} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)

@@ -1,8 +1,7 @@
 // Package e2e drives real clients, the AWS CLI and Terraform with its AWS
 // provider, against an in-process doppel (internal/server, as `doppel serve`
-// builds it) and checks IAM's answers. scripts/test.sh finds the tools and
-// sets DOPPEL_AWS_CLI, DOPPEL_TERRAFORM and DOPPEL_TF_PLUGIN_DIR; plain `go
-// test` skips what it cannot find.
+// builds it) and checks IAM's answers. The clients are found by
+// internal/testclients.
 package e2e
 
 import (
@@ -65,16 +64,4 @@ func newWorld(t *testing.T) *world {
 			return aws.Credentials{AccessKeyID: w.rootID, SecretAccessKey: w.rootSecret}, nil
 		})})
 	return w
-}
-
-// tool returns the path in env var, or the name if it is on PATH, or skips.
-func tool(t *testing.T, envVar, name string) string {
-	t.Helper()
-	if p := os.Getenv(envVar); p != "" {
-		return p
-	}
-	if os.Getenv("DOPPEL_E2E") == "" {
-		t.Skipf("%s not set (scripts/test.sh sets it); set DOPPEL_E2E=1 to look for %s on PATH", envVar, name)
-	}
-	return name
 }

@@ -1,7 +1,7 @@
 // Package clitest drives the real AWS CLI (v1) against an in-process doppel:
 // `aws s3 mb/sync/ls/cp/rm/rb` of many small files and of one file large
-// enough to go multipart. The tests skip unless DOPPEL_AWS_CLI is set
-// (scripts/test.sh sets it) or DOPPEL_E2E=1.
+// enough to go multipart. The CLI is found by
+// internal/testclients.
 package clitest
 
 import (
@@ -17,19 +17,8 @@ import (
 	"time"
 
 	"github.com/doppel-aws/doppel/doppeltest"
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
-
-// cli is the AWS CLI to run.
-func cli(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("DOPPEL_AWS_CLI"); p != "" {
-		return p
-	}
-	if os.Getenv("DOPPEL_E2E") == "" {
-		t.Skip("DOPPEL_AWS_CLI not set (scripts/test.sh sets it); set DOPPEL_E2E=1 to look for aws on PATH")
-	}
-	return "aws"
-}
 
 // aws runs the CLI with the server's credentials for account-a and returns
 // its standard output.
@@ -37,7 +26,7 @@ func aws(t *testing.T, srv *doppeltest.Server, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cli(t), args...)
+	cmd := exec.CommandContext(ctx, testclients.AWSCLI(t), args...)
 	home := t.TempDir()
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -56,7 +45,7 @@ func aws(t *testing.T, srv *doppeltest.Server, args ...string) string {
 }
 
 func TestCLISyncAndMultipart(t *testing.T) {
-	cli(t)
+	testclients.AWSCLI(t)
 	srv := doppeltest.NewServer(t)
 	aws(t, srv, "s3", "mb", "s3://cli-bucket")
 

@@ -1,7 +1,7 @@
 // Package tftest drives Terraform and the AWS provider against an in-process
 // doppel: S3 buckets with the configurations Terraform manages, objects, and
-// the S3 state backend with a lock file. The tests skip unless
-// DOPPEL_TERRAFORM is set (scripts/test.sh sets it) or DOPPEL_E2E=1.
+// the S3 state backend with a lock file. Terraform and the
+// provider mirror are found by internal/testclients.
 package tftest
 
 import (
@@ -22,18 +22,8 @@ import (
 
 	"github.com/doppel-aws/doppel/doppeltest"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
-
-func tool(t *testing.T, envVar, name string) string {
-	t.Helper()
-	if p := os.Getenv(envVar); p != "" {
-		return p
-	}
-	if os.Getenv("DOPPEL_E2E") == "" {
-		t.Skipf("%s not set (scripts/test.sh sets it); set DOPPEL_E2E=1 to look for %s on PATH", envVar, name)
-	}
-	return name
-}
 
 // workdir is a Terraform working directory with a CLI configuration that
 // installs the AWS provider from the local mirror only.
@@ -45,16 +35,10 @@ type workdir struct {
 
 func newWorkdir(t *testing.T, mainTF string) *workdir {
 	t.Helper()
-	tf := tool(t, "DOPPEL_TERRAFORM", "terraform")
-	plugins := os.Getenv("DOPPEL_TF_PLUGIN_DIR")
-	if plugins == "" {
-		plugins = "/opt/tf-plugins"
-	}
-	if _, err := os.Stat(filepath.Join(plugins, "registry.terraform.io", "hashicorp", "aws")); err != nil {
-		t.Skipf("no AWS provider in the mirror %s: %v", plugins, err)
-	}
+	tf := testclients.Terraform(t)
+	plugins := testclients.ProviderMirror(t)
 	w := &workdir{t: t, tf: tf, dir: t.TempDir()}
-	rc := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n  direct {\n    exclude = [\"*/*/*\"]\n  }\n}\n", plugins)
+	rc := testclients.TerraformCLIConfig(plugins)
 	for name, content := range map[string]string{"terraformrc": rc, "main.tf": mainTF} {
 		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)

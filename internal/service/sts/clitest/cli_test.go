@@ -2,10 +2,8 @@
 // (doppeltest, which builds the server as `doppel serve` does) through the
 // seed procedure: the AWS CLI v1 with a role profile (role_arn,
 // source_profile, external_id, mfa_serial), aws-sdk-go-v2, and Terraform's
-// AWS provider with an assume_role block. scripts/test.sh finds the tools
-// and sets DOPPEL_AWS_CLI, DOPPEL_TERRAFORM and DOPPEL_TF_PLUGIN_DIR; plain
-// `go test` skips the tests whose tool it is not told about (set
-// DOPPEL_E2E=1 to look for them on PATH).
+// AWS provider with an assume_role block. The clients are found by
+// internal/testclients.
 package clitest
 
 import (
@@ -25,6 +23,7 @@ import (
 
 	"github.com/doppel-aws/doppel/doppeltest"
 	"github.com/doppel-aws/doppel/internal/mfa"
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 // world is a running doppel with the seed procedure's setup: alice in
@@ -73,19 +72,6 @@ func newWorld(t testing.TB) *world {
 			`"Condition":{"StringEquals":{"sts:ExternalId":"my_external_id"},"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)}))
 	must(b.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("deploy"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonS3FullAccess")}))
 	return w
-}
-
-// tool returns the client named by envVar, or name when DOPPEL_E2E asks to
-// look on PATH, or skips the test.
-func tool(t *testing.T, envVar, name string) string {
-	t.Helper()
-	if p := os.Getenv(envVar); p != "" {
-		return p
-	}
-	if os.Getenv("DOPPEL_E2E") == "" {
-		t.Skipf("%s not set (scripts/test.sh sets it); set DOPPEL_E2E=1 to look for %s on PATH", envVar, name)
-	}
-	return name
 }
 
 func (w *world) code(t testing.TB, step int64) string {
@@ -138,7 +124,7 @@ mfa_serial = ` + w.serial + `
 }
 
 func TestCLIRoleProfile(t *testing.T) {
-	cli := tool(t, "DOPPEL_AWS_CLI", "aws")
+	cli := testclients.AWSCLI(t)
 	w := newWorld(t)
 	now := mfa.Step(time.Now())
 

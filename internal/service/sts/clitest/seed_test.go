@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/doppel-aws/doppel/internal/mfa"
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 const bucket = "my-test-bucket-for-assume-role-verification"
@@ -94,11 +95,8 @@ func TestSeedProcedureSDK(t *testing.T) {
 // token from GetSessionToken (obtained with MFA) and assumes the role in B
 // with the external ID; `terraform apply` creates the bucket in B.
 func TestSeedProcedureTerraform(t *testing.T) {
-	tf := tool(t, "DOPPEL_TERRAFORM", "terraform")
-	plugins := os.Getenv("DOPPEL_TF_PLUGIN_DIR")
-	if plugins == "" {
-		plugins = "/opt/tf-plugins"
-	}
+	tf := testclients.Terraform(t)
+	plugins := testclients.ProviderMirror(t)
 	w := newWorld(t)
 	ctx := context.Background()
 	st, err := w.sts(w.aliceID, w.aliceSK, "").GetSessionToken(ctx, &sts.GetSessionTokenInput{
@@ -131,13 +129,7 @@ resource "aws_s3_bucket" "test_bucket" {
   bucket = %q
 }
 `, aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken), w.b.ID, bucket)
-	cliConfig := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-`, plugins)
+	cliConfig := testclients.TerraformCLIConfig(plugins)
 	for name, text := range map[string]string{"main.tf": main, "cli.tfrc": cliConfig} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 			t.Fatal(err)

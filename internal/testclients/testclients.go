@@ -1,0 +1,92 @@
+// Package testclients finds the real clients that doppel's end-to-end tests
+// drive (Terraform with the AWS provider from a local mirror, the AWS CLI),
+// in one way for every test package. scripts/tools.sh exports where they
+// are; without it the usual places are searched.
+//
+// A missing client fails the test: these tests exist to prove doppel works
+// with those exact clients, so a missing one must never pass silently.
+// DOPPEL_SKIP_E2E=1 skips them on purpose.
+package testclients
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// SkipEnv names the variable that skips the end-to-end tests on purpose.
+const SkipEnv = "DOPPEL_SKIP_E2E"
+
+func skipIfAsked(t testing.TB) {
+	t.Helper()
+	if os.Getenv(SkipEnv) == "1" {
+		t.Skip(SkipEnv + "=1: end-to-end tests with real clients skipped on request")
+	}
+}
+
+// Tool returns the path of a client: the one envVar names, else the first of
+// names found on PATH.
+func Tool(t testing.TB, envVar string, names ...string) string {
+	t.Helper()
+	skipIfAsked(t)
+	if p := os.Getenv(envVar); p != "" {
+		lp, err := exec.LookPath(p)
+		if err != nil {
+			t.Fatalf("%s=%s: %v", envVar, p, err)
+		}
+		return lp
+	}
+	for _, n := range names {
+		if lp, err := exec.LookPath(n); err == nil {
+			return lp
+		}
+	}
+	t.Fatalf("%v not found: install it or set %s to its path (%s=1 skips end-to-end tests on purpose)", names, envVar, SkipEnv)
+	return ""
+}
+
+// Terraform returns the terraform binary.
+func Terraform(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "DOPPEL_TERRAFORM", "terraform", "/usr/local/bin/terraform")
+}
+
+// AWSCLI returns the AWS CLI.
+func AWSCLI(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "DOPPEL_AWS_CLI", "aws")
+}
+
+// ProviderMirror returns a directory laid out for Terraform's
+// filesystem_mirror that holds registry.terraform.io/hashicorp/aws: the one
+// DOPPEL_TF_PLUGIN_DIR names, else a usual place.
+func ProviderMirror(t testing.TB) string {
+	t.Helper()
+	skipIfAsked(t)
+	candidates := []string{os.Getenv("DOPPEL_TF_PLUGIN_DIR")}
+	if candidates[0] == "" {
+		home, _ := os.UserHomeDir()
+		candidates = []string{"/opt/tf-plugins", filepath.Join(home, ".terraform.d/plugins"), "/usr/share/terraform/plugins"}
+	}
+	for _, d := range candidates {
+		if st, err := os.Stat(filepath.Join(d, "registry.terraform.io/hashicorp/aws")); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	t.Fatalf("no Terraform provider mirror holding registry.terraform.io/hashicorp/aws in %v: set DOPPEL_TF_PLUGIN_DIR (%s=1 skips end-to-end tests on purpose)", candidates, SkipEnv)
+	return ""
+}
+
+// TerraformCLIConfig returns the text of a Terraform CLI configuration that
+// installs the AWS provider from mirror only: there is no registry access.
+func TerraformCLIConfig(mirror string) string {
+	return fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`, mirror)
+}
