@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
@@ -53,10 +54,15 @@ func (p listParams) check(action string, maxKeys *int32) check {
 // enc applies encoding-type=url: keys are URL-encoded with spaces as "+"
 // and "/" kept, as S3 sends them and as SDKs decode them.
 func (p listParams) enc(s string) *string {
+	s = p.encValue(s)
+	return &s
+}
+
+func (p listParams) encValue(s string) string {
 	if p.encode {
 		s = strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
 	}
-	return &s
+	return s
 }
 
 func (p listParams) encOpt(s string) *string {
@@ -168,25 +174,67 @@ func (s *Service) listObjectsAuth(ctx context.Context, p listParams, expectedOwn
 	return b, nil
 }
 
-func objectEntry(p listParams, e listEntry, withOwner bool) s3api.Object {
-	v := &e.object
-	o := s3api.Object{
-		Key: p.enc(e.key), LastModified: api.Time(v.LastModified), ETag: api.String(v.ETag), Size: api.Int64(v.Size),
+// objectFields holds the values an s3api.Object points to. A page
+// allocates them all at once (objectEntries) rather than five small
+// allocations per key.
+type objectFields struct {
+	key      string
+	modified time.Time
+	etag     string
+	size     int64
+	class    s3api.ObjectStorageClass
+}
+
+// checksumAlgorithmLists[mask] lists the algorithms of a checksum bit set
+// (listedVersion.checksums); entries share these read-only slices.
+var checksumAlgorithmLists = func() (lists [1 << 5][]s3api.ChecksumAlgorithm) {
+	for mask := range lists {
+		var l []s3api.ChecksumAlgorithm
+		for i, f := range checksumFields {
+			if mask&(1<<i) != 0 {
+				l = append(l, s3api.ChecksumAlgorithm(f.alg))
+			}
+		}
+		lists[mask] = l[:len(l):len(l)]
 	}
-	sc := s3api.ObjectStorageClass(v.Storage)
-	if sc == "" {
-		sc = "STANDARD"
-	}
-	o.StorageClass = &sc
-	for i, f := range checksumFields {
-		if v.checksums&(1<<i) != 0 {
-			o.ChecksumAlgorithm = append(o.ChecksumAlgorithm, s3api.ChecksumAlgorithm(f.alg))
+	return lists
+}()
+
+// objectEntries returns the Contents of a listing: its entries that are
+// keys, not common prefixes.
+func objectEntries(p listParams, entries []listEntry, withOwner bool) []s3api.Object {
+	n := 0
+	for _, e := range entries {
+		if e.prefix == "" {
+			n++
 		}
 	}
-	if withOwner {
-		o.Owner = owner(v.Owner)
+	if n == 0 {
+		return nil
 	}
-	return o
+	out := make([]s3api.Object, 0, n)
+	fields := make([]objectFields, n)
+	for _, e := range entries {
+		if e.prefix != "" {
+			continue
+		}
+		v := &e.object
+		f := &fields[len(out)]
+		f.key, f.modified, f.etag, f.size = p.encValue(e.key), v.LastModified, v.ETag, v.Size
+		f.class = s3api.ObjectStorageClass(v.Storage)
+		if f.class == "" {
+			f.class = "STANDARD"
+		}
+		o := s3api.Object{Key: &f.key, LastModified: &f.modified, ETag: &f.etag, Size: &f.size, StorageClass: &f.class}
+		if int(v.checksums) < len(checksumAlgorithmLists) {
+			o.ChecksumAlgorithm = checksumAlgorithmLists[v.checksums]
+		}
+		if withOwner {
+			o.Owner = owner(v.Owner)
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // ListObjects is the original listing, paginated by marker.
@@ -214,10 +262,9 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 	for _, e := range entries {
 		if e.prefix != "" {
 			out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: p.enc(e.prefix)})
-		} else {
-			out.Contents = append(out.Contents, objectEntry(p, e, true))
 		}
 	}
+	out.Contents = objectEntries(p, entries, true)
 	// NextMarker is only sent with a delimiter (S3 API Reference,
 	// ListObjects); without one, clients continue from the last key.
 	if truncated && p.delimiter != "" && len(entries) > 0 {
@@ -264,10 +311,9 @@ func (s *Service) ListObjectsV2(ctx context.Context, in *s3api.ListObjectsV2Inpu
 	for _, e := range entries {
 		if e.prefix != "" {
 			out.CommonPrefixes = append(out.CommonPrefixes, s3api.CommonPrefix{Prefix: p.enc(e.prefix)})
-		} else {
-			out.Contents = append(out.Contents, objectEntry(p, e, api.ToBool(in.FetchOwner)))
 		}
 	}
+	out.Contents = objectEntries(p, entries, api.ToBool(in.FetchOwner))
 	if truncated && len(entries) > 0 {
 		out.NextContinuationToken = api.String(base64.RawURLEncoding.EncodeToString([]byte(entries[len(entries)-1].key)))
 	}
