@@ -1,12 +1,16 @@
 package s3
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -311,6 +315,81 @@ func TestDecodeObjectLimit(t *testing.T) {
 			}
 			if !reflect.DeepEqual(ids, tc.want) {
 				t.Errorf("versions %v, want %v", ids, tc.want)
+			}
+		})
+	}
+}
+
+// TestListedObjectFields: every member a listing sends for a key, from the
+// binary record and from one stored as JSON by an earlier doppel.
+func TestListedObjectFields(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	sc := s3api.StorageClassSTANDARDIA
+	crc := "AAAAAA=="
+	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "a b", Body: strings.NewReader(""), ChecksumCRC32: &crc, StorageClass: &sc}))
+	put(h, a, "plain", "hello")
+	crcX := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE([]byte("x"))))
+	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "z", Body: strings.NewReader("x"), ChecksumCRC32: &crcX}))
+	// "z" as an earlier doppel stored it.
+	if err := h.store.Update(t.Context(), func(tx store.Tx) error {
+		o, err := getObject(tx, "bkt", "z")
+		if err != nil {
+			return err
+		}
+		raw, _ := json.Marshal(o)
+		return tx.Put(tableObjects, objectKey("bkt", "z"), raw)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		Key, ETag, Class, Owner string
+		Size                    int64
+		Algs                    []s3api.ChecksumAlgorithm
+		Modified                time.Time
+	}
+	flatten := func(objs []s3api.Object) []entry {
+		var out []entry
+		for _, o := range objs {
+			e := entry{Key: *o.Key, ETag: *o.ETag, Class: string(*o.StorageClass), Size: *o.Size, Algs: o.ChecksumAlgorithm, Modified: *o.LastModified}
+			if o.Owner != nil {
+				e.Owner = *o.Owner.ID
+			}
+			out = append(out, e)
+		}
+		return out
+	}
+	crcAlgs := []s3api.ChecksumAlgorithm{"CRC32"}
+	nvme := []s3api.ChecksumAlgorithm{"CRC64NVME"}
+	want := func(owner bool, keyAB string) []entry {
+		o := ""
+		if owner {
+			o = canonicalID(accountA)
+		}
+		return []entry{
+			{Key: keyAB, ETag: `"d41d8cd98f00b204e9800998ecf8427e"`, Class: "STANDARD_IA", Owner: o, Size: 0, Algs: crcAlgs, Modified: h.now},
+			{Key: "plain", ETag: `"5d41402abc4b2a76b9719d911017c592"`, Class: "STANDARD", Owner: o, Size: 5, Algs: nvme, Modified: h.now},
+			{Key: "z", ETag: `"9dd4e461268c8034f5c8564e155c67a6"`, Class: "STANDARD", Owner: o, Size: 1, Algs: crcAlgs, Modified: h.now},
+		}
+	}
+	tests := []struct {
+		name string
+		list func() []s3api.Object
+		want []entry
+	}{
+		{"ListObjectsV2", func() []s3api.Object {
+			return must(h.svc.ListObjectsV2(a, &s3api.ListObjectsV2Input{Bucket: "bkt"})).Contents
+		}, want(false, "a b")},
+		{"ListObjectsV2 FetchOwner url", func() []s3api.Object {
+			return must(h.svc.ListObjectsV2(a, &s3api.ListObjectsV2Input{Bucket: "bkt", FetchOwner: api.Bool(true), EncodingType: ptr(s3api.EncodingTypeUrl)})).Contents
+		}, want(true, "a+b")},
+		{"ListObjects", func() []s3api.Object {
+			return must(h.svc.ListObjects(a, &s3api.ListObjectsInput{Bucket: "bkt"})).Contents
+		}, want(true, "a b")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := flatten(tc.list()); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got\n%+v\nwant\n%+v", got, tc.want)
 			}
 		})
 	}
