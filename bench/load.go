@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,7 @@ type result struct {
 	FirstErr error         // the first of those
 	Elapsed  time.Duration // wall time of the run
 	CPU      time.Duration // the server process's user+system time over the run
+	Client   time.Duration // the harness's own (the client's) user+system time
 	Median   time.Duration // client-side latency
 	P99      time.Duration
 	RSSMax   int64 // highest VmRSS sampled during the run
@@ -110,6 +112,14 @@ func (r result) rps() float64 {
 		return 0
 	}
 	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// clientPerRequest is the client's CPU per request, in microseconds.
+func (r result) clientPerRequest() float64 {
+	if r.Requests == 0 {
+		return 0
+	}
+	return float64(r.Client.Microseconds()) / float64(r.Requests)
 }
 
 // cpuPerRequest is in microseconds.
@@ -141,6 +151,10 @@ func drive(p *proc, w *world, o op, conc int, d time.Duration, max int) (result,
 		return res, err
 	}
 	retries0 := closedConnRetries.Load()
+	client0, err := cpuTime(os.Getpid())
+	if err != nil {
+		return res, err
+	}
 	stopSampling := make(chan struct{})
 	sampled := make(chan int64)
 	go func() {
@@ -201,6 +215,9 @@ func drive(p *proc, w *world, o op, conc int, d time.Duration, max int) (result,
 	wg.Wait()
 	res.Elapsed = time.Since(begin)
 	res.Retries = closedConnRetries.Load() - retries0
+	if client1, err := cpuTime(os.Getpid()); err == nil {
+		res.Client = client1 - client0
+	}
 	cpu1, err := cpuTime(p.pid)
 	close(stopSampling)
 	res.RSSMax = <-sampled

@@ -213,6 +213,22 @@ func (rep *report) markdown() string {
 		p("\n")
 	}
 
+	p("## The client's CPU per request\n\n")
+	p("The harness's own process (the aws-sdk-go-v2 client: signing, sending, parsing the answer, checking S3 checksums) over the same runs. ")
+	p("On 2 cores the client and the server share the machine, so requests per second follow client + server CPU; ")
+	p("the ceiling's bare 1 KiB answer is also cheaper for the client to parse than a real one (no headers to read, no checksum to check).\n\n")
+	p("| Scenario | against ceiling µs/req | against doppel µs/req | against moto µs/req |\n|---|--:|--:|--:|\n")
+	for _, sc := range tableOrder {
+		cell := func(server string) string {
+			if r, ok := rep.result(server, sc); ok && r.Client > 0 {
+				return fmt.Sprintf("%.0f", r.clientPerRequest())
+			}
+			return "—"
+		}
+		p("| %s | %s | %s | %s |\n", sc, cell("ceiling"), cell("doppel"), cell("moto"))
+	}
+	p("\n")
+
 	p("## Start-up and memory\n\n")
 	p("| Server | start-ups | to health (median) | to first signed GetCallerIdentity (median) | fastest | idle RSS | max RSS under load | RSS after load | RSS with the list bucket filled | RSS after 64 MiB puts | peak RSS (VmHWM) |\n")
 	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
