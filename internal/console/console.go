@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/activity"
@@ -71,11 +72,14 @@ type Config struct {
 
 // Handler serves the console.
 type Handler struct {
-	cfg      Config
-	log      *slog.Logger
-	mux      *http.ServeMux
-	pages    map[string]*template.Template
-	sessions *sessions
+	cfg Config
+	log *slog.Logger
+	mux *http.ServeMux
+	// pages are parsed on first use: parsing them all takes most of the
+	// server's start-up time, and most runs never open the console.
+	pagesOnce sync.Once
+	pages     map[string]*template.Template
+	sessions  *sessions
 }
 
 //go:embed templates/*.html
@@ -96,7 +100,6 @@ func New(cfg Config) *Handler {
 		cfg.Region = "us-east-1"
 	}
 	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), sessions: newSessions(cfg.Now)}
-	h.pages = parsePages()
 	h.routes()
 	return h
 }

@@ -143,6 +143,7 @@ func (h *Handler) me(s *session) *identityView {
 // render writes page name with data. A flash message set by the previous
 // POST is shown once.
 func (h *Handler) render(w http.ResponseWriter, s *session, name string, v view) {
+	h.pagesOnce.Do(func() { h.pages = parsePages() })
 	t := h.pages[name]
 	if t == nil {
 		http.Error(w, "no such page", http.StatusInternalServerError)
