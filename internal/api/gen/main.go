@@ -17,7 +17,6 @@ import (
 	stdhtml "html"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -26,8 +25,6 @@ import (
 	"unicode"
 )
 
-const sdkModule = "github.com/aws/aws-sdk-go"
-
 func main() {
 	modelDir := flag.String("model", "", "service/version directory under models/apis, e.g. iam/2010-05-08")
 	pkg := flag.String("pkg", "", "Go package name and output directory")
@@ -35,11 +32,11 @@ func main() {
 	if *modelDir == "" || *pkg == "" {
 		log.Fatal("usage: gen -model iam/2010-05-08 -pkg iamapi")
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", sdkModule).Output()
+	sdkDir, _, err := model.SDKDir()
 	if err != nil {
-		log.Fatalf("locating %s: %v", sdkModule, err)
+		log.Fatal(err)
 	}
-	path := filepath.Join(strings.TrimSpace(string(out)), "models", "apis", *modelDir, "api-2.json")
+	path := filepath.Join(sdkDir, "models", "apis", *modelDir, "api-2.json")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		log.Fatal(err)
@@ -183,11 +180,11 @@ func generate(m *model.Model, docs *docs, pkg, modelDir string) ([]byte, error) 
 }
 
 func sdkVersion() string {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", sdkModule).Output()
+	_, v, err := model.SDKDir()
 	if err != nil {
 		return "(unknown version)"
 	}
-	return strings.TrimSpace(string(out))
+	return v
 }
 
 func (g *gen) service(ops []string) {

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -64,20 +63,19 @@ var (
 )
 
 // Load reads models/protocol_tests/<kind>/<protocol>.json from the pinned
-// aws-sdk-go module; kind is "input" or "output". The test is skipped when
-// the module is not in the module cache.
+// aws-sdk-go module (downloaded into the module cache when missing); kind is
+// "input" or "output".
 func Load(t testing.TB, kind, protocol string) []*Suite {
 	t.Helper()
 	dirOnce.Do(func() {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-sdk-go").Output()
-		dir, dirErr = strings.TrimSpace(string(out)), err
+		dir, _, dirErr = model.SDKDir()
 	})
-	if dirErr != nil || dir == "" {
-		t.Skipf("aws-sdk-go module not available: %v", dirErr)
+	if dirErr != nil {
+		t.Fatal(dirErr)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "models", "protocol_tests", kind, protocol+".json"))
 	if err != nil {
-		t.Skipf("protocol vectors not available: %v", err)
+		t.Fatal(err)
 	}
 	var suites []*Suite
 	dec := json.NewDecoder(bytes.NewReader(raw))
