@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 
+	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -27,60 +28,55 @@ func loadTarget[T any](ctx context.Context, s *Service, account, kind, name stri
 	return t, err
 }
 
-// authUser loads user name and authorizes action on it, adding the user's
-// tags and permissions boundary to keys.
-func (s *Service) authUser(ctx context.Context, action, name string, keys map[string][]string) (target[userRec], error) {
+// bounded is a user or role record: what authorizing an action on one reads.
+type bounded interface {
+	userRec | roleRec
+	entity() (path string, tags []tag, boundary string)
+}
+
+func (r userRec) entity() (string, []tag, string) { return r.Path, r.Tags, r.Boundary }
+func (r roleRec) entity() (string, []tag, string) { return r.Path, r.Tags, r.Boundary }
+
+// authBounded loads the user or role name (kind, ARN resource type
+// resType) and authorizes action on it, adding its tags and permissions
+// boundary to keys.
+func authBounded[T bounded](ctx context.Context, s *Service, kind, resType string, noSuch func(string) *awserr.Error, action, name string, keys map[string][]string) (target[T], error) {
 	p, err := caller(ctx)
 	if err != nil {
-		return target[userRec]{}, err
+		return target[T]{}, err
 	}
-	t, err := loadTarget[userRec](ctx, s, p.Account, kindUser, name)
+	t, err := loadTarget[T](ctx, s, p.Account, kind, name)
 	if err != nil {
 		return t, err
 	}
 	path := "/"
 	if t.found {
-		path = t.rec.Path
-		keys = resourceTagKeys(keys, t.rec.Tags, true)
+		var tags []tag
+		var boundary string
+		path, tags, boundary = t.rec.entity()
+		keys = resourceTagKeys(keys, tags, true)
 		if boundaryActions[action] {
-			keys = boundaryKey(keys, t.rec.Boundary)
+			keys = boundaryKey(keys, boundary)
 		}
 	}
-	t.arn = arn(p.Account, "user", path, name)
+	t.arn = arn(p.Account, resType, path, name)
 	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
 		return t, err
 	}
 	if !t.found {
-		return t, noSuchUser(name)
+		return t, noSuch(name)
 	}
 	return t, nil
 }
 
+// authUser loads user name and authorizes action on it.
+func (s *Service) authUser(ctx context.Context, action, name string, keys map[string][]string) (target[userRec], error) {
+	return authBounded[userRec](ctx, s, kindUser, "user", noSuchUser, action, name, keys)
+}
+
+// authRole loads role name and authorizes action on it.
 func (s *Service) authRole(ctx context.Context, action, name string, keys map[string][]string) (target[roleRec], error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return target[roleRec]{}, err
-	}
-	t, err := loadTarget[roleRec](ctx, s, p.Account, kindRole, name)
-	if err != nil {
-		return t, err
-	}
-	path := "/"
-	if t.found {
-		path = t.rec.Path
-		keys = resourceTagKeys(keys, t.rec.Tags, true)
-		if boundaryActions[action] {
-			keys = boundaryKey(keys, t.rec.Boundary)
-		}
-	}
-	t.arn = arn(p.Account, "role", path, name)
-	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
-		return t, err
-	}
-	if !t.found {
-		return t, noSuchRole(name)
-	}
-	return t, nil
+	return authBounded[roleRec](ctx, s, kindRole, "role", noSuchRole, action, name, keys)
 }
 
 func (s *Service) authGroup(ctx context.Context, action, name string, keys map[string][]string) (target[groupRec], error) {
