@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 // tools are the real clients the tests drive.
@@ -22,15 +24,9 @@ type tools struct {
 	awsCLI    string // the AWS CLI
 }
 
-var (
-	toolsOnce sync.Once
-	found     tools
-	missing   []string
-
-	// shared is a directory that lives for the whole test binary: the
-	// Terraform CLI configuration and the plugin cache.
-	shared string
-)
+// shared is a directory that lives for the whole test binary: the Terraform
+// CLI configuration.
+var shared string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "doppel-e2e-")
@@ -44,70 +40,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needTools returns the clients, failing the test with a message naming
-// each missing one: these tests exist to prove doppel works with those exact
-// clients, so a missing one is never a silent pass. DOPPEL_SKIP_E2E=1 skips.
+// needTools returns the clients (internal/testclients finds them): a
+// missing one fails the test naming it, never a silent pass;
+// DOPPEL_SKIP_E2E=1 skips.
 func needTools(t testing.TB) tools {
 	t.Helper()
-	if os.Getenv("DOPPEL_SKIP_E2E") == "1" {
-		t.Skip("DOPPEL_SKIP_E2E=1: end-to-end tests with Terraform and the AWS CLI skipped on request")
+	return tools{
+		terraform: testclients.Terraform(t),
+		awsCLI:    testclients.AWSCLI(t),
+		pluginDir: testclients.ProviderMirror(t),
 	}
-	toolsOnce.Do(func() {
-		found.terraform = lookTool("DOPPEL_TERRAFORM", "terraform", "/usr/local/bin/terraform")
-		if found.terraform == "" {
-			missing = append(missing, "terraform "+hint("DOPPEL_TERRAFORM"))
-		}
-		found.awsCLI = lookTool("DOPPEL_AWS_CLI", "aws", "/usr/local/bin/aws")
-		if found.awsCLI == "" {
-			missing = append(missing, "the AWS CLI 'aws' "+hint("DOPPEL_AWS_CLI"))
-		}
-		found.pluginDir = os.Getenv("DOPPEL_TF_PLUGIN_DIR")
-		if found.pluginDir == "" {
-			for _, d := range []string{"/opt/tf-plugins", filepath.Join(os.Getenv("HOME"), ".terraform.d/plugins"), "/usr/share/terraform/plugins"} {
-				if isDir(filepath.Join(d, "registry.terraform.io/hashicorp/aws")) {
-					found.pluginDir = d
-					break
-				}
-			}
-		}
-		if !isDir(filepath.Join(found.pluginDir, "registry.terraform.io/hashicorp/aws")) {
-			missing = append(missing, fmt.Sprintf("a Terraform provider mirror holding registry.terraform.io/hashicorp/aws (DOPPEL_TF_PLUGIN_DIR=%q)", found.pluginDir))
-		}
-	})
-	if len(missing) > 0 {
-		t.Fatalf("e2e: missing tools:\n  - %s\nThese tests drive the real clients; install them, point the DOPPEL_* variables at them, or set DOPPEL_SKIP_E2E=1 to skip on purpose.",
-			strings.Join(missing, "\n  - "))
-	}
-	return found
-}
-
-// hint says how to point the tests at a missing tool.
-func hint(envVar string) string {
-	if v := os.Getenv(envVar); v != "" {
-		return fmt.Sprintf("(%s=%q is not an executable)", envVar, v)
-	}
-	return fmt.Sprintf("(not on PATH; set %s to its path)", envVar)
-}
-
-// lookTool returns the path in envVar, else the first candidate found.
-func lookTool(envVar string, candidates ...string) string {
-	if p := os.Getenv(envVar); p != "" {
-		if lp, err := exec.LookPath(p); err == nil {
-			return lp
-		}
-		return ""
-	}
-	for _, c := range candidates {
-		if lp, err := exec.LookPath(c); err == nil {
-			return lp
-		}
-	}
-	return ""
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }
 
 // repoRoot is the module root: the examples live there.
@@ -134,13 +76,7 @@ func cliConfig(t testing.TB, tl tools) string {
 	t.Helper()
 	path := filepath.Join(shared, "terraformrc")
 	cliConfigOnce.Do(func() {
-		cfg := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-`, tl.pluginDir)
+		cfg := testclients.TerraformCLIConfig(tl.pluginDir)
 		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}

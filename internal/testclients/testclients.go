@@ -31,20 +31,29 @@ func skipIfAsked(t testing.TB) {
 func Tool(t testing.TB, envVar string, names ...string) string {
 	t.Helper()
 	skipIfAsked(t)
+	p, err := Lookup(envVar, names...)
+	if err != nil {
+		t.Fatalf("%v (%s=1 skips end-to-end tests on purpose)", err, SkipEnv)
+	}
+	return p
+}
+
+// Lookup is Tool's search: a variable that names nothing runnable is an
+// error, never a silent fallback to whatever is on PATH.
+func Lookup(envVar string, names ...string) (string, error) {
 	if p := os.Getenv(envVar); p != "" {
 		lp, err := exec.LookPath(p)
 		if err != nil {
-			t.Fatalf("%s=%s: %v", envVar, p, err)
+			return "", fmt.Errorf("%s=%q is not an executable: %w", envVar, p, err)
 		}
-		return lp
+		return lp, nil
 	}
 	for _, n := range names {
 		if lp, err := exec.LookPath(n); err == nil {
-			return lp
+			return lp, nil
 		}
 	}
-	t.Fatalf("%v not found: install it or set %s to its path (%s=1 skips end-to-end tests on purpose)", names, envVar, SkipEnv)
-	return ""
+	return "", fmt.Errorf("%v not found: install it or set %s to its path", names, envVar)
 }
 
 // Terraform returns the terraform binary.

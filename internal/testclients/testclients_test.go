@@ -1,4 +1,4 @@
-package e2e
+package testclients
 
 import (
 	"os"
@@ -6,10 +6,9 @@ import (
 	"testing"
 )
 
-// TestLookTool: a DOPPEL_* variable wins over the candidates, and one that
-// names nothing runnable is a missing tool (needTools then fails the test
-// naming it), never a silent fallback to whatever is on PATH.
-func TestLookTool(t *testing.T) {
+// A DOPPEL_* variable wins over the candidates, and one that names nothing
+// runnable is a missing tool, never a silent fallback to whatever is on PATH.
+func TestLookup(t *testing.T) {
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "tool")
 	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o700); err != nil {
@@ -34,8 +33,9 @@ func TestLookTool(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DOPPEL_TEST_TOOL", tt.env)
-			if got := lookTool("DOPPEL_TEST_TOOL", tt.candidates...); got != tt.want {
-				t.Errorf("lookTool = %q, want %q", got, tt.want)
+			got, err := Lookup("DOPPEL_TEST_TOOL", tt.candidates...)
+			if got != tt.want || (err != nil) != (tt.want == "") {
+				t.Errorf("Lookup = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}
