@@ -58,6 +58,12 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	// Signals are caught before anything is announced, so a SIGTERM sent as
+	// soon as the ready line appears still stops the server gracefully.
+	stop := make(chan os.Signal, 2)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(stop)
+
 	ctx := context.Background()
 	srv, err := server.Open(ctx, server.Options{
 		DataDir: *dataDir, InMemory: *inMemory, Logger: log,
@@ -97,9 +103,6 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Console: %s%s/\n", endpoint, console.Prefix)
 	printAccounts(stdout, accounts, *dataDir, *inMemory)
 
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(stop)
 	select {
 	case err := <-served:
 		if err != nil {
