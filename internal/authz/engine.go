@@ -172,7 +172,7 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 		}
 	}
 
-	req.Context = buildContext(info, p, tags, c)
+	req.LazyContext = func() policy.Context { return buildContext(info, p, tags, c) }
 	return policy.Evaluate(req, set), nil
 }
 

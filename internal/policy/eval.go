@@ -44,6 +44,20 @@ type Request struct {
 	ResourceAccount string // "" means the principal's own account
 
 	Context Context // complete: an absent key is absent from the request
+	// LazyContext, when Context is nil, builds it the first time a
+	// condition or a policy variable needs it: most requests match on
+	// action and resource alone, and building the context is a good share
+	// of a cheap request's cost. Evaluation stores the result in Context.
+	LazyContext func() Context
+}
+
+// context returns the request's condition keys, building them on first use.
+func (r *Request) context() Context {
+	if r.Context == nil && r.LazyContext != nil {
+		r.Context = r.LazyContext()
+		r.LazyContext = nil
+	}
+	return r.Context
 }
 
 // Set is every policy that applies to a request. nil/empty fields mean that
@@ -519,7 +533,7 @@ func (e *evaluator) statement(s *Statement, actionMatched bool) (g grant, failed
 		}
 	}
 	for _, c := range s.Conditions {
-		if !c.eval(req.Context) {
+		if !c.eval(req.context()) {
 			if e.full {
 				return 0, "Condition " + c.Operator + " " + c.Key
 			}
@@ -543,7 +557,11 @@ func matchAction(s *Statement, svc, name string) bool {
 func (e *evaluator) matchResource(s *Statement) bool {
 	hit := false
 	for i := range s.resources {
-		if s.resources[i].match(e.req.Resource, e.req.Context) {
+		var ctx Context
+		if s.resources[i].vars {
+			ctx = e.req.context()
+		}
+		if s.resources[i].match(e.req.Resource, ctx) {
 			hit = true
 			break
 		}

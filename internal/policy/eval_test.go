@@ -314,3 +314,37 @@ func TestExplainTrace(t *testing.T) {
 		t.Errorf("ExplainText lacks the matched statement:\n%s", txt)
 	}
 }
+
+// The lazy context is built only when a condition or a policy variable needs
+// it, at most once, and then decides exactly as an eager one would.
+func TestLazyContext(t *testing.T) {
+	const user = "arn:aws:iam::111111111111:user/bob"
+	cases := []struct {
+		name   string
+		stmt   string
+		want   Effect
+		builds int
+	}{
+		{"plain action and resource", `{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`, Allow, 0},
+		{"condition met", `{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"bob"}}}`, Allow, 1},
+		{"condition not met", `{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"alice"}}}`, ImplicitDeny, 1},
+		{"variable in the resource", `{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}`, Allow, 1},
+		{"action does not match: nothing to build", `{"Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}`, ImplicitDeny, 0},
+		{"two conditions share one build", `{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"StringEquals":{"aws:username":"bob"},"Bool":{"aws:SecureTransport":"false"}}}`, Allow, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			builds := 0
+			req := &Request{PrincipalARN: user, PrincipalKind: KindUser, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/bob/k",
+				LazyContext: func() Context {
+					builds++
+					return Context{"aws:username": {"bob"}, "aws:SecureTransport": {"false"}}
+				}}
+			p := mustParse(t, `{"Version":"2012-10-17","Statement":[`+tc.stmt+`]}`, Identity)
+			d := Evaluate(req, &Set{Identity: []*Policy{p}})
+			if d.Effect != tc.want || builds != tc.builds {
+				t.Fatalf("effect %v after %d builds, want %v after %d", d.Effect, builds, tc.want, tc.builds)
+			}
+		})
+	}
+}

@@ -193,6 +193,15 @@ func resolveVar(t *token, ctx Context) (string, bool) {
 	return "", false
 }
 
+func (p *pattern) hasVars() bool {
+	for i := range p.toks {
+		if p.toks[i].kind == tokVar {
+			return true
+		}
+	}
+	return false
+}
+
 func hasPrefix(s, prefix string, fold bool) bool {
 	if len(s) < len(prefix) {
 		return false
@@ -216,10 +225,12 @@ type arnPattern struct {
 	isARN bool
 	head  string // when the first five parts are literal: them with their colons
 	short bool   // starts with "arn:" but has fewer than six parts: matches no full ARN
+	vars  bool   // holds a policy variable: matching needs the request context
 }
 
 func compileARNPattern(s string, wild, vars bool) arnPattern {
 	a := arnPattern{whole: compilePattern(s, wild, vars)}
+	a.vars = a.whole.hasVars()
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) == 6 && !a.whole.anyAll {
 		a.isARN = true
