@@ -60,3 +60,32 @@ func BenchmarkCreateUser(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLookupRole is what STS reads of IAM per AssumeRole.
+func BenchmarkLookupRole(b *testing.B) {
+	h := newHarness(b)
+	s, ctx := h.svc, h.ctx
+	must(s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: "r", AssumeRolePolicyDocument: trustAccount,
+		Tags: []iamapi.Tag{{Key: "team", Value: "a"}}}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := s.LookupRole(ctx, acct, "r"); err != nil || r == nil {
+			b.Fatal(r, err)
+		}
+	}
+}
+
+// BenchmarkListRoles lists the eleven roles of the bench harness's account.
+func BenchmarkListRoles(b *testing.B) {
+	h := newHarness(b)
+	s, ctx := h.svc, h.ctx
+	for i := range 11 {
+		must(s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: fmt.Sprintf("role-%d", i), AssumeRolePolicyDocument: trustAccount}))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if o, err := s.ListRoles(ctx, &iamapi.ListRolesInput{}); err != nil || len(o.Roles) != 11 {
+			b.Fatal(err)
+		}
+	}
+}

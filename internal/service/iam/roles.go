@@ -136,17 +136,18 @@ func (s *Service) ListRoles(ctx context.Context, in *iamapi.ListRolesInput) (*ia
 	if err != nil {
 		return nil, err
 	}
-	var roles []roleRec
-	if err := s.view(ctx, func(tx store.Tx) error {
-		all, err := scan[roleRec](tx, account, kindRole)
+	all, err := s.roles.scan(ctx, s, account, kindRole)
+	if err != nil {
+		return nil, err
+	}
+	roles := all
+	if prefix != "/" {
+		roles = nil
 		for _, r := range all {
 			if underPath(r.Path, prefix) {
 				roles = append(roles, r)
 			}
 		}
-		return err
-	}); err != nil {
-		return nil, err
 	}
 	pg, trunc, marker, err := page(roles, func(r roleRec) string { return lower(r.Name) }, in.Marker, in.MaxItems)
 	if err != nil {
@@ -406,10 +407,10 @@ func (s *Service) RecordRoleUse(ctx context.Context, account, role, region strin
 // behalf (the trust policy authorizes the caller). It returns nil, nil when
 // the role does not exist.
 func (s *Service) LookupRole(ctx context.Context, account, name string) (*iamapi.Role, error) {
-	t, err := loadTarget[roleRec](ctx, s, account, kindRole, name)
-	if err != nil || !t.found {
+	r, found, err := s.roles.get(ctx, s, recordKey(account, kindRole, name))
+	if err != nil || !found {
 		return nil, err
 	}
-	out := toRole(account, t.rec, true)
+	out := toRole(account, r, true)
 	return &out, nil
 }

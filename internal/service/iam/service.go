@@ -37,6 +37,9 @@ type Service struct {
 	store store.Store
 	authz authz.Authorizer
 	now   func() time.Time
+
+	// roles holds decoded role records for LookupRole and ListRoles.
+	roles recordCache[roleRec]
 }
 
 var (

@@ -1,0 +1,124 @@
+package iam
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/doppel-aws/doppel/internal/api"
+	"github.com/doppel-aws/doppel/internal/api/iamapi"
+)
+
+const trustOther = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:root"},"Action":"sts:AssumeRole"}]}`
+
+// The role cache behind LookupRole and ListRoles follows every IAM change
+// from the next call on: each case warms the cache, changes IAM, and reads
+// again.
+func TestRoleCacheSeesChanges(t *testing.T) {
+	type view struct {
+		trust    string
+		tags     []iamapi.Tag
+		maxSess  int32
+		lastUsed bool
+		names    []string // ListRoles
+	}
+	read := func(t *testing.T, h *harness) (view, bool) {
+		t.Helper()
+		var v view
+		for _, r := range must(h.svc.ListRoles(h.ctx, &iamapi.ListRolesInput{})).Roles {
+			v.names = append(v.names, r.RoleName)
+		}
+		r := must(h.svc.LookupRole(h.ctx, acct, "r"))
+		if r == nil {
+			return v, false
+		}
+		doc, err := url.QueryUnescape(api.ToString(r.AssumeRolePolicyDocument))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.trust, v.tags, v.maxSess = doc, r.Tags, api.ToInt32(r.MaxSessionDuration)
+		v.lastUsed = r.RoleLastUsed != nil && r.RoleLastUsed.LastUsedDate != nil
+		return v, true
+	}
+	cases := []struct {
+		name   string
+		change func(h *harness)
+		check  func(t *testing.T, v view, found bool)
+	}{
+		{"UpdateAssumeRolePolicy", func(h *harness) {
+			must(h.svc.UpdateAssumeRolePolicy(h.ctx, &iamapi.UpdateAssumeRolePolicyInput{RoleName: "r", PolicyDocument: trustOther}))
+		}, func(t *testing.T, v view, found bool) {
+			if !found || v.trust != trustOther {
+				t.Errorf("trust policy = %s, want the new one", v.trust)
+			}
+		}},
+		{"TagRole", func(h *harness) {
+			must(h.svc.TagRole(h.ctx, &iamapi.TagRoleInput{RoleName: "r", Tags: []iamapi.Tag{{Key: "team", Value: "b"}}}))
+		}, func(t *testing.T, v view, found bool) {
+			if !found || len(v.tags) != 1 || v.tags[0].Value != "b" {
+				t.Errorf("tags = %+v, want team=b", v.tags)
+			}
+		}},
+		{"UpdateRole", func(h *harness) {
+			must(h.svc.UpdateRole(h.ctx, &iamapi.UpdateRoleInput{RoleName: "r", MaxSessionDuration: api.Int32(7200)}))
+		}, func(t *testing.T, v view, found bool) {
+			if !found || v.maxSess != 7200 {
+				t.Errorf("MaxSessionDuration = %d, want 7200", v.maxSess)
+			}
+		}},
+		{"RecordRoleUse", func(h *harness) {
+			if err := h.svc.RecordRoleUse(h.ctx, acct, "r", "us-east-1"); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T, v view, found bool) {
+			if !found || !v.lastUsed {
+				t.Error("RoleLastUsed not seen")
+			}
+		}},
+		{"CreateRole", func(h *harness) {
+			must(h.svc.CreateRole(h.ctx, &iamapi.CreateRoleInput{RoleName: "a-new", AssumeRolePolicyDocument: trustAccount}))
+		}, func(t *testing.T, v view, found bool) {
+			if !slices.Equal(v.names, []string{"a-new", "other", "r"}) {
+				t.Errorf("ListRoles = %v", v.names)
+			}
+		}},
+		{"DeleteRole", func(h *harness) {
+			must(h.svc.DeleteRole(h.ctx, &iamapi.DeleteRoleInput{RoleName: "r"}))
+		}, func(t *testing.T, v view, found bool) {
+			if found {
+				t.Error("LookupRole still finds the deleted role")
+			}
+			if !slices.Equal(v.names, []string{"other"}) {
+				t.Errorf("ListRoles = %v", v.names)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			must(h.svc.CreateRole(h.ctx, &iamapi.CreateRoleInput{RoleName: "r", AssumeRolePolicyDocument: trustAccount,
+				Tags: []iamapi.Tag{{Key: "team", Value: "a"}}}))
+			must(h.svc.CreateRole(h.ctx, &iamapi.CreateRoleInput{RoleName: "other", AssumeRolePolicyDocument: trustAccount}))
+			before, found := read(t, h)
+			if !found || before.trust != trustAccount || !slices.Equal(before.names, []string{"other", "r"}) {
+				t.Fatalf("before the change: %+v found=%v", before, found)
+			}
+			c.change(h)
+			after, found := read(t, h)
+			c.check(t, after, found)
+		})
+	}
+}
+
+// A role created after a miss was cached is found: absence is cached at a
+// generation like any record.
+func TestRoleCacheForgetsAbsence(t *testing.T) {
+	h := newHarness(t)
+	if r := must(h.svc.LookupRole(h.ctx, acct, "later")); r != nil {
+		t.Fatalf("LookupRole before CreateRole = %+v", r)
+	}
+	must(h.svc.CreateRole(h.ctx, &iamapi.CreateRoleInput{RoleName: "later", AssumeRolePolicyDocument: trustAccount}))
+	if r := must(h.svc.LookupRole(h.ctx, acct, "later")); r == nil || r.RoleName != "later" {
+		t.Fatalf("LookupRole after CreateRole = %+v", r)
+	}
+}
