@@ -1,6 +1,10 @@
 package gateway
 
-import "testing"
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
 
 func TestVirtualHostBucket(t *testing.T) {
 	cases := []struct {
@@ -37,8 +41,11 @@ func TestRequestIDShape(t *testing.T) {
 	if len(id.uuid) != 36 || id.uuid[14] != '4' {
 		t.Fatalf("uuid %q is not a version 4 UUID", id.uuid)
 	}
-	if len(id.s3) != 16 {
-		t.Fatalf("s3 request id %q: want 16 hex digits", id.s3)
+	if len(id.s3) != 16 || strings.ToUpper(id.s3) != id.s3 || !strings.HasPrefix(strings.ToUpper(strings.ReplaceAll(id.uuid, "-", "")), id.s3) {
+		t.Fatalf("s3 request id %q: want the uuid's first 16 hex digits, upper case (uuid %q)", id.s3, id.uuid)
+	}
+	if raw, err := base64.StdEncoding.DecodeString(id.id2); err != nil || len(raw) != 32 {
+		t.Fatalf("x-amz-id-2 %q: want base64 of 32 bytes (%v)", id.id2, err)
 	}
 	if other := newRequestID(); other.uuid == id.uuid {
 		t.Fatal("two request IDs are equal")

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"strings"
 )
 
 // requestID returns a new request ID in the form IAM and STS use (a UUID), and
@@ -15,12 +14,21 @@ type requestID struct {
 	id2  string
 }
 
+const (
+	uuidLen = 36
+	s3IDLen = 16
+	id2Len  = 44 // base64 of 32 bytes
+)
+
+// newRequestID formats all three forms into one string and slices it: one
+// allocation per request instead of five.
 func newRequestID() requestID {
 	var b [32]byte
 	rand.Read(b[:])         // never fails (crypto/rand)
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	var u [36]byte
+	var buf [uuidLen + s3IDLen + id2Len]byte
+	u := buf[:uuidLen]
 	hex.Encode(u[0:8], b[0:4])
 	u[8] = '-'
 	hex.Encode(u[9:13], b[4:6])
@@ -30,9 +38,18 @@ func newRequestID() requestID {
 	hex.Encode(u[19:23], b[8:10])
 	u[23] = '-'
 	hex.Encode(u[24:36], b[10:16])
+	s3 := buf[uuidLen : uuidLen+s3IDLen]
+	hex.Encode(s3, b[:8])
+	for i, c := range s3 {
+		if c >= 'a' {
+			s3[i] = c - 'a' + 'A'
+		}
+	}
+	base64.StdEncoding.Encode(buf[uuidLen+s3IDLen:], b[:])
+	all := string(buf[:])
 	return requestID{
-		uuid: string(u[:]),
-		s3:   strings.ToUpper(hex.EncodeToString(b[:8])),
-		id2:  base64.StdEncoding.EncodeToString(b[:]),
+		uuid: all[:uuidLen],
+		s3:   all[uuidLen : uuidLen+s3IDLen],
+		id2:  all[uuidLen+s3IDLen:],
 	}
 }

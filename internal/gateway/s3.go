@@ -13,9 +13,7 @@ import (
 // virtual-hosted (bucket.localhost/key). Unsigned requests reach the service
 // as anonymous: only a bucket policy can let them through.
 func (g *Gateway) serveS3(c *call, r *http.Request) {
-	h := c.w.Header()
-	h.Set("x-amz-request-id", c.id.s3)
-	h.Set("x-amz-id-2", c.id.id2)
+	setS3RequestID(c)
 	r, _, err := g.authenticate(c, r)
 	if err != nil {
 		g.writeError(c, asAWS(err))
@@ -68,8 +66,16 @@ func s3PathParts(r *http.Request, hostnames []string) (bucket, key string, err e
 }
 
 func writeS3Error(c *call, e *awserr.Error) {
-	h := c.w.Header()
-	h.Set("x-amz-request-id", c.id.s3)
-	h.Set("x-amz-id-2", c.id.id2)
+	setS3RequestID(c)
 	restxml.WriteError(c.w, c.method, e, c.id.s3, c.id.id2)
+}
+
+// setS3RequestID sets x-amz-request-id and x-amz-id-2, under their canonical
+// keys and sharing one backing array: they go on every S3 answer.
+func setS3RequestID(c *call) {
+	h := c.w.Header()
+	ids := [...]string{c.id.s3, c.id.id2}
+	vals := ids[:]
+	h["X-Amz-Request-Id"] = vals[0:1:1]
+	h["X-Amz-Id-2"] = vals[1:2:2]
 }
