@@ -20,12 +20,66 @@ func errAccessDeniedPlain() error {
 	return awserr.New(http.StatusForbidden, "AccessDenied", "Access Denied")
 }
 
+// bucketAccess is what authorizing a request needs from a bucket's
+// configuration, decoded from the record once instead of per request.
+type bucketAccess struct {
+	ownership s3api.ObjectOwnership
+	pab       s3api.PublicAccessBlockConfiguration
+	// policyPublic tells whether the bucket policy is public; computed only
+	// when RestrictPublicBuckets is set, the one case that asks.
+	policyPublic bool
+	// aclsCount is false when ACLs take no part in authorization
+	// (BucketOwnerEnforced, IgnorePublicAcls); aclStmts are the bucket
+	// ACL's public grants as policy statements.
+	aclsCount bool
+	aclStmts  []any
+	// withACL and withACLNoPolicy are the resource policy with aclStmts
+	// added, over the bucket policy and over none: what withACLs returns
+	// when the object's own grants add nothing.
+	withACL, withACLNoPolicy string
+	// ownerContext is the condition context of a check without keys of its
+	// own: s3:ResourceAccount only. Shared between requests: read only.
+	ownerContext map[string][]string
+}
+
+func newBucketAccess(b *bucketRecord) *bucketAccess {
+	a := &bucketAccess{ownership: s3api.ObjectOwnershipObjectWriter}
+	var oc s3api.OwnershipControls
+	if ok, err := b.config(cfgOwnership, &oc); ok && err == nil && len(oc.Rules) > 0 {
+		a.ownership = oc.Rules[0].ObjectOwnership
+	}
+	_, _ = b.config(cfgPublicAccess, &a.pab)
+	if b.Policy != "" && on(a.pab.RestrictPublicBuckets) {
+		a.policyPublic = policyIsPublic(b.Policy)
+	}
+	a.aclsCount = a.ownership != s3api.ObjectOwnershipBucketOwnerEnforced && !on(a.pab.IgnorePublicAcls)
+	if a.aclsCount {
+		var acl s3api.AccessControlPolicy
+		if ok, err := b.config(cfgACL, &acl); err != nil || !ok {
+			acl.Grants = nil
+		}
+		a.aclStmts = aclStatements(acl.Grants, bucketACLActions, b.Name, bucketARN(b.Name))
+	}
+	a.withACL = addStatements(b.Policy, a.aclStmts)
+	a.withACLNoPolicy = addStatements("", a.aclStmts)
+	a.ownerContext = map[string][]string{"s3:ResourceAccount": {b.Owner}}
+	return a
+}
+
+// access returns the bucket's decoded access configuration: the one kept
+// with a cached record (see bucketCache), or a fresh one for a record a
+// writer decoded and may have changed.
+func (b *bucketRecord) access() *bucketAccess {
+	if b.cachedAccess != nil {
+		return b.cachedAccess
+	}
+	return newBucketAccess(b)
+}
+
 // publicAccessBlock returns the bucket's Block Public Access settings (all
 // false when none are configured).
 func publicAccessBlock(b *bucketRecord) s3api.PublicAccessBlockConfiguration {
-	var c s3api.PublicAccessBlockConfiguration
-	_, _ = b.config(cfgPublicAccess, &c)
-	return c
+	return b.access().pab
 }
 
 func on(p *bool) bool { return p != nil && *p }
@@ -35,11 +89,11 @@ func on(p *bool) bool { return p != nil && *p }
 // principals of the owner's account (and AWS services) keep what the policy
 // grants (S3 User Guide, "Blocking public access to your Amazon S3
 // storage", RestrictPublicBuckets).
-func effectivePolicy(b *bucketRecord, p *identity.Principal) string {
+func effectivePolicy(b *bucketRecord, a *bucketAccess, p *identity.Principal) string {
 	if b.Policy == "" {
 		return ""
 	}
-	if on(publicAccessBlock(b).RestrictPublicBuckets) && p.Account != b.Owner && policyIsPublic(b.Policy) {
+	if on(a.pab.RestrictPublicBuckets) && p.Account != b.Owner && a.policyPublic {
 		return ""
 	}
 	return b.Policy
@@ -87,14 +141,18 @@ func (c check) withTags(tags []tag) check {
 // and returns the first denial.
 func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...check) error {
 	p := caller(ctx)
-	bucketPolicy := effectivePolicy(b, p)
+	a := b.access()
+	bucketPolicy := effectivePolicy(b, a, p)
 	for _, c := range checks {
-		policy := withACLs(b, bucketPolicy, c.grants, c.resource)
-		keys := make(map[string][]string, len(c.keys)+1)
-		for k, v := range c.keys {
-			keys[k] = v
+		policy := withACLs(b, a, bucketPolicy, c.grants, c.resource)
+		keys := a.ownerContext
+		if len(c.keys) > 0 {
+			keys = make(map[string][]string, len(c.keys)+1)
+			for k, v := range c.keys {
+				keys[k] = v
+			}
+			keys["s3:ResourceAccount"] = a.ownerContext["s3:ResourceAccount"]
 		}
-		keys["s3:ResourceAccount"] = []string{b.Owner}
 		err := s.authz.Authorize(ctx, authz.Check{
 			Action:          c.action,
 			Resource:        c.resource,

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/store"
 )
 
 // TestActionsPerOperation asserts the IAM action(s) and resource each
@@ -381,5 +383,108 @@ func TestAuthorizeBeforeValidate(t *testing.T) {
 	}
 	if _, err := h.svc.PutBucketTagging(a, &s3api.PutBucketTaggingInput{Bucket: "bkt"}); code(err) != "AccessDenied" {
 		t.Errorf("malformed tagging from a denied caller: %v", err)
+	}
+}
+
+// TestBucketAccessFollowsChanges: the decoded access configuration kept
+// with a cached bucket record (ownership, Block Public Access, ACL
+// statements, policy) follows every change of the bucket, and equals what
+// decoding the stored record afresh gives.
+func TestBucketAccessFollowsChanges(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	put(h, a, "k", "x")
+	crossAccount := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bkt/*"}]}`
+	objectWriter := &s3api.OwnershipControls{Rules: []s3api.OwnershipControlsRule{{ObjectOwnership: s3api.ObjectOwnershipObjectWriter}}}
+	steps := []struct {
+		name   string
+		change func()
+		// The ResourcePolicy GetObject hands the Authorizer: exactly want,
+		// or, when contains is set, a document holding each of them.
+		want     string
+		contains []string
+	}{
+		{"new bucket: ACLs disabled, no policy", func() {}, "", nil},
+		{"ObjectWriter, public-read bucket ACL", func() {
+			must(h.svc.PutBucketOwnershipControls(a, &s3api.PutBucketOwnershipControlsInput{Bucket: "bkt", OwnershipControls: objectWriter}))
+			must(h.svc.DeletePublicAccessBlock(a, &s3api.DeletePublicAccessBlockInput{Bucket: "bkt"}))
+			must(h.svc.PutBucketAcl(a, &s3api.PutBucketAclInput{Bucket: "bkt", ACL: ptr(s3api.BucketCannedACLPublicRead)}))
+		}, "", []string{`"Action":["s3:ListBucket","s3:ListBucketVersions","s3:ListBucketMultipartUploads"]`, `"Resource":"arn:aws:s3:::bkt"`}},
+		{"bucket policy added", func() {
+			must(h.svc.PutBucketPolicy(a, &s3api.PutBucketPolicyInput{Bucket: "bkt", Policy: crossAccount}))
+		}, "", []string{`arn:aws:iam::222222222222:root`, `"s3:ListBucket"`}},
+		{"object ACL for authenticated users", func() {
+			must(h.svc.PutObjectAcl(a, &s3api.PutObjectAclInput{Bucket: "bkt", Key: "k", GrantRead: api.String(`uri="` + groupAuthUsers + `"`)}))
+		}, "", []string{`arn:aws:iam::222222222222:root`, `"s3:ListBucket"`, `"Resource":"arn:aws:s3:::bkt/k"`, `"aws:PrincipalAccount":"false"`}},
+		{"IgnorePublicAcls leaves the policy alone", func() {
+			must(h.svc.PutPublicAccessBlock(a, &s3api.PutPublicAccessBlockInput{Bucket: "bkt", PublicAccessBlockConfiguration: &s3api.PublicAccessBlockConfiguration{IgnorePublicAcls: api.Bool(true)}}))
+		}, crossAccount, nil},
+		{"policy deleted", func() {
+			must(h.svc.DeleteBucketPolicy(a, &s3api.DeleteBucketPolicyInput{Bucket: "bkt"}))
+		}, "", nil},
+	}
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			step.change()
+			h.authz.reset()
+			if _, err := h.svc.GetObject(a, &s3api.GetObjectInput{Bucket: "bkt", Key: "k"}); err != nil {
+				t.Fatal(err)
+			}
+			checks := h.authz.reset()
+			if len(checks) != 1 {
+				t.Fatalf("%d checks, want 1", len(checks))
+			}
+			got := checks[0].ResourcePolicy
+			if step.contains == nil && got != step.want {
+				t.Errorf("ResourcePolicy = %s, want %s", got, step.want)
+			}
+			for _, s := range step.contains {
+				if !strings.Contains(got, s) {
+					t.Errorf("ResourcePolicy = %s, want it to contain %s", got, s)
+				}
+			}
+			cached := must(h.svc.loadBucket(a, "bkt"))
+			if cached.cachedAccess == nil {
+				t.Fatal("the cached record carries no decoded access configuration")
+			}
+			var fresh *bucketRecord
+			if err := h.svc.view(a, func(tx store.Tx) (err error) { fresh, err = getBucket(tx, "bkt"); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if fresh.cachedAccess != nil {
+				t.Fatal("getBucket returned a record with a cached access configuration")
+			}
+			if !reflect.DeepEqual(cached.access(), fresh.access()) {
+				t.Errorf("cached access = %+v\nfresh = %+v", cached.access(), fresh.access())
+			}
+		})
+	}
+}
+
+// TestConditionContextShared: checks without condition keys of their own
+// share the bucket's read-only context; one with keys gets its own map, and
+// the shared one keeps only s3:ResourceAccount.
+func TestConditionContextShared(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bkt", Key: "tagged", Body: body("x"), Tagging: api.String("color=blue")}))
+	put(h, a, "plain", "x")
+	tests := []struct {
+		name string
+		key  string
+		want map[string][]string
+	}{
+		{"tagged object", "tagged", map[string][]string{"s3:ResourceAccount": {accountA}, "s3:ExistingObjectTag/color": {"blue"}}},
+		{"untagged object", "plain", map[string][]string{"s3:ResourceAccount": {accountA}}},
+		{"tagged again", "tagged", map[string][]string{"s3:ResourceAccount": {accountA}, "s3:ExistingObjectTag/color": {"blue"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h.authz.reset()
+			if _, err := h.svc.HeadObject(a, &s3api.HeadObjectInput{Bucket: "bkt", Key: tc.key}); err != nil {
+				t.Fatal(err)
+			}
+			if got := h.authz.reset()[0].Context; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Context = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 )
@@ -71,18 +72,30 @@ func aclStatements(grants []s3api.Grant, actions map[s3api.Permission][]string, 
 
 // withACLs returns policy (the bucket policy the caller may use, possibly
 // "") with the bucket's and the object's ACL grants added as statements.
-func withACLs(b *bucketRecord, policy string, objectGrants []s3api.Grant, objectResource string) string {
-	if objectOwnership(b) == s3api.ObjectOwnershipBucketOwnerEnforced || on(publicAccessBlock(b).IgnorePublicAcls) {
+func withACLs(b *bucketRecord, a *bucketAccess, policy string, objectGrants []s3api.Grant, objectResource string) string {
+	if !a.aclsCount {
 		return policy
 	}
-	var acl s3api.AccessControlPolicy
-	if ok, err := b.config(cfgACL, &acl); err != nil || !ok {
-		acl.Grants = nil
-	}
-	stmts := aclStatements(acl.Grants, bucketACLActions, b.Name, bucketARN(b.Name))
+	var objectStmts []any
 	if objectResource != "" {
-		stmts = append(stmts, aclStatements(objectGrants, objectACLActions, b.Name, objectResource)...)
+		objectStmts = aclStatements(objectGrants, objectACLActions, b.Name, objectResource)
 	}
+	if len(objectStmts) == 0 {
+		// The common case, decided when the record was decoded.
+		if policy == "" {
+			return a.withACLNoPolicy
+		}
+		if policy == b.Policy {
+			return a.withACL
+		}
+	}
+	// a.aclStmts is shared: clip it so that append copies.
+	return addStatements(policy, append(slices.Clip(a.aclStmts), objectStmts...))
+}
+
+// addStatements returns policy with stmts appended to its statements; a
+// policy that does not decode is returned as it is.
+func addStatements(policy string, stmts []any) string {
 	if len(stmts) == 0 {
 		return policy
 	}

@@ -237,11 +237,7 @@ func (s *Service) DeletePublicAccessBlock(ctx context.Context, in *s3api.DeleteP
 // objectOwnership returns the bucket's Object Ownership; ObjectWriter when
 // no ownership controls are configured (S3's behaviour before 2023).
 func objectOwnership(b *bucketRecord) s3api.ObjectOwnership {
-	var c s3api.OwnershipControls
-	if ok, err := b.config(cfgOwnership, &c); ok && err == nil && len(c.Rules) > 0 {
-		return c.Rules[0].ObjectOwnership
-	}
-	return s3api.ObjectOwnershipObjectWriter
+	return b.access().ownership
 }
 
 func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *s3api.GetBucketOwnershipControlsInput) (*s3api.GetBucketOwnershipControlsOutput, error) {

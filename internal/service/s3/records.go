@@ -57,6 +57,11 @@ type bucketRecord struct {
 	// Configs holds each configured bucket configuration as the JSON of its
 	// s3api type; a missing entry means "not configured".
 	Configs map[string]json.RawMessage `json:",omitempty"`
+
+	// cachedAccess is the decoded access configuration of a record from
+	// bucketCache, which is never modified; nil for records decoded to be
+	// changed (see access).
+	cachedAccess *bucketAccess
 }
 
 // config decodes configuration name into v; ok is false when not set.
@@ -234,6 +239,7 @@ func (c *bucketCache) get(tx store.Tx, name string) (*bucketRecord, error) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("s3: decoding bucket %q: %w", name, err)
 	}
+	b.cachedAccess = newBucketAccess(&b)
 	c.m.Store(name, &cachedBucket{raw: bytes.Clone(raw), rec: &b})
 	return &b, nil
 }
