@@ -481,3 +481,46 @@ func BenchmarkAssumeRoleEndToEnd(b *testing.B) {
 		}
 	}
 }
+
+// IAM keeps decoded roles between AssumeRole calls; a trust policy change
+// must still count from the very next call, both ways.
+func TestTrustPolicyChangeTakesEffectAtOnce(t *testing.T) {
+	s := newSeed(t)
+	ctx := context.Background()
+	b := request.With(context.Background(), &request.Info{Principal: &identity.Principal{
+		Kind: identity.Root, Account: accountB, ARN: "arn:aws:iam::" + accountB + ":root", UserID: accountB}})
+	trusting := func(principal string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}]}`
+	}
+	assume := func() error {
+		_, err := s.alice().AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: roleARN("plain"), RoleSessionName: aws.String("cache")})
+		return err
+	}
+	steps := []struct {
+		name  string
+		trust string // the trust policy set before the call; "" keeps it
+		allow bool
+	}{
+		{"seeded trust of account A", "", true},
+		{"trusting only account B", trusting("arn:aws:iam::" + accountB + ":root"), false},
+		{"account A trusted again", trusting("arn:aws:iam::" + accountA + ":root"), true},
+		{"trusting another user of A", trusting("arn:aws:iam::" + accountA + ":user/bob"), false},
+		{"alice herself", trusting("arn:aws:iam::" + accountA + ":user/alice"), true},
+	}
+	for _, st := range steps {
+		if st.trust != "" {
+			if _, err := s.ts.iam.UpdateAssumeRolePolicy(b, &iamapi.UpdateAssumeRolePolicyInput{RoleName: "plain", PolicyDocument: st.trust}); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+		}
+		err := assume()
+		switch {
+		case st.allow && err != nil:
+			t.Errorf("%s: AssumeRole: %v", st.name, err)
+		case !st.allow && err == nil:
+			t.Errorf("%s: AssumeRole succeeded with a trust policy that no longer allows alice", st.name)
+		case !st.allow:
+			apiError(t, err, "AccessDenied", "User: arn:aws:iam::"+accountA+":user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::"+accountB+":role/plain because no resource-based policy allows the sts:AssumeRole action")
+		}
+	}
+}
