@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"sync"
+	"syscall"
+	"time"
 	"testing"
 
 	"github.com/doppel-aws/doppel/doppeltest"
@@ -69,6 +71,7 @@ func replay(b *testing.B, addr string, raw []byte) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, err := conn.Write(raw); err != nil {
 			b.Fatal(err)
@@ -83,6 +86,15 @@ func replay(b *testing.B, addr string, raw []byte) {
 			b.Fatalf("replayed request: %d %v\n%s", resp.StatusCode, err, body)
 		}
 	}
+	// CPU time (client and server, this process) is steadier than wall time
+	// on a shared machine: waiting for a core costs no CPU.
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchReplay(b *testing.B, o op) {

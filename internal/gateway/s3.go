@@ -27,7 +27,11 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 	if c.info.Region == "" {
 		c.info.Region = "us-east-1"
 	}
-	op, err := g.s3router.Route(r.Method, bucket, key, r.URL.Query(), r.Header)
+	var query url.Values // most object requests have none: no map to make
+	if r.URL.RawQuery != "" {
+		query = r.URL.Query()
+	}
+	op, err := g.s3router.Route(r.Method, bucket, key, query, r.Header)
 	if err != nil {
 		g.writeError(c, asAWS(err))
 		return

@@ -56,30 +56,62 @@ func appendURI(dst []byte, escaped string, s3 bool) []byte {
 	if escaped == "" {
 		return append(dst, '/')
 	}
-	once := dst
-	var tmp [128]byte
-	if !s3 {
-		once = tmp[:0]
+	if s3 {
+		return appendSegments(dst, escaped)
 	}
-	start := len(once)
+	var tmp [128]byte
+	return uriEncode(dst, appendSegments(tmp[:0], escaped), false)
+}
+
+// appendSegments appends each '/'-separated segment of escaped decoded and
+// encoded again. A segment with a bad escape is encoded as sent, as
+// url.PathUnescape failing on it would leave it.
+func appendSegments(dst []byte, escaped string) []byte {
 	for rest := escaped; ; {
 		seg, more, found := strings.Cut(rest, "/")
-		if strings.IndexByte(seg, '%') >= 0 {
-			if d, err := url.PathUnescape(seg); err == nil {
-				seg = d
+		if validEscapes(seg) {
+			for i := 0; i < len(seg); i++ {
+				c := seg[i]
+				if c == '%' {
+					c = unhex(seg[i+1])<<4 | unhex(seg[i+2])
+					i += 2
+				}
+				dst = appendEncodedByte(dst, c, true)
 			}
+		} else {
+			dst = uriEncode(dst, seg, true)
 		}
-		once = uriEncode(once, seg, true)
 		if !found {
-			break
+			return dst
 		}
-		once = append(once, '/')
+		dst = append(dst, '/')
 		rest = more
 	}
-	if s3 {
-		return once
+}
+
+// validEscapes says whether every '%' in s starts a %XX escape, which is
+// when url.PathUnescape accepts s.
+func validEscapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false
+		}
+		i += 2
 	}
-	return uriEncode(dst, string(once[start:]), false)
+	return true
+}
+
+func isHex(c byte) bool {
+	_, ok := fromHex(c)
+	return ok
+}
+
+func unhex(c byte) byte {
+	v, _ := fromHex(c)
+	return v
 }
 
 // appendQuery appends the sorted, encoded query; a presigned URL's signature
@@ -196,17 +228,19 @@ func unreserved(c byte) bool {
 // uriEncode is SigV4's UriEncode: every byte except the unreserved characters
 // A-Z a-z 0-9 - _ . ~ becomes %XX (upper-case hex); '/' stays unless
 // encodeSlash.
-func uriEncode(dst []byte, s string, encodeSlash bool) []byte {
-	const hexUpper = "0123456789ABCDEF"
+func uriEncode[T string | []byte](dst []byte, s T, encodeSlash bool) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) || (c == '/' && !encodeSlash) {
-			dst = append(dst, c)
-			continue
-		}
-		dst = append(dst, '%', hexUpper[c>>4], hexUpper[c&15])
+		dst = appendEncodedByte(dst, s[i], encodeSlash)
 	}
 	return dst
+}
+
+func appendEncodedByte(dst []byte, c byte, encodeSlash bool) []byte {
+	const hexUpper = "0123456789ABCDEF"
+	if unreserved(c) || (c == '/' && !encodeSlash) {
+		return append(dst, c)
+	}
+	return append(dst, '%', hexUpper[c>>4], hexUpper[c&15])
 }
 
 // keyCache keeps derived signing keys, so a warm request costs one HMAC for

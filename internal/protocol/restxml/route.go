@@ -17,6 +17,7 @@ package restxml
 
 import (
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"reflect"
 	"sort"
@@ -43,19 +44,41 @@ type route struct {
 	literal  string            // resLiteral: the path
 	query    map[string]string // literal query keys from the requestUri ("" value: key only)
 	reqQuery []string          // required querystring members
-	reqHdr   []string          // required header members
+	reqHdr   []string          // required header members, in canonical form
 	score    int
+	rank     int // position in the most-specific-first order
+}
+
+// routeKey is what every route of a group shares: a request's method and
+// resource kind (or literal path, without its slash) select one group.
+type routeKey struct {
+	method   string
+	resource int
+	literal  string
+}
+
+// group holds the routes of one routeKey, each list in rank order. A route
+// that needs query keys is filed under one of them (the first literal key,
+// else the first required member): a route can only match when that key is
+// in the request, so the router looks at the lists of the request's own
+// keys and at the routes that need none, instead of at every route.
+type group struct {
+	byQuery map[string][]*route
+	plain   []*route
 }
 
 // Router picks the operation of a rest-xml request.
 type Router struct {
 	svc    *api.Service
 	routes []*route
+	groups map[routeKey]*group
+	// literals are the literal paths (without their slash) some route has.
+	literals map[string]bool
 }
 
 // NewRouter indexes svc's operations.
 func NewRouter(svc *api.Service) *Router {
-	r := &Router{svc: svc}
+	r := &Router{svc: svc, groups: map[routeKey]*group{}, literals: map[string]bool{}}
 	for _, op := range svc.Operations {
 		r.routes = append(r.routes, newRoute(op))
 	}
@@ -72,7 +95,42 @@ func NewRouter(svc *api.Service) *Router {
 		}
 		return a.op.Name < b.op.Name
 	})
+	for i, rt := range r.routes {
+		rt.rank = i
+		k := routeKey{method: rt.method, resource: rt.resource}
+		if rt.resource == resLiteral {
+			k.literal = strings.TrimPrefix(rt.literal, "/")
+			r.literals[k.literal] = true
+		}
+		g := r.groups[k]
+		if g == nil {
+			g = &group{byQuery: map[string][]*route{}}
+			r.groups[k] = g
+		}
+		if q := rt.firstQueryKey(); q != "" {
+			g.byQuery[q] = append(g.byQuery[q], rt)
+		} else {
+			g.plain = append(g.plain, rt)
+		}
+	}
 	return r
+}
+
+// firstQueryKey is a query key the route cannot match without ("" if none),
+// chosen deterministically.
+func (rt *route) firstQueryKey() string {
+	if len(rt.query) > 0 {
+		keys := make([]string, 0, len(rt.query))
+		for k := range rt.query {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return keys[0]
+	}
+	if len(rt.reqQuery) > 0 {
+		return rt.reqQuery[0]
+	}
+	return ""
 }
 
 func newRoute(op *api.Operation) *route {
@@ -104,17 +162,16 @@ func newRoute(op *api.Operation) *route {
 		case "querystring":
 			rt.reqQuery = append(rt.reqQuery, f.Name)
 		case "header":
-			rt.reqHdr = append(rt.reqHdr, f.Name)
+			rt.reqHdr = append(rt.reqHdr, textproto.CanonicalMIMEHeaderKey(f.Name))
 		}
 	}
 	rt.score = len(rt.query) + len(rt.reqQuery) + len(rt.reqHdr)
 	return rt
 }
 
-func (rt *route) matches(method string, res int, path string, q url.Values, h http.Header) bool {
-	if rt.method != method || rt.resource != res || (res == resLiteral && rt.literal != path) {
-		return false
-	}
+// matches reports whether the request's query and headers satisfy the route;
+// method and resource are the group's.
+func (rt *route) matches(q url.Values, h http.Header) bool {
 	for k, v := range rt.query {
 		got, ok := q[k]
 		if !ok || (v != "" && (len(got) == 0 || got[0] != v)) {
@@ -127,11 +184,35 @@ func (rt *route) matches(method string, res int, path string, q url.Values, h ht
 		}
 	}
 	for _, k := range rt.reqHdr {
-		if h.Get(k) == "" {
+		// h.Get(k) == "" without canonicalizing k again.
+		if v := h[k]; len(v) == 0 || v[0] == "" {
 			return false
 		}
 	}
 	return true
+}
+
+// best returns the first route of g in rank order that matches, or nil.
+func (g *group) best(q url.Values, h http.Header) *route {
+	var found *route
+	consider := func(list []*route) {
+		for _, rt := range list {
+			if found != nil && rt.rank > found.rank {
+				return
+			}
+			if rt.matches(q, h) {
+				found = rt
+				return
+			}
+		}
+	}
+	for k := range q {
+		if list, ok := g.byQuery[k]; ok {
+			consider(list)
+		}
+	}
+	consider(g.plain)
+	return found
 }
 
 // Route returns the operation for a request in path form: bucket and key are
@@ -139,31 +220,28 @@ func (rt *route) matches(method string, res int, path string, q url.Values, h ht
 // resource has no operation for is S3's MethodNotAllowed; a request no
 // operation matches otherwise is NotImplemented.
 func (r *Router) Route(method, bucket, key string, q url.Values, h http.Header) (*api.Operation, error) {
-	res, path := resService, "/"
+	res := resService
 	switch {
 	case key != "":
 		res = resObject
 	case bucket != "":
 		res = resBucket
 	}
-	for _, rt := range r.routes {
-		if rt.resource == resLiteral && key == "" && "/"+bucket == rt.literal {
-			if rt.matches(method, resLiteral, rt.literal, q, h) {
+	if key == "" && r.literals[bucket] {
+		if g := r.groups[routeKey{method: method, resource: resLiteral, literal: bucket}]; g != nil {
+			if rt := g.best(q, h); rt != nil {
 				return rt.op, nil
 			}
 		}
 	}
-	for _, rt := range r.routes {
-		if rt.matches(method, res, path, q, h) {
-			return rt.op, nil
-		}
+	g := r.groups[routeKey{method: method, resource: res}]
+	if g == nil {
+		return nil, MethodNotAllowed(method, res)
 	}
-	for _, rt := range r.routes {
-		if rt.resource == res && rt.method == method {
-			return nil, NotImplemented()
-		}
+	if rt := g.best(q, h); rt != nil {
+		return rt.op, nil
 	}
-	return nil, MethodNotAllowed(method, res)
+	return nil, NotImplemented()
 }
 
 // NotImplemented is S3's answer to functionality it does not offer.
