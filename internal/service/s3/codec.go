@@ -452,7 +452,9 @@ func (d *decoder) version(v *version) {
 		case tagLastModified:
 			v.LastModified = d.time()
 		case tagOwner:
-			if b := d.bytes(); string(b) == d.owner {
+			if d.whole != "" {
+				v.Owner = d.string()
+			} else if b := d.bytes(); string(b) == d.owner {
 				v.Owner = d.owner
 			} else {
 				v.Owner = string(b)

@@ -574,6 +574,8 @@ type objectRead struct {
 	// versioned tells whether the bucket ever had versioning, which decides
 	// whether x-amz-version-id is sent.
 	versioned bool
+	// record backs version.
+	record objectRecord
 }
 
 // readVersion resolves the version a read addresses and authorizes it:
@@ -586,11 +588,19 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 	if versionID != nil && !validVersionID(*versionID) {
 		return nil, errInvalidVersionID()
 	}
-	var r objectRead
-	var o *objectRecord
+	// One allocation holds the result and the decoded record it points
+	// into; the closure captures only r.
+	r := &objectRead{}
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		if r.bucket, err = s.buckets.get(tx, bucket); err != nil {
+			return err
+		}
+		raw, err := tx.Get(tableObjects, objectKey(bucket, key))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		// Without a version ID only the newest version is needed: a
@@ -599,12 +609,13 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 		if versionID != nil {
 			limit = 0
 		}
-		o, err = getObjectVersions(tx, bucket, key, limit)
+		r.record, err = decodeObject(raw, limit)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	o := &r.record
 	b := r.bucket
 	r.versioned = b.Versioning != ""
 	// A copy source may live in any region.
@@ -648,7 +659,7 @@ func (s *Service) readVersion(ctx context.Context, bucket, key string, versionID
 		return nil, errNoSuchKey(key)
 	}
 	r.version = v
-	return &r, nil
+	return r, nil
 }
 
 // GetObject streams an object, or the part of it a Range or partNumber
@@ -689,9 +700,12 @@ func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 	}
 	var h s3api.HeadObjectOutput
 	fillHead(&h, r, in.PartNumber)
+	if length != v.Size {
+		h.ContentLength = api.Int64(length)
+	}
 	out := &s3api.GetObjectOutput{
 		Body: body, DeleteMarker: h.DeleteMarker, AcceptRanges: h.AcceptRanges, LastModified: h.LastModified,
-		ContentLength: api.Int64(length), ETag: h.ETag, VersionId: h.VersionId, CacheControl: h.CacheControl,
+		ContentLength: h.ContentLength, ETag: h.ETag, VersionId: h.VersionId, CacheControl: h.CacheControl,
 		ContentDisposition: h.ContentDisposition, ContentEncoding: h.ContentEncoding, ContentLanguage: h.ContentLanguage,
 		ContentType: h.ContentType, Expires: h.Expires, WebsiteRedirectLocation: h.WebsiteRedirectLocation,
 		ServerSideEncryption: h.ServerSideEncryption, Metadata: h.Metadata, SSEKMSKeyId: h.SSEKMSKeyId,
@@ -772,52 +786,73 @@ func applyResponseOverrides(out *s3api.GetObjectOutput, in *s3api.GetObjectInput
 	}
 }
 
+// headValues holds what a HeadObjectOutput's pointers point to, so that
+// filling one costs one allocation instead of one per header.
+type headValues struct {
+	acceptRanges, etag, versionID                                            string
+	contentType, contentEncoding, contentDisposition, contentLanguage, cache string
+	redirect, kmsKey, ssecAlgorithm, ssecKeyMD5                              string
+	lastModified                                                             time.Time
+	size                                                                     int64
+	bucketKey                                                                bool
+	partsCount                                                               int32
+	sse                                                                      s3api.ServerSideEncryption
+	storageClass                                                             s3api.StorageClass
+	lockMode                                                                 s3api.ObjectLockMode
+	legalHold                                                                s3api.ObjectLockLegalHoldStatus
+}
+
+// setPtr stores s in slot and returns slot, or nil when s is empty.
+func setPtr[T ~string](slot *T, s string) *T {
+	if s == "" {
+		return nil
+	}
+	*slot = T(s)
+	return slot
+}
+
 // fillHead fills the headers GetObject and HeadObject share.
 func fillHead(h *s3api.HeadObjectOutput, r *objectRead, partNumber *int32) {
 	v := r.version
-	h.AcceptRanges = api.String("bytes")
-	h.LastModified = api.Time(v.LastModified)
-	h.ContentLength = api.Int64(v.Size)
-	h.ETag = api.String(v.ETag)
+	hv := &headValues{acceptRanges: "bytes", lastModified: v.LastModified, size: v.Size, etag: v.ETag}
+	h.AcceptRanges = &hv.acceptRanges
+	h.LastModified = &hv.lastModified
+	h.ContentLength = &hv.size
+	h.ETag = &hv.etag
 	if r.versioned || v.ID != "null" {
-		h.VersionId = api.String(v.ID)
+		hv.versionID = v.ID
+		h.VersionId = &hv.versionID
 	}
-	h.ContentType = nonEmpty(v.ContentType)
-	h.ContentEncoding = nonEmpty(v.ContentEncoding)
-	h.ContentDisposition = nonEmpty(v.ContentDisposition)
-	h.ContentLanguage = nonEmpty(v.ContentLanguage)
-	h.CacheControl = nonEmpty(v.CacheControl)
+	h.ContentType = setPtr(&hv.contentType, v.ContentType)
+	h.ContentEncoding = setPtr(&hv.contentEncoding, v.ContentEncoding)
+	h.ContentDisposition = setPtr(&hv.contentDisposition, v.ContentDisposition)
+	h.ContentLanguage = setPtr(&hv.contentLanguage, v.ContentLanguage)
+	h.CacheControl = setPtr(&hv.cache, v.CacheControl)
 	h.Expires = v.Expires
-	h.WebsiteRedirectLocation = nonEmpty(v.WebsiteRedirect)
-	if v.SSE != "" {
-		sse := s3api.ServerSideEncryption(v.SSE)
-		h.ServerSideEncryption = &sse
-	}
-	h.SSEKMSKeyId = nonEmpty(v.SSEKMSKeyID)
+	h.WebsiteRedirectLocation = setPtr(&hv.redirect, v.WebsiteRedirect)
+	h.ServerSideEncryption = setPtr(&hv.sse, v.SSE)
+	h.SSEKMSKeyId = setPtr(&hv.kmsKey, v.SSEKMSKeyID)
 	if v.SSECKeyMD5 != "" {
-		h.SSECustomerAlgorithm, h.SSECustomerKeyMD5 = api.String("AES256"), api.String(v.SSECKeyMD5)
+		h.SSECustomerAlgorithm, h.SSECustomerKeyMD5 = setPtr(&hv.ssecAlgorithm, "AES256"), setPtr(&hv.ssecKeyMD5, v.SSECKeyMD5)
 	}
 	if v.BucketKey {
-		h.BucketKeyEnabled = api.Bool(true)
+		hv.bucketKey = true
+		h.BucketKeyEnabled = &hv.bucketKey
 	}
 	h.Metadata = v.Metadata
 	// S3 omits x-amz-storage-class for STANDARD objects.
-	if v.StorageClass != "" && v.StorageClass != "STANDARD" {
-		sc := s3api.StorageClass(v.StorageClass)
-		h.StorageClass = &sc
+	if v.StorageClass != "STANDARD" {
+		h.StorageClass = setPtr(&hv.storageClass, v.StorageClass)
 	}
 	if v.PartsCount > 0 && partNumber != nil {
-		h.PartsCount = api.Int32(v.PartsCount)
+		hv.partsCount = v.PartsCount
+		h.PartsCount = &hv.partsCount
 	}
 	if v.LockMode != "" {
-		m := s3api.ObjectLockMode(v.LockMode)
-		h.ObjectLockMode = &m
+		h.ObjectLockMode = setPtr(&hv.lockMode, v.LockMode)
 		h.ObjectLockRetainUntilDate = v.LockUntil
 	}
-	if v.LegalHold != "" {
-		lh := s3api.ObjectLockLegalHoldStatus(v.LegalHold)
-		h.ObjectLockLegalHoldStatus = &lh
-	}
+	h.ObjectLockLegalHoldStatus = setPtr(&hv.legalHold, v.LegalHold)
 }
 
 func nonEmpty(s string) *string {
