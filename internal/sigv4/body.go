@@ -210,8 +210,8 @@ func (b *Body) finish() error {
 var errMalformedTrailer = s3Error(http.StatusBadRequest, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.")
 
 // wrapBody puts a verifying Body in place of r.Body when there is anything to
-// verify. sig is nil for anonymous requests.
-func (v *Verifier) wrapBody(r *http.Request, res *Result, sig *signing, payload string, e errs) *awserr.Error {
+// verify. key and a are nil for anonymous requests.
+func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, payload string, e errs) *awserr.Error {
 	// b lives on the stack until it is known to be needed.
 	b := Body{e: e, wantN: -1}
 	if r.Body == nil {
@@ -234,13 +234,13 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, sig *signing, payload 
 	switch payload {
 	case "", unsignedHash:
 	case streamSigned, streamSignedT, streamUnsignT:
-		if sig == nil && payload != streamUnsignT {
+		if a == nil && payload != streamUnsignT {
 			// Anonymous: there is no seed signature to chain from.
 			return awserr.AccessDenied("Anonymous users cannot use streaming signed uploads")
 		}
 		cr := &chunkReader{br: bufio.NewReaderSize(r.Body, 4096), trailer: payload != streamSigned, e: e}
 		if payload != streamUnsignT {
-			cr.signer = &chunkSigner{key: sig.key, amzDate: sig.a.amzDate, scope: sig.a.scope(), prev: sig.a.signature}
+			cr.signer = &chunkSigner{key: key, amzDate: a.amzDate, scope: a.scope(), prev: a.signature}
 			cr.hash = sha256.New()
 		}
 		b.src, b.chunks = cr, cr

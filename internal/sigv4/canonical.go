@@ -3,9 +3,9 @@ package sigv4
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
 	"hash"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -296,10 +296,12 @@ func hmacSHA256(key []byte, data string) []byte {
 
 // macKey is an HMAC-SHA256 key with its two padded blocks already hashed, as
 // FIPS 198-1 allows, so a signature costs the message's blocks and one more
-// instead of setting up crypto/hmac each time.
+// instead of setting up crypto/hmac each time. The two states are kept
+// marshaled and restored into pooled digests: cloning a digest allocates,
+// restoring one does not.
 type macKey struct {
 	raw          []byte
-	inner, outer hash.Cloner
+	inner, outer []byte // sha256 states after the ipad and opad blocks; nil if unsupported
 }
 
 func newMacKey(key []byte) *macKey {
@@ -313,30 +315,51 @@ func newMacKey(key []byte) *macKey {
 	in, out := sha256.New(), sha256.New()
 	in.Write(ipad[:])
 	out.Write(opad[:])
-	ic, iok := in.(hash.Cloner)
-	oc, ook := out.(hash.Cloner)
+	im, iok := in.(encoding.BinaryMarshaler)
+	om, ook := out.(encoding.BinaryMarshaler)
 	if !iok || !ook {
 		return &macKey{raw: key}
 	}
-	return &macKey{raw: key, inner: ic, outer: oc}
+	istate, err1 := im.MarshalBinary()
+	ostate, err2 := om.MarshalBinary()
+	if err1 != nil || err2 != nil {
+		return &macKey{raw: key}
+	}
+	return &macKey{raw: key, inner: istate, outer: ostate}
 }
 
+// hmacState is the working memory of one macKey.sum, pooled.
+type hmacState struct {
+	in, out    hash.Hash
+	innerSum   [sha256.Size]byte
+	outerSum   [sha256.Size]byte
+	restorable bool
+}
+
+var hmacStates = sync.Pool{New: func() any {
+	s := &hmacState{in: sha256.New(), out: sha256.New()}
+	_, iok := s.in.(encoding.BinaryUnmarshaler)
+	_, ook := s.out.(encoding.BinaryUnmarshaler)
+	s.restorable = iok && ook
+	return s
+}}
+
 // sum returns HMAC-SHA256(key, msg).
-func (k *macKey) sum(msg []byte) (out [sha256.Size]byte) {
+func (k *macKey) sum(msg []byte) [sha256.Size]byte {
 	if k.inner != nil {
-		in, err1 := k.inner.Clone()
-		o, err2 := k.outer.Clone()
-		if err1 == nil && err2 == nil {
-			in.Write(msg)
-			var inner [sha256.Size]byte
-			o.Write(in.Sum(inner[:0]))
-			o.Sum(out[:0])
+		s := hmacStates.Get().(*hmacState)
+		if s.restorable &&
+			s.in.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.inner) == nil &&
+			s.out.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.outer) == nil {
+			s.in.Write(msg)
+			s.out.Write(s.in.Sum(s.innerSum[:0]))
+			out := [sha256.Size]byte(s.out.Sum(s.outerSum[:0]))
+			hmacStates.Put(s)
 			return out
 		}
+		hmacStates.Put(s)
 	}
-	// Cloning is unsupported under GOFIPS140=v1.0.0.
 	m := hmac.New(sha256.New, k.raw)
 	m.Write(msg)
-	m.Sum(out[:0])
-	return out
+	return [sha256.Size]byte(m.Sum(nil))
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,40 @@ func FuzzPresignedQuery(f *testing.F) {
 				t.Fatalf("verified fuzzed query %q", q)
 			}
 			Scope(r)
+		}
+	})
+}
+
+// FuzzURI checks the canonical URI against the straightforward construction:
+// each segment through url.PathUnescape (kept as sent when that fails), then
+// uriEncode, and for services other than S3 encoded a second time.
+func FuzzURI(f *testing.F) {
+	for _, p := range []string{"/", "/b/k", "/b/a%20b", "/b/%zz", "/b/%4", "/b/50%", "/b/%7e!+", "//x//", "/b/%E2%82%AC"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, escaped string) {
+		var once []byte
+		for i, seg := range strings.Split(escaped, "/") {
+			if i > 0 {
+				once = append(once, '/')
+			}
+			if d, err := url.PathUnescape(seg); err == nil {
+				seg = d
+			}
+			once = uriEncode(once, seg, true)
+		}
+		if escaped == "" {
+			once = []byte("/")
+		}
+		if got := string(appendURI(nil, escaped, true)); got != string(once) {
+			t.Errorf("s3 %q: got %q, want %q", escaped, got, once)
+		}
+		twice := string(uriEncode(nil, once, false))
+		if escaped == "" {
+			twice = "/"
+		}
+		if got := string(appendURI(nil, escaped, false)); got != twice {
+			t.Errorf("%q: got %q, want %q", escaped, got, twice)
 		}
 	})
 }

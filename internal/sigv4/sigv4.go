@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/awserr"
@@ -121,7 +122,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	default:
 		res := &Result{Anonymous: true, Service: service}
 		if e.s3 {
-			if err := v.wrapBody(r, res, nil, r.Header.Get("X-Amz-Content-Sha256"), e); err != nil {
+			if err := v.wrapBody(r, res, nil, nil, r.Header.Get("X-Amz-Content-Sha256"), e); err != nil {
 				return nil, err
 			}
 		}
@@ -166,14 +167,14 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		return nil, herr
 	}
 	key := v.keys.get(secret, a.date, a.region, a.service)
-	var cbuf [1024]byte
-	canonical := appendCanonical(cbuf[:0], r, &a, query, payload, e.s3)
-	var sbuf [256]byte
-	stringToSign := appendStringToSign(sbuf[:0], &a, sha256.Sum256(canonical))
-	want := key.sum(stringToSign)
+	buf := verifyBufs.Get().(*verifyBuf)
+	defer buf.release()
+	buf.canonical = appendCanonical(buf.canonical[:0], r, &a, query, payload, e.s3)
+	buf.stringToSign = appendStringToSign(buf.stringToSign[:0], &a, sha256.Sum256(buf.canonical))
+	want := key.sum(buf.stringToSign)
 	var got [sha256.Size]byte
 	if !decodeHex(got[:], a.signature) || !hmac.Equal(want[:], got[:]) {
-		return nil, e.mismatch(a.akid, string(stringToSign), a.signature, string(canonical))
+		return nil, e.mismatch(a.akid, string(buf.stringToSign), a.signature, string(buf.canonical))
 	}
 
 	res := &Result{
@@ -188,16 +189,27 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 		r.Body = body
 		return res, nil
 	}
-	if err := v.wrapBody(r, res, &signing{key, &a}, payload, e); err != nil {
+	if err := v.wrapBody(r, res, key, &a, payload, e); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// signing is what a streaming body needs to check its chunks' signatures.
-type signing struct {
-	key *macKey
-	a   *auth
+// verifyBuf holds the canonical request and the string to sign while a
+// signature is checked. Pooled: both are a few hundred bytes per request.
+type verifyBuf struct{ canonical, stringToSign []byte }
+
+var verifyBufs = sync.Pool{New: func() any {
+	return &verifyBuf{canonical: make([]byte, 0, 1024), stringToSign: make([]byte, 0, 256)}
+}}
+
+// release returns b to the pool, unless a request with an unusually long
+// query or header grew it: the pool should not pin that memory.
+func (b *verifyBuf) release() {
+	if cap(b.canonical) > 16<<10 {
+		return
+	}
+	verifyBufs.Put(b)
 }
 
 // appendStringToSign appends SigV4's string to sign for a request whose

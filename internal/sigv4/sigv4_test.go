@@ -521,6 +521,12 @@ func TestURIEncoding(t *testing.T) {
 		{"s3 normalizes escapes", "/b/~x%7e!", true, "/b/~x~%21"},
 		{"s3 keeps encoded slash", "/b/a%2Fb", true, "/b/a%2Fb"},
 		{"s3 double slash kept", "/b//k", true, "/b//k"},
+		{"s3 bad escape kept as sent", "/b/a%zz", true, "/b/a%25zz"},
+		{"s3 short escape", "/b/%4", true, "/b/%254"},
+		{"s3 trailing percent", "/b/50%", true, "/b/50%25"},
+		{"s3 one bad escape spoils the segment", "/b/%41%zz/%41", true, "/b/%2541%25zz/A"},
+		{"others bad escape", "/a%zz", false, "/a%2525zz"},
+		{"others long path", "/" + strings.Repeat("%C3%A9", 40), false, "/" + strings.Repeat("%25C3%25A9", 40)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := string(appendURI([]byte("prefix"), tc.escaped, tc.s3)); got != "prefix"+tc.want {
