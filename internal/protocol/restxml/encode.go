@@ -20,6 +20,61 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// Member roles in a response, from shape's locations.
+const (
+	outHeader     = iota // location "header": one header
+	outPrefixed          // location "headers": a map under a name prefix
+	outStatusCode        // location "statusCode"
+)
+
+// outPlan is what WriteResponse needs of an output type, computed once: the
+// members it writes as headers or status (in field order, which decides
+// which status wins) and the members that go in the XML body.
+type outPlan struct {
+	fields  []outField
+	headers int // how many outHeader fields: the most header values a response sets
+	body    []*shape.Field
+}
+
+type outField struct {
+	f    *shape.Field
+	role int
+}
+
+var outPlans sync.Map // *shape.Struct -> *outPlan
+
+func outPlanOf(st *shape.Struct) *outPlan {
+	if p, ok := outPlans.Load(st); ok {
+		return p.(*outPlan)
+	}
+	p := &outPlan{}
+	for _, f := range st.Fields {
+		switch f.Location {
+		case "header":
+			p.fields = append(p.fields, outField{f, outHeader})
+			p.headers++
+		case "headers":
+			p.fields = append(p.fields, outField{f, outPrefixed})
+		case "statusCode":
+			p.fields = append(p.fields, outField{f, outStatusCode})
+		case "":
+			if !f.Payload {
+				p.body = append(p.body, f)
+			}
+		}
+	}
+	v, _ := outPlans.LoadOrStore(st, p)
+	return v.(*outPlan)
+}
+
+// pendingHeader is a header value on its way into the response: s itself,
+// or bytes [start, end) of the text buffer that formatted it.
+type pendingHeader struct {
+	key        string
+	s          string
+	start, end int
+}
+
 // WriteResponse writes op's output out (nil means empty): status (the
 // statusCode member, else that of a present statusWhenSet member, else the
 // operation's code, else 200), header members,
@@ -38,23 +93,51 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 	}
 	sv := v.Elem()
 	st := shape.Of(sv.Type())
+	plan := outPlanOf(st)
 	h := w.Header()
-	var bodyMembers, statusSet bool
-	for _, f := range st.Fields {
-		switch f.Location {
-		case "header":
-			if s, ok := headerText(f, sv.Field(f.Index)); ok {
-				h.Set(f.Name, s)
-				if f.StatusWhenSet != 0 && !statusSet {
-					status = f.StatusWhenSet
+	// Header values are gathered first so that a response costs two
+	// allocations for them (one string holding every formatted number and
+	// date, one []string backing every value) instead of one or two per
+	// header; keys are already canonical (shape.Field.HeaderKey), so they
+	// are assigned without Header.Set's canonicalization.
+	var pendingArr [48]pendingHeader
+	var textArr [256]byte
+	pending, text := pendingArr[:0], textArr[:0]
+	var statusSet bool
+	for _, of := range plan.fields {
+		f := of.f
+		switch of.role {
+		case outHeader:
+			fv := sv.Field(f.Index)
+			if f.Kind == shape.KindString {
+				if fv.Kind() == reflect.Pointer {
+					if fv.IsNil() {
+						continue
+					}
+					fv = fv.Elem()
 				}
+				pending = append(pending, pendingHeader{key: f.HeaderKey, s: fv.String()})
+			} else {
+				start := len(text)
+				var ok bool
+				if text, ok = appendHeaderText(text, f, fv); !ok {
+					continue
+				}
+				pending = append(pending, pendingHeader{key: f.HeaderKey, start: start, end: len(text)})
 			}
-		case "headers":
+			if f.StatusWhenSet != 0 && !statusSet {
+				status = f.StatusWhenSet
+			}
+		case outPrefixed:
 			m := sv.Field(f.Index)
-			for _, k := range m.MapKeys() {
-				h.Set(f.Name+k.String(), m.MapIndex(k).String())
+			if m.Len() == 0 {
+				continue
 			}
-		case "statusCode":
+			// Map keys are the caller's: Set canonicalizes them.
+			for it := m.MapRange(); it.Next(); {
+				h.Set(f.Name+it.Key().String(), it.Value().String())
+			}
+		case outStatusCode:
 			fv := sv.Field(f.Index)
 			if fv.Kind() == reflect.Pointer && !fv.IsNil() {
 				fv = fv.Elem()
@@ -64,10 +147,28 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 					status, statusSet = n, true
 				}
 			}
-		case "":
-			if !f.Payload && f.Present(sv) {
-				bodyMembers = true
+		}
+	}
+	if len(pending) > 0 {
+		var all string
+		if len(text) > 0 {
+			all = string(text)
+		}
+		vals := make([]string, len(pending))
+		for i, ph := range pending {
+			if ph.end > ph.start {
+				vals[i] = all[ph.start:ph.end]
+			} else {
+				vals[i] = ph.s
 			}
+			h[ph.key] = vals[i : i+1 : i+1]
+		}
+	}
+	bodyMembers := false
+	for _, f := range plan.body {
+		if f.Present(sv) {
+			bodyMembers = true
+			break
 		}
 	}
 	head := method == http.MethodHead
@@ -121,8 +222,8 @@ func writeTextElement(b *bytes.Buffer, root string, svc *api.Service, f *shape.F
 		b.WriteString(` xmlns="` + svc.XMLNamespace + `"`)
 	}
 	b.WriteString(">")
-	if s, ok := headerText(f, v); ok {
-		xmlbody.EscapeText(b, s)
+	if t, ok := appendHeaderText(nil, f, v); ok {
+		xmlbody.EscapeText(b, string(t))
 	}
 	b.WriteString("</" + root + ">")
 }
@@ -177,7 +278,7 @@ func writePayload(w http.ResponseWriter, status int, op *api.Operation, p *shape
 	default:
 		raw = []byte(v.String())
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(raw))}
 	w.WriteHeader(status)
 	if head {
 		return nil
@@ -188,18 +289,20 @@ func writePayload(w http.ResponseWriter, status int, op *api.Operation, p *shape
 
 func writeXML(w http.ResponseWriter, status int, b *bytes.Buffer) error {
 	h := w.Header()
-	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	vals := []string{"application/xml", strconv.Itoa(b.Len())}
+	h["Content-Type"] = vals[0:1:1]
+	h["Content-Length"] = vals[1:2:2]
 	w.WriteHeader(status)
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-// headerText formats a header member; ok is false when it is absent.
-func headerText(f *shape.Field, v reflect.Value) (string, bool) {
+// appendHeaderText appends the text of header member f (value v) to dst; ok
+// is false when the member is absent.
+func appendHeaderText(dst []byte, f *shape.Field, v reflect.Value) ([]byte, bool) {
 	if v.Kind() == reflect.Pointer || v.Kind() == reflect.Slice || v.Kind() == reflect.Map {
 		if v.IsNil() {
-			return "", false
+			return dst, false
 		}
 	}
 	if v.Kind() == reflect.Pointer {
@@ -207,36 +310,71 @@ func headerText(f *shape.Field, v reflect.Value) (string, bool) {
 	}
 	switch f.Kind {
 	case shape.KindString:
-		return v.String(), true
+		return append(dst, v.String()...), true
 	case shape.KindBool:
-		return strconv.FormatBool(v.Bool()), true
+		return strconv.AppendBool(dst, v.Bool()), true
 	case shape.KindInt:
-		return strconv.FormatInt(v.Int(), 10), true
+		return strconv.AppendInt(dst, v.Int(), 10), true
 	case shape.KindFloat:
-		return xmlbody.FormatFloat(v.Float(), v.Type().Bits()), true
+		return append(dst, xmlbody.FormatFloat(v.Float(), v.Type().Bits())...), true
 	case shape.KindTime:
-		return xmlbody.FormatTime(v.Interface().(time.Time), f.TSFormat, "rfc822"), true
+		return appendTime(dst, timeOf(v), f.TSFormat), true
 	case shape.KindBlob:
-		return base64.StdEncoding.EncodeToString(v.Bytes()), true
+		return base64.StdEncoding.AppendEncode(dst, v.Bytes()), true
 	case shape.KindList:
-		parts := make([]string, v.Len())
-		for i := range parts {
-			parts[i], _ = headerText(f.Item, v.Index(i))
+		for i := range v.Len() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst, _ = appendHeaderText(dst, f.Item, v.Index(i))
 		}
-		return joinComma(parts), true
+		return dst, true
 	}
-	return "", false
+	return dst, false
 }
 
-func joinComma(parts []string) string {
-	var b bytes.Buffer
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(p)
+// timeOf reads a time.Time value, through its address when it has one
+// (Interface would copy it to the heap).
+func timeOf(v reflect.Value) time.Time {
+	if v.CanAddr() {
+		return *v.Addr().Interface().(*time.Time)
 	}
-	return b.String()
+	return v.Interface().(time.Time)
+}
+
+// appendTime appends t as a header: rfc822 (HTTP's date, headers' default)
+// unless the member names another format. The same text as
+// xmlbody.FormatTime(t, format, "rfc822").
+func appendTime(dst []byte, t time.Time, format string) []byte {
+	switch format {
+	case "", "rfc822":
+		return appendHTTPDate(dst, t)
+	case "unixTimestamp":
+		return strconv.AppendFloat(dst, float64(t.UnixNano())/1e9, 'f', -1, 64)
+	default:
+		return t.UTC().AppendFormat(dst, xmlbody.ISO8601)
+	}
+}
+
+// appendHTTPDate appends t in UTC as http.TimeFormat does
+// ("Mon, 02 Jan 2006 15:04:05 GMT"), without time.Format's layout parsing:
+// every GetObject and HeadObject sends Last-Modified.
+func appendHTTPDate(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, http.TimeFormat)
+	}
+	hour, min, sec := t.Clock()
+	const days = "SunMonTueWedThuFriSat"
+	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
+	wd := int(t.Weekday()) * 3
+	mo := (int(month) - 1) * 3
+	return append(dst, days[wd], days[wd+1], days[wd+2], ',', ' ',
+		byte('0'+day/10), byte('0'+day%10), ' ', months[mo], months[mo+1], months[mo+2], ' ',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), ' ',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+min/10), byte('0'+min%10), ':', byte('0'+sec/10), byte('0'+sec%10),
+		' ', 'G', 'M', 'T')
 }
 
 // WriteError writes e as S3 does: e's headers, then
