@@ -61,7 +61,7 @@ func BenchmarkCreateUser(b *testing.B) {
 	}
 }
 
-// BenchmarkLookupRole is what STS reads of IAM per AssumeRole.
+// BenchmarkLookupRole is GetRole's answer without the authorization.
 func BenchmarkLookupRole(b *testing.B) {
 	h := newHarness(b)
 	s, ctx := h.svc, h.ctx
@@ -86,6 +86,20 @@ func BenchmarkListRoles(b *testing.B) {
 	for b.Loop() {
 		if o, err := s.ListRoles(ctx, &iamapi.ListRolesInput{}); err != nil || len(o.Roles) != 11 {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLookupAssumableRole is what iamlink reads for STS per AssumeRole.
+func BenchmarkLookupAssumableRole(b *testing.B) {
+	h := newHarness(b)
+	s, ctx := h.svc, h.ctx
+	must(s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: "r", AssumeRolePolicyDocument: trustAccount,
+		Tags: []iamapi.Tag{{Key: "team", Value: "a"}}}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, found, err := s.LookupAssumableRole(ctx, acct, "r"); err != nil || !found {
+			b.Fatal(found, err)
 		}
 	}
 }

@@ -18,6 +18,10 @@ import (
 // (their slices and maps included). Writes always read from their own
 // transaction, never from here.
 type recordCache[T any] struct {
+	// fill, when set, completes a record just read from the store with what
+	// every read derives from it (an ARN, an encoded document), once.
+	fill func(account string, rec *T)
+
 	mu    sync.RWMutex
 	gen   uint64
 	size  int                        // records held, lists counted in full
@@ -33,8 +37,10 @@ type cachedRecord[T any] struct {
 // maxCachedRecords bounds a cache; it is simply emptied when full.
 const maxCachedRecords = 8192
 
-// get returns the record at key as get does in a transaction of its own.
-func (c *recordCache[T]) get(ctx context.Context, s *Service, key string) (T, bool, error) {
+// get returns the record name of kind in account as get does in a
+// transaction of its own.
+func (c *recordCache[T]) get(ctx context.Context, s *Service, account, kind, name string) (T, bool, error) {
+	key := recordKey(account, kind, name)
 	gen := s.PolicyGeneration()
 	c.mu.RLock()
 	e, ok := c.one[key]
@@ -52,6 +58,9 @@ func (c *recordCache[T]) get(ctx context.Context, s *Service, key string) (T, bo
 	})
 	if err != nil {
 		return e.rec, false, err
+	}
+	if e.found && c.fill != nil {
+		c.fill(account, &e.rec)
 	}
 	c.keep(gen, 1, func() {
 		if c.one == nil {
@@ -80,6 +89,11 @@ func (c *recordCache[T]) scan(ctx context.Context, s *Service, account, kind str
 	})
 	if err != nil {
 		return nil, err
+	}
+	if c.fill != nil {
+		for i := range all {
+			c.fill(account, &all[i])
+		}
 	}
 	c.keep(gen, len(all)+1, func() {
 		if c.lists == nil {

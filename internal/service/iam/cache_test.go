@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"testing"
@@ -30,6 +31,9 @@ func TestRoleCacheSeesChanges(t *testing.T) {
 		}
 		r := must(h.svc.LookupRole(h.ctx, acct, "r"))
 		if r == nil {
+			if _, found, err := h.svc.LookupAssumableRole(h.ctx, acct, "r"); found || err != nil {
+				t.Fatalf("LookupAssumableRole = %v, %v; LookupRole found nothing", found, err)
+			}
 			return v, false
 		}
 		doc, err := url.QueryUnescape(api.ToString(r.AssumeRolePolicyDocument))
@@ -38,6 +42,18 @@ func TestRoleCacheSeesChanges(t *testing.T) {
 		}
 		v.trust, v.tags, v.maxSess = doc, r.Tags, api.ToInt32(r.MaxSessionDuration)
 		v.lastUsed = r.RoleLastUsed != nil && r.RoleLastUsed.LastUsedDate != nil
+		// STS's view of the role comes from the same cache and must agree.
+		a, found, err := h.svc.LookupAssumableRole(h.ctx, acct, "r")
+		if err != nil || !found {
+			t.Fatalf("LookupAssumableRole = %v, %v; LookupRole found it", found, err)
+		}
+		tags := map[string]string{}
+		for _, tg := range r.Tags {
+			tags[tg.Key] = tg.Value
+		}
+		if a.TrustPolicy != doc || a.ARN != r.Arn || a.ID != r.RoleId || a.MaxSessionDuration != v.maxSess || !maps.Equal(a.Tags, tags) {
+			t.Fatalf("LookupAssumableRole = %+v, LookupRole = %+v", a, r)
+		}
 		return v, true
 	}
 	cases := []struct {

@@ -21,10 +21,15 @@ const (
 func roleARN(account string, r roleRec) string { return arn(account, "role", r.Path, r.Name) }
 
 func toRole(account string, r roleRec, full bool) iamapi.Role {
+	return roleOutput(r, roleARN(account, r), encodeDoc(r.AssumeRolePolicy), api.Int32(r.MaxSessionDuration), full)
+}
+
+// roleOutput is toRole with the role's ARN, encoded trust policy and
+// maximum session duration already made.
+func roleOutput(r roleRec, arn string, doc *string, maxSession *int32, full bool) iamapi.Role {
 	out := iamapi.Role{
-		Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: roleARN(account, r), CreateDate: r.Created,
-		AssumeRolePolicyDocument: encodeDoc(r.AssumeRolePolicy), Description: r.Description,
-		MaxSessionDuration: api.Int32(r.MaxSessionDuration),
+		Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: arn, CreateDate: r.Created,
+		AssumeRolePolicyDocument: doc, Description: r.Description, MaxSessionDuration: maxSession,
 	}
 	if full {
 		out.PermissionsBoundary = boundaryOf(r.Boundary)
@@ -35,6 +40,33 @@ func toRole(account string, r roleRec, full bool) iamapi.Role {
 		}
 	}
 	return out
+}
+
+// cachedRole is a role as the role cache keeps it: the stored record (the
+// JSON decodes into the embedded roleRec) and what every read derives from
+// it, made once per record and shared by the outputs (never modified).
+type cachedRole struct {
+	roleRec
+	arn        string
+	doc        *string // AssumeRolePolicyDocument as IAM sends it
+	maxSession *int32
+	tags       map[string]string // nil when untagged
+}
+
+func fillRole(account string, r *cachedRole) {
+	r.arn = roleARN(account, r.roleRec)
+	r.doc = encodeDoc(r.AssumeRolePolicy)
+	r.maxSession = api.Int32(r.MaxSessionDuration)
+	if len(r.Tags) > 0 {
+		r.tags = make(map[string]string, len(r.Tags))
+		for _, t := range r.Tags {
+			r.tags[t.Key] = t.Value
+		}
+	}
+}
+
+func (r *cachedRole) output(full bool) iamapi.Role {
+	return roleOutput(r.roleRec, r.arn, r.doc, r.maxSession, full)
 }
 
 func checkSessionDuration(d *int32) (int32, error) {
@@ -149,13 +181,13 @@ func (s *Service) ListRoles(ctx context.Context, in *iamapi.ListRolesInput) (*ia
 			}
 		}
 	}
-	pg, trunc, marker, err := page(roles, func(r roleRec) string { return lower(r.Name) }, in.Marker, in.MaxItems)
+	pg, trunc, marker, err := page(roles, func(r cachedRole) string { return lower(r.Name) }, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := &iamapi.ListRolesOutput{IsTruncated: trunc, Marker: marker, Roles: []iamapi.Role{}}
-	for _, r := range pg {
-		out.Roles = append(out.Roles, toRole(account, r, false))
+	out := &iamapi.ListRolesOutput{IsTruncated: trunc, Marker: marker, Roles: make([]iamapi.Role, 0, len(pg))}
+	for i := range pg {
+		out.Roles = append(out.Roles, pg[i].output(false))
 	}
 	return out, nil
 }
@@ -407,10 +439,31 @@ func (s *Service) RecordRoleUse(ctx context.Context, account, role, region strin
 // behalf (the trust policy authorizes the caller). It returns nil, nil when
 // the role does not exist.
 func (s *Service) LookupRole(ctx context.Context, account, name string) (*iamapi.Role, error) {
-	r, found, err := s.roles.get(ctx, s, recordKey(account, kindRole, name))
+	r, found, err := s.roles.get(ctx, s, account, kindRole, name)
 	if err != nil || !found {
 		return nil, err
 	}
-	out := toRole(account, r, true)
+	out := r.output(true)
 	return &out, nil
+}
+
+// AssumableRole is what STS reads of a role it is asked to assume. It is
+// shared with IAM's role cache: read it, never modify it (Tags included).
+type AssumableRole struct {
+	ARN, Path, Name, ID string
+	TrustPolicy         string // the AssumeRolePolicyDocument, raw JSON
+	MaxSessionDuration  int32  // seconds
+	Tags                map[string]string
+}
+
+// LookupAssumableRole returns role name of account for STS, without
+// authorizing a caller (the trust policy authorizes STS's caller); found is
+// false when there is no such role.
+func (s *Service) LookupAssumableRole(ctx context.Context, account, name string) (role AssumableRole, found bool, err error) {
+	r, found, err := s.roles.get(ctx, s, account, kindRole, name)
+	if err != nil || !found {
+		return AssumableRole{}, false, err
+	}
+	return AssumableRole{ARN: r.arn, Path: r.Path, Name: r.Name, ID: r.ID, TrustPolicy: r.AssumeRolePolicy,
+		MaxSessionDuration: r.MaxSessionDuration, Tags: r.tags}, true, nil
 }

@@ -38,8 +38,9 @@ type Service struct {
 	authz authz.Authorizer
 	now   func() time.Time
 
-	// roles holds decoded role records for LookupRole and ListRoles.
-	roles recordCache[roleRec]
+	// roles holds decoded role records for LookupRole, LookupAssumableRole
+	// and ListRoles.
+	roles recordCache[cachedRole]
 }
 
 var (
@@ -56,6 +57,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // New returns the IAM service over st, asking az before every operation.
 func New(st store.Store, az authz.Authorizer, opts ...Option) *Service {
 	s := &Service{store: st, authz: az, now: time.Now}
+	s.roles.fill = fillRole
 	for _, o := range opts {
 		o(s)
 	}

@@ -7,11 +7,8 @@ package iamlink
 import (
 	"context"
 	"errors"
-	"net/url"
 	"time"
 
-	"github.com/doppel-aws/doppel/internal/api"
-	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/service/sts"
 )
@@ -27,34 +24,19 @@ var (
 )
 
 // Role reads a role from IAM without authorizing anyone: STS looks the role
-// up on its own behalf (the trust policy authorizes the caller).
+// up on its own behalf (the trust policy authorizes the caller). The role
+// comes from IAM's role cache, which follows every IAM change.
 func (l Link) Role(ctx context.Context, account, name string) (sts.Role, bool, error) {
-	r, err := l.IAM.LookupRole(ctx, account, name)
-	if err != nil || r == nil {
+	r, found, err := l.IAM.LookupAssumableRole(ctx, account, name)
+	if err != nil || !found {
 		return sts.Role{}, false, err
 	}
-	return fromIAM(account, r)
-}
-
-// fromIAM turns IAM's wire view of a role into STS's.
-func fromIAM(account string, r *iamapi.Role) (sts.Role, bool, error) {
-	// IAM returns policy documents URL-encoded, as AWS does.
-	trust, err := url.QueryUnescape(api.ToString(r.AssumeRolePolicyDocument))
-	if err != nil {
-		return sts.Role{}, false, err
-	}
-	role := sts.Role{
-		ARN: r.Arn, Account: account, Name: r.RoleName, Path: r.Path, RoleID: r.RoleId,
-		TrustPolicy:        trust,
-		MaxSessionDuration: time.Duration(api.ToInt32(r.MaxSessionDuration)) * time.Second,
-	}
-	if len(r.Tags) > 0 {
-		role.Tags = make(map[string]string, len(r.Tags))
-		for _, t := range r.Tags {
-			role.Tags[t.Key] = t.Value
-		}
-	}
-	return role, true, nil
+	return sts.Role{
+		ARN: r.ARN, Account: account, Name: r.Name, Path: r.Path, RoleID: r.ID,
+		TrustPolicy:        r.TrustPolicy,
+		MaxSessionDuration: time.Duration(r.MaxSessionDuration) * time.Second,
+		Tags:               r.Tags, // shared with IAM's cache; STS only reads it
+	}, true, nil
 }
 
 // RoleUsed records the role's RoleLastUsed.
