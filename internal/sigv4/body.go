@@ -27,7 +27,7 @@ import (
 // default to UNSIGNED-PAYLOAD). Other services hash the body itself: it is read
 // whole (bounded) and handed back as body.
 func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, io.ReadCloser, *awserr.Error) {
-	h := r.Header.Get("X-Amz-Content-Sha256")
+	h := get(r.Header, "X-Amz-Content-Sha256")
 	if h != "" {
 		if !validPayloadHash(h, e.s3) {
 			if e.s3 {
@@ -83,15 +83,25 @@ func validPayloadHash(h string, s3 bool) bool {
 
 // checksums are S3's additional checksum algorithms, by header name (S3 User
 // Guide, "Checking object integrity").
-var checksums = map[string]checksum{
-	"x-amz-checksum-crc32":     {"X-Amz-Checksum-Crc32", "CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
-	"x-amz-checksum-crc32c":    {"X-Amz-Checksum-Crc32c", "CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
-	"x-amz-checksum-crc64nvme": {"X-Amz-Checksum-Crc64nvme", "CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME) }},
-	"x-amz-checksum-sha1":      {"X-Amz-Checksum-Sha1", "SHA1", 20, sha1.New},
-	"x-amz-checksum-sha256":    {"X-Amz-Checksum-Sha256", "SHA256", 32, sha256.New},
+var checksums = map[string]checksum{}
+
+// checksumList holds the same, for setChecksum to walk without iterating a map.
+var checksumList = []checksum{
+	{"x-amz-checksum-crc32", "X-Amz-Checksum-Crc32", "CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
+	{"x-amz-checksum-crc32c", "X-Amz-Checksum-Crc32c", "CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
+	{"x-amz-checksum-crc64nvme", "X-Amz-Checksum-Crc64nvme", "CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME) }},
+	{"x-amz-checksum-sha1", "X-Amz-Checksum-Sha1", "SHA1", 20, sha1.New},
+	{"x-amz-checksum-sha256", "X-Amz-Checksum-Sha256", "SHA256", 32, sha256.New},
+}
+
+func init() {
+	for _, c := range checksumList {
+		checksums[c.name] = c
+	}
 }
 
 type checksum struct {
+	name   string // lower-case, as in x-amz-trailer
 	header string // as net/http canonicalizes it
 	label  string // as S3 names it in BadDigest messages
 	size   int    // bytes of the digest
@@ -219,7 +229,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 	}
 	b.src, b.closer = r.Body, r.Body
 
-	if m := r.Header.Get("Content-Md5"); m != "" {
+	if m := get(r.Header, "Content-Md5"); m != "" {
 		if d, err := base64.StdEncoding.DecodeString(m); err != nil || len(d) != md5.Size {
 			return errInvalidDigest
 		}
@@ -244,7 +254,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 			cr.hash = sha256.New()
 		}
 		b.src, b.chunks = cr, cr
-		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+		if s := get(r.Header, "X-Amz-Decoded-Content-Length"); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
 				return awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-decoded-content-length is not valid.").
@@ -254,7 +264,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 			r.ContentLength = n
 		}
 		if cr.trailer {
-			name := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Amz-Trailer")))
+			name := strings.ToLower(strings.TrimSpace(get(r.Header, "X-Amz-Trailer")))
 			if name != "" {
 				c, ok := checksums[name]
 				if !ok {
@@ -290,7 +300,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 
 // setChecksum picks up an x-amz-checksum-<algorithm> header.
 func (b *Body) setChecksum(h http.Header) *awserr.Error {
-	for lname, c := range checksums {
+	for _, c := range checksumList {
 		vals := h[c.header]
 		if len(vals) == 0 {
 			continue
@@ -299,9 +309,9 @@ func (b *Body) setChecksum(h http.Header) *awserr.Error {
 			return awserr.New(http.StatusBadRequest, "InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 		}
 		if d, err := base64.StdEncoding.DecodeString(vals[0]); err != nil || len(d) != c.size {
-			return awserr.Newf(http.StatusBadRequest, "InvalidRequest", "Value for %s header is invalid.", lname)
+			return awserr.Newf(http.StatusBadRequest, "InvalidRequest", "Value for %s header is invalid.", c.name)
 		}
-		b.sum, b.sumName, b.wantSum = c.new(), lname, vals[0]
+		b.sum, b.sumName, b.wantSum = c.new(), c.name, vals[0]
 	}
 	return nil
 }

@@ -205,6 +205,9 @@ func appendHeaderValue(dst []byte, r *http.Request, name string) []byte {
 
 func appendFolded(dst []byte, v string) []byte {
 	v = strings.TrimSpace(v)
+	if !strings.Contains(v, "  ") {
+		return append(dst, v...) // the usual case: nothing to fold
+	}
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Fuzz tests: malformed input of any kind must give an error, never a panic.
@@ -90,6 +91,19 @@ func FuzzURI(f *testing.F) {
 		}
 		if got := string(appendURI(nil, escaped, false)); got != twice {
 			t.Errorf("%q: got %q, want %q", escaped, got, twice)
+		}
+	})
+}
+
+// FuzzParseISOBasic holds parseISOBasic to time.Parse.
+func FuzzParseISOBasic(f *testing.F) {
+	f.Add("20261122T120000Z")
+	f.Add("20240229T235959Z")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gerr := parseISOBasic(s)
+		want, werr := time.Parse(isoBasic, s)
+		if got != want || (gerr == nil) != (werr == nil) {
+			t.Errorf("%q: got %v, %v; time.Parse gives %v, %v", s, got, gerr, want, werr)
 		}
 	})
 }

@@ -106,8 +106,8 @@ func parseHeader(h string, hdr http.Header, e errs) (auth, *awserr.Error) {
 			}
 		}
 	}
-	amz := hdr.Get("X-Amz-Date")
-	date := hdr.Get("Date")
+	amz := get(hdr, "X-Amz-Date")
+	date := get(hdr, "Date")
 	if !haveCred || !haveHeaders || !haveSig {
 		return a, e.malformedHeader("the authorization header requires three components: Credential, SignedHeaders, and Signature.",
 			missingMessage(h, hdr, haveCred, haveHeaders, haveSig))
@@ -121,7 +121,7 @@ func parseHeader(h string, hdr http.Header, e errs) (auth, *awserr.Error) {
 	}
 	switch {
 	case amz != "":
-		t, err := time.Parse(isoBasic, amz)
+		t, err := parseISOBasic(amz)
 		if err != nil {
 			if e.s3 {
 				return a, awserr.AccessDenied(msgS3NoDate)
@@ -146,7 +146,7 @@ func parseHeader(h string, hdr http.Header, e errs) (auth, *awserr.Error) {
 		}
 		return a, incomplete(missingMessage(h, hdr, true, true, true))
 	}
-	a.token = hdr.Get("X-Amz-Security-Token")
+	a.token = get(hdr, "X-Amz-Security-Token")
 	return a, a.checkDate(e)
 }
 
@@ -163,7 +163,7 @@ func missingMessage(h string, hdr http.Header, cred, signed, sig bool) string {
 	if !signed {
 		fmt.Fprintf(&b, msgIncompleteMissing, "SignedHeaders")
 	}
-	if hdr.Get("X-Amz-Date") == "" && hdr.Get("Date") == "" {
+	if get(hdr, "X-Amz-Date") == "" && get(hdr, "Date") == "" {
 		b.WriteString("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ")
 	}
 	b.WriteString("Authorization=" + h)
@@ -239,7 +239,7 @@ func parsePresigned(q queryParams, e errs) (auth, *awserr.Error) {
 		return a, err
 	}
 	amz := q.get("X-Amz-Date")
-	t, err := time.Parse(isoBasic, amz)
+	t, err := parseISOBasic(amz)
 	if err != nil {
 		return a, e.malformedQuery(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`,
 			fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amz))
@@ -283,4 +283,45 @@ func splitFive(s string) (p [5]string, ok bool) {
 	}
 	p[4] = s
 	return p, true
+}
+
+// parseISOBasic is time.Parse(isoBasic, s) with a direct path for the
+// sixteen-character form clients send; anything else, including what
+// time.Parse accepts beyond it (fractional seconds), goes to time.Parse.
+func parseISOBasic(s string) (time.Time, error) {
+	if len(s) != 16 || s[8] != 'T' || s[15] != 'Z' {
+		return time.Parse(isoBasic, s)
+	}
+	var d [14]int
+	for i, j := 0, 0; i < 15; i++ {
+		if i == 8 {
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return time.Parse(isoBasic, s)
+		}
+		d[j] = int(c - '0')
+		j++
+	}
+	year := d[0]*1000 + d[1]*100 + d[2]*10 + d[3]
+	month, day := d[4]*10+d[5], d[6]*10+d[7]
+	hour, minute, sec := d[8]*10+d[9], d[10]*10+d[11], d[12]*10+d[13]
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Parse(isoBasic, s) // for its error
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), nil
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

@@ -100,7 +100,7 @@ func (a *auth) scope() string { return string(appendScope(nil, a)) }
 func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	e := errorsFor(service)
 	query := parseQuery(r.URL.RawQuery)
-	header := r.Header.Get("Authorization")
+	header := get(r.Header, "Authorization")
 	presigned := query.has("X-Amz-Algorithm") || query.has("X-Amz-Credential") ||
 		query.has("X-Amz-Signature") || query.has("X-Amz-SignedHeaders") || query.has("X-Amz-Expires")
 
@@ -122,7 +122,7 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	default:
 		res := &Result{Anonymous: true, Service: service}
 		if e.s3 {
-			if err := v.wrapBody(r, res, nil, nil, r.Header.Get("X-Amz-Content-Sha256"), e); err != nil {
+			if err := v.wrapBody(r, res, nil, nil, get(r.Header, "X-Amz-Content-Sha256"), e); err != nil {
 				return nil, err
 			}
 		}
@@ -230,6 +230,15 @@ func appendScope(dst []byte, a *auth) []byte {
 	dst = append(dst, '/')
 	dst = append(dst, a.service...)
 	return append(dst, "/"+terminator...)
+}
+
+// get is http.Header.Get for a name already in canonical form (every caller
+// passes a constant), without canonicalizing it again on each request.
+func get(h http.Header, canonicalName string) string {
+	if v := h[canonicalName]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // decodeHex decodes a hex string that must fill dst exactly.
@@ -346,7 +355,7 @@ func headerSigned(signed, name string) bool {
 // unsigned request or a credential that does not parse.
 func Scope(r *http.Request) (service, region string, ok bool) {
 	var cred string
-	if h := r.Header.Get("Authorization"); h != "" {
+	if h := get(r.Header, "Authorization"); h != "" {
 		i := strings.Index(h, "Credential=")
 		if i < 0 {
 			return "", "", false

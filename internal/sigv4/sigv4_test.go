@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -600,5 +602,67 @@ func TestSplitFive(t *testing.T) {
 		if ok != tc.ok || (ok && p[4] != tc.last) {
 			t.Errorf("splitFive(%q) = %q, %v", tc.in, p, ok)
 		}
+	}
+}
+
+func TestParseISOBasic(t *testing.T) {
+	for _, tc := range []struct{ name, in string }{
+		{"usual", "20261122T120000Z"},
+		{"end of year", "20261231T235959Z"},
+		{"leap day", "20240229T000000Z"},
+		{"not a leap year", "20260229T000000Z"},
+		{"century not leap", "21000229T000000Z"},
+		{"400 years leap", "20000229T000000Z"},
+		{"month 13", "20261322T120000Z"},
+		{"month 0", "20260022T120000Z"},
+		{"day 0", "20261100T120000Z"},
+		{"day 31 of 30", "20261131T120000Z"},
+		{"hour 24", "20261122T240000Z"},
+		{"minute 60", "20261122T126000Z"},
+		{"leap second", "20261122T235960Z"},
+		{"year 0", "00000101T000000Z"},
+		{"fractional seconds", "20261122T120000.5Z"},
+		{"lower-case t", "20261122t120000Z"},
+		{"no Z", "20261122T120000"},
+		{"letter", "2026112xT120000Z"},
+		{"sign", "+0261122T120000Z"},
+		{"empty", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, gerr := parseISOBasic(tc.in)
+			want, werr := time.Parse(isoBasic, tc.in)
+			if got != want || (gerr == nil) != (werr == nil) {
+				t.Errorf("got %v, %v; time.Parse gives %v, %v", got, gerr, want, werr)
+			}
+		})
+	}
+}
+
+// TestGetNamesCanonical guards get, which skips canonicalizing: every name
+// the package looks up with it must already be in net/http's canonical form.
+func TestGetNamesCanonical(t *testing.T) {
+	src, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`\bget\((?:r\.Header|hdr|h), "([^"]+)"\)`)
+	n := 0
+	for _, f := range src {
+		if !strings.HasSuffix(f.Name(), ".go") || strings.HasSuffix(f.Name(), "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			n++
+			if c := http.CanonicalHeaderKey(m[1]); c != m[1] {
+				t.Errorf("%s: get(..., %q) should be %q", f.Name(), m[1], c)
+			}
+		}
+	}
+	if n < 5 {
+		t.Errorf("found only %d get calls; has the helper been renamed?", n)
 	}
 }
