@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
@@ -20,9 +21,10 @@ func errAccessDeniedPlain() error {
 	return awserr.New(http.StatusForbidden, "AccessDenied", "Access Denied")
 }
 
-// bucketAccess is what authorizing a request needs from a bucket's
-// configuration, decoded from the record once instead of per request.
-type bucketAccess struct {
+// bucketSettings is what per-request work (authorization, object writes)
+// needs from a bucket's configuration, decoded from the record once
+// instead of per request.
+type bucketSettings struct {
 	ownership s3api.ObjectOwnership
 	pab       s3api.PublicAccessBlockConfiguration
 	// policyPublic tells whether the bucket policy is public; computed only
@@ -40,10 +42,13 @@ type bucketAccess struct {
 	// ownerContext is the condition context of a check without keys of its
 	// own: s3:ResourceAccount only. Shared between requests: read only.
 	ownerContext map[string][]string
+	// The default encryption a new object gets when its request names none.
+	defaultSSE, defaultKMSKeyID string
+	defaultBucketKey            bool
 }
 
-func newBucketAccess(b *bucketRecord) *bucketAccess {
-	a := &bucketAccess{ownership: s3api.ObjectOwnershipObjectWriter}
+func newBucketSettings(b *bucketRecord) *bucketSettings {
+	a := &bucketSettings{ownership: s3api.ObjectOwnershipObjectWriter}
 	var oc s3api.OwnershipControls
 	if ok, err := b.config(cfgOwnership, &oc); ok && err == nil && len(oc.Rules) > 0 {
 		a.ownership = oc.Rules[0].ObjectOwnership
@@ -63,23 +68,27 @@ func newBucketAccess(b *bucketRecord) *bucketAccess {
 	a.withACL = addStatements(b.Policy, a.aclStmts)
 	a.withACLNoPolicy = addStatements("", a.aclStmts)
 	a.ownerContext = map[string][]string{"s3:ResourceAccount": {b.Owner}}
+	enc := bucketEncryption(b).Rules[0]
+	a.defaultSSE = string(enc.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+	a.defaultKMSKeyID = api.ToString(enc.ApplyServerSideEncryptionByDefault.KMSMasterKeyID)
+	a.defaultBucketKey = api.ToBool(enc.BucketKeyEnabled)
 	return a
 }
 
-// access returns the bucket's decoded access configuration: the one kept
+// settings returns the bucket's decoded configuration: the one kept
 // with a cached record (see bucketCache), or a fresh one for a record a
 // writer decoded and may have changed.
-func (b *bucketRecord) access() *bucketAccess {
-	if b.cachedAccess != nil {
-		return b.cachedAccess
+func (b *bucketRecord) settings() *bucketSettings {
+	if b.cachedSettings != nil {
+		return b.cachedSettings
 	}
-	return newBucketAccess(b)
+	return newBucketSettings(b)
 }
 
 // publicAccessBlock returns the bucket's Block Public Access settings (all
 // false when none are configured).
 func publicAccessBlock(b *bucketRecord) s3api.PublicAccessBlockConfiguration {
-	return b.access().pab
+	return b.settings().pab
 }
 
 func on(p *bool) bool { return p != nil && *p }
@@ -89,7 +98,7 @@ func on(p *bool) bool { return p != nil && *p }
 // principals of the owner's account (and AWS services) keep what the policy
 // grants (S3 User Guide, "Blocking public access to your Amazon S3
 // storage", RestrictPublicBuckets).
-func effectivePolicy(b *bucketRecord, a *bucketAccess, p *identity.Principal) string {
+func effectivePolicy(b *bucketRecord, a *bucketSettings, p *identity.Principal) string {
 	if b.Policy == "" {
 		return ""
 	}
@@ -141,7 +150,7 @@ func (c check) withTags(tags []tag) check {
 // and returns the first denial.
 func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...check) error {
 	p := caller(ctx)
-	a := b.access()
+	a := b.settings()
 	bucketPolicy := effectivePolicy(b, a, p)
 	for _, c := range checks {
 		policy := withACLs(b, a, bucketPolicy, c.grants, c.resource)

@@ -386,9 +386,9 @@ func TestAuthorizeBeforeValidate(t *testing.T) {
 	}
 }
 
-// TestBucketAccessFollowsChanges: the decoded access configuration kept
-// with a cached bucket record (ownership, Block Public Access, ACL
-// statements, policy) follows every change of the bucket, and equals what
+// TestBucketAccessFollowsChanges: the decoded settings kept with a cached
+// bucket record (ownership, Block Public Access, ACL statements, policy,
+// default encryption) follow every change of the bucket, and equals what
 // decoding the stored record afresh gives.
 func TestBucketAccessFollowsChanges(t *testing.T) {
 	h, a := newBucketHarness(t, "")
@@ -421,6 +421,11 @@ func TestBucketAccessFollowsChanges(t *testing.T) {
 		{"policy deleted", func() {
 			must(h.svc.DeleteBucketPolicy(a, &s3api.DeleteBucketPolicyInput{Bucket: "bkt"}))
 		}, "", nil},
+		{"default encryption changed", func() {
+			must(h.svc.PutBucketEncryption(a, &s3api.PutBucketEncryptionInput{Bucket: "bkt", ServerSideEncryptionConfiguration: &s3api.ServerSideEncryptionConfiguration{
+				Rules: []s3api.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3api.ServerSideEncryptionByDefault{SSEAlgorithm: "aws:kms", KMSMasterKeyID: api.String("alias/k")}}},
+			}}))
+		}, "", nil},
 	}
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
@@ -443,18 +448,18 @@ func TestBucketAccessFollowsChanges(t *testing.T) {
 				}
 			}
 			cached := must(h.svc.loadBucket(a, "bkt"))
-			if cached.cachedAccess == nil {
+			if cached.cachedSettings == nil {
 				t.Fatal("the cached record carries no decoded access configuration")
 			}
 			var fresh *bucketRecord
 			if err := h.svc.view(a, func(tx store.Tx) (err error) { fresh, err = getBucket(tx, "bkt"); return err }); err != nil {
 				t.Fatal(err)
 			}
-			if fresh.cachedAccess != nil {
+			if fresh.cachedSettings != nil {
 				t.Fatal("getBucket returned a record with a cached access configuration")
 			}
-			if !reflect.DeepEqual(cached.access(), fresh.access()) {
-				t.Errorf("cached access = %+v\nfresh = %+v", cached.access(), fresh.access())
+			if !reflect.DeepEqual(cached.settings(), fresh.settings()) {
+				t.Errorf("cached access = %+v\nfresh = %+v", cached.settings(), fresh.settings())
 			}
 		})
 	}
@@ -484,6 +489,46 @@ func TestConditionContextShared(t *testing.T) {
 			}
 			if got := h.authz.reset()[0].Context; !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Context = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDefaultEncryptionFollowsBucket: a new object gets the bucket's
+// default encryption as it is at the time of the write (S3 User Guide,
+// "Setting default server-side encryption behavior for Amazon S3 buckets").
+func TestDefaultEncryptionFollowsBucket(t *testing.T) {
+	h, a := newBucketHarness(t, "")
+	kms := &s3api.ServerSideEncryptionConfiguration{Rules: []s3api.ServerSideEncryptionRule{{
+		ApplyServerSideEncryptionByDefault: &s3api.ServerSideEncryptionByDefault{SSEAlgorithm: "aws:kms", KMSMasterKeyID: api.String("alias/k")},
+		BucketKeyEnabled:                   api.Bool(true),
+	}}}
+	steps := []struct {
+		name      string
+		change    func()
+		sse       s3api.ServerSideEncryption
+		kmsKey    string
+		bucketKey bool
+	}{
+		{"SSE-S3 by default", func() {}, "AES256", "", false},
+		{"SSE-KMS with a bucket key", func() {
+			must(h.svc.PutBucketEncryption(a, &s3api.PutBucketEncryptionInput{Bucket: "bkt", ServerSideEncryptionConfiguration: kms}))
+		}, "aws:kms", "alias/k", true},
+		{"deleted: SSE-S3 again", func() {
+			must(h.svc.DeleteBucketEncryption(a, &s3api.DeleteBucketEncryptionInput{Bucket: "bkt"}))
+		}, "AES256", "", false},
+	}
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			step.change()
+			out := put(h, a, "k", "x")
+			if got := api.ToString((*string)(out.ServerSideEncryption)); got != string(step.sse) {
+				t.Errorf("PutObject SSE = %q, want %q", got, step.sse)
+			}
+			head := must(h.svc.HeadObject(a, &s3api.HeadObjectInput{Bucket: "bkt", Key: "k"}))
+			if head.ServerSideEncryption == nil || *head.ServerSideEncryption != step.sse || api.ToString(head.SSEKMSKeyId) != step.kmsKey || api.ToBool(head.BucketKeyEnabled) != step.bucketKey {
+				t.Errorf("HeadObject SSE = %v, key %q, bucket key %v; want %s, %q, %v",
+					head.ServerSideEncryption, api.ToString(head.SSEKMSKeyId), api.ToBool(head.BucketKeyEnabled), step.sse, step.kmsKey, step.bucketKey)
 			}
 		})
 	}

@@ -72,7 +72,7 @@ func aclStatements(grants []s3api.Grant, actions map[s3api.Permission][]string, 
 
 // withACLs returns policy (the bucket policy the caller may use, possibly
 // "") with the bucket's and the object's ACL grants added as statements.
-func withACLs(b *bucketRecord, a *bucketAccess, policy string, objectGrants []s3api.Grant, objectResource string) string {
+func withACLs(b *bucketRecord, a *bucketSettings, policy string, objectGrants []s3api.Grant, objectResource string) string {
 	if !a.aclsCount {
 		return policy
 	}

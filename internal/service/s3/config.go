@@ -237,7 +237,7 @@ func (s *Service) DeletePublicAccessBlock(ctx context.Context, in *s3api.DeleteP
 // objectOwnership returns the bucket's Object Ownership; ObjectWriter when
 // no ownership controls are configured (S3's behaviour before 2023).
 func objectOwnership(b *bucketRecord) s3api.ObjectOwnership {
-	return b.access().ownership
+	return b.settings().ownership
 }
 
 func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *s3api.GetBucketOwnershipControlsInput) (*s3api.GetBucketOwnershipControlsOutput, error) {

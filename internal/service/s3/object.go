@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -148,12 +149,10 @@ func (w writeRequest) attrs(b *bucketRecord, key string) (objectAttrs, []check, 
 		}
 	}
 	// Encryption: the request's, or the bucket's default.
-	enc := bucketEncryption(b).Rules[0]
 	switch w.sse {
 	case "":
-		a.sse = string(enc.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
-		a.sseKMSKeyID = api.ToString(enc.ApplyServerSideEncryptionByDefault.KMSMasterKeyID)
-		a.bucketKey = api.ToBool(enc.BucketKeyEnabled)
+		set := b.settings()
+		a.sse, a.sseKMSKeyID, a.bucketKey = set.defaultSSE, set.defaultKMSKeyID, set.defaultBucketKey
 	case "AES256":
 		a.sse = w.sse
 		put = put.with("s3:x-amz-server-side-encryption", w.sse)
@@ -293,11 +292,17 @@ type checksumRequest struct {
 	md5      []byte
 }
 
+// defaultChecksum is the algorithm list of a request that names none;
+// shared: its capacity is its length, so an append copies it.
+var defaultChecksum = []blob.Algorithm{blob.CRC64NVME}
+
 func newChecksumRequest(in any, algorithm string, contentMD5 *string) (checksumRequest, error) {
 	var c checksumRequest
-	c.expected = map[blob.Algorithm]string{}
 	for _, f := range checksumFields {
 		if v := optionalString(in, f.field); v != "" {
+			if c.expected == nil {
+				c.expected = map[blob.Algorithm]string{}
+			}
 			c.expected[f.alg] = v
 			c.algs = append(c.algs, f.alg)
 		}
@@ -316,7 +321,7 @@ func newChecksumRequest(in any, algorithm string, contentMD5 *string) (checksumR
 	// checksum (S3 User Guide, "Checking object integrity", default data
 	// integrity protections).
 	if len(c.algs) == 0 {
-		c.algs = []blob.Algorithm{blob.CRC64NVME}
+		c.algs = defaultChecksum
 	}
 	if contentMD5 != nil {
 		d, err := base64.StdEncoding.DecodeString(*contentMD5)
@@ -443,7 +448,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, bodyError(err, maxPutSize)
 	}
 	v := version{
-		Blob: info.ID, Size: info.Size, ETag: `"` + info.MD5Hex() + `"`,
+		Blob: info.ID, Size: info.Size, ETag: quotedHex(info.MD5),
 		Checksums: checksumMap(info), ChecksumType: "FULL_OBJECT",
 	}
 	attrs.apply(&v)
@@ -484,6 +489,14 @@ func bodyError(err error, max int64) error {
 		return awserr.New(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header")
 	}
 	return err
+}
+
+// quotedHex is an ETag: the hex of a digest in double quotes.
+func quotedHex(sum []byte) string {
+	var buf [2 + 2*64]byte
+	b := append(buf[:0], '"')
+	b = hex.AppendEncode(b, sum)
+	return string(append(b, '"'))
 }
 
 func enumString[T ~string](p *T) string {
@@ -546,7 +559,8 @@ func (s *Service) addVersion(ctx context.Context, tx store.Tx, bucket, key strin
 			garbage = append(garbage, old.Blob)
 		}
 	}
-	o.Versions = append([]version{v}, o.Versions...)
+	versions := make([]version, 0, len(o.Versions)+1)
+	o.Versions = append(append(versions, v), o.Versions...)
 	return v, garbage, putObject(tx, bucket, key, o)
 }
 

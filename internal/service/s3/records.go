@@ -58,10 +58,10 @@ type bucketRecord struct {
 	// s3api type; a missing entry means "not configured".
 	Configs map[string]json.RawMessage `json:",omitempty"`
 
-	// cachedAccess is the decoded access configuration of a record from
+	// cachedSettings is the decoded configuration of a record from
 	// bucketCache, which is never modified; nil for records decoded to be
-	// changed (see access).
-	cachedAccess *bucketAccess
+	// changed (see settings).
+	cachedSettings *bucketSettings
 }
 
 // config decodes configuration name into v; ok is false when not set.
@@ -239,7 +239,7 @@ func (c *bucketCache) get(tx store.Tx, name string) (*bucketRecord, error) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("s3: decoding bucket %q: %w", name, err)
 	}
-	b.cachedAccess = newBucketAccess(&b)
+	b.cachedSettings = newBucketSettings(&b)
 	c.m.Store(name, &cachedBucket{raw: bytes.Clone(raw), rec: &b})
 	return &b, nil
 }
