@@ -42,7 +42,7 @@ func TestRoleName(t *testing.T) {
 
 func TestCharset(t *testing.T) {
 	tests := []struct {
-		set  charset
+		set  *charset
 		s    string
 		want bool
 	}{

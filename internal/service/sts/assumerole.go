@@ -141,7 +141,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 		PackedPolicySize: packed,
 	}
 	if sourceIdentity != "" {
-		out.SourceIdentity = &sourceIdentity
+		out.SourceIdentity = api.String(sourceIdentity)
 	}
 	return out, nil
 }
@@ -240,6 +240,12 @@ func validateAssumeRole(in *stsapi.AssumeRoleInput) error {
 // is invisible to clients.
 const roleUseInterval = time.Minute
 
+// roleUse is a role in a region, whose last report recordUse remembers.
+type roleUse struct{ account, role, region string }
+
+// maxRoleUses bounds what recordUse remembers; it is emptied when full.
+const maxRoleUses = 4096
+
 // recordUse tells IAM the role was used, unless it was told less than
 // roleUseInterval ago.
 func (s *Service) recordUse(ctx context.Context, role Role, region string, now time.Time) {
@@ -247,10 +253,18 @@ func (s *Service) recordUse(ctx context.Context, role Role, region string, now t
 	if !ok {
 		return
 	}
-	key := role.Account + "/" + role.Name + "/" + region
-	if last, ok := s.lastUse.Load(key); ok && now.Sub(last.(time.Time)) < roleUseInterval {
+	key := roleUse{role.Account, role.Name, region}
+	s.useMu.Lock()
+	last, ok := s.lastUse[key]
+	if ok && now.Sub(last) < roleUseInterval {
+		s.useMu.Unlock()
 		return
 	}
-	s.lastUse.Store(key, now)
+	if s.lastUse == nil || len(s.lastUse) >= maxRoleUses {
+		// Bounded like the other caches: forgetting only means one more write.
+		s.lastUse = map[roleUse]time.Time{}
+	}
+	s.lastUse[key] = now
+	s.useMu.Unlock()
 	_ = usage.RoleUsed(ctx, role.Account, role.Name, region, now)
 }

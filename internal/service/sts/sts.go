@@ -120,7 +120,8 @@ type Service struct {
 	accessKeys AccessKeys
 	messages   *messageSealer
 	now        func() time.Time
-	lastUse    sync.Map // "account/role/region" -> time.Time reported to RoleUsage
+	useMu      sync.Mutex
+	lastUse    map[roleUse]time.Time // when each role's use was last reported to RoleUsage
 }
 
 var _ stsapi.Handler = (*Service)(nil)

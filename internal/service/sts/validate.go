@@ -25,7 +25,7 @@ type charset struct {
 	word  bool // \w allowed; false for [\d]*
 }
 
-func (c charset) MatchString(s string) bool {
+func (c *charset) MatchString(s string) bool {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		switch {
@@ -42,13 +42,14 @@ func (c charset) MatchString(s string) bool {
 // matcher is a compiled pattern.
 type matcher interface{ MatchString(string) bool }
 
-// Patterns from the STS model.
+// Patterns from the STS model. The charsets are pointers so that passing one
+// as a matcher does not copy it to the heap on every call.
 var (
-	namePattern       = charset{word: true, extra: "+=,.@-"}   // roleSessionName, sourceIdentity, federated user name
-	externalIDPattern = charset{word: true, extra: "+=,.@:/-"} // externalId
-	serialPattern     = charset{word: true, extra: "+=/:,.@-"} // serialNumber
-	tokenCodePattern  = charset{}                              // tokenCode
-	accessKeyPattern  = charset{word: true}                    // accessKeyId
+	namePattern       = &charset{word: true, extra: "+=,.@-"}   // roleSessionName, sourceIdentity, federated user name
+	externalIDPattern = &charset{word: true, extra: "+=,.@:/-"} // externalId
+	serialPattern     = &charset{word: true, extra: "+=/:,.@-"} // serialNumber
+	tokenCodePattern  = &charset{}                              // tokenCode
+	accessKeyPattern  = &charset{word: true}                    // accessKeyId
 	tagKeyPattern     = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]+$`)
 	tagValuePattern   = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]*$`)
 )
