@@ -25,8 +25,8 @@ import (
 // payloadHash returns the payload hash the signature covers. S3 takes it from
 // x-amz-content-sha256 (required with the Authorization header; presigned URLs
 // default to UNSIGNED-PAYLOAD). Other services hash the body itself: it is read
-// whole (bounded) and handed back as body.
-func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, io.ReadCloser, *awserr.Error) {
+// whole (bounded) and handed back as body, which carries the hash instead.
+func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, *hashedBody, *awserr.Error) {
 	h := get(r.Header, "X-Amz-Content-Sha256")
 	if h != "" {
 		if !validPayloadHash(h, e.s3) {
@@ -51,7 +51,7 @@ func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, io.Rea
 	if limit <= 0 {
 		limit = 8 << 20
 	}
-	buf, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	buf, err := readLimited(r.Body, limit, r.ContentLength)
 	r.Body.Close()
 	if err != nil {
 		return "", nil, awserr.Internal(fmt.Errorf("sigv4: reading body: %w", err))
@@ -59,8 +59,47 @@ func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, io.Rea
 	if int64(len(buf)) > limit {
 		return "", nil, awserr.Newf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body must be at most %d bytes", limit)
 	}
+	b := &hashedBody{}
+	b.Reset(buf)
 	sum := sha256.Sum256(buf)
-	return hex.EncodeToString(sum[:]), io.NopCloser(bytes.NewReader(buf)), nil
+	hex.Encode(b.sum[:], sum[:])
+	return "", b, nil
+}
+
+// hashedBody is a body read whole to hash it, handed back for reading again,
+// with its hash in hex: one allocation for what would take three.
+type hashedBody struct {
+	bytes.Reader
+	sum [2 * sha256.Size]byte
+}
+
+func (*hashedBody) Close() error { return nil }
+
+// readLimited is io.ReadAll(io.LimitReader(r, limit+1)), starting from a
+// buffer of the declared length (+1 to see EOF without growing) when there is
+// one within the limit. The declared length is the client's word, so it only
+// sizes the first 64 KiB; beyond that the buffer grows as bytes arrive.
+func readLimited(r io.Reader, limit, declared int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 && declared <= limit {
+		size = min(declared+1, 64<<10)
+	}
+	b := make([]byte, 0, size)
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		end := min(int64(cap(b)), limit+1)
+		n, err := r.Read(b[len(b):end])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 func validPayloadHash(h string, s3 bool) bool {

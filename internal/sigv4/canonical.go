@@ -22,7 +22,7 @@ func canonicalRequest(r *http.Request, a *auth, q queryParams, payload string, s
 
 // appendCanonical appends the canonical request to dst; Verify hands it a
 // stack buffer, so a typical request builds it without allocating.
-func appendCanonical(dst []byte, r *http.Request, a *auth, q queryParams, payload string, s3 bool) []byte {
+func appendCanonical[P string | []byte](dst []byte, r *http.Request, a *auth, q queryParams, payload P, s3 bool) []byte {
 	dst = append(dst, r.Method...)
 	dst = append(dst, '\n')
 	dst = appendURI(dst, r.URL.EscapedPath(), s3)

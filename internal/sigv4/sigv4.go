@@ -169,7 +169,11 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	key := v.keys.get(secret, a.date, a.region, a.service)
 	buf := verifyBufs.Get().(*verifyBuf)
 	defer buf.release()
-	buf.canonical = appendCanonical(buf.canonical[:0], r, &a, query, payload, e.s3)
+	if body != nil {
+		buf.canonical = appendCanonical(buf.canonical[:0], r, &a, query, body.sum[:], e.s3)
+	} else {
+		buf.canonical = appendCanonical(buf.canonical[:0], r, &a, query, payload, e.s3)
+	}
 	buf.stringToSign = appendStringToSign(buf.stringToSign[:0], &a, sha256.Sum256(buf.canonical))
 	want := key.sum(buf.stringToSign)
 	var got [sha256.Size]byte
