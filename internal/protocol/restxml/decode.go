@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/awserr"
@@ -26,21 +29,166 @@ const MaxXMLBody = 4 << 20
 // maps, query parameters and the body. A streaming payload member receives
 // r.Body itself, unread.
 func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, error) {
-	in := op.NewInput()
-	sv := reflect.ValueOf(in).Elem()
-	st := shape.Of(sv.Type())
-	q := r.URL.Query()
-	var bodyMembers bool
+	var q url.Values
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
+	return decode(op, r, labelSource{m: labels}, q)
+}
+
+// DecodePath is Decode for a request in the router's path form: the Bucket
+// and Key labels are bucket and key, and q is r.URL.Query(), parsed once for
+// Route and DecodePath. It allocates no label map.
+func DecodePath(op *api.Operation, r *http.Request, bucket, key string, q url.Values) (any, error) {
+	return decode(op, r, labelSource{bucket: bucket, key: key, path: true}, q)
+}
+
+// labelSource gives URI label values: from a map, or S3's two labels.
+type labelSource struct {
+	m           map[string]string
+	bucket, key string
+	path        bool
+}
+
+func (l labelSource) get(name string) (string, bool) {
+	if !l.path {
+		v, ok := l.m[name]
+		return v, ok
+	}
+	switch name {
+	case "Bucket":
+		return l.bucket, true
+	case "Key":
+		return l.key, true
+	}
+	return "", false
+}
+
+// Member roles in a request, from shape's locations.
+const (
+	inURI      = iota // location "uri"
+	inHeader          // "header"
+	inPrefixed        // "headers": a map of the headers under a name prefix
+	inQuery           // "querystring", one parameter
+	inQueryMap        // "querystring" map: the parameters no member claims
+)
+
+// inPlan is what Decode needs of an input type, computed once per
+// operation: the members bound outside the body, in field order (the first
+// invalid one in that order is the error reported), and whether members sit
+// directly in an XML body.
+type inPlan struct {
+	st          *shape.Struct
+	fields      []inField
+	queryMaps   []*shape.Field
+	bodyMembers bool
+	// headers counts the header members; byHeader maps their canonical
+	// names to their positions in fields, and prefixed is the one prefix
+	// map member (x-amz-meta-), if any. byHeader is nil when the request's
+	// headers cannot be walked instead of the members (see decode).
+	headers  int
+	byHeader map[string]int
+	prefixed *shape.Field
+}
+
+// maxHeaderPlan bounds the members of a plan whose request headers decode
+// walks: the values found sit in an array of that size on the stack.
+const maxHeaderPlan = 64
+
+type inField struct {
+	f    *shape.Field
+	role int
+}
+
+var inPlans sync.Map // *api.Operation -> *inPlan
+
+func inPlanOf(op *api.Operation) *inPlan {
+	if p, ok := inPlans.Load(op); ok {
+		return p.(*inPlan)
+	}
+	st := shape.Of(reflect.TypeOf(op.NewInput()))
+	p := &inPlan{st: st}
 	for _, f := range st.Fields {
 		switch f.Location {
 		case "uri":
-			if v, ok := labels[f.Name]; ok {
+			p.fields = append(p.fields, inField{f, inURI})
+		case "header":
+			p.fields = append(p.fields, inField{f, inHeader})
+		case "headers":
+			p.fields = append(p.fields, inField{f, inPrefixed})
+		case "querystring":
+			if f.Kind == shape.KindMap {
+				p.queryMaps = append(p.queryMaps, f)
+			} else {
+				p.fields = append(p.fields, inField{f, inQuery})
+			}
+		case "":
+			p.bodyMembers = p.bodyMembers || !f.Payload
+		}
+	}
+	p.byHeader = map[string]int{}
+	prefixes := 0
+	for i, inf := range p.fields {
+		switch inf.role {
+		case inHeader:
+			p.headers++
+			if _, dup := p.byHeader[inf.f.HeaderKey]; dup {
+				prefixes = 2 // two members on one header: not indexable
+			}
+			p.byHeader[inf.f.HeaderKey] = i
+		case inPrefixed:
+			prefixes++
+			p.prefixed = inf.f
+		}
+	}
+	if prefixes > 1 || len(p.fields) > maxHeaderPlan {
+		p.byHeader, p.prefixed = nil, nil
+	}
+	v, _ := inPlans.LoadOrStore(op, p)
+	return v.(*inPlan)
+}
+
+var stringMapType = reflect.TypeOf(map[string]string(nil))
+
+func decode(op *api.Operation, r *http.Request, labels labelSource, q url.Values) (any, error) {
+	plan := inPlanOf(op)
+	in := op.NewInput()
+	sv := reflect.ValueOf(in).Elem()
+	st := plan.st
+	// A request carries fewer headers (about ten from an SDK) than
+	// PutObject or GetObject have header members (30 and 15): then one walk
+	// over the request's headers, finding each in the plan's index and
+	// collecting x-amz-meta-*, replaces a lookup per member and a second
+	// walk for the metadata. Members are still bound in field order below.
+	var found [maxHeaderPlan][]string
+	var meta prefixMap
+	walked := plan.byHeader != nil && len(r.Header) < plan.headers
+	if walked {
+		meta.f = plan.prefixed
+		for k, vals := range r.Header {
+			if i, ok := plan.byHeader[k]; ok {
+				found[i] = vals
+			} else if meta.f != nil {
+				meta.add(k, vals)
+			}
+		}
+	}
+	for i, inf := range plan.fields {
+		f := inf.f
+		switch inf.role {
+		case inURI:
+			if v, ok := labels.get(f.Name); ok {
 				if err := setText(f, sv, v, "iso8601"); err != nil {
 					return nil, err
 				}
 			}
-		case "header":
-			vals := r.Header[f.HeaderKey]
+		case inHeader:
+			var vals []string
+			if walked {
+				vals = found[i]
+			} else {
+				vals = r.Header[f.HeaderKey]
+			}
 			if len(vals) == 0 {
 				continue
 			}
@@ -48,7 +196,11 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 				setList(f, sv, splitHeader(vals))
 				continue
 			}
-			if err := setText(f, sv, strings.Join(vals, ","), "rfc822"); err != nil {
+			v := vals[0]
+			if len(vals) > 1 {
+				v = strings.Join(vals, ",")
+			}
+			if err := setText(f, sv, v, "rfc822"); err != nil {
 				if f.HeaderKey == "Expires" && f.Kind == shape.KindTime {
 					// S3 stores Expires as an unchecked string (modelled as a
 					// string in S3's own model; aws-sdk-go-v2 issue #2652), so a
@@ -58,26 +210,17 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 				}
 				return nil, err
 			}
-		case "headers":
-			var m reflect.Value
-			prefix := f.Name
-			for k, vals := range r.Header {
-				if len(k) <= len(prefix) || !strings.EqualFold(k[:len(prefix)], prefix) || len(vals) == 0 {
-					continue
+		case inPrefixed:
+			if !walked {
+				meta.f = f
+				for k, vals := range r.Header {
+					meta.add(k, vals)
 				}
-				if !m.IsValid() {
-					m = reflect.MakeMap(f.Type)
-				}
-				// Go canonicalizes header names; S3 keeps user metadata
-				// keys in lower case.
-				m.SetMapIndex(reflect.ValueOf(strings.ToLower(k[len(prefix):])).Convert(f.Type.Key()), reflect.ValueOf(strings.Join(vals, ",")).Convert(f.Type.Elem()))
 			}
-			if m.IsValid() {
-				sv.Field(f.Index).Set(m)
-			}
-		case "querystring":
-			if f.Kind == shape.KindMap {
-				continue // filled below from the parameters no member claims
+			meta.store(sv)
+		case inQuery:
+			if len(q) == 0 {
+				continue
 			}
 			vals, ok := q[f.Name]
 			if !ok {
@@ -94,19 +237,53 @@ func Decode(op *api.Operation, r *http.Request, labels map[string]string) (any, 
 			if err := setText(f, sv, v, "iso8601"); err != nil {
 				return nil, err
 			}
-		case "":
-			bodyMembers = bodyMembers || !f.Payload
 		}
 	}
-	for _, f := range st.Fields {
-		if f.Location == "querystring" && f.Kind == shape.KindMap {
-			queryMap(f, st, sv, q)
-		}
+	for _, f := range plan.queryMaps {
+		queryMap(f, st, sv, q)
 	}
-	if err := decodeBody(st, sv, r, bodyMembers); err != nil {
+	if err := decodeBody(st, sv, r, plan.bodyMembers); err != nil {
 		return nil, err
 	}
 	return in, nil
+}
+
+// prefixMap gathers the headers whose names start with a map member's
+// prefix (x-amz-meta-), keyed by the rest of the name in lower case: Go
+// canonicalizes header names; S3 keeps user metadata keys in lower case.
+type prefixMap struct {
+	f      *shape.Field
+	native map[string]string // the member is a map[string]string
+	m      reflect.Value     // otherwise
+}
+
+func (p *prefixMap) add(k string, vals []string) {
+	prefix := p.f.Name
+	if len(k) <= len(prefix) || !strings.EqualFold(k[:len(prefix)], prefix) || len(vals) == 0 {
+		return
+	}
+	name, val := strings.ToLower(k[len(prefix):]), strings.Join(vals, ",")
+	if p.f.Type == stringMapType {
+		if p.native == nil {
+			p.native = map[string]string{}
+		}
+		p.native[name] = val
+		return
+	}
+	if !p.m.IsValid() {
+		p.m = reflect.MakeMap(p.f.Type)
+	}
+	p.m.SetMapIndex(reflect.ValueOf(name).Convert(p.f.Type.Key()), reflect.ValueOf(val).Convert(p.f.Type.Elem()))
+}
+
+// store sets the member when some header matched.
+func (p *prefixMap) store(sv reflect.Value) {
+	switch {
+	case p.native != nil:
+		sv.Field(p.f.Index).Set(reflect.ValueOf(p.native))
+	case p.m.IsValid():
+		sv.Field(p.f.Index).Set(p.m)
+	}
 }
 
 func decodeBody(st *shape.Struct, sv reflect.Value, r *http.Request, bodyMembers bool) error {
@@ -190,9 +367,15 @@ func malformed(cause error) *awserr.Error {
 		"The XML you provided was not well-formed or did not validate against our published schema").Wrap(cause)
 }
 
-// setText parses a header, label or query value into member f.
+// setText parses a header, label or query value into member f, straight
+// into the field (or into the new value an optional member points to).
 func setText(f *shape.Field, sv reflect.Value, s, tsDefault string) error {
-	v := reflect.New(f.Elem).Elem()
+	fv := sv.Field(f.Index)
+	v, p := fv, reflect.Value{}
+	if f.Ptr {
+		p = reflect.New(f.Elem)
+		v = p.Elem()
+	}
 	switch f.Kind {
 	case shape.KindString:
 		v.SetString(s)
@@ -203,13 +386,13 @@ func setText(f *shape.Field, sv reflect.Value, s, tsDefault string) error {
 		}
 		v.SetBool(b)
 	case shape.KindInt:
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, f.Elem.Bits())
 		if err != nil {
 			return invalidArgument(f, s)
 		}
 		v.SetInt(n)
 	case shape.KindFloat:
-		n, err := strconv.ParseFloat(strings.TrimSpace(s), v.Type().Bits())
+		n, err := strconv.ParseFloat(strings.TrimSpace(s), f.Elem.Bits())
 		if err != nil {
 			return invalidArgument(f, s)
 		}
@@ -219,7 +402,8 @@ func setText(f *shape.Field, sv reflect.Value, s, tsDefault string) error {
 		if err != nil {
 			return invalidArgument(f, s)
 		}
-		v.Set(reflect.ValueOf(t))
+		// Through the address: reflect.ValueOf(t) would copy t to the heap.
+		*v.Addr().Interface().(*time.Time) = t
 	case shape.KindBlob:
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
@@ -229,7 +413,9 @@ func setText(f *shape.Field, sv reflect.Value, s, tsDefault string) error {
 	default:
 		return nil
 	}
-	f.Set(sv, v)
+	if f.Ptr {
+		fv.Set(p)
+	}
 	return nil
 }
 
