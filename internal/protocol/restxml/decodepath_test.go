@@ -1,6 +1,7 @@
 package restxml
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -81,4 +82,60 @@ func errCode(err error) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// TestDecodeHeaderWalks: Decode walks the request's headers when they are
+// fewer than the operation's header members, else looks each member up; a
+// request padded with unrelated headers takes the second way and must bind
+// the same input (metadata included) or fail the same way.
+func TestDecodeHeaderWalks(t *testing.T) {
+	tests := []struct {
+		name, op string
+		header   map[string]string
+		wantErr  string
+	}{
+		{"put object with metadata", "PutObject", map[string]string{"Content-Type": "text/plain", "Content-Length": "4", "x-amz-meta-Color": "blue",
+			"x-amz-storage-class": "STANDARD", "Expires": "Tue, 02 Jan 2024 03:04:05 GMT"}, ""},
+		{"get object conditions", "GetObject", map[string]string{"If-Match": `"e"`, "If-Unmodified-Since": "Tue, 02 Jan 2024 03:04:05 GMT", "Range": "bytes=1-2"}, ""},
+		{"list header", "GetObjectAttributes", map[string]string{"x-amz-object-attributes": "ETag, ObjectSize,,Checksum"}, ""},
+		{"invalid header", "PutObject", map[string]string{"Content-Length": "x", "x-amz-meta-a": "b"}, "InvalidArgument"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			op := s3api.Service.Operation(tc.op)
+			plan := inPlanOf(op)
+			decodeWith := func(padding int) (any, error) {
+				r := httptest.NewRequest(op.Method, "http://s3/b/k", strings.NewReader("data"))
+				for k, v := range tc.header {
+					r.Header.Set(k, v)
+				}
+				for i := range padding {
+					r.Header.Set(fmt.Sprintf("X-Padding-%d", i), "p")
+				}
+				if walked := len(r.Header) < plan.headers; walked != (padding == 0) {
+					t.Fatalf("padding %d: walked = %v with %d headers for %d members", padding, walked, len(r.Header), plan.headers)
+				}
+				return DecodePath(op, r, "b", "k", nil)
+			}
+			walked, err1 := decodeWith(0)
+			looked, err2 := decodeWith(plan.headers)
+			if errCode(err1) != tc.wantErr || errCode(err2) != tc.wantErr {
+				t.Fatalf("errors %v / %v, want %q", err1, err2, tc.wantErr)
+			}
+			if err1 != nil {
+				return
+			}
+			for _, v := range []any{walked, looked} {
+				if f := reflect.ValueOf(v).Elem().FieldByName("Body"); f.IsValid() && f.Kind() == reflect.Interface {
+					f.Set(reflect.Zero(f.Type()))
+				}
+			}
+			if !reflect.DeepEqual(walked, looked) {
+				t.Errorf("walked\n%+v\nlooked up\n%+v", walked, looked)
+			}
+			if reflect.ValueOf(walked).Elem().IsZero() {
+				t.Error("nothing bound")
+			}
+		})
+	}
 }
