@@ -459,3 +459,54 @@ func BenchmarkMemoryPut64MiB(b *testing.B) {
 		})
 	}
 }
+
+// TestRead: Read digests and verifies like Put, and fails the same way.
+func TestRead(t *testing.T) {
+	errSig := errors.New("signature mismatch")
+	errDigest := errors.New("BadDigest")
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		body    io.Reader
+		opts    PutOptions
+		want    string
+		wantErr error
+	}{
+		{"content and checksums", context.Background(), strings.NewReader("123456789"), PutOptions{Algorithms: []Algorithm{CRC32, SHA256}, Size: 9}, "123456789", nil},
+		{"empty", context.Background(), strings.NewReader(""), PutOptions{Algorithms: []Algorithm{CRC64NVME}}, "", nil},
+		{"longer than the size hint", context.Background(), strings.NewReader("0123456789"), PutOptions{Size: 2}, "0123456789", nil},
+		{"body fails at EOF", context.Background(), &failingReader{strings.NewReader("data"), errSig}, PutOptions{}, "", errSig},
+		{"verify refuses", context.Background(), strings.NewReader("data"), PutOptions{Verify: func(Info) error { return errDigest }}, "", errDigest},
+		{"too large", context.Background(), strings.NewReader("data"), PutOptions{MaxSize: 3}, "", ErrTooLarge},
+		{"context canceled", canceled, strings.NewReader("data"), PutOptions{}, "", context.Canceled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, info, err := Read(tc.ctx, tc.body, tc.opts)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if string(got) != tc.want || info.ID != "" || info.Size != int64(len(tc.want)) {
+				t.Errorf("Read = %q, ID %q, size %d", got, info.ID, info.Size)
+			}
+			// The digests are those Put computes for the same content.
+			want, err := NewMemory().Put(context.Background(), strings.NewReader(tc.want), PutOptions{Algorithms: tc.opts.Algorithms})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.MD5Hex() != want.MD5Hex() {
+				t.Errorf("MD5 %s, want %s", info.MD5Hex(), want.MD5Hex())
+			}
+			for _, a := range tc.opts.Algorithms {
+				if info.Checksum(a) != want.Checksum(a) || info.Checksum(a) == "" {
+					t.Errorf("%s = %q, want %q", a, info.Checksum(a), want.Checksum(a))
+				}
+			}
+		})
+	}
+}

@@ -52,27 +52,46 @@ func (m *Memory) Concat(ctx context.Context, ids []string, opts PutOptions) (Inf
 }
 
 func (m *Memory) write(ctx context.Context, opts PutOptions, fill func(io.Writer) error) (Info, error) {
-	if err := checkAlgorithms(opts.Algorithms); err != nil {
+	b, info, err := readAll(ctx, opts, newID(), fill)
+	if err != nil {
 		return Info{}, err
+	}
+	m.mu.Lock()
+	m.blobs[info.ID] = b
+	m.mu.Unlock()
+	return info, nil
+}
+
+// Read reads r whole into memory, digesting and verifying it as Put does,
+// without storing it anywhere: for content small enough that its user keeps
+// it in a metadata record instead of a blob of its own. Info.ID is "".
+func Read(ctx context.Context, r io.Reader, opts PutOptions) ([]byte, Info, error) {
+	return readAll(ctx, opts, "", func(w io.Writer) error {
+		return copyCtx(ctx, w, r)
+	})
+}
+
+// readAll runs fill against a buffer while digesting, and returns the bytes
+// and their Info (with ID id) if fill and Verify succeed.
+func readAll(ctx context.Context, opts PutOptions, id string, fill func(io.Writer) error) ([]byte, Info, error) {
+	if err := checkAlgorithms(opts.Algorithms); err != nil {
+		return nil, Info{}, err
 	}
 	buf := sizedBuffer{hint: opts.Size}
 	dg := newDigester(opts)
 	if err := fill(io.MultiWriter(dg, &buf)); err != nil {
-		return Info{}, err
+		return nil, Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, err
+		return nil, Info{}, err
 	}
-	info := dg.info(newID())
+	info := dg.info(id)
 	if opts.Verify != nil {
 		if err := opts.Verify(info); err != nil {
-			return Info{}, err
+			return nil, Info{}, err
 		}
 	}
-	m.mu.Lock()
-	m.blobs[info.ID] = buf.b
-	m.mu.Unlock()
-	return info, nil
+	return buf.b, info, nil
 }
 
 // Open implements Store.

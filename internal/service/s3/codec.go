@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -57,11 +58,16 @@ const (
 	tagLockUntil
 	tagLegalHold
 	tagGrants // JSON of []s3api.Grant: rare, and nested pointers
+	tagData   // the content of an object kept in its record (version.Data)
 )
 
 // encodeObject returns o's binary form.
 func encodeObject(o *objectRecord) ([]byte, error) {
-	b := make([]byte, 0, 128*len(o.Versions))
+	n := 128 * len(o.Versions)
+	for i := range o.Versions {
+		n += len(o.Versions[i].Data)
+	}
+	b := make([]byte, 0, n)
 	b = append(b, formatBinary)
 	b = binary.AppendUvarint(b, uint64(len(o.Versions)))
 	for i := range o.Versions {
@@ -89,6 +95,10 @@ func appendVersion(b []byte, v *version) ([]byte, error) {
 	}
 	str(tagOwner, v.Owner)
 	str(tagBlob, v.Blob)
+	if len(v.Data) > 0 {
+		b = binary.AppendUvarint(append(b, tagData), uint64(len(v.Data)))
+		b = append(b, v.Data...)
+	}
 	if v.Size != 0 {
 		b = binary.AppendVarint(append(b, tagSize), v.Size)
 	}
@@ -322,7 +332,7 @@ func (d *decoder) skip(field byte) bool {
 		return false
 	}
 	switch field {
-	case tagID, tagBlob, tagContentType, tagContentEncoding, tagContentDisposition, tagContentLanguage,
+	case tagID, tagBlob, tagData, tagContentType, tagContentEncoding, tagContentDisposition, tagContentLanguage,
 		tagCacheControl, tagWebsiteRedirect, tagChecksumType, tagSSE, tagSSECKeyMD5, tagSSEKMSKeyID,
 		tagLockMode, tagLegalHold, tagGrants:
 		d.skipString()
@@ -461,6 +471,9 @@ func (d *decoder) version(v *version) {
 			}
 		case tagBlob:
 			v.Blob = d.string()
+		case tagData:
+			// Copied: the record's bytes are only valid in its transaction.
+			v.Data = bytes.Clone(d.bytes())
 		case tagSize:
 			v.Size = d.varint()
 		case tagETag:

@@ -24,7 +24,7 @@ func fullVersion() version {
 	return version{
 		ID: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH", DeleteMarker: false,
 		LastModified: time.Date(2026, 1, 2, 3, 4, 5, 600000000, time.UTC), Owner: "111111111111",
-		Blob: "b10b", Size: 1 << 40, ETag: `"d41d8cd98f00b204e9800998ecf8427e-3"`,
+		Blob: "b10b", Data: []byte{0, 1, 0xff, '"', 'x'}, Size: 1 << 40, ETag: `"d41d8cd98f00b204e9800998ecf8427e-3"`,
 		ContentType: "text/plain", ContentEncoding: "gzip", ContentDisposition: "attachment",
 		ContentLanguage: "en", CacheControl: "no-cache", Expires: &exp, WebsiteRedirect: "/other",
 		Metadata: map[string]string{"b": "2", "a": "1", "empty": ""}, StorageClass: "GLACIER",
@@ -44,7 +44,7 @@ func strPtr(s string) *string { return &s }
 func TestObjectCodecRoundTrip(t *testing.T) {
 	full := fullVersion()
 	noFields := reflect.TypeFor[version]().NumField()
-	if noFields != 29 {
+	if noFields != 30 {
 		t.Fatalf("version has %d fields; give a new field a tag in codec.go and set it in fullVersion", noFields)
 	}
 	tests := []struct {
@@ -58,6 +58,7 @@ func TestObjectCodecRoundTrip(t *testing.T) {
 			full,
 			{ID: "null", Owner: "111111111111", Size: 0, ETag: `"e"`},
 		}}},
+		{"content kept in the record", objectRecord{Versions: []version{{ID: "null", Owner: "111111111111", Data: []byte("hello\x00"), Size: 6, ETag: `"e"`}}}},
 		{"zero time and empty collections", objectRecord{Versions: []version{{ID: "null", Metadata: map[string]string{}, Tags: []tag{}}}}},
 		{"negative offset zone", objectRecord{Versions: []version{{ID: "x", LastModified: time.Date(1969, 12, 31, 23, 59, 59, 1, time.FixedZone("", -9*3600-30*60))}}}},
 	}

@@ -284,7 +284,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if rng.length > maxPartSize {
 		return nil, errInvalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
 	}
-	rc, err := s.blobs.Open(ctx, sv.Blob, rng.start, rng.length)
+	rc, err := s.openVersion(ctx, sv, rng.start, rng.length)
 	gated = false
 	s.blobGate.RUnlock()
 	if err != nil {

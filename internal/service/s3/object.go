@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -443,12 +444,12 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if body == nil {
 		body = strings.NewReader("")
 	}
-	info, err := s.blobs.Put(ctx, body, blob.PutOptions{Algorithms: sums.algs, MaxSize: maxPutSize, Size: api.ToInt64(in.ContentLength), Verify: sums.verify})
+	info, data, err := s.storeContent(ctx, b, body, in.ContentLength, blob.PutOptions{Algorithms: sums.algs, MaxSize: maxPutSize, Size: api.ToInt64(in.ContentLength), Verify: sums.verify})
 	if err != nil {
 		return nil, bodyError(err, maxPutSize)
 	}
 	v := version{
-		Blob: info.ID, Size: info.Size, ETag: quotedHex(info.MD5),
+		Blob: info.ID, Data: data, Size: info.Size, ETag: quotedHex(info.MD5),
 		Checksums: checksumMap(info), ChecksumType: "FULL_OBJECT",
 	}
 	attrs.apply(&v)
@@ -475,6 +476,51 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	}
 	setChecksums(out, committed.Checksums, committed.ChecksumType)
 	return out, nil
+}
+
+// maxInline is the size up to which an object's content is kept in its
+// version record instead of a blob: such an object needs no file, so a
+// durable PutObject costs one store commit instead of a commit plus a file
+// write, fsync, rename and directory fsync (bench/PROFILES.md, finding 9),
+// and in memory no blob entry (finding 7). Only in buckets where a key
+// keeps a single version of its own making (versioning never enabled, or
+// suspended), so that records of many versions stay small.
+const maxInline = 4 << 10
+
+// storeContent stores a new version's content from r, declared to be size
+// bytes (nil: unknown): in a blob, or read into memory for the version
+// record (data, with an Info without ID) when it is small enough.
+func (s *Service) storeContent(ctx context.Context, b *bucketRecord, r io.Reader, size *int64, opts blob.PutOptions) (info blob.Info, data []byte, err error) {
+	if size == nil || *size > maxInline || b.Versioning == "Enabled" {
+		info, err = s.blobs.Put(ctx, r, opts)
+		return info, nil, err
+	}
+	data, info, err = blob.Read(ctx, r, opts)
+	if err != nil {
+		return blob.Info{}, nil, err
+	}
+	if len(data) > maxInline {
+		// Longer than declared: a blob after all.
+		info, err = s.blobs.Put(ctx, bytes.NewReader(data), opts)
+		return info, nil, err
+	}
+	return info, data, nil
+}
+
+// openVersion opens length bytes of v's content from start (length < 0:
+// to the end), from its blob or from the record.
+func (s *Service) openVersion(ctx context.Context, v *version, start, length int64) (io.ReadCloser, error) {
+	if v.Blob != "" {
+		return s.blobs.Open(ctx, v.Blob, start, length)
+	}
+	n := int64(len(v.Data))
+	if length < 0 && start <= n {
+		length = n - start
+	}
+	if start < 0 || length < 0 || start+length > n {
+		return nil, fmt.Errorf("s3: range %d+%d of a %d-byte object", start, length, n)
+	}
+	return io.NopCloser(bytes.NewReader(v.Data[start : start+length])), nil
 }
 
 // bodyError turns a failure to store a request body into S3's answer: a
@@ -708,7 +754,7 @@ func (s *Service) getObject(ctx context.Context, in *s3api.GetObjectInput) (*s3a
 	if rng != nil {
 		start, length = rng.start, rng.length
 	}
-	body, err := s.blobs.Open(ctx, v.Blob, start, length)
+	body, err := s.openVersion(ctx, v, start, length)
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
@@ -1234,18 +1280,18 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if len(algs) == 0 {
 		algs = []blob.Algorithm{blob.CRC64NVME}
 	}
-	rc, err := s.blobs.Open(ctx, sv.Blob, 0, -1)
+	rc, err := s.openVersion(ctx, sv, 0, -1)
 	gated = false
 	s.blobGate.RUnlock()
 	if err != nil {
 		return nil, awserr.Internal(err)
 	}
-	info, err := s.blobs.Put(ctx, rc, blob.PutOptions{Algorithms: algs, Size: sv.Size})
+	info, data, err := s.storeContent(ctx, b, rc, &sv.Size, blob.PutOptions{Algorithms: algs, Size: sv.Size})
 	rc.Close()
 	if err != nil {
 		return nil, err
 	}
-	v := version{Blob: info.ID, Size: info.Size, Checksums: checksumMap(info), ChecksumType: "FULL_OBJECT"}
+	v := version{Blob: info.ID, Data: data, Size: info.Size, Checksums: checksumMap(info), ChecksumType: "FULL_OBJECT"}
 	// A multipart source keeps its ETag, as S3 copies it (the ETag of a
 	// copy is the source's when neither is re-encrypted with KMS).
 	v.ETag = sv.ETag

@@ -103,7 +103,10 @@ type version struct {
 	LastModified time.Time
 	Owner        string // account ID of the writer
 
+	// Blob names the blob holding the content; "" for a version that is
+	// not a delete marker means the content is Data (see maxInline).
 	Blob               string `json:",omitempty"`
+	Data               []byte `json:",omitempty"`
 	Size               int64  `json:",omitempty"`
 	ETag               string `json:",omitempty"` // with quotes, as sent
 	ContentType        string `json:",omitempty"`
