@@ -59,3 +59,22 @@ func BenchmarkEncodeListUsers100(b *testing.B) {
 		AppendResponse(&buf, iamapi.Service, op, out, "0c3ef8a4-7b5e-4f1e-9d3a-4b3c2a1f0e9d")
 	}
 }
+
+// BenchmarkEncodeListRoles11 is the bench harness's ListRoles answer: eleven
+// roles with URL-encoded trust policies.
+func BenchmarkEncodeListRoles11(b *testing.B) {
+	op := iamapi.Service.Operation("ListRoles")
+	doc := url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`)
+	out := &iamapi.ListRolesOutput{IsTruncated: api.Bool(false)}
+	for i := range 11 {
+		out.Roles = append(out.Roles, iamapi.Role{Path: "/", RoleName: fmt.Sprintf("role-%d", i), RoleId: "AROAEXAMPLEEXAMPLE01",
+			Arn: fmt.Sprintf("arn:aws:iam::111111111111:role/role-%d", i), CreateDate: time.Unix(1700000000, 0),
+			AssumeRolePolicyDocument: &doc, MaxSessionDuration: api.Int32(3600)})
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		AppendResponse(&buf, iamapi.Service, op, out, "0c3ef8a4-7b5e-4f1e-9d3a-4b3c2a1f0e9d")
+	}
+}

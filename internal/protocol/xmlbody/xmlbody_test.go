@@ -177,3 +177,15 @@ func TestAppendTime(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEscapePolicyDocument escapes a URL-encoded trust policy, the
+// longest plain text in IAM answers.
+func BenchmarkEscapePolicyDocument(b *testing.B) {
+	doc := "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A111111111111%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D"
+	var buf bytes.Buffer
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		buf.Reset()
+		EscapeText(&buf, doc)
+	}
+}
