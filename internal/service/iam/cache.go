@@ -40,17 +40,24 @@ const maxCachedRecords = 8192
 // get returns the record name of kind in account as get does in a
 // transaction of its own.
 func (c *recordCache[T]) get(ctx context.Context, s *Service, account, kind, name string) (T, bool, error) {
-	key := recordKey(account, kind, name)
 	gen := s.PolicyGeneration()
+	var buf [128]byte
 	c.mu.RLock()
-	e, ok := c.one[key]
+	// A key built on the stack: the lookup of string(bytes) does not copy.
+	e, ok := c.one[string(appendRecordKey(buf[:0], account, kind, name))]
 	fresh := c.gen == gen
 	c.mu.RUnlock()
 	if ok && fresh {
 		return e.rec, e.found, nil
 	}
-	// gen was read before the View, so an entry tagged with it is never newer
-	// than the state it claims: a commit in between only drops it early.
+	return c.read(ctx, s, gen, account, recordKey(account, kind, name))
+}
+
+// read is get's miss: it reads key from the store and keeps it at gen. gen
+// was read before the View, so an entry tagged with it is never newer than
+// the state it claims: a commit in between only drops it early.
+func (c *recordCache[T]) read(ctx context.Context, s *Service, gen uint64, account, key string) (T, bool, error) {
+	var e cachedRecord[T]
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		e.rec, e.found, err = get[T](tx, key)

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/doppel-aws/doppel/internal/api"
@@ -136,5 +137,24 @@ func TestRoleCacheForgetsAbsence(t *testing.T) {
 	must(h.svc.CreateRole(h.ctx, &iamapi.CreateRoleInput{RoleName: "later", AssumeRolePolicyDocument: trustAccount}))
 	if r := must(h.svc.LookupRole(h.ctx, acct, "later")); r == nil || r.RoleName != "later" {
 		t.Fatalf("LookupRole after CreateRole = %+v", r)
+	}
+}
+
+// appendRecordKey is recordKey without its allocation; they must agree.
+func TestAppendRecordKey(t *testing.T) {
+	for _, tc := range []struct{ name, role string }{
+		{"lower", "deploy"},
+		{"upper and punctuation", "Deploy+Role=A,B.C@D_E-F"},
+		{"non-ASCII after ASCII", "RoleÄ"},
+		{"non-ASCII first", "ÉRole"},
+		{"empty", ""},
+		{"longer than the stack buffer", strings.Repeat("Ab", 100)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf [128]byte
+			if got, want := string(appendRecordKey(buf[:0], acct, kindRole, tc.role)), recordKey(acct, kindRole, tc.role); got != want {
+				t.Errorf("appendRecordKey = %q, recordKey = %q", got, want)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -29,6 +30,23 @@ const (
 
 func recordKey(account, kind, name string) string {
 	return account + "/" + kind + "/" + strings.ToLower(name)
+}
+
+// appendRecordKey appends recordKey(account, kind, name) to dst, lowering
+// ASCII in place and leaving any other name to strings.ToLower.
+func appendRecordKey(dst []byte, account, kind, name string) []byte {
+	dst = append(append(append(append(dst, account...), '/'), kind...), '/')
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= utf8.RuneSelf {
+			return append(dst[:len(dst)-i], strings.ToLower(name)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func kindPrefix(account, kind string) string { return account + "/" + kind + "/" }
