@@ -37,7 +37,7 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 		return
 	}
 	c.info.Operation = op.Name
-	in, err := restxml.Decode(op, r, map[string]string{"Bucket": bucket, "Key": key})
+	in, err := restxml.DecodePath(op, r, bucket, key, query)
 	if err != nil {
 		g.writeError(c, asAWS(err))
 		return
