@@ -132,14 +132,16 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 	}
 	s.recordUse(ctx, role, info.Region, now)
 
-	out := &stsapi.AssumeRoleOutput{
-		Credentials: creds,
-		AssumedRoleUser: &stsapi.AssumedRoleUser{
-			AssumedRoleId: role.RoleID + ":" + in.RoleSessionName,
-			Arn:           "arn:aws:sts::" + role.Account + ":assumed-role/" + role.Name + "/" + in.RoleSessionName,
-		},
-		PackedPolicySize: packed,
-	}
+	// One allocation for the output and its AssumedRoleUser.
+	r := &struct {
+		out  stsapi.AssumeRoleOutput
+		user stsapi.AssumedRoleUser
+	}{user: stsapi.AssumedRoleUser{
+		AssumedRoleId: role.RoleID + ":" + in.RoleSessionName,
+		Arn:           "arn:aws:sts::" + role.Account + ":assumed-role/" + role.Name + "/" + in.RoleSessionName,
+	}}
+	out := &r.out
+	*out = stsapi.AssumeRoleOutput{Credentials: creds, AssumedRoleUser: &r.user, PackedPolicySize: packed}
 	if sourceIdentity != "" {
 		out.SourceIdentity = api.String(sourceIdentity)
 	}

@@ -42,8 +42,13 @@ func (s *Service) GetCallerIdentity(ctx context.Context, _ *stsapi.GetCallerIden
 			arn = "arn:aws:iam::" + p.Account + ":root"
 		}
 	}
-	account := p.Account
-	return &stsapi.GetCallerIdentityOutput{UserId: &userID, Account: &account, Arn: &arn}, nil
+	// One allocation for the output and the strings it points to.
+	r := &struct {
+		out                  stsapi.GetCallerIdentityOutput
+		userID, account, arn string
+	}{userID: userID, account: p.Account, arn: arn}
+	r.out = stsapi.GetCallerIdentityOutput{UserId: &r.userID, Account: &r.account, Arn: &r.arn}
+	return &r.out, nil
 }
 
 // GetSessionToken returns temporary credentials for an IAM user or a root
