@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -72,6 +73,9 @@ type Bolt struct {
 	writer chan struct{} // one Update at a time, waited for under the caller's context
 	gen    atomic.Uint64
 	tables tableGenerations
+
+	batchMu sync.Mutex
+	pending []*batchCall // Batch calls waiting for the next commit
 }
 
 var _ Store = (*Bolt)(nil)
@@ -156,6 +160,11 @@ func (s *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.writer }()
+	return s.update(ctx, fn)
+}
+
+// update runs fn in a write transaction; the caller holds the writer slot.
+func (s *Bolt) update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
