@@ -552,12 +552,14 @@ func enumString[T ~string](p *T) string {
 	return string(*p)
 }
 
-// commitVersion adds v as the newest version of key in its own
-// transaction and deletes the blobs of versions it replaced once committed.
+// commitVersion adds v as the newest version of key and deletes the blobs
+// of versions it replaced once committed. Concurrent writes share a commit
+// (store.Batch): the function re-reads everything inside the transaction
+// and sets its results afresh, so running it again is harmless.
 func (s *Service) commitVersion(ctx context.Context, bucket, key string, v version, cond writeConditions) (version, error) {
 	var garbage []string
 	var committed version
-	err := s.update(ctx, func(tx store.Tx) error {
+	err := store.Batch(ctx, s.store, func(tx store.Tx) error {
 		var err error
 		committed, garbage, err = s.addVersion(ctx, tx, bucket, key, v, cond, nil)
 		return err
