@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/doppel-aws/doppel/internal/api"
@@ -156,5 +157,56 @@ func TestAppendRecordKey(t *testing.T) {
 				t.Errorf("appendRecordKey = %q, recordKey = %q", got, want)
 			}
 		})
+	}
+}
+
+// Readers racing writers never keep a stale role: once the last write has
+// returned, every read sees it (run with -race for the cache's locking).
+func TestRoleCacheUnderConcurrentWrites(t *testing.T) {
+	h := newHarness(t)
+	s, ctx := h.svc, h.ctx
+	must(s.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: "r", AssumeRolePolicyDocument: trustAccount}))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, found, err := s.LookupAssumableRole(ctx, acct, "r"); err != nil || !found {
+					t.Errorf("LookupAssumableRole = %v, %v", found, err)
+					return
+				}
+				if _, err := s.ListRoles(ctx, &iamapi.ListRolesInput{}); err != nil {
+					t.Errorf("ListRoles: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		doc := trustAccount
+		if i%2 == 0 {
+			doc = trustOther
+		}
+		must(s.UpdateAssumeRolePolicy(ctx, &iamapi.UpdateAssumeRolePolicyInput{RoleName: "r", PolicyDocument: doc}))
+	}
+	close(stop)
+	wg.Wait()
+	// The last update (i = 49) set trustAccount.
+	if a, _, _ := s.LookupAssumableRole(ctx, acct, "r"); a.TrustPolicy != trustAccount {
+		t.Errorf("trust policy after the writes = %s", a.TrustPolicy)
+	}
+	l := must(s.ListRoles(ctx, &iamapi.ListRolesInput{}))
+	if len(l.Roles) != 1 {
+		t.Fatalf("ListRoles = %d roles", len(l.Roles))
+	}
+	if doc, _ := url.QueryUnescape(api.ToString(l.Roles[0].AssumeRolePolicyDocument)); doc != trustAccount {
+		t.Errorf("ListRoles trust policy after the writes = %s", doc)
 	}
 }
