@@ -16,8 +16,10 @@ import (
 	"hash/crc64"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/doppel-aws/doppel/internal/awserr"
 )
@@ -161,24 +163,24 @@ type Body struct {
 	closer io.Closer
 	e      errs
 
-	sha, wantSHA string // x-amz-content-sha256 as sent, when it is a hash
-	shaHash      hash.Hash
-	md5          hash.Hash
-	wantMD5      string // Content-MD5 as sent
-	sum          hash.Hash
-	sumName      string // x-amz-checksum-... header or trailer
-	wantSum      string // from the header; "" when it comes as a trailer
-	chunks       *chunkReader
+	wantSHA string    // x-amz-content-sha256 as sent, when it is a hash
+	shaHash hash.Hash // from sha256s, returned at the end
+	md5     hash.Hash
+	wantMD5 string // Content-MD5 as sent
+	sum     hash.Hash
+	sumName string // x-amz-checksum-... header or trailer
+	wantSum string // from the header; "" when it comes as a trailer
+	chunks  *chunkReader
 
-	n, wantN  int64 // decoded bytes read; declared decoded length or -1
-	verified  map[string]string
-	err       error
-	finalized bool
+	n, wantN int64 // decoded bytes read; declared decoded length or -1
+	verified map[string]string
+	err      error
+	digest   [sha256.Size]byte // room for the sums at the end: the largest is SHA-256's
 }
 
 // Checksums returns the checksums that were verified (header or trailer name,
 // such as "x-amz-checksum-crc32", to base64 value). It is nil until Read has
-// returned io.EOF.
+// returned io.EOF, and when the request carried no checksum.
 func (b *Body) Checksums() map[string]string { return b.verified }
 
 // Read reads decoded bytes, checking them as they pass.
@@ -220,40 +222,64 @@ func (b *Body) finish() error {
 		return errIncompleteBody
 	}
 	if b.shaHash != nil {
-		got := hex.EncodeToString(b.shaHash.Sum(nil))
-		if got != b.wantSHA {
-			if !b.e.s3 {
-				return b.e.plainMismatch()
-			}
-			return s3Error(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.").
-				With("ClientComputedContentSHA256", b.wantSHA).With("S3ComputedContentSHA256", got)
+		var got [2 * sha256.Size]byte
+		hex.Encode(got[:], b.shaHash.Sum(b.digest[:0]))
+		sha256s.Put(b.shaHash)
+		b.shaHash = nil
+		if string(got[:]) != b.wantSHA {
+			return shaMismatch(b.e, b.wantSHA, string(got[:]))
 		}
 	}
 	if b.md5 != nil {
-		got := base64.StdEncoding.EncodeToString(b.md5.Sum(nil))
-		if got != b.wantMD5 {
+		var got [24]byte // base64 of 16 bytes
+		base64.StdEncoding.Encode(got[:], b.md5.Sum(b.digest[:0]))
+		if string(got[:]) != b.wantMD5 {
 			return s3Error(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.").
-				With("ExpectedDigest", b.wantMD5).With("CalculatedDigest", got)
+				With("ExpectedDigest", b.wantMD5).With("CalculatedDigest", string(got[:]))
 		}
 	}
-	b.verified = map[string]string{}
 	if b.sum != nil {
 		want := b.wantSum
 		if want == "" {
-			want = b.chunks.trailers[b.sumName]
+			want = b.chunks.trailerValue(b.sumName)
 			if want == "" {
 				return errMalformedTrailer
 			}
 		}
-		got := base64.StdEncoding.EncodeToString(b.sum.Sum(nil))
-		if got != want {
+		var buf [44]byte // base64 of 32 bytes, the largest checksum
+		if got := base64.StdEncoding.AppendEncode(buf[:0], b.sum.Sum(b.digest[:0])); string(got) != want {
 			// S3 answers "The CRC32 you specified did not match the calculated
 			// checksum." (seen in aws-sdk-ruby issue 3322).
 			return s3Error(http.StatusBadRequest, "BadDigest", fmt.Sprintf("The %s you specified did not match the calculated checksum.", checksums[b.sumName].label))
 		}
-		b.verified[b.sumName] = got
+		b.verified = map[string]string{b.sumName: want}
 	}
 	return nil
+}
+
+// shaMismatch is the error for a body whose SHA-256 is not the one declared in
+// x-amz-content-sha256.
+func shaMismatch(e errs, want, got string) *awserr.Error {
+	if !e.s3 {
+		return e.plainMismatch()
+	}
+	return s3Error(http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.").
+		With("ClientComputedContentSHA256", want).With("S3ComputedContentSHA256", got)
+}
+
+// Pools for what a body needs only until its end, when it goes back: every
+// upload would otherwise leave a digest and a 4 KiB read buffer behind.
+var (
+	sha256s   = sync.Pool{New: func() any { return sha256.New() }}
+	chunkBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, chunkBufSize) }}
+)
+
+const chunkBufSize = 4096
+
+func newSHA256() hash.Hash {
+	h := sha256s.Get().(hash.Hash)
+	h.Reset()
+	return h
 }
 
 var errMalformedTrailer = s3Error(http.StatusBadRequest, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.")
@@ -287,10 +313,16 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 			// Anonymous: there is no seed signature to chain from.
 			return awserr.AccessDenied("Anonymous users cannot use streaming signed uploads")
 		}
-		cr := &chunkReader{br: bufio.NewReaderSize(r.Body, 4096), trailer: payload != streamSigned, e: e}
+		// One allocation for the body, its decoder and its signer.
+		cb := new(chunkedBody)
+		res.Body = &cb.body
+		cr := &cb.reader
+		br := chunkBufs.Get().(*bufio.Reader)
+		br.Reset(r.Body)
+		*cr = chunkReader{br: br, trailer: payload != streamSigned, e: e}
 		if payload != streamUnsignT {
-			cr.signer = &chunkSigner{key: key, amzDate: a.amzDate, scope: a.scope(), prev: a.signature}
-			cr.hash = sha256.New()
+			cb.signer = chunkSigner{key: key, amzDate: a.amzDate, scope: a.scope(), prev: a.signature}
+			cr.signer, cr.hash = &cb.signer, newSHA256()
 		}
 		b.src, b.chunks = cr, cr
 		if s := get(r.Header, "X-Amz-Decoded-Content-Length"); s != "" {
@@ -319,22 +351,28 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 		if r.ContentLength == 0 && b.md5 == nil && b.sum == nil {
 			// Nothing to stream: settle it now and leave the body alone.
 			if payload != emptySHA256 {
-				b.shaHash, b.wantSHA = sha256.New(), payload
-				if err := b.finish(); err != nil {
-					return awserr.From(err)
-				}
+				return shaMismatch(e, payload, emptySHA256)
 			}
 			return nil
 		}
-		b.shaHash, b.wantSHA = sha256.New(), payload
+		b.shaHash, b.wantSHA = newSHA256(), payload
 	}
 	if b.md5 == nil && b.sum == nil && b.shaHash == nil && b.chunks == nil {
 		return nil
 	}
-	res.Body = new(Body)
+	if res.Body == nil {
+		res.Body = new(Body)
+	}
 	*res.Body = b
 	r.Body = res.Body
 	return nil
+}
+
+// chunkedBody is what an aws-chunked body needs, allocated together.
+type chunkedBody struct {
+	body   Body
+	reader chunkReader
+	signer chunkSigner
 }
 
 // setChecksum picks up an x-amz-checksum-<algorithm> header.
@@ -405,10 +443,21 @@ type chunkReader struct {
 	left     int64  // bytes left in the current chunk
 	sig      string // the current chunk's signature
 	done     bool
-	trailers map[string]string
+	trailers []kv // name (lower-case) and value
+	digest   [sha256.Size]byte
 }
 
 const maxTrailers = 16
+
+// trailerValue returns the value of the trailer name, "" if absent.
+func (c *chunkReader) trailerValue(name string) string {
+	for _, t := range c.trailers {
+		if t.k == name {
+			return t.v
+		}
+	}
+	return ""
+}
 
 func (c *chunkReader) Read(p []byte) (int, error) {
 	if c.done {
@@ -424,6 +473,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 			c.done = true
+			c.release()
 			return 0, io.EOF
 		}
 		c.left = size
@@ -449,23 +499,38 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		if err := c.crlf(); err != nil {
 			return n, err
 		}
-		if c.signer != nil && !c.signer.check("PAYLOAD", c.hash.Sum(nil), c.sig) {
+		if c.signer != nil && !c.signer.check("PAYLOAD", c.hash.Sum(c.digest[:0]), c.sig) {
 			return n, c.e.plainMismatch()
 		}
 	}
 	return n, nil
 }
 
-// line reads one CRLF-terminated line, without the CRLF.
-func (c *chunkReader) line() (string, error) {
+// release hands the read buffer and the chunk digest back once the body is
+// decoded to its end. A body abandoned earlier leaves them to the collector.
+func (c *chunkReader) release() {
+	if c.br.Size() == chunkBufSize {
+		c.br.Reset(nil)
+		chunkBufs.Put(c.br)
+	}
+	c.br = nil
+	if c.hash != nil {
+		sha256s.Put(c.hash)
+		c.hash = nil
+	}
+}
+
+// line reads one CRLF-terminated line, without the CRLF. The bytes are valid
+// until the next read.
+func (c *chunkReader) line() ([]byte, error) {
 	l, err := c.br.ReadSlice('\n')
 	if err == io.EOF {
-		return "", errIncompleteBody
+		return nil, errIncompleteBody
 	}
 	if err != nil || len(l) < 2 || l[len(l)-2] != '\r' {
-		return "", errChunkFormat
+		return nil, errChunkFormat
 	}
-	return string(l[:len(l)-2]), nil
+	return l[:len(l)-2], nil
 }
 
 func (c *chunkReader) crlf() error {
@@ -473,7 +538,7 @@ func (c *chunkReader) crlf() error {
 	if err != nil {
 		return err
 	}
-	if l != "" {
+	if len(l) != 0 {
 		return errChunkFormat
 	}
 	return nil
@@ -485,22 +550,37 @@ func (c *chunkReader) header() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	sizeHex, ext, hasExt := strings.Cut(l, ";")
+	sizeHex, ext, hasExt := bytes.Cut(l, []byte(";"))
 	if len(sizeHex) == 0 || len(sizeHex) > 15 {
 		return 0, errChunkFormat
 	}
-	size, perr := strconv.ParseInt(sizeHex, 16, 64)
-	if perr != nil || size < 0 {
+	size, ok := parseHexSize(sizeHex)
+	if !ok {
 		return 0, errChunkFormat
 	}
 	if c.signer != nil {
-		sig, ok := strings.CutPrefix(ext, "chunk-signature=")
+		sig, ok := bytes.CutPrefix(ext, []byte("chunk-signature="))
 		if !hasExt || !ok || len(sig) != 64 {
 			return 0, errChunkFormat
 		}
-		c.sig = sig
+		c.sig = string(sig)
 	}
 	return size, nil
+}
+
+// parseHexSize reads a chunk size of 1 to 15 hex digits. What is not plain
+// hex goes to strconv.ParseInt, which accepted it before (a sign, say).
+func parseHexSize(b []byte) (int64, bool) {
+	var n int64
+	for _, c := range b {
+		d, ok := fromHex(c)
+		if !ok {
+			size, err := strconv.ParseInt(string(b), 16, 64)
+			return size, err == nil && size >= 0
+		}
+		n = n<<4 | int64(d)
+	}
+	return n, true
 }
 
 // final checks the last, empty chunk and reads the trailers.
@@ -514,8 +594,7 @@ func (c *chunkReader) final() error {
 	if !c.trailer {
 		return c.crlf()
 	}
-	c.trailers = map[string]string{}
-	var signed bytes.Buffer // the trailer lines as signed: name:value\n each
+	var signed []byte // the trailer lines as signed: name:value\n each
 	var trailerSig string
 	for i := 0; ; i++ {
 		l, err := c.line()
@@ -525,30 +604,57 @@ func (c *chunkReader) final() error {
 			}
 			return err
 		}
-		if l == "" {
+		if len(l) == 0 {
 			break
 		}
 		if i == maxTrailers {
 			return errMalformedTrailer
 		}
-		name, val, ok := strings.Cut(l, ":")
+		name, val, ok := bytes.Cut(l, []byte(":"))
 		if !ok {
 			return errMalformedTrailer
 		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		val = strings.TrimSpace(val)
-		if name == "x-amz-trailer-signature" {
-			trailerSig = val
+		name = bytes.TrimSpace(name)
+		val = bytes.TrimSpace(val)
+		if asciiEqualFold(name, "x-amz-trailer-signature") {
+			trailerSig = string(val)
 			continue
 		}
-		c.trailers[name] = val
-		signed.WriteString(name + ":" + val + "\n")
+		t := kv{strings.ToLower(string(name)), string(val)}
+		if j := slices.IndexFunc(c.trailers, func(p kv) bool { return p.k == t.k }); j >= 0 {
+			c.trailers[j] = t // a repeated trailer: the last one counts
+		} else {
+			c.trailers = append(c.trailers, t)
+		}
+		if c.signer != nil {
+			signed = append(signed, t.k...)
+			signed = append(signed, ':')
+			signed = append(signed, t.v...)
+			signed = append(signed, '\n')
+		}
 	}
 	if c.signer != nil {
-		sum := sha256.Sum256(signed.Bytes())
+		sum := sha256.Sum256(signed)
 		if trailerSig == "" || !c.signer.check("TRAILER", sum[:], trailerSig) {
 			return c.e.plainMismatch()
 		}
 	}
 	return nil
+}
+
+// asciiEqualFold is strings.EqualFold(strings.ToLower(string(b)), lower) for
+// an ASCII, lower-case lower, without converting b.
+func asciiEqualFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }

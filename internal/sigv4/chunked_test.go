@@ -179,6 +179,13 @@ func TestChunked(t *testing.T) {
 			b := w.body(8192, data, crc)
 			return strings.Replace(b, crc, "x-amz-checksum-crc32:"+crc32b64("other"), 1)
 		}, "SignatureDoesNotMatch", nil},
+		{"repeated trailer: the last counts", streamUnsignT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
+			return w.body(8192, data, "x-amz-checksum-crc32:"+crc32b64("other"), crc)
+		}, "", map[string]string{"x-amz-checksum-crc32": crc32b64(data)}},
+		{"trailer name in any case", streamUnsignT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
+			return w.body(8192, data, "X-Amz-Checksum-CRC32 : "+crc32b64(data))
+		}, "", map[string]string{"x-amz-checksum-crc32": crc32b64(data)}},
+		{"upper-case hex size", streamUnsignT, "", 10, func(w *chunkWriter) string { return "A\r\n0123456789\r\n0\r\n\r\n" }, "", map[string]string{}},
 		{"trailer line malformed", streamUnsignT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
 			return w.body(8192, data, "no colon here")
 		}, "MalformedTrailerError", nil},
