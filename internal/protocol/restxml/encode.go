@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/awserr"
@@ -31,6 +32,7 @@ const (
 // members it writes as headers or status (in field order, which decides
 // which status wins) and the members that go in the XML body.
 type outPlan struct {
+	st      *shape.Struct
 	fields  []outField
 	headers int // how many outHeader fields: the most header values a response sets
 	body    []*shape.Field
@@ -39,31 +41,45 @@ type outPlan struct {
 type outField struct {
 	f    *shape.Field
 	role int
+	// off is the member's offset in the structure; nilable says its first
+	// word is nil exactly when it is absent (pointer, slice, map), and
+	// strPtr that it is a *string (or pointer to a string enum): the
+	// common header member, read without reflection.
+	off     uintptr
+	nilable bool
+	strPtr  bool
 }
 
-var outPlans sync.Map // *shape.Struct -> *outPlan
+var outPlans sync.Map // reflect.Type (a structure) -> *outPlan
 
-func outPlanOf(st *shape.Struct) *outPlan {
-	if p, ok := outPlans.Load(st); ok {
+func outPlanOf(t reflect.Type) *outPlan {
+	if p, ok := outPlans.Load(t); ok {
 		return p.(*outPlan)
 	}
-	p := &outPlan{}
+	st := shape.Of(t)
+	p := &outPlan{st: st}
 	for _, f := range st.Fields {
 		switch f.Location {
 		case "header":
-			p.fields = append(p.fields, outField{f, outHeader})
+			of := outField{f: f, role: outHeader, off: t.Field(f.Index).Offset}
+			switch f.Type.Kind() {
+			case reflect.Pointer, reflect.Slice, reflect.Map:
+				of.nilable = true
+			}
+			of.strPtr = f.Type.Kind() == reflect.Pointer && f.Elem.Kind() == reflect.String && f.Kind == shape.KindString
+			p.fields = append(p.fields, of)
 			p.headers++
 		case "headers":
-			p.fields = append(p.fields, outField{f, outPrefixed})
+			p.fields = append(p.fields, outField{f: f, role: outPrefixed})
 		case "statusCode":
-			p.fields = append(p.fields, outField{f, outStatusCode})
+			p.fields = append(p.fields, outField{f: f, role: outStatusCode})
 		case "":
 			if !f.Payload {
 				p.body = append(p.body, f)
 			}
 		}
 	}
-	v, _ := outPlans.LoadOrStore(st, p)
+	v, _ := outPlans.LoadOrStore(t, p)
 	return v.(*outPlan)
 }
 
@@ -92,8 +108,8 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 		return nil
 	}
 	sv := v.Elem()
-	st := shape.Of(sv.Type())
-	plan := outPlanOf(st)
+	plan := outPlanOf(sv.Type())
+	st := plan.st
 	h := w.Header()
 	// Header values are gathered first so that a response costs two
 	// allocations for them (one string holding every formatted number and
@@ -104,12 +120,20 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 	var textArr [256]byte
 	pending, text := pendingArr[:0], textArr[:0]
 	var statusSet bool
+	base := v.UnsafePointer() // the output structure
 	for _, of := range plan.fields {
 		f := of.f
 		switch of.role {
 		case outHeader:
-			fv := sv.Field(f.Index)
-			if f.Kind == shape.KindString {
+			// Most of an output's header members are absent: skip them
+			// by their first word, as shape.Field.Present does, without
+			// building a reflect.Value each.
+			if of.nilable && *(*unsafe.Pointer)(unsafe.Add(base, of.off)) == nil {
+				continue
+			}
+			if of.strPtr {
+				pending = append(pending, pendingHeader{key: f.HeaderKey, s: **(**string)(unsafe.Add(base, of.off))})
+			} else if fv := sv.Field(f.Index); f.Kind == shape.KindString {
 				if fv.Kind() == reflect.Pointer {
 					if fv.IsNil() {
 						continue
