@@ -121,3 +121,56 @@ func BenchmarkScope(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGatewayLookup compares two ways for a caller to learn more from
+// its lookup than the secret: the gateway's present one (a slot carried in
+// the request's context, so two request copies) and VerifyWith with a
+// closure and a Result kept per request.
+func BenchmarkGatewayLookup(b *testing.B) {
+	type principal struct{ id string }
+	type slotKey struct{}
+	type slot struct{ p *principal }
+	resolve := func(id string) *principal { return &principal{id} }
+	r := signed(b, "s3", "GET", "http://localhost:4566/bucket/some/key.txt", "", testNow, longTerm, withSDKHeaders(nil))
+	r.Body = http.NoBody
+
+	b.Run("context slot", func(b *testing.B) {
+		p := resolve(testAKID)
+		v := &Verifier{Now: testVerifier().Now, Lookup: func(ctx context.Context, id, token string) (string, error) {
+			if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+				s.p = p
+			}
+			return testLookup(ctx, id, token)
+		}}
+		b.ReportAllocs()
+		for b.Loop() {
+			s := &slot{}
+			ctx := r.Context()
+			r2 := r.WithContext(context.WithValue(ctx, slotKey{}, s))
+			res, err := v.Verify(r2, "s3")
+			r2 = r2.WithContext(ctx)
+			if err != nil || s.p == nil || res.Anonymous || r2 == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("VerifyWith", func(b *testing.B) {
+		p := resolve(testAKID)
+		v := testVerifier()
+		type call struct {
+			res       Result
+			principal *principal
+		}
+		c := &call{}
+		b.ReportAllocs()
+		for b.Loop() {
+			err := v.VerifyWith(r, "s3", func(ctx context.Context, id, token string) (string, error) {
+				c.principal = p
+				return testLookup(ctx, id, token)
+			}, &c.res)
+			if err != nil || c.principal == nil || c.res.Anonymous {
+				b.Fatal(err)
+			}
+		}
+	})
+}

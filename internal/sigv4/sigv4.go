@@ -98,6 +98,19 @@ func (a *auth) scope() string { return string(appendScope(nil, a)) }
 // yields the decoded bytes and sets r.ContentLength to the decoded length
 // when the client declared it.
 func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
+	res := new(Result)
+	if err := v.VerifyWith(r, service, nil, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// VerifyWith is Verify with the outcome written to res, which it overwrites,
+// and with lookup in place of v.Lookup when not nil. A caller that keeps a
+// Result per request and learns more from its own lookup than the secret
+// (who the key belongs to, say) can use it to verify without allocating the
+// Result or carrying that through the request's context.
+func (v *Verifier) VerifyWith(r *http.Request, service string, lookup Lookup, res *Result) error {
 	e := errorsFor(service)
 	query := parseQuery(r.URL.RawQuery)
 	header := get(r.Header, "Authorization")
@@ -110,61 +123,64 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	case header != "" && presigned:
 		// S3 API Reference, "Authenticating Requests": one mechanism per request.
 		if e.s3 {
-			return nil, awserr.New(http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
+			return awserr.New(http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified").
 				With("ArgumentName", "Authorization").With("ArgumentValue", header)
 		}
-		return nil, incomplete("Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
+		return incomplete("Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
 	case header != "":
 		a, err = parseHeader(header, r.Header, e)
 	case presigned || query.has("X-Amz-Date") || query.has("X-Amz-Security-Token"):
 		// Some presigning parameters and not others: malformed, not anonymous.
 		a, err = parsePresigned(query, e)
 	default:
-		res := &Result{Anonymous: true, Service: service}
+		*res = Result{Anonymous: true, Service: service}
 		if e.s3 {
 			if err := v.wrapBody(r, res, nil, nil, get(r.Header, "X-Amz-Content-Sha256"), e); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		return res, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if a.service != service {
 		if e.s3 {
-			return nil, awserr.Newf(http.StatusBadRequest, "AuthorizationHeaderMalformed", "%sincorrect service %q. This endpoint belongs to %q.", msgS3Malformed, a.service, service)
+			return awserr.Newf(http.StatusBadRequest, "AuthorizationHeaderMalformed", "%sincorrect service %q. This endpoint belongs to %q.", msgS3Malformed, a.service, service)
 		}
-		return nil, incomplete(fmt.Sprintf("Credential should be scoped to correct service: '%s'. ", service))
+		return incomplete(fmt.Sprintf("Credential should be scoped to correct service: '%s'. ", service))
 	}
 	if err := v.checkTime(&a, e); err != nil {
-		return nil, err
+		return err
 	}
 
-	if v.Lookup == nil {
-		return nil, awserr.Internal(errors.New("sigv4: Verifier has no Lookup"))
+	if lookup == nil {
+		lookup = v.Lookup
 	}
-	secret, lerr := v.Lookup(r.Context(), a.akid, a.token)
+	if lookup == nil {
+		return awserr.Internal(errors.New("sigv4: Verifier has no Lookup"))
+	}
+	secret, lerr := lookup(r.Context(), a.akid, a.token)
 	if lerr != nil {
 		switch {
 		case errors.Is(lerr, ErrUnknownAccessKey):
-			return nil, e.unknownKey(a.akid)
+			return e.unknownKey(a.akid)
 		case errors.Is(lerr, ErrInvalidToken):
-			return nil, e.invalidToken(a.token)
+			return e.invalidToken(a.token)
 		case errors.Is(lerr, ErrExpiredToken):
-			return nil, e.expiredToken(a.token)
+			return e.expiredToken(a.token)
 		}
-		return nil, awserr.From(lerr)
+		return awserr.From(lerr)
 	}
 
 	if e.s3 {
 		if err := checkAllSigned(r.Header, a.signedHeaders); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	payload, body, herr := v.payloadHash(r, &a, e)
 	if herr != nil {
-		return nil, herr
+		return herr
 	}
 	key := v.keys.get(secret, a.date, a.region, a.service)
 	buf := verifyBufs.Get().(*verifyBuf)
@@ -178,10 +194,10 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	want := key.sum(buf.stringToSign)
 	var got [sha256.Size]byte
 	if !decodeHex(got[:], a.signature) || !hmac.Equal(want[:], got[:]) {
-		return nil, e.mismatch(a.akid, string(buf.stringToSign), a.signature, string(buf.canonical))
+		return e.mismatch(a.akid, string(buf.stringToSign), a.signature, string(buf.canonical))
 	}
 
-	res := &Result{
+	*res = Result{
 		AccessKeyID: a.akid, SessionToken: a.token, Region: a.region, Service: a.service,
 		SignedAt: a.t, Presigned: a.presigned,
 	}
@@ -191,12 +207,12 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 	if body != nil {
 		// A non-S3 body was read whole to hash it; hand the bytes back.
 		r.Body = body
-		return res, nil
+		return nil
 	}
 	if err := v.wrapBody(r, res, key, &a, payload, e); err != nil {
-		return nil, err
+		return err
 	}
-	return res, nil
+	return nil
 }
 
 // verifyBuf holds the canonical request and the string to sign while a
