@@ -127,13 +127,15 @@ func inPlanOf(op *api.Operation) *inPlan {
 		}
 	}
 	p.byHeader = map[string]int{}
-	prefixes := 0
+	// The walk needs each header to name one member and at most one
+	// prefix map (S3 has no input with two of either).
+	prefixes, shared := 0, false
 	for i, inf := range p.fields {
 		switch inf.role {
 		case inHeader:
 			p.headers++
 			if _, dup := p.byHeader[inf.f.HeaderKey]; dup {
-				prefixes = 2 // two members on one header: not indexable
+				shared = true
 			}
 			p.byHeader[inf.f.HeaderKey] = i
 		case inPrefixed:
@@ -141,7 +143,7 @@ func inPlanOf(op *api.Operation) *inPlan {
 			p.prefixed = inf.f
 		}
 	}
-	if prefixes > 1 || len(p.fields) > maxHeaderPlan {
+	if shared || prefixes > 1 || len(p.fields) > maxHeaderPlan {
 		p.byHeader, p.prefixed = nil, nil
 	}
 	v, _ := inPlans.LoadOrStore(op, p)
@@ -168,7 +170,8 @@ func decode(op *api.Operation, r *http.Request, labels labelSource, q url.Values
 		for k, vals := range r.Header {
 			if i, ok := plan.byHeader[k]; ok {
 				found[i] = vals
-			} else if meta.f != nil {
+			}
+			if meta.f != nil {
 				meta.add(k, vals)
 			}
 		}
