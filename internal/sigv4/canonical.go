@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // canonicalRequest builds the canonical request of the IAM User Guide's
@@ -249,10 +250,18 @@ func appendEncodedByte(dst []byte, c byte, encodeSlash bool) []byte {
 // keyCache keeps derived signing keys, so a warm request costs one HMAC for
 // the signature instead of five. Keys are per secret, date, region and
 // service; the cache is bounded and simply starts over when full (keys roll
-// daily, so old ones are garbage anyway).
+// daily, so old ones are garbage anyway). The key used last is also kept
+// outside the lock: most traffic is one caller's, and concurrent requests
+// would otherwise all queue on the mutex.
 type keyCache struct {
-	mu sync.Mutex
-	m  map[string]*macKey
+	mu   sync.Mutex
+	m    map[string]*cachedKey
+	last atomic.Pointer[cachedKey]
+}
+
+type cachedKey struct {
+	id  string // secret, date, region, service, NUL-separated
+	key *macKey
 }
 
 const keyCacheSize = 4096
@@ -266,20 +275,23 @@ func (c *keyCache) get(secret, date, region, service string) *macKey {
 	id = append(id, region...)
 	id = append(id, 0)
 	id = append(id, service...)
-	c.mu.Lock()
-	k, ok := c.m[string(id)]
-	c.mu.Unlock()
-	if ok {
-		return k
+	if l := c.last.Load(); l != nil && l.id == string(id) {
+		return l.key
 	}
-	k = newMacKey(signingKey(secret, date, region, service))
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= keyCacheSize {
-		c.m = make(map[string]*macKey)
-	}
-	c.m[string(id)] = k
+	ck, ok := c.m[string(id)]
 	c.mu.Unlock()
-	return k
+	if !ok {
+		ck = &cachedKey{id: string(id), key: newMacKey(signingKey(secret, date, region, service))}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= keyCacheSize {
+			c.m = make(map[string]*cachedKey)
+		}
+		c.m[ck.id] = ck
+		c.mu.Unlock()
+	}
+	c.last.Store(ck)
+	return ck.key
 }
 
 // signingKey derives SigV4's signing key: HMAC chained over the date, region,

@@ -95,6 +95,19 @@ func FuzzURI(f *testing.F) {
 	})
 }
 
+// FuzzSplitFive holds splitFive to strings.Split.
+func FuzzSplitFive(f *testing.F) {
+	f.Add("AKID/20261122/us-east-1/s3/aws4_request")
+	f.Add("a//b/c/")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := splitFive(s)
+		want := strings.Split(s, "/")
+		if ok != (len(want) == 5) || ok && p != [5]string(want) {
+			t.Errorf("%q: got %q, %v; strings.Split gives %q", s, p, ok, want)
+		}
+	})
+}
+
 // FuzzParseISOBasic holds parseISOBasic to time.Parse.
 func FuzzParseISOBasic(f *testing.F) {
 	f.Add("20261122T120000Z")

@@ -270,18 +270,23 @@ func parsePresigned(q queryParams, e errs) (auth, *awserr.Error) {
 	return a, a.checkDate(e)
 }
 
-// splitFive splits a credential on '/' into exactly five parts.
+// splitFive splits a credential on '/' into exactly five parts, in one pass.
 func splitFive(s string) (p [5]string, ok bool) {
-	for i := 0; i < 4; i++ {
-		var found bool
-		if p[i], s, found = strings.Cut(s, "/"); !found {
+	n, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '/' {
+			continue
+		}
+		if n == 4 {
 			return p, false
 		}
+		p[n] = s[start:i]
+		n, start = n+1, i+1
 	}
-	if strings.IndexByte(s, '/') >= 0 {
+	if n != 4 {
 		return p, false
 	}
-	p[4] = s
+	p[4] = s[start:]
 	return p, true
 }
 

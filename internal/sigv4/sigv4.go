@@ -381,8 +381,11 @@ func Scope(r *http.Request) (service, region string, ok bool) {
 			return "", "", false
 		}
 		cred = h[i+len("Credential="):]
-		if j := strings.IndexAny(cred, ", "); j >= 0 {
-			cred = cred[:j]
+		for j := 0; j < len(cred); j++ {
+			if cred[j] == ',' || cred[j] == ' ' {
+				cred = cred[:j]
+				break
+			}
 		}
 	} else {
 		q := r.URL.RawQuery

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -457,6 +458,12 @@ func TestVerifyPresignedRefused(t *testing.T) {
 	}
 }
 
+func authorized(h string) *http.Request {
+	r := httptest.NewRequest("GET", "http://localhost/", nil)
+	r.Header.Set("Authorization", h)
+	return r
+}
+
 func TestScope(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
@@ -472,6 +479,11 @@ func TestScope(t *testing.T) {
 			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=a/b/c")
 			return r
 		}(), "", "", false},
+		{"credential ended by a comma", authorized("AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-1/sts/aws4_request,SignedHeaders=host,Signature=00"), "sts", "eu-west-1", true},
+		{"credential ended by a space", authorized("AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-1/sts/aws4_request SignedHeaders=host"), "sts", "eu-west-1", true},
+		{"credential last", authorized("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00, Credential=AKID/20261122/eu-west-1/iam/aws4_request"), "iam", "eu-west-1", true},
+		{"bad date in credential", authorized("AWS4-HMAC-SHA256 Credential=AKID/2026112/eu-west-1/iam/aws4_request, SignedHeaders=host"), "", "", false},
+		{"no credential", authorized("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00"), "", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svc, region, ok := Scope(tc.req)
@@ -552,6 +564,36 @@ func TestKeyCacheBounded(t *testing.T) {
 	}
 }
 
+// TestKeyCacheRightKey: whatever the cache kept last or holds, each caller
+// gets the key of its own secret and scope, also when callers interleave.
+func TestKeyCacheRightKey(t *testing.T) {
+	var c keyCache
+	scopes := [][4]string{
+		{"s1", "20261122", "us-east-1", "s3"},
+		{"s2", "20261122", "us-east-1", "s3"},
+		{"s1", "20261123", "us-east-1", "s3"},
+		{"s1", "20261122", "eu-west-1", "s3"},
+		{"s1", "20261122", "us-east-1", "sts"},
+		{"s1\x0020261122", "us-east-1", "s3", ""}, // the separator cannot shift fields
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				sc := scopes[(i+g)%len(scopes)]
+				got := c.get(sc[0], sc[1], sc[2], sc[3]).raw
+				if want := signingKey(sc[0], sc[1], sc[2], sc[3]); !bytes.Equal(got, want) {
+					t.Errorf("%q: wrong key", sc)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func TestErrorHelpers(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -597,6 +639,8 @@ func TestSplitFive(t *testing.T) {
 		{"a/b/c/d", false, ""},
 		{"a/b/c/d/e/f", false, ""},
 		{"", false, ""},
+		{"a/b/c/d/e/", false, ""},
+		{"/a/b/c/d", true, "d"},
 	} {
 		p, ok := splitFive(tc.in)
 		if ok != tc.ok || (ok && p[4] != tc.last) {
