@@ -106,3 +106,25 @@ func name(op *api.Operation) string {
 	}
 	return op.Name
 }
+
+// FuzzRouteIndex: for any method, path, query string and header, the
+// indexed router and the linear scan agree.
+func FuzzRouteIndex(f *testing.F) {
+	f.Add("GET", "b", "", "list-type=2&prefix=a", "")
+	f.Add("PUT", "b", "k", "partNumber=1&uploadId=u", "x-amz-copy-source")
+	f.Add("POST", "WriteGetObjectResponse", "", "", "x-amz-request-route")
+	f.Add("GET", "b", "", "analytics&id=x&versions", "")
+	router := NewRouter(s3api.Service)
+	f.Fuzz(func(t *testing.T, method, bucket, key, query, header string) {
+		q, _ := url.ParseQuery(query)
+		h := http.Header{}
+		if header != "" {
+			h.Set(header, "v")
+		}
+		gotOp, gotErr := router.Route(method, bucket, key, q, h)
+		wantOp, wantErr := linearRoute(router, method, bucket, key, q, h)
+		if gotOp != wantOp || code(gotErr) != code(wantErr) {
+			t.Errorf("got %v %v, want %v %v", name(gotOp), gotErr, name(wantOp), wantErr)
+		}
+	})
+}
