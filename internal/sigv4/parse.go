@@ -19,10 +19,12 @@ type queryParams []kv
 type kv struct{ k, v string }
 
 func parseQuery(raw string) queryParams {
-	if raw == "" {
-		return nil
-	}
-	q := make(queryParams, 0, strings.Count(raw, "&")+1)
+	return appendQueryParams(nil, raw)
+}
+
+// appendQueryParams appends the parameters of raw to q; Verify hands it a
+// stack array, which holds the few parameters of a typical request.
+func appendQueryParams(q queryParams, raw string) queryParams {
 	for raw != "" {
 		var part string
 		part, raw, _ = strings.Cut(raw, "&")

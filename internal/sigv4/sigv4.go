@@ -112,7 +112,8 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 // Result or carrying that through the request's context.
 func (v *Verifier) VerifyWith(r *http.Request, service string, lookup Lookup, res *Result) error {
 	e := errorsFor(service)
-	query := parseQuery(r.URL.RawQuery)
+	var qbuf [8]kv
+	query := appendQueryParams(qbuf[:0], r.URL.RawQuery)
 	header := get(r.Header, "Authorization")
 	presigned := query.has("X-Amz-Algorithm") || query.has("X-Amz-Credential") ||
 		query.has("X-Amz-Signature") || query.has("X-Amz-SignedHeaders") || query.has("X-Amz-Expires")

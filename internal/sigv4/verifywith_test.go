@@ -96,6 +96,8 @@ func TestVerifyAllocations(t *testing.T) {
 		max     float64
 	}{
 		{"s3 GetObject", "s3", signed(t, "s3", "GET", "http://localhost:4566/bucket/some/key.txt", "", testNow, longTerm, withSDKHeaders(nil)), "", 0},
+		// aws-sdk-go-v2 adds x-id=GetObject to the query.
+		{"s3 GetObject with a query", "s3", signed(t, "s3", "GET", "http://localhost:4566/bucket/some/key.txt?x-id=GetObject&versionId=3", "", testNow, longTerm, withSDKHeaders(nil)), "", 0},
 		// The body buffer and the reader handed back over it.
 		{"sts form POST", "sts", signed(t, "sts", "POST", "http://localhost:4566/", form, testNow, longTerm,
 			withSDKHeaders(map[string]string{"Content-Type": "application/x-www-form-urlencoded"})), form, 2},
