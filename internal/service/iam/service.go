@@ -77,11 +77,28 @@ func caller(ctx context.Context) (*identity.Principal, error) {
 // authorize asks the Authorizer whether the caller may perform action on
 // resource (an ARN in the caller's account, or "*").
 func (s *Service) authorize(ctx context.Context, account, action, resource string, keys map[string][]string) error {
-	c := authz.Check{Action: "iam:" + action, Resource: resource, Context: keys}
+	c := authz.Check{Action: actionName(action), Resource: resource, Context: keys}
 	if resource != "*" {
 		c.ResourceAccount = account
 	}
 	return s.authz.Authorize(ctx, c)
+}
+
+// iamActions maps each operation of the model to its IAM action, so that
+// authorizing a request does not build the string again.
+var iamActions = func() map[string]string {
+	m := make(map[string]string, len(iamapi.Service.Operations))
+	for _, op := range iamapi.Service.Operations {
+		m[op.Name] = "iam:" + op.Name
+	}
+	return m
+}()
+
+func actionName(action string) string {
+	if a, ok := iamActions[action]; ok {
+		return a
+	}
+	return "iam:" + action
 }
 
 // begin returns the caller's account after authorizing a request whose
