@@ -173,7 +173,7 @@ type Body struct {
 	chunks  *chunkReader
 
 	n, wantN int64 // decoded bytes read; declared decoded length or -1
-	verified map[string]string
+	verified kv    // the checksum verified at the end: name, base64 value
 	err      error
 	digest   [sha256.Size]byte // room for the sums at the end: the largest is SHA-256's
 }
@@ -181,7 +181,12 @@ type Body struct {
 // Checksums returns the checksums that were verified (header or trailer name,
 // such as "x-amz-checksum-crc32", to base64 value). It is nil until Read has
 // returned io.EOF, and when the request carried no checksum.
-func (b *Body) Checksums() map[string]string { return b.verified }
+func (b *Body) Checksums() map[string]string {
+	if b.verified.k == "" {
+		return nil
+	}
+	return map[string]string{b.verified.k: b.verified.v}
+}
 
 // Read reads decoded bytes, checking them as they pass.
 func (b *Body) Read(p []byte) (int, error) {
@@ -252,7 +257,7 @@ func (b *Body) finish() error {
 			// checksum." (seen in aws-sdk-ruby issue 3322).
 			return s3Error(http.StatusBadRequest, "BadDigest", fmt.Sprintf("The %s you specified did not match the calculated checksum.", checksums[b.sumName].label))
 		}
-		b.verified = map[string]string{b.sumName: want}
+		b.verified = kv{b.sumName, want}
 	}
 	return nil
 }
@@ -443,8 +448,10 @@ type chunkReader struct {
 	left     int64  // bytes left in the current chunk
 	sig      string // the current chunk's signature
 	done     bool
-	trailers []kv // name (lower-case) and value
+	trailers []kv // name (lower-case) and value; in trailerBuf unless many
 	digest   [sha256.Size]byte
+
+	trailerBuf [2]kv
 }
 
 const maxTrailers = 16
@@ -620,7 +627,10 @@ func (c *chunkReader) final() error {
 			trailerSig = string(val)
 			continue
 		}
-		t := kv{strings.ToLower(string(name)), string(val)}
+		t := kv{lowerName(name), string(val)}
+		if c.trailers == nil {
+			c.trailers = c.trailerBuf[:0]
+		}
 		if j := slices.IndexFunc(c.trailers, func(p kv) bool { return p.k == t.k }); j >= 0 {
 			c.trailers[j] = t // a repeated trailer: the last one counts
 		} else {
@@ -640,6 +650,17 @@ func (c *chunkReader) final() error {
 		}
 	}
 	return nil
+}
+
+// lowerName is strings.ToLower(string(name)), without allocating for the
+// names of S3's checksum trailers.
+func lowerName(name []byte) string {
+	for _, c := range checksumList {
+		if asciiEqualFold(name, c.name) {
+			return c.name
+		}
+	}
+	return strings.ToLower(string(name))
 }
 
 // asciiEqualFold is strings.EqualFold(strings.ToLower(string(b)), lower) for

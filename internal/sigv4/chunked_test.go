@@ -185,6 +185,12 @@ func TestChunked(t *testing.T) {
 		{"trailer name in any case", streamUnsignT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
 			return w.body(8192, data, "X-Amz-Checksum-CRC32 : "+crc32b64(data))
 		}, "", map[string]string{"x-amz-checksum-crc32": crc32b64(data)}},
+		{"more trailers than the checksum", streamUnsignT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
+			return w.body(8192, data, "x-amz-meta-a:1", "X-Other:2", crc, "x-amz-meta-b:3")
+		}, "", map[string]string{"x-amz-checksum-crc32": crc32b64(data)}},
+		{"signed, more trailers than the checksum", streamSignedT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
+			return w.body(8192, data, "x-amz-meta-a:1", "x-other:2", crc)
+		}, "", map[string]string{"x-amz-checksum-crc32": crc32b64(data)}},
 		{"upper-case hex size", streamUnsignT, "", 10, func(w *chunkWriter) string { return "A\r\n0123456789\r\n0\r\n\r\n" }, "", map[string]string{}},
 		{"trailer line malformed", streamUnsignT, "x-amz-checksum-crc32", len(data), func(w *chunkWriter) string {
 			return w.body(8192, data, "no colon here")
