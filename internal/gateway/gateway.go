@@ -98,25 +98,22 @@ func New(cfg Config) *Gateway {
 			g.s3router = restxml.NewRouter(b.Service)
 		}
 	}
-	g.verifier = &sigv4.Verifier{Lookup: g.lookup, Now: cfg.Now, MaxHashedBody: cfg.MaxBodyBytes}
+	// Every call passes its own lookup (VerifyWith), to learn the principal.
+	g.verifier = &sigv4.Verifier{Now: cfg.Now, MaxHashedBody: cfg.MaxBodyBytes}
 	return g
 }
 
-// principalSlot carries the principal found by lookup back out of
-// sigv4.Verify, which only wants the secret.
-type principalSlot struct{ p *identity.Principal }
-
-type slotKey struct{}
-
-func (g *Gateway) lookup(ctx context.Context, akid, token string) (string, error) {
-	p, secret, err := g.cfg.Resolve(ctx, akid, token)
-	if err != nil {
-		return "", err
+// lookup resolves a signing key for c, remembering its principal: sigv4
+// only wants the secret.
+func (g *Gateway) lookup(c *call) sigv4.Lookup {
+	return func(ctx context.Context, akid, token string) (string, error) {
+		p, secret, err := g.cfg.Resolve(ctx, akid, token)
+		if err != nil {
+			return "", err
+		}
+		c.signer = p
+		return secret, nil
 	}
-	if slot, ok := ctx.Value(slotKey{}).(*principalSlot); ok {
-		slot.p = p
-	}
-	return secret, nil
 }
 
 // call is the state of one request as it moves through the pipeline.
@@ -129,9 +126,11 @@ type call struct {
 	method  string
 	err     *awserr.Error // the error answered, for the log line
 
-	// Held here so that a request costs one allocation for all three.
-	sw   statusWriter
-	anon identity.Principal
+	// Held here so that a request costs one allocation for all of them.
+	sw     statusWriter
+	anon   identity.Principal
+	sig    sigv4.Result
+	signer *identity.Principal // who the verified key belongs to
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -211,17 +210,13 @@ func (g *Gateway) route(r *http.Request) (Backend, bool) {
 // Verification may replace r's body with one that checks the payload, so
 // callers continue with the request it returns.
 func (g *Gateway) authenticate(c *call, r *http.Request) (*http.Request, *sigv4.Result, error) {
-	slot := &principalSlot{}
-	ctx := r.Context()
-	r = r.WithContext(context.WithValue(ctx, slotKey{}, slot))
-	res, err := g.verifier.Verify(r, c.backend.Service.Name)
-	r = r.WithContext(ctx)
-	if err != nil {
+	res := &c.sig
+	if err := g.verifier.VerifyWith(r, c.backend.Service.Name, g.lookup(c), res); err != nil {
 		return r, nil, err
 	}
 	c.info.Region = res.Region
-	if !res.Anonymous && slot.p != nil {
-		c.info.Principal = slot.p
+	if !res.Anonymous && c.signer != nil {
+		c.info.Principal = c.signer
 		if g.cfg.KeyUsed != nil {
 			g.cfg.KeyUsed(res.AccessKeyID, res.Service, res.Region, c.info.Time)
 		}
