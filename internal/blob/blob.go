@@ -26,6 +26,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -195,22 +196,24 @@ type digester struct {
 	algs   []Algorithm
 	size   int64
 	max    int64
+	w      io.Writer
 }
 
-func newDigester(opts PutOptions) *digester {
-	d := &digester{md5: md5.New(), max: opts.MaxSize}
-	seen := map[Algorithm]bool{}
+// newDigester returns a digester that passes what it digests on to w.
+func newDigester(opts PutOptions, w io.Writer) *digester {
+	d := &digester{md5: md5.New(), max: opts.MaxSize, w: w}
 	for _, a := range opts.Algorithms {
-		if seen[a] {
+		if slices.Contains(d.algs, a) {
 			continue
 		}
-		seen[a] = true
 		d.algs = append(d.algs, a)
 		d.hashes = append(d.hashes, NewHash(a))
 	}
 	return d
 }
 
+// Write digests p and then writes it to the digester's writer: a body over
+// MaxSize stops before it is written.
 func (d *digester) Write(p []byte) (int, error) {
 	d.size += int64(len(p))
 	if d.max > 0 && d.size > d.max {
@@ -220,7 +223,7 @@ func (d *digester) Write(p []byte) (int, error) {
 	for _, h := range d.hashes {
 		h.Write(p)
 	}
-	return len(p), nil
+	return d.w.Write(p)
 }
 
 func (d *digester) info(id string) Info {

@@ -96,10 +96,8 @@ func (d *Disk) write(ctx context.Context, opts PutOptions, fill func(io.Writer) 
 			os.Remove(tmp.Name())
 		}
 	}()
-	dg := newDigester(opts)
-	// The digester comes first so that a body over MaxSize stops before it
-	// is written.
-	if err = fill(io.MultiWriter(dg, tmp)); err != nil {
+	dg := newDigester(opts, tmp)
+	if err = fill(dg); err != nil {
 		return Info{}, err
 	}
 	if err = ctx.Err(); err != nil {

@@ -78,8 +78,8 @@ func readAll(ctx context.Context, opts PutOptions, id string, fill func(io.Write
 		return nil, Info{}, err
 	}
 	buf := sizedBuffer{hint: opts.Size}
-	dg := newDigester(opts)
-	if err := fill(io.MultiWriter(dg, &buf)); err != nil {
+	dg := newDigester(opts, &buf)
+	if err := fill(dg); err != nil {
 		return nil, Info{}, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -1077,7 +1077,9 @@ func (s *Service) DeleteObject(ctx context.Context, in *s3api.DeleteObjectInput)
 	}
 	var garbage []string
 	var res deleteResult
-	err = s.update(ctx, func(tx store.Tx) error {
+	// Idempotent (results set afresh), so concurrent deletes may share a
+	// commit.
+	err = store.Batch(ctx, s.store, func(tx store.Tx) error {
 		garbage = garbage[:0]
 		b, err := getBucket(tx, in.Bucket)
 		if err != nil {
