@@ -3,9 +3,9 @@ package sts
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
@@ -50,9 +50,29 @@ var (
 	serialPattern     = &charset{word: true, extra: "+=/:,.@-"} // serialNumber
 	tokenCodePattern  = &charset{}                              // tokenCode
 	accessKeyPattern  = &charset{word: true}                    // accessKeyId
-	tagKeyPattern     = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]+$`)
-	tagValuePattern   = regexp.MustCompile(`^[\pL\pZ\pN_.:/=+\-@]*$`)
+	tagKeyPattern     = tagCharset{nonEmpty: true}
+	tagValuePattern   = tagCharset{}
 )
+
+// tagCharset is [\p{L}\p{Z}\p{N}_.:/=+\-@]* (or + when nonEmpty), written
+// out: the regexp's Unicode tables cost more than half a millisecond of
+// start-up to compile, for a check few requests make.
+type tagCharset struct{ nonEmpty bool }
+
+func (c tagCharset) MatchString(s string) bool {
+	if c.nonEmpty && s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r), unicode.Is(unicode.Z, r), unicode.IsNumber(r):
+		case r < utf8.RuneSelf && strings.IndexByte("_.:/=+-@", byte(r)) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Pattern texts as AWS prints them in messages.
 const (
