@@ -22,7 +22,8 @@ func canonicalRequest(r *http.Request, a *auth, q queryParams, payload string, s
 }
 
 // appendCanonical appends the canonical request to dst; Verify hands it a
-// stack buffer, so a typical request builds it without allocating.
+// pooled buffer, so a typical request builds it without allocating. The
+// payload hash is a string, or bytes when Verify computed it from the body.
 func appendCanonical[P string | []byte](dst []byte, r *http.Request, a *auth, q queryParams, payload P, s3 bool) []byte {
 	dst = append(dst, r.Method...)
 	dst = append(dst, '\n')

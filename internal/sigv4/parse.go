@@ -18,10 +18,6 @@ type queryParams []kv
 
 type kv struct{ k, v string }
 
-func parseQuery(raw string) queryParams {
-	return appendQueryParams(nil, raw)
-}
-
 // appendQueryParams appends the parameters of raw to q; Verify hands it a
 // stack array, which holds the few parameters of a typical request.
 func appendQueryParams(q queryParams, raw string) queryParams {

@@ -500,7 +500,7 @@ func TestVerifyDateHeader(t *testing.T) {
 	r := httptest.NewRequest("GET", "http://localhost:4566/?Action=ListUsers", nil)
 	r.Header.Set("Date", testNow.Format(http.TimeFormat))
 	a := auth{akid: testAKID, date: "20261122", region: "us-east-1", service: "iam", signedHeaders: "date;host", amzDate: testNow.Format(isoBasic)}
-	canonical := canonicalRequest(r, &a, parseQuery(r.URL.RawQuery), emptySHA256, false)
+	canonical := canonicalRequest(r, &a, appendQueryParams(nil, r.URL.RawQuery), emptySHA256, false)
 	sum := sha256.Sum256([]byte(canonical))
 	sts := algorithm + "\n" + a.amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(sum[:])
 	sig := hex.EncodeToString(hmacSHA256(signingKey(testSecret, a.date, a.region, a.service), sts))
