@@ -10,7 +10,10 @@
 // the body into a new blob first and commits the version in one store
 // transaction after, so readers see the old object or the new one; blobs
 // that a version no longer names are deleted after the commit, and New
-// sweeps those a crash left behind.
+// sweeps those a crash left behind. Small objects (up to maxInline bytes,
+// in buckets without versioning enabled) keep their content in the version
+// record instead and need no blob. Version writes go through store.Batch,
+// so concurrent writers share a durable store's commit.
 //
 // Order of checks, as S3's: the bucket must exist (NoSuchBucket to anyone),
 // the request must be signed for its region and name the right expected
