@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 )
@@ -472,8 +473,15 @@ func (d *decoder) version(v *version) {
 		case tagBlob:
 			v.Blob = d.string()
 		case tagData:
-			// Copied: the record's bytes are only valid in its transaction.
-			v.Data = bytes.Clone(d.bytes())
+			if d.whole != "" {
+				// A view of the record's string, which no one writes to:
+				// version.Data is never modified, only read or copied.
+				s := d.string()
+				v.Data = unsafe.Slice(unsafe.StringData(s), len(s))
+			} else {
+				// The record's bytes are only valid in its transaction.
+				v.Data = bytes.Clone(d.bytes())
+			}
 		case tagSize:
 			v.Size = d.varint()
 		case tagETag:

@@ -104,7 +104,8 @@ type version struct {
 	Owner        string // account ID of the writer
 
 	// Blob names the blob holding the content; "" for a version that is
-	// not a delete marker means the content is Data (see maxInline).
+	// not a delete marker means the content is Data (see maxInline). Data
+	// may share memory with a decoded record's strings: never write to it.
 	Blob               string `json:",omitempty"`
 	Data               []byte `json:",omitempty"`
 	Size               int64  `json:",omitempty"`
