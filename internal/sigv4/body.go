@@ -130,7 +130,7 @@ var checksums = map[string]checksum{}
 var checksumList = []checksum{
 	{"x-amz-checksum-crc32", "X-Amz-Checksum-Crc32", "CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
 	{"x-amz-checksum-crc32c", "X-Amz-Checksum-Crc32c", "CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
-	{"x-amz-checksum-crc64nvme", "X-Amz-Checksum-Crc64nvme", "CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME) }},
+	{"x-amz-checksum-crc64nvme", "X-Amz-Checksum-Crc64nvme", "CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME()) }},
 	{"x-amz-checksum-sha1", "X-Amz-Checksum-Sha1", "SHA1", 20, sha1.New},
 	{"x-amz-checksum-sha256", "X-Amz-Checksum-Sha256", "SHA256", 32, sha256.New},
 }
@@ -151,7 +151,7 @@ type checksum struct {
 
 // crc64NVME is the NVMe polynomial 0xad93d23594c93659, bit-reversed as
 // hash/crc64 wants it.
-var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+var crc64NVME = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(0x9a6c9329ac4bc9b5) })
 
 // Body is a request body that verifies itself as it is read. Errors about the
 // payload (a wrong hash, chunk signature, Content-MD5 or checksum) can only be
