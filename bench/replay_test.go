@@ -9,8 +9,8 @@ import (
 	"net/http/httputil"
 	"sync"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/doppel-aws/doppel/doppeltest"
 )
