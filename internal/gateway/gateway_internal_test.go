@@ -97,3 +97,24 @@ func v4hash(body string) string {
 	sum := sha256.Sum256([]byte(body))
 	return hex.EncodeToString(sum[:])
 }
+
+func TestOnlyOperationID(t *testing.T) {
+	cases := []struct {
+		query string
+		want  bool
+	}{
+		{"x-id=GetObject", true},
+		{"x-id=PutObject", true},
+		{"x-id=GetObject&versionId=3", false},
+		{"versionId=3&x-id=GetObject", false},
+		{"acl&x-id=GetBucketAcl", false},
+		{"x-idx=1", false},
+		{"list-type=2", false},
+		{"x-id=a;b=c", false},
+	}
+	for _, tc := range cases {
+		if got := onlyOperationID(tc.query); got != tc.want {
+			t.Errorf("onlyOperationID(%q) = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}

@@ -1,9 +1,10 @@
 package gateway
 
 import (
-	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 )
 
 // requestID returns a new request ID in the form IAM and STS use (a UUID), and
@@ -21,10 +22,13 @@ const (
 )
 
 // newRequestID formats all three forms into one string and slices it: one
-// allocation per request instead of five.
+// allocation per request instead of five. Request IDs name requests, they
+// guard nothing, so the runtime's fast per-thread generator (ChaCha8) does.
 func newRequestID() requestID {
 	var b [32]byte
-	rand.Read(b[:])         // never fails (crypto/rand)
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
+	}
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	var buf [uuidLen + s3IDLen + id2Len]byte

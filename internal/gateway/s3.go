@@ -28,7 +28,7 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 		c.info.Region = "us-east-1"
 	}
 	var query url.Values // most object requests have none: no map to make
-	if r.URL.RawQuery != "" {
+	if q := r.URL.RawQuery; q != "" && !onlyOperationID(q) {
 		query = r.URL.Query()
 	}
 	op, err := g.s3router.Route(r.Method, bucket, key, query, r.Header)
@@ -82,4 +82,12 @@ func setS3RequestID(c *call) {
 	vals := ids[:]
 	h["X-Amz-Request-Id"] = vals[0:1:1]
 	h["X-Amz-Id-2"] = vals[1:2:2]
+}
+
+// onlyOperationID reports whether a query string is only the x-id=Operation
+// parameter that the SDKs add to S3 requests (GetObject, PutObject, ...) for
+// their own bookkeeping; S3 ignores it, so such a request routes and decodes
+// as if it had no query.
+func onlyOperationID(q string) bool {
+	return strings.HasPrefix(q, "x-id=") && !strings.ContainsAny(q, "&;")
 }
