@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,8 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "doppel serve:", err)
 		return 2
 	}
+
+	setGCPercent()
 
 	// Signals are caught before anything is announced, so a SIGTERM sent as
 	// soon as the ready line appears still stops the server gracefully.
@@ -175,4 +178,17 @@ func servePprof(addr string, log *slog.Logger) error {
 	log.Info("profiler listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
 	go http.Serve(ln, mux)
 	return nil
+}
+
+// defaultGCPercent is the garbage collector's target when GOGC is not set.
+// doppel's live heap is small and its garbage is per request, so Go's
+// default of 100 collects often for little: 200 cost about 8% less CPU per
+// GetObject in the benchmark harness (bench/PROFILES.md) for about 5 MiB
+// more resident memory under load. GOGC in the environment still decides.
+const defaultGCPercent = 200
+
+func setGCPercent() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 }

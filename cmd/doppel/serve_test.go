@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -218,4 +219,27 @@ func TestServeBootstrapFile(t *testing.T) {
 	if err == nil || !strings.Contains(string(res), "accounts.yaml:2") {
 		t.Fatalf("malformed bootstrap file: err=%v\n%s", err, res)
 	}
+}
+
+// doppel serve raises the GC target unless the user chose one with GOGC.
+func TestGCPercent(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	t.Run("GOGC unset", func(t *testing.T) {
+		if v, ok := os.LookupEnv("GOGC"); ok {
+			os.Unsetenv("GOGC")
+			defer os.Setenv("GOGC", v)
+		}
+		setGCPercent()
+		if got := debug.SetGCPercent(100); got != defaultGCPercent {
+			t.Fatalf("GC percent %d, want %d", got, defaultGCPercent)
+		}
+	})
+	t.Run("GOGC set", func(t *testing.T) {
+		t.Setenv("GOGC", "100")
+		setGCPercent()
+		if got := debug.SetGCPercent(100); got != 100 {
+			t.Fatalf("GC percent %d with GOGC=100, want it left alone", got)
+		}
+	})
 }
