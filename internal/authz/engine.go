@@ -89,11 +89,15 @@ func (e *Engine) Authorize(ctx context.Context, c Check) error {
 // The error is for failures to gather policies, never for a denial.
 func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 	info := request.From(ctx)
-	p := &identity.Principal{Kind: identity.Anonymous}
+	p := &anonymous
 	if info != nil && info.Principal != nil {
 		p = info.Principal
 	}
-	req := &policy.Request{
+	// One allocation holds the request, the policy set and what building
+	// the context lazily needs.
+	d := &decision{info: info, p: p, c: c}
+	req, set := &d.req, &d.set
+	*req = policy.Request{
 		PrincipalARN:     p.ARN,
 		PrincipalAccount: p.Account,
 		PrincipalKind:    principalKind(p),
@@ -111,7 +115,6 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 		}
 	}
 
-	set := &policy.Set{}
 	var tags map[string]string
 	if owner, kind, name := policyOwner(p); owner != "" {
 		pe, err := e.principal(ctx, owner, kind, name)
@@ -172,8 +175,27 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 		}
 	}
 
-	req.LazyContext = func() policy.Context { return buildContext(info, p, tags, c) }
+	d.tags = tags
+	req.LazyContext = d
 	return policy.Evaluate(req, set), nil
+}
+
+// anonymous is the caller of a request with no principal; never modified.
+var anonymous = identity.Principal{Kind: identity.Anonymous}
+
+// decision is the state of one Decide call.
+type decision struct {
+	req  policy.Request
+	set  policy.Set
+	info *request.Info
+	p    *identity.Principal
+	tags map[string]string
+	c    Check
+}
+
+// RequestContext implements policy.ContextSource.
+func (d *decision) RequestContext() policy.Context {
+	return buildContext(d.info, d.p, d.tags, d.c)
 }
 
 // isTrustAction: the resource policy of these actions is a role's trust

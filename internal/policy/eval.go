@@ -48,13 +48,23 @@ type Request struct {
 	// condition or a policy variable needs it: most requests match on
 	// action and resource alone, and building the context is a good share
 	// of a cheap request's cost. Evaluation stores the result in Context.
-	LazyContext func() Context
+	LazyContext ContextSource
 }
+
+// ContextSource builds a request's condition keys when they are needed.
+type ContextSource interface {
+	RequestContext() Context
+}
+
+// ContextFunc is a function as a ContextSource.
+type ContextFunc func() Context
+
+func (f ContextFunc) RequestContext() Context { return f() }
 
 // context returns the request's condition keys, building them on first use.
 func (r *Request) context() Context {
 	if r.Context == nil && r.LazyContext != nil {
-		r.Context = r.LazyContext()
+		r.Context = r.LazyContext.RequestContext()
 		r.LazyContext = nil
 	}
 	return r.Context

@@ -336,10 +336,10 @@ func TestLazyContext(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			builds := 0
 			req := &Request{PrincipalARN: user, PrincipalKind: KindUser, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/bob/k",
-				LazyContext: func() Context {
+				LazyContext: ContextFunc(func() Context {
 					builds++
 					return Context{"aws:username": {"bob"}, "aws:SecureTransport": {"false"}}
-				}}
+				})}
 			p := mustParse(t, `{"Version":"2012-10-17","Statement":[`+tc.stmt+`]}`, Identity)
 			d := Evaluate(req, &Set{Identity: []*Policy{p}})
 			if d.Effect != tc.want || builds != tc.builds {
