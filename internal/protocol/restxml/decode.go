@@ -215,7 +215,7 @@ func decode(op *api.Operation, r *http.Request, labels labelSource, q url.Values
 			}
 		case inPrefixed:
 			if !walked {
-				meta.f = f
+				meta = prefixMap{f: f} // a map of its own per prefixed member
 				for k, vals := range r.Header {
 					meta.add(k, vals)
 				}
