@@ -46,9 +46,7 @@ type groupPageData struct {
 	Users    []iamapi.User
 	Attached []iamapi.AttachedPolicy
 	Denied   map[string]*notice
-	Policies []policyOption
-	Hidden   int
-	Query    string
+	policyPicker
 }
 
 func (h *Handler) groupPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -67,38 +65,25 @@ func (h *Handler) groupPage(w http.ResponseWriter, r *http.Request, s *session) 
 	} else {
 		d.Attached = a.AttachedPolicies
 	}
-	if r.URL.Query().Has("attach") {
-		d.Query = r.URL.Query().Get("q")
-		opts, err := h.policyOptions(r, s, d.Query, nil)
-		if err != nil {
-			d.Denied["policies"] = errNotice(err)
-		}
-		d.Policies, d.Hidden = limitOptions(opts, maxPolicyRows)
-	}
+	d.policyPicker = h.pickPolicies(r, s, d.Denied)
 	v.Data = d
 	h.render(w, s, "group", v)
 }
 
 func (h *Handler) groupAttach(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
-	arns := r.PostForm["policy"]
-	for _, arn := range arns {
-		if _, err := call(h, r, s, "iam", "AttachGroupPolicy", h.cfg.IAM.AttachGroupPolicy,
-			&iamapi.AttachGroupPolicyInput{GroupName: name, PolicyArn: arn}); err != nil {
-			h.failed(w, r, s, groupURL(name), err)
-			return
-		}
-	}
-	h.done(w, r, s, groupURL(name), &notice{Kind: "success", Title: "Policies attached", Text: strings.Join(arns, ", ")})
+	h.attachPolicies(w, r, s, groupURL(name), func(arn string) error {
+		_, err := call(h, r, s, "iam", "AttachGroupPolicy", h.cfg.IAM.AttachGroupPolicy,
+			&iamapi.AttachGroupPolicyInput{GroupName: name, PolicyArn: arn})
+		return err
+	})
 }
 
 func (h *Handler) groupDetach(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
-	arn := r.PostFormValue("policy")
-	if _, err := call(h, r, s, "iam", "DetachGroupPolicy", h.cfg.IAM.DetachGroupPolicy,
-		&iamapi.DetachGroupPolicyInput{GroupName: name, PolicyArn: arn}); err != nil {
-		h.failed(w, r, s, groupURL(name), err)
-		return
-	}
-	h.done(w, r, s, groupURL(name), &notice{Kind: "success", Title: "Policy detached", Text: arn})
+	h.detachPolicy(w, r, s, groupURL(name), func(arn string) error {
+		_, err := call(h, r, s, "iam", "DetachGroupPolicy", h.cfg.IAM.DetachGroupPolicy,
+			&iamapi.DetachGroupPolicyInput{GroupName: name, PolicyArn: arn})
+		return err
+	})
 }

@@ -150,3 +150,50 @@ func (h *Handler) policyEdit(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	h.done(w, r, s, policyURL(arn), &notice{Kind: "success", Title: "Policy saved as a new default version."})
 }
+
+// policyPicker is the "Add permissions" search-and-pick table of a user,
+// group or role page, filled when the page is opened with ?attach.
+type policyPicker struct {
+	Policies []policyOption
+	Hidden   int // policies matching the search but not shown
+	Query    string
+}
+
+// pickPolicies fills the page's policy picker when it is asked for; a
+// refused ListPolicies goes to denied["policies"].
+func (h *Handler) pickPolicies(r *http.Request, s *session, denied map[string]*notice) policyPicker {
+	var p policyPicker
+	if !r.URL.Query().Has("attach") {
+		return p
+	}
+	p.Query = r.URL.Query().Get("q")
+	opts, err := h.policyOptions(r, s, p.Query, nil)
+	if err != nil {
+		denied["policies"] = errNotice(err)
+	}
+	p.Policies, p.Hidden = limitOptions(opts, maxPolicyRows)
+	return p
+}
+
+// attachPolicies attaches each policy the form selected, one authorized
+// call each, stops at the first refusal, and returns to back.
+func (h *Handler) attachPolicies(w http.ResponseWriter, r *http.Request, s *session, back string, attach func(arn string) error) {
+	arns := r.PostForm["policy"]
+	for _, arn := range arns {
+		if err := attach(arn); err != nil {
+			h.failed(w, r, s, back, err)
+			return
+		}
+	}
+	h.done(w, r, s, back, &notice{Kind: "success", Title: "Policies attached", Text: strings.Join(arns, ", ")})
+}
+
+// detachPolicy detaches the policy the form names and returns to back.
+func (h *Handler) detachPolicy(w http.ResponseWriter, r *http.Request, s *session, back string, detach func(arn string) error) {
+	arn := r.PostFormValue("policy")
+	if err := detach(arn); err != nil {
+		h.failed(w, r, s, back, err)
+		return
+	}
+	h.done(w, r, s, back, &notice{Kind: "success", Title: "Policy detached", Text: arn})
+}

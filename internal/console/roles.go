@@ -58,15 +58,13 @@ func (h *Handler) rolesList(w http.ResponseWriter, r *http.Request, s *session) 
 }
 
 type rolePageData struct {
-	Role     iamapi.Role
-	Trust    string
-	Edges    []trustEdge
-	Attached []iamapi.AttachedPolicy
-	Inline   []string
-	Denied   map[string]*notice // per section: a refused List call
-	Policies []policyOption     // for "Add permissions"
-	Hidden   int
-	Query    string
+	Role         iamapi.Role
+	Trust        string
+	Edges        []trustEdge
+	Attached     []iamapi.AttachedPolicy
+	Inline       []string
+	Denied       map[string]*notice // per section: a refused List call
+	policyPicker                    // for "Add permissions"
 }
 
 func (h *Handler) rolePage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -93,14 +91,7 @@ func (h *Handler) rolePage(w http.ResponseWriter, r *http.Request, s *session) {
 	} else {
 		d.Inline = inl.PolicyNames
 	}
-	if r.URL.Query().Has("attach") {
-		d.Query = r.URL.Query().Get("q")
-		opts, err := h.policyOptions(r, s, d.Query, nil)
-		if err != nil {
-			d.Denied["policies"] = errNotice(err)
-		}
-		d.Policies, d.Hidden = limitOptions(opts, maxPolicyRows)
-	}
+	d.policyPicker = h.pickPolicies(r, s, d.Denied)
 	v.Data = d
 	h.render(w, s, "role", v)
 }
@@ -109,30 +100,24 @@ func roleURL(name string) string { return Prefix + "/iam/roles/" + url.PathEscap
 
 func (h *Handler) roleAttach(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
-	arns := r.PostForm["policy"]
-	if len(arns) == 0 {
+	if len(r.PostForm["policy"]) == 0 {
 		h.done(w, r, s, roleURL(name)+"?attach=1", &notice{Kind: "error", Title: "No policy selected", Text: "Select one or more policies to attach."})
 		return
 	}
-	for _, arn := range arns {
-		if _, err := call(h, r, s, "iam", "AttachRolePolicy", h.cfg.IAM.AttachRolePolicy,
-			&iamapi.AttachRolePolicyInput{RoleName: name, PolicyArn: arn}); err != nil {
-			h.failed(w, r, s, roleURL(name), err)
-			return
-		}
-	}
-	h.done(w, r, s, roleURL(name), &notice{Kind: "success", Title: "Policies attached", Text: strings.Join(arns, ", ")})
+	h.attachPolicies(w, r, s, roleURL(name), func(arn string) error {
+		_, err := call(h, r, s, "iam", "AttachRolePolicy", h.cfg.IAM.AttachRolePolicy,
+			&iamapi.AttachRolePolicyInput{RoleName: name, PolicyArn: arn})
+		return err
+	})
 }
 
 func (h *Handler) roleDetach(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
-	arn := r.PostFormValue("policy")
-	if _, err := call(h, r, s, "iam", "DetachRolePolicy", h.cfg.IAM.DetachRolePolicy,
-		&iamapi.DetachRolePolicyInput{RoleName: name, PolicyArn: arn}); err != nil {
-		h.failed(w, r, s, roleURL(name), err)
-		return
-	}
-	h.done(w, r, s, roleURL(name), &notice{Kind: "success", Title: "Policy detached", Text: arn})
+	h.detachPolicy(w, r, s, roleURL(name), func(arn string) error {
+		_, err := call(h, r, s, "iam", "DetachRolePolicy", h.cfg.IAM.DetachRolePolicy,
+			&iamapi.DetachRolePolicyInput{RoleName: name, PolicyArn: arn})
+		return err
+	})
 }
 
 func (h *Handler) roleTrustUpdate(w http.ResponseWriter, r *http.Request, s *session) {

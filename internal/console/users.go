@@ -89,9 +89,7 @@ type userPageData struct {
 	Denied    map[string]*notice
 	Setup     *mfaSetup
 	QR        template.URL
-	Policies  []policyOption
-	Hidden    int
-	Query     string
+	policyPicker
 }
 
 func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -138,14 +136,7 @@ func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, s *session) {
 		// accepts it because it is typed as a URL we built.
 		d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(st.QR))
 	}
-	if r.URL.Query().Has("attach") {
-		d.Query = r.URL.Query().Get("q")
-		opts, err := h.policyOptions(r, s, d.Query, nil)
-		if err != nil {
-			d.Denied["policies"] = errNotice(err)
-		}
-		d.Policies, d.Hidden = limitOptions(opts, maxPolicyRows)
-	}
+	d.policyPicker = h.pickPolicies(r, s, d.Denied)
 	v.Data = d
 	h.render(w, s, "user", v)
 }
@@ -226,26 +217,20 @@ func (h *Handler) userMFAEnable(w http.ResponseWriter, r *http.Request, s *sessi
 
 func (h *Handler) userAttach(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
-	arns := r.PostForm["policy"]
-	for _, arn := range arns {
-		if _, err := call(h, r, s, "iam", "AttachUserPolicy", h.cfg.IAM.AttachUserPolicy,
-			&iamapi.AttachUserPolicyInput{UserName: name, PolicyArn: arn}); err != nil {
-			h.failed(w, r, s, userURL(name), err)
-			return
-		}
-	}
-	h.done(w, r, s, userURL(name), &notice{Kind: "success", Title: "Policies attached", Text: strings.Join(arns, ", ")})
+	h.attachPolicies(w, r, s, userURL(name), func(arn string) error {
+		_, err := call(h, r, s, "iam", "AttachUserPolicy", h.cfg.IAM.AttachUserPolicy,
+			&iamapi.AttachUserPolicyInput{UserName: name, PolicyArn: arn})
+		return err
+	})
 }
 
 func (h *Handler) userDetach(w http.ResponseWriter, r *http.Request, s *session) {
 	name := r.PathValue("name")
-	arn := r.PostFormValue("policy")
-	if _, err := call(h, r, s, "iam", "DetachUserPolicy", h.cfg.IAM.DetachUserPolicy,
-		&iamapi.DetachUserPolicyInput{UserName: name, PolicyArn: arn}); err != nil {
-		h.failed(w, r, s, userURL(name), err)
-		return
-	}
-	h.done(w, r, s, userURL(name), &notice{Kind: "success", Title: "Policy detached", Text: arn})
+	h.detachPolicy(w, r, s, userURL(name), func(arn string) error {
+		_, err := call(h, r, s, "iam", "DetachUserPolicy", h.cfg.IAM.DetachUserPolicy,
+			&iamapi.DetachUserPolicyInput{UserName: name, PolicyArn: arn})
+		return err
+	})
 }
 
 func (h *Handler) userAddToGroup(w http.ResponseWriter, r *http.Request, s *session) {
