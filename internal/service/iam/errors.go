@@ -84,6 +84,10 @@ func noSuchOIDC(arn string) *awserr.Error {
 	return noSuchEntity("OpenIDConnect Provider not found for arn %s", arn)
 }
 
+func noSuchSAML(arn string) *awserr.Error {
+	return noSuchEntity("Manifest not found for arn %s", arn)
+}
+
 // internal wraps an unexpected storage failure.
 func internal(err error) error {
 	var e *awserr.Error

@@ -48,35 +48,6 @@ func checkThumbprints(list []string) error {
 	return nil
 }
 
-func (s *Service) authOIDC(ctx context.Context, action, providerArn string, keys map[string][]string) (string, oidcRec, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return "", oidcRec{}, err
-	}
-	key := oidcKey(p.Account, providerArn)
-	var rec oidcRec
-	var found bool
-	if key != "" {
-		if err := s.view(ctx, func(tx store.Tx) error {
-			var err error
-			rec, found, err = get[oidcRec](tx, key)
-			return err
-		}); err != nil {
-			return "", rec, err
-		}
-	}
-	if found {
-		keys = resourceTagKeys(keys, rec.Tags, false)
-	}
-	if err := s.authorize(ctx, p.Account, action, providerArn, keys); err != nil {
-		return "", rec, err
-	}
-	if !found {
-		return "", rec, noSuchOIDC(providerArn)
-	}
-	return p.Account, rec, nil
-}
-
 func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, in *iamapi.CreateOpenIDConnectProviderInput) (*iamapi.CreateOpenIDConnectProviderOutput, error) {
 	if !strings.HasPrefix(in.Url, "https://") || len(in.Url) <= len("https://") || strings.ContainsAny(in.Url, "?#") {
 		return nil, validationError(in.Url, "url", "must be a URL that begins with https:// and has no query string or fragment")

@@ -69,39 +69,6 @@ func parseSAMLMetadata(doc string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-func noSuchSAML(arn string) error {
-	return noSuchEntity("Manifest not found for arn %s", arn)
-}
-
-func (s *Service) authSAML(ctx context.Context, action, providerArn string, keys map[string][]string) (string, samlRec, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return "", samlRec{}, err
-	}
-	key := samlKey(p.Account, providerArn)
-	var rec samlRec
-	var found bool
-	if key != "" {
-		if err := s.view(ctx, func(tx store.Tx) error {
-			var err error
-			rec, found, err = get[samlRec](tx, key)
-			return err
-		}); err != nil {
-			return "", rec, err
-		}
-	}
-	if found {
-		keys = resourceTagKeys(keys, rec.Tags, false)
-	}
-	if err := s.authorize(ctx, p.Account, action, providerArn, keys); err != nil {
-		return "", rec, err
-	}
-	if !found {
-		return "", rec, noSuchSAML(providerArn)
-	}
-	return p.Account, rec, nil
-}
-
 func (s *Service) CreateSAMLProvider(ctx context.Context, in *iamapi.CreateSAMLProviderInput) (*iamapi.CreateSAMLProviderOutput, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err

@@ -111,32 +111,8 @@ func checkServerCertificate(body, key string, chain *string) (*x509.Certificate,
 	return cert, nil
 }
 
-func noSuchServerCert(name string) error {
+func noSuchServerCert(name string) *awserr.Error {
 	return noSuchEntity("The Server Certificate with name %s cannot be found.", name)
-}
-
-func (s *Service) authServerCert(ctx context.Context, action, name string, keys map[string][]string) (target[serverCertRec], error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return target[serverCertRec]{}, err
-	}
-	t, err := loadTarget[serverCertRec](ctx, s, p.Account, kindServerCert, name)
-	if err != nil {
-		return t, err
-	}
-	path := "/"
-	if t.found {
-		path = t.rec.Path
-		keys = resourceTagKeys(keys, t.rec.Tags, false)
-	}
-	t.arn = arn(p.Account, "server-certificate", path, name)
-	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
-		return t, err
-	}
-	if !t.found {
-		return t, noSuchServerCert(name)
-	}
-	return t, nil
 }
 
 func (s *Service) UploadServerCertificate(ctx context.Context, in *iamapi.UploadServerCertificateInput) (*iamapi.UploadServerCertificateOutput, error) {

@@ -28,19 +28,24 @@ func loadTarget[T any](ctx context.Context, s *Service, account, kind, name stri
 	return t, err
 }
 
-// bounded is a user or role record: what authorizing an action on one reads.
-type bounded interface {
-	userRec | roleRec
+// An entity is a stored record an action names: what authorizing the action
+// reads from it (a provider has no path; only users and roles have a
+// permissions boundary).
+type entity interface {
 	entity() (path string, tags []tag, boundary string)
 }
 
-func (r userRec) entity() (string, []tag, string) { return r.Path, r.Tags, r.Boundary }
-func (r roleRec) entity() (string, []tag, string) { return r.Path, r.Tags, r.Boundary }
+func (r userRec) entity() (string, []tag, string)       { return r.Path, r.Tags, r.Boundary }
+func (r roleRec) entity() (string, []tag, string)       { return r.Path, r.Tags, r.Boundary }
+func (r groupRec) entity() (string, []tag, string)      { return r.Path, nil, "" }
+func (r profileRec) entity() (string, []tag, string)    { return r.Path, r.Tags, "" }
+func (r serverCertRec) entity() (string, []tag, string) { return r.Path, r.Tags, "" }
+func (r samlRec) entity() (string, []tag, string)       { return "", r.Tags, "" }
+func (r oidcRec) entity() (string, []tag, string)       { return "", r.Tags, "" }
 
-// authBounded loads the user or role name (kind, ARN resource type
-// resType) and authorizes action on it, adding its tags and permissions
-// boundary to keys.
-func authBounded[T bounded](ctx context.Context, s *Service, kind, resType string, noSuch func(string) *awserr.Error, action, name string, keys map[string][]string) (target[T], error) {
+// authEntity loads the entity name of kind (ARN resource type resType) and
+// authorizes action on it, adding its tags and permissions boundary to keys.
+func authEntity[T entity](ctx context.Context, s *Service, kind, resType string, noSuch func(string) *awserr.Error, action, name string, keys map[string][]string) (target[T], error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return target[T]{}, err
@@ -54,7 +59,8 @@ func authBounded[T bounded](ctx context.Context, s *Service, kind, resType strin
 		var tags []tag
 		var boundary string
 		path, tags, boundary = t.rec.entity()
-		keys = resourceTagKeys(keys, tags, true)
+		// iam:ResourceTag/ is the key of a user's or role's tags only.
+		keys = resourceTagKeys(keys, tags, kind == kindUser || kind == kindRole)
 		if boundaryActions[action] {
 			keys = boundaryKey(keys, boundary)
 		}
@@ -71,59 +77,64 @@ func authBounded[T bounded](ctx context.Context, s *Service, kind, resType strin
 
 // authUser loads user name and authorizes action on it.
 func (s *Service) authUser(ctx context.Context, action, name string, keys map[string][]string) (target[userRec], error) {
-	return authBounded[userRec](ctx, s, kindUser, "user", noSuchUser, action, name, keys)
+	return authEntity[userRec](ctx, s, kindUser, "user", noSuchUser, action, name, keys)
 }
 
 // authRole loads role name and authorizes action on it.
 func (s *Service) authRole(ctx context.Context, action, name string, keys map[string][]string) (target[roleRec], error) {
-	return authBounded[roleRec](ctx, s, kindRole, "role", noSuchRole, action, name, keys)
+	return authEntity[roleRec](ctx, s, kindRole, "role", noSuchRole, action, name, keys)
 }
 
 func (s *Service) authGroup(ctx context.Context, action, name string, keys map[string][]string) (target[groupRec], error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return target[groupRec]{}, err
-	}
-	t, err := loadTarget[groupRec](ctx, s, p.Account, kindGroup, name)
-	if err != nil {
-		return t, err
-	}
-	path := "/"
-	if t.found {
-		path = t.rec.Path
-	}
-	t.arn = arn(p.Account, "group", path, name)
-	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
-		return t, err
-	}
-	if !t.found {
-		return t, noSuchGroup(name)
-	}
-	return t, nil
+	return authEntity[groupRec](ctx, s, kindGroup, "group", noSuchGroup, action, name, keys)
 }
 
 func (s *Service) authProfile(ctx context.Context, action, name string, keys map[string][]string) (target[profileRec], error) {
+	return authEntity[profileRec](ctx, s, kindProfile, "instance-profile", noSuchInstanceProfile, action, name, keys)
+}
+
+func (s *Service) authServerCert(ctx context.Context, action, name string, keys map[string][]string) (target[serverCertRec], error) {
+	return authEntity[serverCertRec](ctx, s, kindServerCert, "server-certificate", noSuchServerCert, action, name, keys)
+}
+
+// authProvider loads the SAML or OIDC provider providerArn (key gives its
+// record's key, "" when the ARN is not one of the caller's account) and
+// authorizes action on it, adding its tags to keys.
+func authProvider[T entity](ctx context.Context, s *Service, key func(account, providerArn string) string, noSuch func(string) *awserr.Error, action, providerArn string, keys map[string][]string) (string, T, error) {
+	var rec T
 	p, err := caller(ctx)
 	if err != nil {
-		return target[profileRec]{}, err
+		return "", rec, err
 	}
-	t, err := loadTarget[profileRec](ctx, s, p.Account, kindProfile, name)
-	if err != nil {
-		return t, err
+	var found bool
+	if k := key(p.Account, providerArn); k != "" {
+		if err := s.view(ctx, func(tx store.Tx) error {
+			var err error
+			rec, found, err = get[T](tx, k)
+			return err
+		}); err != nil {
+			return "", rec, err
+		}
 	}
-	path := "/"
-	if t.found {
-		path = t.rec.Path
-		keys = resourceTagKeys(keys, t.rec.Tags, false)
+	if found {
+		_, tags, _ := rec.entity()
+		keys = resourceTagKeys(keys, tags, false)
 	}
-	t.arn = arn(p.Account, "instance-profile", path, name)
-	if err := s.authorize(ctx, p.Account, action, t.arn, keys); err != nil {
-		return t, err
+	if err := s.authorize(ctx, p.Account, action, providerArn, keys); err != nil {
+		return "", rec, err
 	}
-	if !t.found {
-		return t, noSuchInstanceProfile(name)
+	if !found {
+		return "", rec, noSuch(providerArn)
 	}
-	return t, nil
+	return p.Account, rec, nil
+}
+
+func (s *Service) authSAML(ctx context.Context, action, providerArn string, keys map[string][]string) (string, samlRec, error) {
+	return authProvider[samlRec](ctx, s, samlKey, noSuchSAML, action, providerArn, keys)
+}
+
+func (s *Service) authOIDC(ctx context.Context, action, providerArn string, keys map[string][]string) (string, oidcRec, error) {
+	return authProvider[oidcRec](ctx, s, oidcKey, noSuchOIDC, action, providerArn, keys)
 }
 
 // boundaryActions are the actions on a user or role for which the Service
