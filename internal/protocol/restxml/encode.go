@@ -32,22 +32,17 @@ const (
 // members it writes as headers or status (in field order, which decides
 // which status wins) and the members that go in the XML body.
 type outPlan struct {
-	st      *shape.Struct
-	fields  []outField
-	headers int // how many outHeader fields: the most header values a response sets
-	body    []*shape.Field
+	st     *shape.Struct
+	fields []outField
+	body   []*shape.Field
 }
 
 type outField struct {
 	f    *shape.Field
 	role int
-	// off is the member's offset in the structure; nilable says its first
-	// word is nil exactly when it is absent (pointer, slice, map), and
-	// strPtr that it is a *string (or pointer to a string enum): the
-	// common header member, read without reflection.
-	off     uintptr
-	nilable bool
-	strPtr  bool
+	// strPtr says the member is a *string (or pointer to a string enum):
+	// the common header member, read without reflection.
+	strPtr bool
 }
 
 var outPlans sync.Map // reflect.Type (a structure) -> *outPlan
@@ -61,14 +56,8 @@ func outPlanOf(t reflect.Type) *outPlan {
 	for _, f := range st.Fields {
 		switch f.Location {
 		case "header":
-			of := outField{f: f, role: outHeader, off: t.Field(f.Index).Offset}
-			switch f.Type.Kind() {
-			case reflect.Pointer, reflect.Slice, reflect.Map:
-				of.nilable = true
-			}
-			of.strPtr = f.Type.Kind() == reflect.Pointer && f.Elem.Kind() == reflect.String && f.Kind == shape.KindString
-			p.fields = append(p.fields, of)
-			p.headers++
+			strPtr := f.Type.Kind() == reflect.Pointer && f.Elem.Kind() == reflect.String && f.Kind == shape.KindString
+			p.fields = append(p.fields, outField{f: f, role: outHeader, strPtr: strPtr})
 		case "headers":
 			p.fields = append(p.fields, outField{f: f, role: outPrefixed})
 		case "statusCode":
@@ -125,14 +114,14 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 		f := of.f
 		switch of.role {
 		case outHeader:
-			// Most of an output's header members are absent: skip them
-			// by their first word, as shape.Field.Present does, without
-			// building a reflect.Value each.
-			if of.nilable && *(*unsafe.Pointer)(unsafe.Add(base, of.off)) == nil {
+			// Most of an output's header members are absent: Present
+			// skips them by their first word, without building a
+			// reflect.Value each.
+			if !f.Present(sv) {
 				continue
 			}
 			if of.strPtr {
-				pending = append(pending, pendingHeader{key: f.HeaderKey, s: **(**string)(unsafe.Add(base, of.off))})
+				pending = append(pending, pendingHeader{key: f.HeaderKey, s: **(**string)(unsafe.Add(base, f.Offset))})
 			} else if fv := sv.Field(f.Index); f.Kind == shape.KindString {
 				if fv.Kind() == reflect.Pointer {
 					if fv.IsNil() {

@@ -87,8 +87,11 @@ type Field struct {
 	// present (0: no effect).
 	StatusWhenSet int
 
-	offset  uintptr // within the structure, for Present without reflection
-	nilable bool    // pointer, slice, map or interface: absent when nil
+	// Offset is the member's offset within the structure, for reading it
+	// without reflection (Present, restxml's header encoder).
+	Offset uintptr
+
+	nilable bool // pointer, slice, map or interface: absent when nil
 
 	once sync.Once
 	re   *regexp.Regexp
@@ -167,7 +170,7 @@ func build(t reflect.Type) *Struct {
 		}
 		f := fieldOf(sf.Type, sf.Tag)
 		f.Index = i
-		f.offset = sf.Offset
+		f.Offset = sf.Offset
 		switch sf.Type.Kind() {
 		case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
 			f.nilable = true
@@ -386,7 +389,7 @@ func (f *Field) Present(sv reflect.Value) bool {
 		// exactly when the value is (reflect.Value.IsNil): reading it
 		// directly skips building a reflect.Value per field, which
 		// encoders do for every member of every listed item.
-		return *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(sv.UnsafeAddr()), f.offset)) != nil
+		return *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(sv.UnsafeAddr()), f.Offset)) != nil
 	}
 	return !sv.Field(f.Index).IsNil()
 }
