@@ -68,6 +68,22 @@ func (h *Handler) signinSession(w http.ResponseWriter, r *http.Request) *session
 	return s
 }
 
+// pendingSignin returns the locked sign-in session and its sign-in waiting
+// at stage; otherwise it answers (an expired form, a bad CSRF token, or back
+// to the sign-in page when nothing waits at stage) and returns nil.
+func (h *Handler) pendingSignin(w http.ResponseWriter, r *http.Request, stage string) (*session, *pendingUser) {
+	s := h.signinSession(w, r)
+	if s == nil {
+		return nil, nil
+	}
+	if pend := s.pending; pend != nil && pend.stage == stage {
+		return s, pend
+	}
+	s.mu.Unlock()
+	http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+	return nil, nil
+}
+
 func (h *Handler) signinFailed(w http.ResponseWriter, s *session, d signinData, msg string) {
 	d.Error = msg
 	w.WriteHeader(http.StatusUnauthorized)
@@ -167,16 +183,11 @@ func (h *Handler) passwordReset(w http.ResponseWriter, r *http.Request, s *sessi
 // IAMUserChangePassword when it sets "User must create a new password at
 // next sign-in").
 func (h *Handler) signinReset(w http.ResponseWriter, r *http.Request) {
-	s := h.signinSession(w, r)
+	s, pend := h.pendingSignin(w, r, stageReset)
 	if s == nil {
 		return
 	}
 	defer s.mu.Unlock()
-	pend := s.pending
-	if pend == nil || pend.stage != stageReset {
-		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
-		return
-	}
 	d := signinData{Mode: "iam", Account: pend.account, User: pend.user.Name, ResetStep: true}
 	if r.PostFormValue("new_password") != r.PostFormValue("confirm_password") {
 		d.Error = "The new passwords do not match."
@@ -213,16 +224,11 @@ func (h *Handler) signinRoot(w http.ResponseWriter, r *http.Request, s *session,
 }
 
 func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
-	s := h.signinSession(w, r)
+	s, pend := h.pendingSignin(w, r, stageMFA)
 	if s == nil {
 		return
 	}
 	defer s.mu.Unlock()
-	pend := s.pending
-	if pend == nil || pend.stage != stageMFA {
-		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
-		return
-	}
 	d := signinData{Mode: "iam", Account: pend.account, User: pend.user.Name, MFAStep: true}
 	code := strings.TrimSpace(r.PostFormValue("mfa_code"))
 	var serial string
