@@ -131,8 +131,8 @@ func (s *Service) DeleteAccessKey(ctx context.Context, in *iamapi.DeleteAccessKe
 }
 
 func (s *Service) UpdateAccessKey(ctx context.Context, in *iamapi.UpdateAccessKeyInput) (*iamapi.UpdateAccessKeyOutput, error) {
-	if in.Status != iamapi.StatusTypeActive && in.Status != iamapi.StatusTypeInactive {
-		return nil, validationError(string(in.Status), "status", "must satisfy enum value set: [Active, Inactive]")
+	if err := checkStatus(in.Status); err != nil {
+		return nil, err
 	}
 	user, err := keyUser(ctx, in.UserName)
 	if err != nil {
