@@ -122,12 +122,9 @@ func validPayloadHash(h string, s3 bool) bool {
 	return true
 }
 
-// checksums are S3's additional checksum algorithms, by header name (S3 User
-// Guide, "Checking object integrity").
-var checksums = map[string]checksum{}
-
-// checksumList holds the same, for setChecksum to walk without iterating a map.
-var checksumList = []checksum{
+// checksums are S3's additional checksum algorithms (S3 User Guide,
+// "Checking object integrity").
+var checksums = []checksum{
 	{"x-amz-checksum-crc32", "X-Amz-Checksum-Crc32", "CRC32", 4, func() hash.Hash { return crc32.NewIEEE() }},
 	{"x-amz-checksum-crc32c", "X-Amz-Checksum-Crc32c", "CRC32C", 4, func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
 	{"x-amz-checksum-crc64nvme", "X-Amz-Checksum-Crc64nvme", "CRC64NVME", 8, func() hash.Hash { return crc64.New(crc64NVME()) }},
@@ -135,10 +132,14 @@ var checksumList = []checksum{
 	{"x-amz-checksum-sha256", "X-Amz-Checksum-Sha256", "SHA256", 32, sha256.New},
 }
 
-func init() {
-	for _, c := range checksumList {
-		checksums[c.name] = c
+// checksumNamed returns the algorithm of header or trailer name (lower-case).
+func checksumNamed(name string) (checksum, bool) {
+	for _, c := range checksums {
+		if c.name == name {
+			return c, true
+		}
 	}
+	return checksum{}, false
 }
 
 type checksum struct {
@@ -255,7 +256,8 @@ func (b *Body) finish() error {
 		if got := base64.StdEncoding.AppendEncode(buf[:0], b.sum.Sum(b.digest[:0])); string(got) != want {
 			// S3 answers "The CRC32 you specified did not match the calculated
 			// checksum." (seen in aws-sdk-ruby issue 3322).
-			return s3Error(http.StatusBadRequest, "BadDigest", fmt.Sprintf("The %s you specified did not match the calculated checksum.", checksums[b.sumName].label))
+			c, _ := checksumNamed(b.sumName)
+			return s3Error(http.StatusBadRequest, "BadDigest", fmt.Sprintf("The %s you specified did not match the calculated checksum.", c.label))
 		}
 		b.verified = kv{b.sumName, want}
 	}
@@ -342,7 +344,7 @@ func (v *Verifier) wrapBody(r *http.Request, res *Result, key *macKey, a *auth, 
 		if cr.trailer {
 			name := strings.ToLower(strings.TrimSpace(get(r.Header, "X-Amz-Trailer")))
 			if name != "" {
-				c, ok := checksums[name]
+				c, ok := checksumNamed(name)
 				if !ok {
 					return awserr.New(http.StatusBadRequest, "InvalidRequest", "The value specified in the x-amz-trailer header is not supported")
 				}
@@ -382,7 +384,7 @@ type chunkedBody struct {
 
 // setChecksum picks up an x-amz-checksum-<algorithm> header.
 func (b *Body) setChecksum(h http.Header) *awserr.Error {
-	for _, c := range checksumList {
+	for _, c := range checksums {
 		vals := h[c.header]
 		if len(vals) == 0 {
 			continue
@@ -655,7 +657,7 @@ func (c *chunkReader) final() error {
 // lowerName is strings.ToLower(string(name)), without allocating for the
 // names of S3's checksum trailers.
 func lowerName(name []byte) string {
-	for _, c := range checksumList {
+	for _, c := range checksums {
 		if asciiEqualFold(name, c.name) {
 			return c.name
 		}
