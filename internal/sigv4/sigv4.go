@@ -382,11 +382,8 @@ func Scope(r *http.Request) (service, region string, ok bool) {
 			return "", "", false
 		}
 		cred = h[i+len("Credential="):]
-		for j := 0; j < len(cred); j++ {
-			if cred[j] == ',' || cred[j] == ' ' {
-				cred = cred[:j]
-				break
-			}
+		if j := strings.IndexAny(cred, ", "); j >= 0 {
+			cred = cred[:j]
 		}
 	} else {
 		q := r.URL.RawQuery
