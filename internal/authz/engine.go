@@ -115,13 +115,12 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 		}
 	}
 
-	var tags map[string]string
 	if owner, kind, name := policyOwner(p); owner != "" {
 		pe, err := e.principal(ctx, owner, kind, name)
 		if err != nil {
 			return policy.Decision{}, err
 		}
-		set.Identity, set.Boundary, tags = pe.identity, pe.boundary, pe.tags
+		set.Identity, set.Boundary, d.tags = pe.identity, pe.boundary, pe.tags
 	}
 	if s := p.Session; s != nil && (p.Kind == identity.AssumedRole || p.Kind == identity.FederatedUser) {
 		for _, doc := range s.Policies {
@@ -175,7 +174,6 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 		}
 	}
 
-	d.tags = tags
 	req.LazyContext = d
 	return policy.Evaluate(req, set), nil
 }
