@@ -20,46 +20,19 @@ import (
 // The Service's own cost per 1 KiB object, on the in-memory store and
 // blobs and with the fake Authorizer (no SigV4, codec or policy engine).
 
-func BenchmarkPutObject1KiB(b *testing.B) {
-	h := newHarness(&testing.T{})
-	a := as(accountA, "us-east-1")
-	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "bench"}))
-	data := bytes.Repeat([]byte("x"), 1024)
-	b.ReportAllocs()
-	b.SetBytes(1024)
-	for b.Loop() {
-		h.authz.reset()
-		if _, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader(data)}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkPutObject1KiB(b *testing.B) { benchPut1KiB(b, nil) }
 
-func BenchmarkGetObject1KiB(b *testing.B) {
-	h := newHarness(&testing.T{})
-	a := as(accountA, "us-east-1")
-	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "bench"}))
-	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader(bytes.Repeat([]byte("x"), 1024))}))
-	buf := make([]byte, 2048)
-	b.ReportAllocs()
-	b.SetBytes(1024)
-	for b.Loop() {
-		h.authz.reset()
-		out, err := h.svc.GetObject(a, &s3api.GetObjectInput{Bucket: "bench", Key: "k"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if n, _ := io.ReadFull(out.Body, buf[:1024]); n != 1024 {
-			b.Fatalf("read %d", n)
-		}
-		out.Body.Close()
-	}
-}
+func BenchmarkGetObject1KiB(b *testing.B) { benchGet1KiB(b, nil) }
 
 // The Inline variants declare the length, as SDK clients do, so the
 // content lives in the version record (maxInline) instead of a blob.
 
-func BenchmarkPutObject1KiBInline(b *testing.B) {
+func BenchmarkPutObject1KiBInline(b *testing.B) { benchPut1KiB(b, api.Int64(1024)) }
+
+func BenchmarkGetObject1KiBInline(b *testing.B) { benchGet1KiB(b, api.Int64(1024)) }
+
+// benchPut1KiB puts a 1 KiB object with Content-Length length (nil: none).
+func benchPut1KiB(b *testing.B, length *int64) {
 	h := newHarness(&testing.T{})
 	a := as(accountA, "us-east-1")
 	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "bench"}))
@@ -68,17 +41,19 @@ func BenchmarkPutObject1KiBInline(b *testing.B) {
 	b.SetBytes(1024)
 	for b.Loop() {
 		h.authz.reset()
-		if _, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader(data), ContentLength: api.Int64(1024)}); err != nil {
+		if _, err := h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader(data), ContentLength: length}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkGetObject1KiBInline(b *testing.B) {
+// benchGet1KiB gets a 1 KiB object that was put with Content-Length length
+// (nil: none).
+func benchGet1KiB(b *testing.B, length *int64) {
 	h := newHarness(&testing.T{})
 	a := as(accountA, "us-east-1")
 	must(h.svc.CreateBucket(a, &s3api.CreateBucketInput{Bucket: "bench"}))
-	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader(bytes.Repeat([]byte("x"), 1024)), ContentLength: api.Int64(1024)}))
+	must(h.svc.PutObject(a, &s3api.PutObjectInput{Bucket: "bench", Key: "k", Body: bytes.NewReader(bytes.Repeat([]byte("x"), 1024)), ContentLength: length}))
 	buf := make([]byte, 2048)
 	b.ReportAllocs()
 	b.SetBytes(1024)
