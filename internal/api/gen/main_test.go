@@ -14,7 +14,7 @@ import (
 // with the committed file: an edit to the generator or the pinned models
 // must come with `go generate ./internal/api/...`.
 func TestGeneratedUpToDate(t *testing.T) {
-	dir, _, err := model.SDKDir()
+	dir, version, err := model.SDKDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 			if err := applyOverlay(m); err != nil {
 				t.Fatal(err)
 			}
-			src, err := generate(m, loadDocs(filepath.Join(filepath.Dir(path), "docs-2.json")), tc.pkg, tc.model)
+			src, err := generate(m, loadDocs(filepath.Join(filepath.Dir(path), "docs-2.json")), tc.pkg, tc.model, version)
 			if err != nil {
 				t.Fatal(err)
 			}
