@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/doppel-aws/doppel/internal/identity"
 )
 
 // A kind of server under test: how to start one, and whether its answers are
@@ -201,22 +202,12 @@ func motoKind(binary string) *kind {
 }
 
 // rootKey is an account root's access key, made up for the bootstrap file
-// in the shape AWS uses: AKIA and 16 characters of A-Z2-7, a 40-character
-// secret.
+// as doppel makes access keys (AKIA and 16 characters of A-Z2-7, a
+// 40-character secret).
 type rootKey struct{ id, secret string }
 
 func newRootKey() rootKey {
-	const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	const secretChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	pick := func(n int, from string) string {
-		b := make([]byte, n)
-		rand.Read(b)
-		for i := range b {
-			b[i] = from[int(b[i])%len(from)]
-		}
-		return string(b)
-	}
-	return rootKey{id: "AKIA" + pick(16, idChars), secret: pick(40, secretChars)}
+	return rootKey{id: identity.NewAccessKeyID(), secret: identity.NewSecretAccessKey()}
 }
 
 const (
