@@ -75,7 +75,7 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, in *iamap
 		Password: servicePassword(), Status: "Active", Created: s.now().UTC().Truncate(time.Second),
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
-		creds, err := userRecords(tx, t.account, kindServiceCred, c.User, func(r serviceCredRec) string { return r.User })
+		creds, err := userRecords[serviceCredRec](tx, t.account, kindServiceCred, c.User)
 		if err != nil {
 			return err
 		}
@@ -123,12 +123,9 @@ func (s *Service) modifyServiceCred(ctx context.Context, action string, name *st
 		return err
 	}
 	return s.update(ctx, func(tx store.Tx) error {
-		c, found, err := get[serviceCredRec](tx, recordKey(t.account, kindServiceCred, id))
+		c, err := userRecord[serviceCredRec](tx, t.account, kindServiceCred, t.rec.Name, id, noSuchServiceCred(id))
 		if err != nil {
 			return err
-		}
-		if !found || lower(c.User) != lower(t.rec.Name) {
-			return noSuchServiceCred(id)
 		}
 		return fn(tx, t.account, &c)
 	})
@@ -187,7 +184,7 @@ func (s *Service) ListServiceSpecificCredentials(ctx context.Context, in *iamapi
 	var creds []serviceCredRec
 	if err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		creds, err = userRecords(tx, t.account, kindServiceCred, t.rec.Name, func(r serviceCredRec) string { return r.User })
+		creds, err = userRecords[serviceCredRec](tx, t.account, kindServiceCred, t.rec.Name)
 		return err
 	}); err != nil {
 		return nil, err

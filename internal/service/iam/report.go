@@ -66,7 +66,7 @@ func buildReport(tx store.Tx, account string, created time.Time, policy *passwor
 		return nil, err
 	}
 	root := []string{"<root_account>", identity.RootARN(account), reportTime(created), "not_supported", "no_information", "not_supported", "not_supported", "false"}
-	rootCerts, err := userRecords(tx, account, kindSigningCert, "", func(r signingCertRec) string { return r.User })
+	rootCerts, err := userRecords[signingCertRec](tx, account, kindSigningCert, "")
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func buildReport(tx store.Tx, account string, created time.Time, policy *passwor
 				row[6] = reportTime(u.Login.Changed.AddDate(0, 0, int(*policy.MaxPasswordAge)))
 			}
 		}
-		certs, err := userRecords(tx, account, kindSigningCert, u.Name, func(r signingCertRec) string { return r.User })
+		certs, err := userRecords[signingCertRec](tx, account, kindSigningCert, u.Name)
 		if err != nil {
 			return nil, err
 		}

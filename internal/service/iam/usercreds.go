@@ -52,20 +52,65 @@ type sshKeyRec struct {
 	Uploaded    time.Time
 }
 
+// owned is a credential record keyed by its ID that names its user: a
+// signing certificate, SSH public key or service-specific credential.
+type owned[T any] interface {
+	id() string
+	owner() string
+	withOwner(user string) T
+}
+
+func (r signingCertRec) id() string                           { return r.ID }
+func (r signingCertRec) owner() string                        { return r.User }
+func (r signingCertRec) withOwner(user string) signingCertRec { r.User = user; return r }
+func (r sshKeyRec) id() string                                { return r.ID }
+func (r sshKeyRec) owner() string                             { return r.User }
+func (r sshKeyRec) withOwner(user string) sshKeyRec           { r.User = user; return r }
+func (r serviceCredRec) id() string                           { return r.ID }
+func (r serviceCredRec) owner() string                        { return r.User }
+func (r serviceCredRec) withOwner(user string) serviceCredRec { r.User = user; return r }
+
 // userRecords lists the records of kind that belong to user (matched
 // without regard to case), in ID order.
-func userRecords[T any](tx store.Tx, account, kind, user string, owner func(T) string) ([]T, error) {
+func userRecords[T owned[T]](tx store.Tx, account, kind, user string) ([]T, error) {
 	all, err := scan[T](tx, account, kind)
 	if err != nil {
 		return nil, err
 	}
 	var out []T
 	for _, r := range all {
-		if lower(owner(r)) == lower(user) {
+		if lower(r.owner()) == lower(user) {
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// userRecord loads record id of kind and checks that it is user's; missing
+// is the error when it is not.
+func userRecord[T owned[T]](tx store.Tx, account, kind, user, id string, missing error) (T, error) {
+	r, found, err := get[T](tx, recordKey(account, kind, id))
+	if err != nil {
+		return r, err
+	}
+	if !found || lower(r.owner()) != lower(user) {
+		return r, missing
+	}
+	return r, nil
+}
+
+// moveRecords gives user old's records of kind to user new.
+func moveRecords[T owned[T]](tx store.Tx, account, kind, old, new string) error {
+	recs, err := userRecords[T](tx, account, kind, old)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := put(tx, recordKey(account, kind, r.id()), r.withOwner(new)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // longID is a unique ID of n characters for records whose IDs AWS makes
@@ -109,7 +154,7 @@ func (s *Service) UploadSigningCertificate(ctx context.Context, in *iamapi.Uploa
 	}
 	c := signingCertRec{ID: longID("", 28), User: t.rec.Name, Body: in.CertificateBody, Status: "Active", Uploaded: s.now().UTC().Truncate(time.Second)}
 	err = s.update(ctx, func(tx store.Tx) error {
-		certs, err := userRecords(tx, t.account, kindSigningCert, c.User, func(r signingCertRec) string { return r.User })
+		certs, err := userRecords[signingCertRec](tx, t.account, kindSigningCert, c.User)
 		if err != nil {
 			return err
 		}
@@ -133,12 +178,9 @@ func (s *Service) UploadSigningCertificate(ctx context.Context, in *iamapi.Uploa
 // modifySigningCert applies fn to certificate id of user in one transaction.
 func (s *Service) modifySigningCert(ctx context.Context, account, user, id string, fn func(tx store.Tx, c *signingCertRec) error) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		c, found, err := get[signingCertRec](tx, recordKey(account, kindSigningCert, id))
+		c, err := userRecord[signingCertRec](tx, account, kindSigningCert, user, id, noSuchSigningCert(id))
 		if err != nil {
 			return err
-		}
-		if !found || lower(c.User) != lower(user) {
-			return noSuchSigningCert(id)
 		}
 		return fn(tx, &c)
 	})
@@ -196,7 +238,7 @@ func (s *Service) ListSigningCertificates(ctx context.Context, in *iamapi.ListSi
 	var certs []signingCertRec
 	if err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		certs, err = userRecords(tx, t.account, kindSigningCert, t.rec.Name, func(r signingCertRec) string { return r.User })
+		certs, err = userRecords[signingCertRec](tx, t.account, kindSigningCert, t.rec.Name)
 		return err
 	}); err != nil {
 		return nil, err
@@ -333,7 +375,7 @@ func (s *Service) UploadSSHPublicKey(ctx context.Context, in *iamapi.UploadSSHPu
 	}
 	k := sshKeyRec{ID: newID("APKA"), User: t.rec.Name, SSH: sshForm, PEM: pemForm, Fingerprint: fp, Status: "Active", Uploaded: s.now().UTC().Truncate(time.Second)}
 	err = s.update(ctx, func(tx store.Tx) error {
-		keys, err := userRecords(tx, t.account, kindSSHKey, k.User, func(r sshKeyRec) string { return r.User })
+		keys, err := userRecords[sshKeyRec](tx, t.account, kindSSHKey, k.User)
 		if err != nil {
 			return err
 		}
@@ -355,14 +397,7 @@ func (s *Service) UploadSSHPublicKey(ctx context.Context, in *iamapi.UploadSSHPu
 
 // userSSHKey loads key id and checks that it is user's.
 func userSSHKey(tx store.Tx, account, user, id string) (sshKeyRec, error) {
-	k, found, err := get[sshKeyRec](tx, recordKey(account, kindSSHKey, id))
-	if err != nil {
-		return k, err
-	}
-	if !found || lower(k.User) != lower(user) {
-		return k, noSuchSSHKey(id)
-	}
-	return k, nil
+	return userRecord[sshKeyRec](tx, account, kindSSHKey, user, id, noSuchSSHKey(id))
 }
 
 func (s *Service) GetSSHPublicKey(ctx context.Context, in *iamapi.GetSSHPublicKeyInput) (*iamapi.GetSSHPublicKeyOutput, error) {
@@ -437,7 +472,7 @@ func (s *Service) ListSSHPublicKeys(ctx context.Context, in *iamapi.ListSSHPubli
 	if user != "" {
 		if err := s.view(ctx, func(tx store.Tx) error {
 			var err error
-			keys, err = userRecords(tx, t.account, kindSSHKey, t.rec.Name, func(r sshKeyRec) string { return r.User })
+			keys, err = userRecords[sshKeyRec](tx, t.account, kindSSHKey, t.rec.Name)
 			return err
 		}); err != nil {
 			return nil, err

@@ -237,37 +237,16 @@ func renameUser(tx store.Tx, account string, u *userRec, newName string) error {
 			return err
 		}
 	}
-	certs, err := userRecords(tx, account, kindSigningCert, old, func(r signingCertRec) string { return r.User })
-	if err != nil {
+	if err := moveRecords[signingCertRec](tx, account, kindSigningCert, old, newName); err != nil {
 		return err
 	}
-	for _, c := range certs {
-		c.User = newName
-		if err := put(tx, recordKey(account, kindSigningCert, c.ID), c); err != nil {
-			return err
-		}
-	}
-	sshKeys, err := userRecords(tx, account, kindSSHKey, old, func(r sshKeyRec) string { return r.User })
-	if err != nil {
+	if err := moveRecords[sshKeyRec](tx, account, kindSSHKey, old, newName); err != nil {
 		return err
 	}
-	for _, k := range sshKeys {
-		k.User = newName
-		if err := put(tx, recordKey(account, kindSSHKey, k.ID), k); err != nil {
-			return err
-		}
-	}
-	creds, err := userRecords(tx, account, kindServiceCred, old, func(r serviceCredRec) string { return r.User })
-	if err != nil {
+	// A service-specific credential's service user name keeps the name the
+	// user had: AWS issues it once.
+	if err := moveRecords[serviceCredRec](tx, account, kindServiceCred, old, newName); err != nil {
 		return err
-	}
-	for _, c := range creds {
-		// The service user name keeps the name the user had: AWS issues it
-		// once.
-		c.User = newName
-		if err := put(tx, recordKey(account, kindServiceCred, c.ID), c); err != nil {
-			return err
-		}
 	}
 	for _, serial := range u.MFA {
 		d, found, err := get[mfaRec](tx, mfaKey(account, serial))
@@ -301,15 +280,15 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 		if err != nil {
 			return err
 		}
-		certs, err := userRecords(tx, t.account, kindSigningCert, u.Name, func(r signingCertRec) string { return r.User })
+		certs, err := userRecords[signingCertRec](tx, t.account, kindSigningCert, u.Name)
 		if err != nil {
 			return err
 		}
-		sshKeys, err := userRecords(tx, t.account, kindSSHKey, u.Name, func(r sshKeyRec) string { return r.User })
+		sshKeys, err := userRecords[sshKeyRec](tx, t.account, kindSSHKey, u.Name)
 		if err != nil {
 			return err
 		}
-		serviceCreds, err := userRecords(tx, t.account, kindServiceCred, u.Name, func(r serviceCredRec) string { return r.User })
+		serviceCreds, err := userRecords[serviceCredRec](tx, t.account, kindServiceCred, u.Name)
 		if err != nil {
 			return err
 		}
