@@ -112,30 +112,14 @@ func walk(tx store.Tx, p listParams, include func(*listedVersion) bool) ([]listE
 		jump = false
 		err := tx.Scan(tableObjects, base+p.prefix, start, func(k string, raw []byte) (bool, error) {
 			key := k[len(base):]
-			if cp := p.commonPrefix(key); cp != "" {
-				// A marker at or past a common prefix means it was listed.
-				if cp == lastPrefix || cp <= p.after {
-					start, jump = base+cp+"\xff", true
-					return false, nil
-				}
-				o, ok, err := decodeListed(raw, lastOwner)
-				if err != nil {
-					return false, err
-				}
-				if !ok || !include(&o) {
-					return true, nil
-				}
-				if len(out) == p.maxKeys {
-					truncated = true
-					return false, nil
-				}
-				lastPrefix = cp
-				out = append(out, listEntry{key: cp, prefix: cp})
+			cp := p.commonPrefix(key)
+			// A marker at or past a common prefix means it was listed.
+			if cp != "" && (cp == lastPrefix || cp <= p.after) {
 				start, jump = base+cp+"\xff", true
 				return false, nil
 			}
 			// Only the current version is decoded: that is all a
-			// listing of current objects shows.
+			// listing of current objects (or a common prefix) shows.
 			o, ok, err := decodeListed(raw, lastOwner)
 			if err != nil {
 				return false, err
@@ -145,6 +129,12 @@ func walk(tx store.Tx, p listParams, include func(*listedVersion) bool) ([]listE
 			}
 			if len(out) == p.maxKeys {
 				truncated = true
+				return false, nil
+			}
+			if cp != "" {
+				lastPrefix = cp
+				out = append(out, listEntry{key: cp, prefix: cp})
+				start, jump = base+cp+"\xff", true
 				return false, nil
 			}
 			lastOwner = o.Owner
