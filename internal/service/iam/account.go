@@ -58,6 +58,17 @@ func checkQuota(tx store.Tx, account, kind, name string, limit int) error {
 
 func accountKey(account string) string { return recordKey(account, kindAccount, "settings") }
 
+// readAccount reads account's settings (the zero record when none are set).
+func (s *Service) readAccount(ctx context.Context, account string) (accountRec, error) {
+	var a accountRec
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		a, _, err = get[accountRec](tx, accountKey(account))
+		return err
+	})
+	return a, err
+}
+
 // Login profiles. Passwords are kept only as salted PBKDF2-SHA256 hashes.
 
 const pbkdf2Iterations = 10000
@@ -363,12 +374,8 @@ func (s *Service) ListAccountAliases(ctx context.Context, in *iamapi.ListAccount
 	if err != nil {
 		return nil, err
 	}
-	var a accountRec
-	if err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		a, _, err = get[accountRec](tx, accountKey(account))
-		return err
-	}); err != nil {
+	a, err := s.readAccount(ctx, account)
+	if err != nil {
 		return nil, err
 	}
 	aliases := []string{}
@@ -387,12 +394,7 @@ func (s *Service) ListAccountAliases(ctx context.Context, in *iamapi.ListAccount
 
 // AccountAlias returns account's alias ("" when none), for the console.
 func (s *Service) AccountAlias(ctx context.Context, account string) (string, error) {
-	var a accountRec
-	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		a, _, err = get[accountRec](tx, accountKey(account))
-		return err
-	})
+	a, err := s.readAccount(ctx, account)
 	return a.Alias, err
 }
 
@@ -451,12 +453,8 @@ func (s *Service) GetAccountPasswordPolicy(ctx context.Context, in *iamapi.GetAc
 	if err != nil {
 		return nil, err
 	}
-	var a accountRec
-	if err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		a, _, err = get[accountRec](tx, accountKey(account))
-		return err
-	}); err != nil {
+	a, err := s.readAccount(ctx, account)
+	if err != nil {
 		return nil, err
 	}
 	p := a.PasswordPolicy

@@ -148,12 +148,8 @@ func (s *Service) GetCredentialReport(ctx context.Context, in *iamapi.GetCredent
 	if err != nil {
 		return nil, err
 	}
-	var a accountRec
-	if err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		a, _, err = get[accountRec](tx, accountKey(account))
-		return err
-	}); err != nil {
+	a, err := s.readAccount(ctx, account)
+	if err != nil {
 		return nil, err
 	}
 	if a.Report == nil {
