@@ -21,12 +21,9 @@ func (h *Handler) policiesList(w http.ResponseWriter, r *http.Request, s *sessio
 		h.render(w, s, "policies", v)
 		return
 	}
-	shown, hidden := limitOptions(opts, maxPolicyRows)
-	v.Data = struct {
-		Policies []policyOption
-		Hidden   int
-		Query    string
-	}{shown, hidden, q}
+	p := policyPicker{Query: q}
+	p.Policies, p.Hidden = limitOptions(opts, maxPolicyRows)
+	v.Data = p
 	h.render(w, s, "policies", v)
 }
 
@@ -36,6 +33,13 @@ type policyPageData struct {
 	Editable bool // customer managed
 	Findings []policy.Finding
 	Draft    string // a refused edit, shown again
+}
+
+// policyNewData is the Create policy page's form, filled again with its
+// findings when it is refused.
+type policyNewData struct {
+	Name, Description, Document string
+	Findings                    []policy.Finding
 }
 
 const newPolicyTemplate = `{
@@ -51,10 +55,7 @@ const newPolicyTemplate = `{
 
 func (h *Handler) policyNewPage(w http.ResponseWriter, r *http.Request, s *session) {
 	h.render(w, s, "policy_new", view{Title: "Create policy", Section: "policies",
-		Data: struct {
-			Name, Description, Document string
-			Findings                    []policy.Finding
-		}{Document: newPolicyTemplate}})
+		Data: policyNewData{Document: newPolicyTemplate}})
 }
 
 // blocking reports whether findings include an error: the console's policy
@@ -76,10 +77,7 @@ func (h *Handler) policyCreate(w http.ResponseWriter, r *http.Request, s *sessio
 	again := func(n *notice) {
 		w.WriteHeader(http.StatusBadRequest)
 		h.render(w, s, "policy_new", view{Title: "Create policy", Section: "policies", Flash: n,
-			Data: struct {
-				Name, Description, Document string
-				Findings                    []policy.Finding
-			}{name, desc, doc, findings}})
+			Data: policyNewData{name, desc, doc, findings}})
 	}
 	if blocking(findings) || r.PostFormValue("action") == "validate" {
 		again(nil)
