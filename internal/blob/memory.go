@@ -102,6 +102,13 @@ func (m *Memory) Open(ctx context.Context, id string, offset, length int64) (io.
 	if !ok {
 		return nil, ErrNotFound
 	}
+	return OpenBytes(b, offset, length)
+}
+
+// OpenBytes opens length bytes of b from offset (length < 0: to the end),
+// as Open does a blob holding b: for content kept outside a Store (see
+// Read).
+func OpenBytes(b []byte, offset, length int64) (io.ReadCloser, error) {
 	offset, length, err := clampRange(int64(len(b)), offset, length)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -513,23 +512,8 @@ func (s *Service) openVersion(ctx context.Context, v *version, start, length int
 	if v.Blob != "" {
 		return s.blobs.Open(ctx, v.Blob, start, length)
 	}
-	n := int64(len(v.Data))
-	if length < 0 && start <= n {
-		length = n - start
-	}
-	if start < 0 || length < 0 || start+length > n {
-		return nil, fmt.Errorf("s3: range %d+%d of a %d-byte object", start, length, n)
-	}
-	r := &dataReader{}
-	r.Reset(v.Data[start : start+length])
-	return r, nil
+	return blob.OpenBytes(v.Data, start, length)
 }
-
-// dataReader reads content kept in a record: a bytes.Reader that closes, in
-// one allocation.
-type dataReader struct{ bytes.Reader }
-
-func (*dataReader) Close() error { return nil }
 
 // bodyError turns a failure to store a request body into S3's answer: a
 // body over the limit is EntityTooLarge, one shorter than its
