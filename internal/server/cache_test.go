@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/doppel-aws/doppel/doppeltest"
 )
@@ -88,4 +90,13 @@ func TestLargeAWSManagedPolicyGrants(t *testing.T) {
 	}
 	_, err = auditor.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("nope")})
 	apiErrorCode(t, err, "AccessDenied")
+}
+
+// apiErrorCode fails the test unless err is an AWS error with code.
+func apiErrorCode(t *testing.T, err error, code string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code {
+		t.Fatalf("got %v, want %s", err, code)
+	}
 }

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"github.com/aws/smithy-go"
 	"io"
 	"net/http"
 	"net/url"
@@ -87,13 +85,5 @@ func TestMFACodeEndpoint(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Fatalf("unsigned request: %d, want 403", resp.StatusCode)
-	}
-}
-
-func apiErrorCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var ae smithy.APIError
-	if !errors.As(err, &ae) || ae.ErrorCode() != code {
-		t.Fatalf("got %v, want %s", err, code)
 	}
 }
