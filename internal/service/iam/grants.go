@@ -66,10 +66,10 @@ func actionService(action string) string {
 	return svc
 }
 
-// grantsService reports whether doc allows any action of namespace ns.
-func grantsService(doc, ns string) bool {
+// grantsService reports whether statements allow any action of namespace ns.
+func grantsService(statements []grantStatement, ns string) bool {
 	ns = strings.ToLower(ns)
-	for _, st := range statementsOf(doc) {
+	for _, st := range statements {
 		if st.Effect != "Allow" {
 			continue
 		}
@@ -96,16 +96,17 @@ func grantsService(doc, ns string) bool {
 	return false
 }
 
-// grantSource is one policy that may grant access, with who holds it.
+// grantSource is one policy that may grant access, with who holds it; its
+// document is read once, for every namespace asked about.
 type grantSource struct {
-	entry iamapi.PolicyGrantingServiceAccess
-	doc   string
+	entry      iamapi.PolicyGrantingServiceAccess
+	statements []grantStatement
 }
 
 func inlineSources(owner iamapi.PolicyOwnerEntityType, name string, m map[string]string) []grantSource {
 	var out []grantSource
 	for _, p := range sortedNames(m) {
-		out = append(out, grantSource{iamapi.PolicyGrantingServiceAccess{PolicyName: p, PolicyType: iamapi.PolicyTypeINLINE, EntityType: &owner, EntityName: api.String(name)}, m[p]})
+		out = append(out, grantSource{iamapi.PolicyGrantingServiceAccess{PolicyName: p, PolicyType: iamapi.PolicyTypeINLINE, EntityType: &owner, EntityName: api.String(name)}, statementsOf(m[p])})
 	}
 	return out
 }
@@ -118,7 +119,7 @@ func managedSources(tx store.Tx, account string, attached []string) ([]grantSour
 			return nil, err
 		}
 		if found {
-			out = append(out, grantSource{iamapi.PolicyGrantingServiceAccess{PolicyName: m.name(), PolicyType: iamapi.PolicyTypeMANAGED, PolicyArn: api.String(a)}, m.document()})
+			out = append(out, grantSource{iamapi.PolicyGrantingServiceAccess{PolicyName: m.name(), PolicyType: iamapi.PolicyTypeMANAGED, PolicyArn: api.String(a)}, statementsOf(m.document())})
 		}
 	}
 	return out, nil
@@ -197,7 +198,7 @@ func (s *Service) ListPoliciesGrantingServiceAccess(ctx context.Context, in *iam
 	for _, ns := range in.ServiceNamespaces {
 		entry := iamapi.ListPoliciesGrantingServiceAccessEntry{ServiceNamespace: api.String(ns), Policies: []iamapi.PolicyGrantingServiceAccess{}}
 		for _, src := range sources {
-			if grantsService(src.doc, ns) {
+			if grantsService(src.statements, ns) {
 				entry.Policies = append(entry.Policies, src.entry)
 			}
 		}

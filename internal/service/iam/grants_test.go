@@ -26,7 +26,7 @@ func TestGrantsService(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := grantsService(tc.doc, tc.ns); got != tc.want {
+			if got := grantsService(statementsOf(tc.doc), tc.ns); got != tc.want {
 				t.Errorf("grantsService(%s) = %v, want %v", tc.ns, got, tc.want)
 			}
 		})
