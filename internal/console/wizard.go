@@ -74,12 +74,12 @@ func (h *Handler) wizardTrustPost(w http.ResponseWriter, r *http.Request, s *ses
 	if wz.Trust.Type == "custom" {
 		// The console's policy editor refuses a document with errors
 		// before the next step.
-		for _, fd := range policy.Validate(wz.Trust.Custom, policy.Trust) {
+		findings := policy.Validate(wz.Trust.Custom, policy.Trust)
+		for _, fd := range findings {
 			if fd.Severity == policy.SeverityError {
 				w.WriteHeader(http.StatusBadRequest)
 				h.render(w, s, "wizard", view{Title: "Create role", Section: "roles",
-					Data: wizardData{Step: 1, W: wz, Self: s.acting().Account, Error: fd.Message,
-						Findings: policy.Validate(wz.Trust.Custom, policy.Trust)}})
+					Data: wizardData{Step: 1, W: wz, Self: s.acting().Account, Error: fd.Message, Findings: findings}})
 				return
 			}
 		}
