@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -201,9 +202,11 @@ func (s *Service) loadBucket(ctx context.Context, name string) (*bucketRecord, e
 
 // deleteBlobs removes blobs no version refers to any more, after the
 // metadata that referred to them is committed. A failure only leaves an
-// orphan file, so it is not the client's error.
+// orphan file, so it is not the client's error. Versions without a blob
+// (content kept in the record, delete markers) name "": with nothing else
+// to delete, readers are not held up by blobGate.
 func (s *Service) deleteBlobs(ctx context.Context, ids []string) {
-	if len(ids) == 0 {
+	if !slices.ContainsFunc(ids, func(id string) bool { return id != "" }) {
 		return
 	}
 	s.blobGate.Lock()
