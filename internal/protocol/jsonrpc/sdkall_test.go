@@ -1,7 +1,6 @@
 package jsonrpc
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -44,18 +43,11 @@ func TestSDKParsesEveryOutput(t *testing.T) {
 	})
 	for _, op := range svc.Operations {
 		t.Run(op.Name, func(t *testing.T) {
-			method := reflect.ValueOf(client).MethodByName(op.Name)
-			if !method.IsValid() {
-				t.Skipf("aws-sdk-go-v2 has no %s", op.Name)
-			}
-			in := reflect.New(method.Type().In(1).Elem())
-			vectors.FillRequired(in.Elem(), shape.Of(reflect.TypeOf(op.NewInput())))
-			sent = nil
-			res := method.Call([]reflect.Value{reflect.ValueOf(context.Background()), in})
-			if err, _ := res[1].Interface().(error); err != nil {
-				t.Fatalf("SDK call: %v", err)
-			}
-			for _, d := range vectors.Compare(reflect.ValueOf(sent), res[0], op.Name) {
+			_, out := vectors.CallSDK(t, client, op.Name, func(in reflect.Value) {
+				vectors.FillRequired(in.Elem(), shape.Of(reflect.TypeOf(op.NewInput())))
+				sent = nil
+			})
+			for _, d := range vectors.Compare(reflect.ValueOf(sent), out, op.Name) {
 				t.Error(d)
 			}
 		})

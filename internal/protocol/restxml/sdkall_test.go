@@ -1,7 +1,6 @@
 package restxml
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -65,21 +64,14 @@ func TestSDKParsesEveryOutput(t *testing.T) {
 			if why, ok := sdkSkips[op.Name]; ok {
 				t.Skip(why)
 			}
-			method := reflect.ValueOf(client).MethodByName(op.Name)
-			if !method.IsValid() {
-				t.Skipf("aws-sdk-go-v2 has no %s", op.Name)
-			}
-			in := reflect.New(method.Type().In(1).Elem())
-			vectors.FillRequired(in.Elem(), shape.Of(reflect.TypeOf(op.NewInput())))
-			routed, sent = nil, nil
-			res := method.Call([]reflect.Value{reflect.ValueOf(context.Background()), in})
-			if err, _ := res[1].Interface().(error); err != nil {
-				t.Fatalf("SDK call: %v", err)
-			}
+			_, out := vectors.CallSDK(t, client, op.Name, func(in reflect.Value) {
+				vectors.FillRequired(in.Elem(), shape.Of(reflect.TypeOf(op.NewInput())))
+				routed, sent = nil, nil
+			})
 			if routed != op {
 				t.Fatalf("routed to %v", routed)
 			}
-			for _, d := range vectors.Compare(reflect.ValueOf(sent), res[0], op.Name) {
+			for _, d := range vectors.Compare(reflect.ValueOf(sent), out, op.Name) {
 				t.Error(d)
 			}
 		})
