@@ -65,12 +65,18 @@ func buildReport(tx store.Tx, account string, created time.Time, policy *passwor
 	if err != nil {
 		return nil, err
 	}
-	root := []string{"<root_account>", identity.RootARN(account), reportTime(created), "not_supported", "no_information", "not_supported", "not_supported", "false"}
-	rootCerts, err := userRecords[signingCertRec](tx, account, kindSigningCert, "")
+	// Every signing certificate, read once, by its user's name in lower case
+	// ("" for the root user's).
+	allCerts, err := scan[signingCertRec](tx, account, kindSigningCert)
 	if err != nil {
 		return nil, err
 	}
-	root = append(append(append(root, keyColumns(rootKeys, 0)...), keyColumns(rootKeys, 1)...), certColumns(rootCerts)...)
+	certsOf := map[string][]signingCertRec{}
+	for _, c := range allCerts {
+		certsOf[lower(c.User)] = append(certsOf[lower(c.User)], c)
+	}
+	root := []string{"<root_account>", identity.RootARN(account), reportTime(created), "not_supported", "no_information", "not_supported", "not_supported", "false"}
+	root = append(append(append(root, keyColumns(rootKeys, 0)...), keyColumns(rootKeys, 1)...), certColumns(certsOf[""])...)
 	if err := w.Write(root); err != nil {
 		return nil, err
 	}
@@ -93,11 +99,7 @@ func buildReport(tx store.Tx, account string, created time.Time, policy *passwor
 				row[6] = reportTime(u.Login.Changed.AddDate(0, 0, int(*policy.MaxPasswordAge)))
 			}
 		}
-		certs, err := userRecords[signingCertRec](tx, account, kindSigningCert, u.Name)
-		if err != nil {
-			return nil, err
-		}
-		row = append(append(append(row, keyColumns(keys, 0)...), keyColumns(keys, 1)...), certColumns(certs)...)
+		row = append(append(append(row, keyColumns(keys, 0)...), keyColumns(keys, 1)...), certColumns(certsOf[lower(u.Name)])...)
 		if err := w.Write(row); err != nil {
 			return nil, err
 		}
