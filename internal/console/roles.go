@@ -26,7 +26,7 @@ func (h *Handler) listRoles(r *http.Request, s *session) ([]iamapi.Role, error) 
 			return nil, err
 		}
 		out = append(out, page.Roles...)
-		if page.IsTruncated == nil || !*page.IsTruncated || page.Marker == nil {
+		if !api.ToBool(page.IsTruncated) || page.Marker == nil {
 			return out, nil
 		}
 		in.Marker = page.Marker
@@ -207,7 +207,7 @@ func (h *Handler) policyOptions(r *http.Request, s *session, query string, selec
 			}
 			out = append(out, policyOption{Name: name, ARN: arn, Type: typ, Description: api.ToString(p.Description), Selected: sel[arn]})
 		}
-		if page.IsTruncated == nil || !*page.IsTruncated || page.Marker == nil {
+		if !api.ToBool(page.IsTruncated) || page.Marker == nil {
 			break
 		}
 		in.Marker = page.Marker
