@@ -69,6 +69,12 @@ func parseSAMLMetadata(doc string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+func (s *Service) modifySAML(ctx context.Context, account, providerArn string, fn func(*samlRec) error) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		return modify(tx, samlKey(account, providerArn), noSuchSAML(providerArn), fn)
+	})
+}
+
 func (s *Service) CreateSAMLProvider(ctx context.Context, in *iamapi.CreateSAMLProviderInput) (*iamapi.CreateSAMLProviderOutput, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
@@ -119,14 +125,12 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, in *iamapi.UpdateSAMLP
 	if err != nil {
 		return nil, err
 	}
-	err = s.update(ctx, func(tx store.Tx) error {
-		return modify(tx, samlKey(account, in.SAMLProviderArn), noSuchSAML(in.SAMLProviderArn), func(r *samlRec) error {
-			r.Metadata = in.SAMLMetadataDocument
-			if !validUntil.IsZero() {
-				r.ValidUntil = validUntil
-			}
-			return nil
-		})
+	err = s.modifySAML(ctx, account, in.SAMLProviderArn, func(r *samlRec) error {
+		r.Metadata = in.SAMLMetadataDocument
+		if !validUntil.IsZero() {
+			r.ValidUntil = validUntil
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -176,12 +180,10 @@ func (s *Service) TagSAMLProvider(ctx context.Context, in *iamapi.TagSAMLProvide
 	if err != nil {
 		return nil, err
 	}
-	err = s.update(ctx, func(tx store.Tx) error {
-		return modify(tx, samlKey(account, in.SAMLProviderArn), noSuchSAML(in.SAMLProviderArn), func(r *samlRec) error {
-			var err error
-			r.Tags, err = mergeTags(r.Tags, in.Tags)
-			return err
-		})
+	err = s.modifySAML(ctx, account, in.SAMLProviderArn, func(r *samlRec) error {
+		var err error
+		r.Tags, err = mergeTags(r.Tags, in.Tags)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -194,11 +196,9 @@ func (s *Service) UntagSAMLProvider(ctx context.Context, in *iamapi.UntagSAMLPro
 	if err != nil {
 		return nil, err
 	}
-	err = s.update(ctx, func(tx store.Tx) error {
-		return modify(tx, samlKey(account, in.SAMLProviderArn), noSuchSAML(in.SAMLProviderArn), func(r *samlRec) error {
-			r.Tags = removeTags(r.Tags, in.TagKeys)
-			return nil
-		})
+	err = s.modifySAML(ctx, account, in.SAMLProviderArn, func(r *samlRec) error {
+		r.Tags = removeTags(r.Tags, in.TagKeys)
+		return nil
 	})
 	if err != nil {
 		return nil, err
