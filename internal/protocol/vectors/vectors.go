@@ -511,14 +511,11 @@ func Normalize(v reflect.Value) {
 
 // Populate fills every member of the structure sv (recursively, to depth)
 // with sample values: strings, the first enum value, 1, true, a whole-second
-// time, two list items, one map entry. Streams and members outside the body
-// are left alone when bodyOnly is set.
+// time, two list items, one map entry. Streams are left alone, and so are
+// members outside the body when bodyOnly is set.
 func Populate(sv reflect.Value, depth int, bodyOnly bool) {
 	for _, f := range shape.Of(sv.Type()).Fields {
-		if bodyOnly && (f.Location != "" || f.Kind == shape.KindStream) {
-			continue
-		}
-		if f.Kind == shape.KindStream {
+		if f.Kind == shape.KindStream || bodyOnly && f.Location != "" {
 			continue
 		}
 		if v, ok := sample(f, depth, bodyOnly); ok {
