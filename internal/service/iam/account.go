@@ -504,7 +504,7 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 		"InstanceProfilesQuota": profilesQuota, "ServerCertificatesQuota": serverCertsQuota,
 		"UserPolicySizeQuota": userInlineMax, "GroupPolicySizeQuota": groupInlineMax, "RolePolicySizeQuota": roleInlineMax,
 		"PolicySizeQuota": managedPolicyMax, "AssumeRolePolicySizeQuota": trustPolicyMax,
-		"GroupsPerUserQuota": maxGroupsPerUser, "SigningCertificatesPerUserQuota": 2, "AccessKeysPerUserQuota": maxAccessKeys,
+		"GroupsPerUserQuota": maxGroupsPerUser, "SigningCertificatesPerUserQuota": signingCertsPerUser, "AccessKeysPerUserQuota": maxAccessKeys,
 		"AttachedPoliciesPerUserQuota": maxAttached, "AttachedPoliciesPerGroupQuota": maxAttached, "AttachedPoliciesPerRoleQuota": maxAttached,
 		"VersionsPerPolicyQuota": maxPolicyVersions, "PolicyVersionsInUseQuota": 10000, "GlobalEndpointTokenVersion": 1,
 		"AccountMFAEnabled": 0, "AccountSigningCertificatesPresent": 0,
@@ -568,6 +568,13 @@ func (s *Service) GetAccountSummary(ctx context.Context, in *iamapi.GetAccountSu
 		}
 		if len(rootKeys) > 0 {
 			m["AccountAccessKeysPresent"] = 1
+		}
+		rootCerts, err := userRecords[signingCertRec](tx, account, kindSigningCert, "")
+		if err != nil {
+			return err
+		}
+		if len(rootCerts) > 0 {
+			m["AccountSigningCertificatesPresent"] = 1
 		}
 		return nil
 	})

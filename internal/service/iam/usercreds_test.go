@@ -118,3 +118,19 @@ func TestSigningCertificates(t *testing.T) {
 	}
 	must(s.DeleteUser(ctx, &iamapi.DeleteUserInput{UserName: "u"}))
 }
+
+func TestAccountSigningCertificatesPresent(t *testing.T) {
+	h := newHarness(t)
+	s, ctx := h.svc, h.ctx
+	present := func() int32 {
+		return must(s.GetAccountSummary(ctx, &iamapi.GetAccountSummaryInput{})).SummaryMap["AccountSigningCertificatesPresent"]
+	}
+	if got := present(); got != 0 {
+		t.Errorf("AccountSigningCertificatesPresent = %d before, want 0", got)
+	}
+	body, _ := selfSigned(t, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	must(s.UploadSigningCertificate(ctx, &iamapi.UploadSigningCertificateInput{CertificateBody: body})) // the root user's own
+	if got := present(); got != 1 {
+		t.Errorf("AccountSigningCertificatesPresent = %d with the root user's certificate, want 1", got)
+	}
+}
