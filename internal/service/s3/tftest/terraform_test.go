@@ -25,6 +25,11 @@ import (
 	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
+// s3Client is a path-style S3 client signing as account.
+func s3Client(srv *doppeltest.Server, account string) *s3.Client {
+	return s3.NewFromConfig(srv.AWSConfig(account), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
 // workdir is a Terraform working directory with a CLI configuration that
 // installs the AWS provider from the local mirror only.
 type workdir struct {
@@ -75,6 +80,14 @@ func (w *workdir) must(args ...string) string {
 	return out
 }
 
+// applyClean runs init and apply, then a plan that must show no changes.
+func (w *workdir) applyClean() {
+	w.t.Helper()
+	w.must("init", "-no-color")
+	w.must("apply", "-no-color", "-auto-approve")
+	w.noChanges()
+}
+
 // noChanges runs plan with -detailed-exitcode: 0 is no changes, 2 changes.
 func (w *workdir) noChanges() {
 	w.t.Helper()
@@ -88,7 +101,9 @@ func (w *workdir) noChanges() {
 	}
 }
 
-const bucketConfig = `
+// providerConfig is the AWS provider aimed at doppel; its format verbs are
+// the access key, the secret key and the S3, STS and IAM endpoints.
+const providerConfig = `
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = %q
@@ -102,7 +117,9 @@ provider "aws" {
     iam = %q
   }
 }
+`
 
+const bucketConfig = providerConfig + `
 resource "aws_s3_bucket" "data" {
   bucket = "tf-data"
   tags   = { Team = "doppel" }
@@ -173,12 +190,10 @@ func TestTerraformBucket(t *testing.T) {
 	srv := doppeltest.NewServer(t)
 	a := srv.Account("account-a")
 	w := newWorkdir(t, fmt.Sprintf(bucketConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL, srv.Account("account-b").ID))
-	w.must("init", "-no-color")
-	w.must("apply", "-no-color", "-auto-approve")
-	w.noChanges()
+	w.applyClean()
 
 	ctx := context.Background()
-	c := s3.NewFromConfig(srv.AWSConfig("account-a"), func(o *s3.Options) { o.UsePathStyle = true })
+	c := s3Client(srv, "account-a")
 	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tf-data"), Key: aws.String("docs/README.md")})
 	if err != nil {
 		t.Fatalf("object after apply: %v", err)
@@ -187,7 +202,7 @@ func TestTerraformBucket(t *testing.T) {
 	if aws.ToString(got.ContentType) != "text/markdown" || aws.ToInt32(got.TagCount) != 1 {
 		t.Errorf("object = %+v", got)
 	}
-	b := s3.NewFromConfig(srv.AWSConfig("account-b"), func(o *s3.Options) { o.UsePathStyle = true })
+	b := s3Client(srv, "account-b")
 	if _, err := b.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tf-data"), Key: aws.String("docs/README.md")}); err != nil {
 		t.Errorf("account B reading through the bucket policy: %v", err)
 	}
@@ -199,21 +214,7 @@ func TestTerraformBucket(t *testing.T) {
 	}
 }
 
-const configsConfig = `
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = %q
-  secret_key                  = %q
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  s3_use_path_style           = true
-  endpoints {
-    s3  = %q
-    sts = %q
-    iam = %q
-  }
-}
-
+const configsConfig = providerConfig + `
 resource "aws_s3_bucket" "site" {
   bucket              = "tf-site"
   object_lock_enabled = true
@@ -325,32 +326,16 @@ func TestTerraformBucketConfigurations(t *testing.T) {
 	srv := doppeltest.NewServer(t)
 	a := srv.Account("account-a")
 	w := newWorkdir(t, fmt.Sprintf(configsConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL, a.ID))
-	w.must("init", "-no-color")
-	w.must("apply", "-no-color", "-auto-approve")
-	w.noChanges()
+	w.applyClean()
 	w.must("destroy", "-no-color", "-auto-approve")
-	c := s3.NewFromConfig(srv.AWSConfig("account-a"), func(o *s3.Options) { o.UsePathStyle = true })
+	c := s3Client(srv, "account-a")
 	list, err := c.ListBuckets(context.Background(), &s3.ListBucketsInput{})
 	if err != nil || len(list.Buckets) != 0 {
 		t.Fatalf("buckets after destroy = %+v, %v", list, err)
 	}
 }
 
-const lifecycleConfig = `
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = %q
-  secret_key                  = %q
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-  s3_use_path_style           = true
-  endpoints {
-    s3  = %q
-    sts = %q
-    iam = %q
-  }
-}
-
+const lifecycleConfig = providerConfig + `
 resource "aws_s3_bucket" "data" {
   bucket = "tf-lifecycle"
 }
@@ -381,9 +366,7 @@ func TestTerraformLifecycle(t *testing.T) {
 	srv := doppeltest.NewServer(t)
 	a := srv.Account("account-a")
 	w := newWorkdir(t, fmt.Sprintf(lifecycleConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL))
-	w.must("init", "-no-color")
-	w.must("apply", "-no-color", "-auto-approve")
-	w.noChanges()
+	w.applyClean()
 	w.must("destroy", "-no-color", "-auto-approve")
 }
 
@@ -418,14 +401,12 @@ func TestTerraformBackend(t *testing.T) {
 	srv := doppeltest.NewServer(t)
 	a := srv.Account("account-a")
 	ctx := context.Background()
-	c := s3.NewFromConfig(srv.AWSConfig("account-a"), func(o *s3.Options) { o.UsePathStyle = true })
+	c := s3Client(srv, "account-a")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
 		t.Fatal(err)
 	}
 	w := newWorkdir(t, fmt.Sprintf(backendConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL))
-	w.must("init", "-no-color")
-	w.must("apply", "-no-color", "-auto-approve")
-	w.noChanges()
+	w.applyClean()
 	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("tfstate"), Key: aws.String("env/terraform.tfstate")})
 	if err != nil || aws.ToInt64(head.ContentLength) == 0 {
 		t.Fatalf("state object = %+v, %v", head, err)
