@@ -95,11 +95,7 @@ func (s *Service) ListGroups(ctx context.Context, in *iamapi.ListGroupsInput) (*
 	var groups []groupRec
 	if err := s.view(ctx, func(tx store.Tx) error {
 		all, err := scan[groupRec](tx, account, kindGroup)
-		for _, g := range all {
-			if underPath(g.Path, prefix) {
-				groups = append(groups, g)
-			}
-		}
+		groups = underPrefix(all, prefix, func(g *groupRec) string { return g.Path })
 		return err
 	}); err != nil {
 		return nil, err

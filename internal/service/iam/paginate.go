@@ -46,6 +46,21 @@ func page[T any](items []T, key func(T) string, marker *string, maxItems *int32)
 // underPath reports whether path falls under a PathPrefix.
 func underPath(path, prefix string) bool { return strings.HasPrefix(path, prefix) }
 
+// underPrefix keeps the items whose path falls under a PathPrefix; every
+// path falls under "/".
+func underPrefix[T any](items []T, prefix string, path func(*T) string) []T {
+	if prefix == "/" {
+		return items
+	}
+	var out []T
+	for i := range items {
+		if underPath(path(&items[i]), prefix) {
+			out = append(out, items[i])
+		}
+	}
+	return out
+}
+
 func lower(s string) string { return strings.ToLower(s) }
 
 // sortByName orders items by name without regard to case, the order IAM lists in.

@@ -172,15 +172,7 @@ func (s *Service) ListRoles(ctx context.Context, in *iamapi.ListRolesInput) (*ia
 	if err != nil {
 		return nil, err
 	}
-	roles := all
-	if prefix != "/" {
-		roles = nil
-		for _, r := range all {
-			if underPath(r.Path, prefix) {
-				roles = append(roles, r)
-			}
-		}
-	}
+	roles := underPrefix(all, prefix, func(r *cachedRole) string { return r.Path })
 	pg, trunc, marker, err := page(roles, func(r cachedRole) string { return lower(r.Name) }, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err

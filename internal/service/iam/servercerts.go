@@ -179,11 +179,7 @@ func (s *Service) ListServerCertificates(ctx context.Context, in *iamapi.ListSer
 	var certs []serverCertRec
 	if err := s.view(ctx, func(tx store.Tx) error {
 		all, err := scan[serverCertRec](tx, account, kindServerCert)
-		for _, c := range all {
-			if underPath(c.Path, prefix) {
-				certs = append(certs, c)
-			}
-		}
+		certs = underPrefix(all, prefix, func(c *serverCertRec) string { return c.Path })
 		return err
 	}); err != nil {
 		return nil, err

@@ -138,11 +138,7 @@ func (s *Service) ListUsers(ctx context.Context, in *iamapi.ListUsersInput) (*ia
 	var users []userRec
 	if err := s.view(ctx, func(tx store.Tx) error {
 		all, err := scan[userRec](tx, account, kindUser)
-		for _, u := range all {
-			if underPath(u.Path, prefix) {
-				users = append(users, u)
-			}
-		}
+		users = underPrefix(all, prefix, func(u *userRec) string { return u.Path })
 		return err
 	}); err != nil {
 		return nil, err
