@@ -1,5 +1,5 @@
 // Package api describes AWS services for the gateway and the codecs: each
-// generated subpackage (iamapi, stsapi, s3api, organizationsapi) exports a
+// generated subpackage (iamapi, stsapi, s3api, s3controlapi, organizationsapi) exports a
 // *Service whose Operations dispatch to that package's Handler without
 // reflection on method names.
 package api
@@ -15,6 +15,7 @@ import (
 //go:generate go run ./gen -model sts/2011-06-15 -pkg stsapi
 //go:generate go run ./gen -model s3/2006-03-01 -pkg s3api
 //go:generate go run ./gen -model organizations/2016-11-28 -pkg organizationsapi
+//go:generate go run ./gen -model s3control/2018-08-20 -pkg s3controlapi -ops ListTagsForResource,TagResource,UntagResource,GetPublicAccessBlock,PutPublicAccessBlock,DeletePublicAccessBlock
 
 // Wire protocols, as the models name them.
 const (

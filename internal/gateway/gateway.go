@@ -73,6 +73,8 @@ type Gateway struct {
 	byTarget map[string]Backend // json X-Amz-Target prefix -> backend
 	s3       *Backend
 	s3router *restxml.Router
+	// s3control is S3 Control, which S3 shares its signing name with.
+	s3control *Backend
 }
 
 // New returns a Gateway for cfg.
@@ -88,6 +90,12 @@ func New(cfg Config) *Gateway {
 	}
 	g := &Gateway{cfg: cfg, log: cfg.Logger, byName: map[string]Backend{}, byTarget: map[string]Backend{}}
 	for _, b := range cfg.Backends {
+		if b.Service.EndpointPrefix == s3ControlEndpointPrefix {
+			// It signs as "s3": route finds it by the request instead.
+			b := b
+			g.s3control = &b
+			continue
+		}
 		g.byName[b.Service.Name] = b
 		if b.Service.TargetPrefix != "" {
 			g.byTarget[b.Service.TargetPrefix] = b
@@ -167,6 +175,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.id.uuid = c.id.s3 // S3 clients see the short form everywhere
 		c.info.ID = c.id.s3
 	}
+	switch {
+	case g.s3control != nil && b.Service == g.s3control.Service:
+		g.serveS3Control(c, r)
+		return
+	}
 	switch b.Service.Protocol {
 	case api.ProtocolQuery:
 		g.serveQuery(c, r)
@@ -183,7 +196,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // unsigned one is JSON by X-Amz-Target, query by an Action form field on POST
 // with a form body, and S3 otherwise.
 func (g *Gateway) route(r *http.Request) (Backend, bool) {
-	if svc, _, ok := sigv4.Scope(r); ok {
+	svc, _, signed := sigv4.Scope(r)
+	if (!signed || svc == "s3") && g.s3control != nil && isS3Control(r) {
+		return *g.s3control, true
+	}
+	if signed {
 		b, ok := g.byName[svc]
 		return b, ok
 	}
@@ -316,6 +333,11 @@ func (g *Gateway) writeError(c *call, e *awserr.Error) {
 	}
 	switch c.backend.Service.Protocol {
 	case api.ProtocolRestXML:
+		if c.backend.Service.EndpointPrefix == s3ControlEndpointPrefix {
+			setS3RequestID(c)
+			restxml.WriteWrappedError(c.w, c.method, e, c.id.s3, c.id.id2)
+			return
+		}
 		writeS3Error(c, e)
 	case api.ProtocolJSON:
 		writeJSONError(c, e)

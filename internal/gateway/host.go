@@ -28,6 +28,9 @@ func virtualHostBucket(host string, extraBases []string) string {
 	}
 	labels := strings.Split(host, ".")
 	for i, l := range labels {
+		if l == "s3-control" || strings.HasPrefix(l, "s3-control-") {
+			return "" // ACCOUNT.s3-control.REGION...: S3 Control, never a bucket
+		}
 		if l == "localhost" && i == len(labels)-1 || l == "s3" || strings.HasPrefix(l, "s3-") {
 			return strings.Join(labels[:i], ".") // "" when the host starts with the endpoint
 		}

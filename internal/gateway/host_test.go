@@ -2,8 +2,12 @@ package gateway
 
 import (
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/doppel-aws/doppel/internal/api/s3controlapi"
 )
 
 func TestVirtualHostBucket(t *testing.T) {
@@ -26,6 +30,8 @@ func TestVirtualHostBucket(t *testing.T) {
 		{"custom hostname", "b1.aws.test:80", []string{"aws.test"}, "b1"},
 		{"upper case", "B1.LOCALHOST", nil, "b1"},
 		{"localhost not last", "localhost.example.com", nil, ""},
+		{"s3 control", "111111111111.s3-control.us-east-1.amazonaws.com", nil, ""},
+		{"s3 control fips", "111111111111.s3-control-fips.us-east-1.amazonaws.com", nil, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,5 +55,54 @@ func TestRequestIDShape(t *testing.T) {
 	}
 	if other := newRequestID(); other.uuid == id.uuid {
 		t.Fatal("two request IDs are equal")
+	}
+}
+
+func TestIsS3Control(t *testing.T) {
+	cases := []struct {
+		name, host, path, accountHeader string
+		want                            bool
+	}{
+		{"aws host", "111111111111.s3-control.us-east-1.amazonaws.com", "/v20180820/tags/arn:aws:s3:::b", "111111111111", true},
+		{"custom endpoint with account prefix", "111111111111.127.0.0.1:4566", "/v20180820/tags/arn:aws:s3:::b", "111111111111", true},
+		{"header alone", "127.0.0.1:4566", "/v20180820/configuration/publicAccessBlock", "111111111111", true},
+		{"account host, header missing", "111111111111.localhost:4566", "/v20180820/configuration/publicAccessBlock", "", true},
+		{"bucket named v20180820, path style", "127.0.0.1:4566", "/v20180820/tags/key", "", false},
+		{"bucket named v20180820, virtual host", "v20180820.localhost:4566", "/v20180820/x", "", false},
+		{"other path with the header", "111111111111.s3-control.us-east-1.amazonaws.com", "/bucket/key", "111111111111", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "http://"+c.host+c.path, nil)
+			if c.accountHeader != "" {
+				r.Header.Set("X-Amz-Account-Id", c.accountHeader)
+			}
+			if got := isS3Control(r); got != c.want {
+				t.Fatalf("isS3Control(%s %s) = %v, want %v", c.host, c.path, got, c.want)
+			}
+		})
+	}
+}
+
+func TestRouteTemplateS3Control(t *testing.T) {
+	cases := []struct {
+		method, path, op, code string
+	}{
+		{"GET", "/v20180820/tags/arn:aws:s3:::b", "ListTagsForResource", ""},
+		{"POST", "/v20180820/tags/arn%3Aaws%3As3%3A%3A%3Ab", "TagResource", ""},
+		{"DELETE", "/v20180820/tags/arn:aws:s3:::b", "UntagResource", ""},
+		{"PUT", "/v20180820/tags/arn:aws:s3:::b", "", "MethodNotAllowed"},
+		{"GET", "/v20180820/jobs", "", "NotImplemented"},
+	}
+	for _, c := range cases {
+		op, labels, err := routeTemplate(s3controlapi.Service, c.method, c.path)
+		switch {
+		case c.code != "":
+			if asAWS(err).Code != c.code {
+				t.Errorf("%s %s: %v, want %s", c.method, c.path, err, c.code)
+			}
+		case err != nil || op.Name != c.op || labels["resourceArn"] != "arn:aws:s3:::b":
+			t.Errorf("%s %s = %v %v %v, want %s", c.method, c.path, op, labels, err, c.op)
+		}
 	}
 }

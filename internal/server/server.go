@@ -18,6 +18,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
+	"github.com/doppel-aws/doppel/internal/api/s3controlapi"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/blob"
@@ -117,6 +118,7 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 			{Service: iamapi.Service, Handler: s.IAM},
 			{Service: stsapi.Service, Handler: s.STS},
 			{Service: s3api.Service, Handler: s.S3},
+			{Service: s3controlapi.Service, Handler: s.S3.Control()},
 		},
 		Resolve:   s.resolve(now),
 		Logger:    log,

@@ -28,6 +28,7 @@ import (
 func main() {
 	modelDir := flag.String("model", "", "service/version directory under models/apis, e.g. iam/2010-05-08")
 	pkg := flag.String("pkg", "", "Go package name and output directory")
+	ops := flag.String("ops", "", "comma-separated operations to generate (default all): for services doppel implements only a part of, such as S3 Control")
 	flag.Parse()
 	if *modelDir == "" || *pkg == "" {
 		log.Fatal("usage: gen -model iam/2010-05-08 -pkg iamapi")
@@ -48,6 +49,11 @@ func main() {
 	if err := applyOverlay(m); err != nil {
 		log.Fatal(err)
 	}
+	if *ops != "" {
+		if err := keepOperations(m, strings.Split(*ops, ",")); err != nil {
+			log.Fatal(err)
+		}
+	}
 	docs := loadDocs(filepath.Join(filepath.Dir(path), "docs-2.json"))
 	src, err := generate(m, docs, *pkg, *modelDir, sdkVersion)
 	if err != nil {
@@ -59,6 +65,24 @@ func main() {
 	if err := os.WriteFile(filepath.Join(*pkg, "api.go"), src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// keepOperations drops every operation of m not named in keep; shapes
+// reachable only from dropped operations are then never generated.
+func keepOperations(m *model.Model, keep []string) error {
+	want := map[string]bool{}
+	for _, name := range keep {
+		if _, ok := m.Operations[name]; !ok {
+			return fmt.Errorf("-ops: the model has no operation %q", name)
+		}
+		want[name] = true
+	}
+	for name := range m.Operations {
+		if !want[name] {
+			delete(m.Operations, name)
+		}
+	}
+	return nil
 }
 
 // gen holds the state of one generation run.
@@ -358,6 +382,12 @@ func (g *gen) structType(goName string, ref *model.Ref, input bool) {
 			c.StatusWhenSet = st
 			s = &c
 		}
+	} else if ref.LocationName != "" && s.LocationName == "" {
+		// The body's root element, when the operation names it rather than
+		// the shape (S3 Control's <TagResourceRequest>).
+		c := *s
+		c.LocationName = ref.LocationName
+		s = &c
 	}
 	g.structBody(goName, ref.Shape, s, input || g.inputs[ref.Shape])
 }

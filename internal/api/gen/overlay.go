@@ -7,6 +7,9 @@ package main
 // XML body: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
 var xmlNamespaces = map[string]string{
 	"s3": "http://s3.amazonaws.com/doc/2006-03-01/",
+	// S3 Control's model gives it per operation only:
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_ListTagsForResource.html
+	"s3-control": "http://awss3control.amazonaws.com/doc/2018-08-20/",
 }
 
 // outputRoots names the root element of S3 response bodies whose output has
@@ -47,6 +50,9 @@ var outputRoots = map[string]map[string]string{
 		"ListObjectsV2":                              "ListBucketResult",
 		"ListParts":                                  "ListPartsResult",
 	},
+	"s3-control": {
+		"ListTagsForResource": "ListTagsForResourceResult",
+	},
 }
 
 // textBodies names outputs whose body is one element holding a member's
@@ -62,9 +68,10 @@ var textBodies = map[string]map[string]string{
 // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html),
 // S3 milliseconds (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
 var timePrecisions = map[string]string{
-	"iam": "api.TimeSeconds",
-	"sts": "api.TimeSeconds",
-	"s3":  "api.TimeMillis",
+	"iam":        "api.TimeSeconds",
+	"sts":        "api.TimeSeconds",
+	"s3":         "api.TimeMillis",
+	"s3-control": "api.TimeMillis",
 }
 
 // statusWhenSet gives, per output, the member whose presence changes the

@@ -4667,6 +4667,7 @@ type RestoreObjectOutput struct {
 
 // SelectObjectContentInput is the input of SelectObjectContent (shape SelectObjectContentRequest).
 type SelectObjectContentInput struct {
+	_ struct{} `locationName:"SelectObjectContentRequest"`
 	// The S3 bucket.
 	Bucket string `locationName:"Bucket" location:"uri" required:"true"`
 	// The object key.
@@ -5393,6 +5394,7 @@ type CreateBucketConfiguration struct {
 	Location *LocationInfo `locationName:"Location"`
 	// Specifies the information about the bucket that will be created.
 	Bucket *BucketInfo `locationName:"Bucket"`
+	Tags   []Tag       `locationName:"Tags" locationNameList:"Tag"`
 }
 
 type DataRedundancy string

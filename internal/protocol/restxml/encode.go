@@ -395,6 +395,17 @@ func appendHTTPDate(dst []byte, t time.Time) []byte {
 // for HEAD requests (clients see only the status) nor for a status that
 // may carry none (304 Not Modified, RFC 9110 section 15.4.5).
 func WriteError(w http.ResponseWriter, method string, e *awserr.Error, requestID, hostID string) error {
+	return writeError(w, method, e, requestID, hostID, false)
+}
+
+// WriteWrappedError is WriteError with the document S3 Control sends:
+// <ErrorResponse><Error><Code/><Message/></Error><RequestId/><HostId/></ErrorResponse>
+// (the AWS SDKs' S3 Control clients read the code inside <Error>).
+func WriteWrappedError(w http.ResponseWriter, method string, e *awserr.Error, requestID, hostID string) error {
+	return writeError(w, method, e, requestID, hostID, true)
+}
+
+func writeError(w http.ResponseWriter, method string, e *awserr.Error, requestID, hostID string, wrapped bool) error {
 	status := e.Status
 	if status == 0 {
 		status = http.StatusInternalServerError
@@ -409,14 +420,34 @@ func WriteError(w http.ResponseWriter, method string, e *awserr.Error, requestID
 	}
 	b := buffers.Get().(*bytes.Buffer)
 	defer func() { b.Reset(); buffers.Put(b) }()
-	AppendError(b, e, requestID, hostID)
+	if wrapped {
+		appendWrappedError(b, e, requestID, hostID)
+	} else {
+		AppendError(b, e, requestID, hostID)
+	}
 	return writeXML(w, status, b)
 }
 
 // AppendError appends S3's error document for e.
 func AppendError(b *bytes.Buffer, e *awserr.Error, requestID, hostID string) {
 	b.WriteString(xmlHeader)
-	b.WriteString("<Error><Code>")
+	b.WriteString("<Error>")
+	appendErrorFields(b, e)
+	appendErrorIDs(b, requestID, hostID)
+	b.WriteString("</Error>")
+}
+
+func appendWrappedError(b *bytes.Buffer, e *awserr.Error, requestID, hostID string) {
+	b.WriteString(xmlHeader)
+	b.WriteString("<ErrorResponse><Error>")
+	appendErrorFields(b, e)
+	b.WriteString("</Error>")
+	appendErrorIDs(b, requestID, hostID)
+	b.WriteString("</ErrorResponse>")
+}
+
+func appendErrorFields(b *bytes.Buffer, e *awserr.Error) {
+	b.WriteString("<Code>")
 	xmlbody.EscapeText(b, e.Code)
 	b.WriteString("</Code><Message>")
 	xmlbody.EscapeText(b, e.Message)
@@ -426,11 +457,14 @@ func AppendError(b *bytes.Buffer, e *awserr.Error, requestID, hostID string) {
 		xmlbody.EscapeText(b, f.Value)
 		b.WriteString("</" + f.Name + ">")
 	}
+}
+
+func appendErrorIDs(b *bytes.Buffer, requestID, hostID string) {
 	b.WriteString("<RequestId>")
 	xmlbody.EscapeText(b, requestID)
 	b.WriteString("</RequestId><HostId>")
 	xmlbody.EscapeText(b, hostID)
-	b.WriteString("</HostId></Error>")
+	b.WriteString("</HostId>")
 }
 
 // bodyAllowed reports whether a response with status may have a body:

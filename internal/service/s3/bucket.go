@@ -79,6 +79,23 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 			return nil, err
 		}
 	}
+	// Tags at creation need s3:TagResource too (API Reference, CreateBucket,
+	// CreateBucketConfiguration "Tags").
+	var tags []tag
+	if c := in.CreateBucketConfiguration; c != nil && len(c.Tags) > 0 {
+		keys := map[string][]string{}
+		for _, t := range c.Tags {
+			tags = append(tags, tag{t.Key, t.Value})
+			keys["aws:RequestTag/"+t.Key] = []string{t.Value}
+			keys["aws:TagKeys"] = append(keys["aws:TagKeys"], t.Key)
+		}
+		if err := validateTags(tags, true); err != nil {
+			return nil, err
+		}
+		if err := s.authorizeAccount(ctx, "s3:TagResource", bucketARN(in.Bucket), keys); err != nil {
+			return nil, err
+		}
+	}
 
 	now := s.clock(ctx)
 	err = s.update(ctx, func(tx store.Tx) error {
@@ -107,6 +124,11 @@ func (s *Service) CreateBucket(ctx context.Context, in *s3api.CreateBucketInput)
 		}
 		if acl != "" && ownership != s3api.ObjectOwnershipBucketOwnerEnforced {
 			if err := b.setConfig(cfgACL, s3api.AccessControlPolicy{Owner: owner(b.Owner), Grants: cannedGrants(acl, b.Owner, b.Owner)}); err != nil {
+				return err
+			}
+		}
+		if len(tags) > 0 {
+			if err := b.setConfig(cfgTagging, s3api.Tagging{TagSet: in.CreateBucketConfiguration.Tags}); err != nil {
 				return err
 			}
 		}
