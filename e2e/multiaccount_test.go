@@ -16,6 +16,7 @@ import (
 
 	"github.com/doppel-aws/doppel/doppeltest"
 	"github.com/doppel-aws/doppel/internal/bootstrap"
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 const (
@@ -29,9 +30,20 @@ const (
 // configuration as the identity account's user, its state in the shared
 // account's bucket with a lock file. It applies and destroys cleanly, and
 // while one Terraform holds the state lock another is refused.
+//
+// It runs with every provider testclients.Providers finds.
 func TestMultiAccount(t *testing.T) {
 	t.Parallel()
 	needTools(t)
+	for _, p := range testclients.Providers(t) {
+		t.Run("aws "+p.Version, func(t *testing.T) {
+			t.Parallel()
+			multiAccount(t, p)
+		})
+	}
+}
+
+func multiAccount(t *testing.T, p testclients.Provider) {
 	cfg, err := bootstrap.Load(filepath.Join(repoRoot(t), "examples/multi-account/accounts.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +56,7 @@ func TestMultiAccount(t *testing.T) {
 	w := &world{t: t, srv: srv}
 
 	profiles := w.profileFiles()
-	boot := newWorkdir(t, "examples/multi-account/bootstrap",
+	boot := newWorkdirFor(t, p, "examples/multi-account/bootstrap", w.proxyEnv(),
 		"AWS_CONFIG_FILE="+filepath.Join(profiles, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(profiles, "credentials"))
 	boot.must("apply", "-auto-approve", "-input=false")
 	var outputs map[string]struct{ Value string }
@@ -57,7 +69,7 @@ func TestMultiAccount(t *testing.T) {
 	}
 
 	env := w.env(user, "")
-	tf := newWorkdir(t, "examples/multi-account", env...)
+	tf := newWorkdirFor(t, p, "examples/multi-account", env...)
 	tf.must("apply", "-auto-approve", "-input=false")
 
 	if got := w.bucketsOf("workload-b"); !slices.Contains(got, "multi-account-data-b") {
@@ -90,7 +102,7 @@ func TestMultiAccount(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		other := newWorkdir(t, "examples/multi-account", env...)
+		other := newWorkdirFor(t, p, "examples/multi-account", env...)
 		out, code := other.run("plan", "-input=false", "-lock-timeout=0s")
 		if code == 0 || !strings.Contains(flat(out), "Error acquiring the state lock") {
 			t.Errorf("plan while locked exited %d, want a failure acquiring the state lock:\n%s", code, out)

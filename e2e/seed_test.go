@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 const seedExample = "examples/cross-account-assume-role"
@@ -29,10 +31,21 @@ func seedWorld(t testing.TB) (*world, key) {
 // environment, the example's provider block with assume_role {role_arn,
 // external_id}, terraform init and apply; the bucket is in B and not in A;
 // a second plan has nothing to do; destroy removes the bucket.
+// It runs with every provider testclients.Providers finds: 6.x reads and
+// writes each bucket's tags through S3 Control.
 func TestSeedProcedure(t *testing.T) {
 	t.Parallel()
+	for _, p := range testclients.Providers(t) {
+		t.Run("aws "+p.Version, func(t *testing.T) {
+			t.Parallel()
+			seedProcedure(t, p)
+		})
+	}
+}
+
+func seedProcedure(t *testing.T, p testclients.Provider) {
 	w, alice := seedWorld(t)
-	tf := newWorkdir(t, seedExample, w.env(alice, "")...)
+	tf := newWorkdirFor(t, p, seedExample, w.env(alice, "")...)
 
 	out := tf.must("apply", "-auto-approve", "-input=false")
 	if want := `account_id = "` + w.b.ID + `"`; !strings.Contains(out, want) {

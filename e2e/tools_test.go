@@ -62,9 +62,12 @@ func repoRoot(t testing.TB) string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
-var cliConfigOnce sync.Once
+var (
+	cliConfigMu    sync.Mutex
+	cliConfigPaths = map[string]string{} // mirror -> configuration file
+)
 
-// cliConfig writes, once per run, the Terraform CLI configuration: the
+// cliConfig writes, once per run and mirror, the Terraform CLI configuration: the
 // provider comes from the local mirror (there is no registry access). With
 // the mirror's unpacked layout Terraform symlinks the provider into
 // .terraform rather than copying its 600 MB, so init is quick. No
@@ -74,13 +77,17 @@ var cliConfigOnce sync.Once
 // concurrent runs may share one.
 func cliConfig(t testing.TB, tl tools) string {
 	t.Helper()
-	path := filepath.Join(shared, "terraformrc")
-	cliConfigOnce.Do(func() {
-		cfg := testclients.TerraformCLIConfig(tl.pluginDir)
-		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	})
+	cliConfigMu.Lock()
+	defer cliConfigMu.Unlock()
+	if path, ok := cliConfigPaths[tl.pluginDir]; ok {
+		return path
+	}
+	path := filepath.Join(shared, fmt.Sprintf("terraformrc-%d", len(cliConfigPaths)))
+	cfg := testclients.TerraformCLIConfig(tl.pluginDir)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cliConfigPaths[tl.pluginDir] = path
 	return path
 }
 
@@ -100,7 +107,14 @@ type workdir struct {
 // env is the AWS side of the environment: AWS_ENDPOINT_URL, credentials.
 func newWorkdir(t testing.TB, example string, env ...string) *workdir {
 	t.Helper()
+	return newWorkdirFor(t, testclients.Provider{Mirror: needTools(t).pluginDir}, example, env...)
+}
+
+// newWorkdirFor is newWorkdir with provider p's mirror.
+func newWorkdirFor(t testing.TB, p testclients.Provider, example string, env ...string) *workdir {
+	t.Helper()
 	tl := needTools(t)
+	tl.pluginDir = p.Mirror
 	w := &workdir{t: t, tl: tl, dir: t.TempDir(), env: env}
 	src := filepath.Join(repoRoot(t), example)
 	tfs, err := filepath.Glob(filepath.Join(src, "*.tf"))

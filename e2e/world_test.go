@@ -131,10 +131,11 @@ func (w *world) bucketsOf(account string) []string {
 }
 
 // env is the environment of a client acting with k, as the walkthrough
-// sets it: the endpoint, the keys, and the region for the AWS CLI (v1 reads
-// only AWS_DEFAULT_REGION; Terraform's provider block names its own).
+// sets it: the endpoint, the proxy, the keys, and the region for the AWS
+// CLI (v1 reads only AWS_DEFAULT_REGION; Terraform's provider block names
+// its own).
 func (w *world) env(k key, sessionToken string) []string {
-	e := []string{"AWS_ENDPOINT_URL=" + w.srv.URL, "AWS_ACCESS_KEY_ID=" + k.id, "AWS_SECRET_ACCESS_KEY=" + k.secret, "AWS_DEFAULT_REGION=us-east-1"}
+	e := []string{"AWS_ENDPOINT_URL=" + w.srv.URL, w.proxyEnv(), "AWS_ACCESS_KEY_ID=" + k.id, "AWS_SECRET_ACCESS_KEY=" + k.secret, "AWS_DEFAULT_REGION=us-east-1"}
 	if sessionToken != "" {
 		e = append(e, "AWS_SESSION_TOKEN="+sessionToken)
 	}
@@ -160,3 +161,9 @@ func (w *world) bucketIn(account, bucket string) bool {
 	w.t.Helper()
 	return slices.Contains(w.bucketsOf(account), bucket)
 }
+
+// proxyEnv makes doppel the HTTP proxy, as the README's set-up does: the
+// SDKs send S3 Control to ACCOUNT.HOST (the provider 6.x reads every
+// bucket's tags there), a name only doppel as the proxy can answer for;
+// requests to the loopback endpoint itself never use the proxy.
+func (w *world) proxyEnv() string { return "HTTP_PROXY=" + w.srv.URL }

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -98,4 +100,81 @@ func TerraformCLIConfig(mirror string) string {
   }
 }
 `, mirror)
+}
+
+// Provider is one hashicorp/aws provider the Terraform tests run against:
+// its version and the filesystem mirror that holds it alone.
+type Provider struct {
+	Version string
+	Mirror  string
+}
+
+// Provider6Env names the mirror of a 6.x provider; Provider6Dir is where
+// scripts/provider6.sh builds one when it is unset.
+const Provider6Env = "DOPPEL_TF6_PLUGIN_DIR"
+
+// Provider6Dir is the default mirror of the 6.x provider, outside the
+// repository: building it takes about an hour, so it is made once per
+// machine (scripts/provider6.sh), not by the test suite.
+func Provider6Dir() string {
+	if d := os.Getenv(Provider6Env); d != "" {
+		return d
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cache, "doppel", "tf-plugins-6")
+}
+
+// Providers returns the providers the Terraform tests run against: the
+// one ProviderMirror finds (required), then the 6.x one in Provider6Dir
+// when it has been built. Its absence is said in the test log, so a run
+// shows which providers it proved.
+func Providers(t testing.TB) []Provider {
+	t.Helper()
+	base := ProviderMirror(t)
+	ps := []Provider{{Version: MirrorVersion(base), Mirror: base}}
+	dir := Provider6Dir()
+	if v := MirrorVersion(dir); v != "" {
+		ps = append(ps, Provider{Version: v, Mirror: dir})
+	} else {
+		t.Logf("no hashicorp/aws 6.x provider in %q: testing with %s only (scripts/provider6.sh builds one; %s names another mirror)", dir, ps[0].Version, Provider6Env)
+	}
+	return ps
+}
+
+// MirrorVersion is the newest hashicorp/aws version a filesystem mirror
+// holds, or "" when it holds none.
+func MirrorVersion(mirror string) string {
+	if mirror == "" {
+		return ""
+	}
+	entries, err := os.ReadDir(filepath.Join(mirror, "registry.terraform.io/hashicorp/aws"))
+	if err != nil {
+		return ""
+	}
+	newest := ""
+	for _, e := range entries {
+		if e.IsDir() && (newest == "" || versionLess(newest, e.Name())) {
+			newest = e.Name()
+		}
+	}
+	return newest
+}
+
+// versionLess compares dotted numeric versions (5.100.0 < 6.47.1).
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, errX := strconv.Atoi(as[i])
+		y, errY := strconv.Atoi(bs[i])
+		if errX != nil || errY != nil {
+			return as[i] < bs[i]
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }

@@ -40,3 +40,21 @@ func TestLookup(t *testing.T) {
 		})
 	}
 }
+
+func TestMirrorVersion(t *testing.T) {
+	dir := t.TempDir()
+	if v := MirrorVersion(dir); v != "" {
+		t.Errorf("empty mirror: %q", v)
+	}
+	for _, v := range []string{"5.100.0", "6.9.0", "6.47.1", "6.10.2"} {
+		if err := os.MkdirAll(filepath.Join(dir, "registry.terraform.io/hashicorp/aws", v, "linux_amd64"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := MirrorVersion(dir); v != "6.47.1" {
+		t.Errorf("MirrorVersion = %q, want 6.47.1", v)
+	}
+	if MirrorVersion("") != "" || MirrorVersion(filepath.Join(dir, "nope")) != "" {
+		t.Error("a missing mirror has a version")
+	}
+}
