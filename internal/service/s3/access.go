@@ -54,6 +54,16 @@ func newBucketSettings(b *bucketRecord) *bucketSettings {
 		a.ownership = oc.Rules[0].ObjectOwnership
 	}
 	_, _ = b.config(cfgPublicAccess, &a.pab)
+	// The account's settings add to the bucket's (S3 User Guide, "Blocking
+	// public access to your Amazon S3 storage": "Amazon S3 applies the most
+	// restrictive combination of the bucket-level and account-level settings").
+	acct := b.accountPAB
+	a.pab = s3api.PublicAccessBlockConfiguration{
+		BlockPublicAcls:       api.Bool(on(a.pab.BlockPublicAcls) || on(acct.BlockPublicAcls)),
+		IgnorePublicAcls:      api.Bool(on(a.pab.IgnorePublicAcls) || on(acct.IgnorePublicAcls)),
+		BlockPublicPolicy:     api.Bool(on(a.pab.BlockPublicPolicy) || on(acct.BlockPublicPolicy)),
+		RestrictPublicBuckets: api.Bool(on(a.pab.RestrictPublicBuckets) || on(acct.RestrictPublicBuckets)),
+	}
 	if b.Policy != "" && on(a.pab.RestrictPublicBuckets) {
 		a.policyPublic = policyIsPublic(b.Policy)
 	}
@@ -85,8 +95,9 @@ func (b *bucketRecord) settings() *bucketSettings {
 	return newBucketSettings(b)
 }
 
-// publicAccessBlock returns the bucket's Block Public Access settings (all
-// false when none are configured).
+// publicAccessBlock returns the Block Public Access settings in force for
+// the bucket: its own and its account's together (all false when neither
+// is configured).
 func publicAccessBlock(b *bucketRecord) s3api.PublicAccessBlockConfiguration {
 	return b.settings().pab
 }

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,12 +11,14 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/s3controlapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/store"
 )
 
 // Control is S3 Control (the s3control API, host ACCOUNT.s3-control.REGION),
-// for what S3 Control does to S3's own buckets: today the tags of general
-// purpose buckets, which Terraform's AWS provider reads and writes through
-// ListTagsForResource, TagResource and UntagResource since 6.23. A bucket
+// for what S3 Control does to S3's own buckets and accounts: the tags of
+// general purpose buckets, which Terraform's AWS provider reads and writes
+// through ListTagsForResource, TagResource and UntagResource since 6.23,
+// and the account's Block Public Access. A bucket
 // has one tag set, shared with GetBucketTagging and PutBucketTagging (S3
 // User Guide, "Using tags with S3 general purpose buckets").
 type Control struct {
@@ -154,4 +157,112 @@ func (c *Control) UntagResource(ctx context.Context, in *s3controlapi.UntagResou
 		return nil, err
 	}
 	return &s3controlapi.UntagResourceOutput{}, nil
+}
+
+// controlAccount checks that an account-level S3 Control request names the
+// caller's own account: an account's settings are its own business (S3
+// answers another account's ID with AccessDenied).
+func controlAccount(ctx context.Context, accountID *string) (string, error) {
+	p := caller(ctx)
+	if p.Account == "" || api.ToString(accountID) != p.Account {
+		return "", errAccessDeniedPlain()
+	}
+	return p.Account, nil
+}
+
+// GetPublicAccessBlock answers the account's own Block Public Access
+// settings, which apply to every bucket it owns on top of the bucket's.
+func (c *Control) GetPublicAccessBlock(ctx context.Context, in *s3controlapi.GetPublicAccessBlockInput) (*s3controlapi.GetPublicAccessBlockOutput, error) {
+	account, err := controlAccount(ctx, in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.s.authorizeAccount(ctx, "s3:GetAccountPublicAccessBlock", "*", nil); err != nil {
+		return nil, err
+	}
+	var a accountRecord
+	err = c.s.view(ctx, func(tx store.Tx) error {
+		raw, err := getAccountRaw(tx, account)
+		if err != nil || raw == nil {
+			return err
+		}
+		return json.Unmarshal(raw, &a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.PublicAccessBlock == nil {
+		return nil, s3controlapi.ErrNoSuchPublicAccessBlockConfiguration("The public access block configuration was not found").With("AccountId", account)
+	}
+	pab := a.PublicAccessBlock
+	return &s3controlapi.GetPublicAccessBlockOutput{PublicAccessBlockConfiguration: &s3controlapi.PublicAccessBlockConfiguration{
+		BlockPublicAcls: pab.BlockPublicAcls, IgnorePublicAcls: pab.IgnorePublicAcls,
+		BlockPublicPolicy: pab.BlockPublicPolicy, RestrictPublicBuckets: pab.RestrictPublicBuckets,
+	}}, nil
+}
+
+func (c *Control) PutPublicAccessBlock(ctx context.Context, in *s3controlapi.PutPublicAccessBlockInput) (*s3controlapi.PutPublicAccessBlockOutput, error) {
+	account, err := controlAccount(ctx, in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.s.authorizeAccount(ctx, "s3:PutAccountPublicAccessBlock", "*", nil); err != nil {
+		return nil, err
+	}
+	cfg := in.PublicAccessBlockConfiguration
+	if cfg == nil {
+		return nil, errMalformedXML()
+	}
+	// As for a bucket, all four settings are stored, false where left out.
+	pab := &s3api.PublicAccessBlockConfiguration{
+		BlockPublicAcls:       api.Bool(on(cfg.BlockPublicAcls)),
+		IgnorePublicAcls:      api.Bool(on(cfg.IgnorePublicAcls)),
+		BlockPublicPolicy:     api.Bool(on(cfg.BlockPublicPolicy)),
+		RestrictPublicBuckets: api.Bool(on(cfg.RestrictPublicBuckets)),
+	}
+	if err := c.s.putAccount(ctx, account, func(a *accountRecord) { a.PublicAccessBlock = pab }); err != nil {
+		return nil, err
+	}
+	return &s3controlapi.PutPublicAccessBlockOutput{}, nil
+}
+
+// DeletePublicAccessBlock removes the account's settings; deleting none is
+// no error.
+func (c *Control) DeletePublicAccessBlock(ctx context.Context, in *s3controlapi.DeletePublicAccessBlockInput) (*s3controlapi.DeletePublicAccessBlockOutput, error) {
+	account, err := controlAccount(ctx, in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.s.authorizeAccount(ctx, "s3:PutAccountPublicAccessBlock", "*", nil); err != nil {
+		return nil, err
+	}
+	if err := c.s.putAccount(ctx, account, func(a *accountRecord) { a.PublicAccessBlock = nil }); err != nil {
+		return nil, err
+	}
+	return &s3controlapi.DeletePublicAccessBlockOutput{}, nil
+}
+
+// putAccount applies fn to the account's record in a write transaction; a
+// record left empty is deleted.
+func (s *Service) putAccount(ctx context.Context, account string, fn func(a *accountRecord)) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		var a accountRecord
+		raw, err := getAccountRaw(tx, account)
+		if err != nil {
+			return err
+		}
+		if raw != nil {
+			if err := json.Unmarshal(raw, &a); err != nil {
+				return err
+			}
+		}
+		fn(&a)
+		if a == (accountRecord{}) {
+			if raw == nil {
+				return nil
+			}
+			return tx.Delete(tableAccounts, account)
+		}
+		return store.PutJSON(tx, tableAccounts, account, a)
+	})
 }

@@ -254,3 +254,93 @@ func TestS3ControlTagAuthorization(t *testing.T) {
 		t.Errorf("refused calls changed the tags: %v", got)
 	}
 }
+
+// The account's Block Public Access (S3 Control) adds to each bucket's: a
+// bucket that opened itself to the public is closed again by it, and only
+// the account itself reads or changes it.
+func TestS3ControlAccountPublicAccessBlock(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	ctx := context.Background()
+	a := client(srv, "account-a")
+	idA := aws.String(srv.Account("account-a").ID)
+	ctl := controlClient(t, srv, srv.AWSConfig("account-a"))
+	if _, err := ctl.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: idA}); errCode(err) != "NoSuchPublicAccessBlockConfiguration" {
+		t.Fatalf("GetPublicAccessBlock before any: %v", err)
+	}
+
+	const bucket = "public-site"
+	for _, err := range []error{
+		func() error { _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); return err }(),
+		func() error {
+			_, err := a.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)})
+			return err
+		}(),
+		func() error {
+			_, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("index.html"), Body: strings.NewReader("hi")})
+			return err
+		}(),
+		func() error {
+			_, err := a.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)})
+			return err
+		}(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	anonymousGet := func() int {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/" + bucket + "/index.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := anonymousGet(); got != http.StatusOK {
+		t.Fatalf("anonymous GET of the public object = %d, want 200", got)
+	}
+
+	// Another account can neither read nor set A's settings.
+	b := controlClient(t, srv, srv.AWSConfig("account-b"))
+	if _, err := b.PutPublicAccessBlock(ctx, &s3control.PutPublicAccessBlockInput{AccountId: idA, PublicAccessBlockConfiguration: &s3controltypes.PublicAccessBlockConfiguration{}}); errCode(err) != "AccessDenied" {
+		t.Errorf("B puts A's account Block Public Access: %v, want AccessDenied", err)
+	}
+	if _, err := b.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: idA}); errCode(err) != "AccessDenied" {
+		t.Errorf("B reads A's account Block Public Access: %v, want AccessDenied", err)
+	}
+
+	on := aws.Bool(true)
+	if _, err := ctl.PutPublicAccessBlock(ctx, &s3control.PutPublicAccessBlockInput{AccountId: idA, PublicAccessBlockConfiguration: &s3controltypes.PublicAccessBlockConfiguration{RestrictPublicBuckets: on, BlockPublicPolicy: on}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ctl.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: idA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.PublicAccessBlockConfiguration; !aws.ToBool(c.RestrictPublicBuckets) || !aws.ToBool(c.BlockPublicPolicy) || aws.ToBool(c.BlockPublicAcls) || c.IgnorePublicAcls == nil {
+		t.Errorf("GetPublicAccessBlock = %+v", c)
+	}
+	if got := anonymousGet(); got != http.StatusForbidden {
+		t.Errorf("anonymous GET with the account's RestrictPublicBuckets = %d, want 403", got)
+	}
+	// The bucket's own setting is still what the bucket has.
+	if _, err := a.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)}); errCode(err) != "NoSuchPublicAccessBlockConfiguration" {
+		t.Errorf("the bucket's own Block Public Access: %v", err)
+	}
+	// BlockPublicPolicy at account level refuses a new public policy.
+	_, err = a.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/x"}]}`)})
+	if errCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "BlockPublicPolicy") {
+		t.Errorf("public policy under the account's BlockPublicPolicy: %v", err)
+	}
+
+	if _, err := ctl.DeletePublicAccessBlock(ctx, &s3control.DeletePublicAccessBlockInput{AccountId: idA}); err != nil {
+		t.Fatal(err)
+	}
+	if got := anonymousGet(); got != http.StatusOK {
+		t.Errorf("anonymous GET after the account's settings are deleted = %d, want 200", got)
+	}
+	if _, err := ctl.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: idA}); errCode(err) != "NoSuchPublicAccessBlockConfiguration" {
+		t.Errorf("GetPublicAccessBlock after delete: %v", err)
+	}
+}

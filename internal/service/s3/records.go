@@ -20,7 +20,15 @@ const (
 	tableBuckets = "s3.buckets"
 	tableObjects = "s3.objects"
 	tableUploads = "s3.uploads"
+	// tableAccounts holds an account's S3-wide settings by account ID:
+	// today its Block Public Access (S3 Control's PutPublicAccessBlock).
+	tableAccounts = "s3.accounts"
 )
+
+// accountRecord is an account's S3-wide settings.
+type accountRecord struct {
+	PublicAccessBlock *s3api.PublicAccessBlockConfiguration `json:",omitempty"`
+}
 
 // Bucket configuration names, the keys of bucketRecord.Configs.
 const (
@@ -62,6 +70,9 @@ type bucketRecord struct {
 	// bucketCache, which is never modified; nil for records decoded to be
 	// changed (see settings).
 	cachedSettings *bucketSettings
+	// accountPAB is the owner account's Block Public Access, read with the
+	// record: S3 applies the stricter of it and the bucket's own.
+	accountPAB s3api.PublicAccessBlockConfiguration
 }
 
 // config decodes configuration name into v; ok is false when not set.
@@ -209,7 +220,39 @@ func getBucket(tx store.Tx, name string) (*bucketRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw, err := getAccountRaw(tx, b.Owner)
+	if err != nil {
+		return nil, err
+	}
+	if b.accountPAB, err = accountPAB(raw); err != nil {
+		return nil, err
+	}
 	return &b, nil
+}
+
+// getAccountRaw returns the stored account record of account, nil when it
+// has none.
+func getAccountRaw(tx store.Tx, account string) ([]byte, error) {
+	raw, err := tx.Get(tableAccounts, account)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return raw, err
+}
+
+// accountPAB decodes the Block Public Access of a stored account record.
+func accountPAB(raw []byte) (s3api.PublicAccessBlockConfiguration, error) {
+	var a accountRecord
+	if raw == nil {
+		return s3api.PublicAccessBlockConfiguration{}, nil
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return s3api.PublicAccessBlockConfiguration{}, fmt.Errorf("s3: decoding account settings: %w", err)
+	}
+	if a.PublicAccessBlock == nil {
+		return s3api.PublicAccessBlockConfiguration{}, nil
+	}
+	return *a.PublicAccessBlock, nil
 }
 
 // bucketCache keeps decoded bucket records for reads: a record is reused
@@ -221,8 +264,8 @@ type bucketCache struct {
 }
 
 type cachedBucket struct {
-	raw []byte
-	rec *bucketRecord
+	raw, accountRaw []byte
+	rec             *bucketRecord
 }
 
 func (c *bucketCache) get(tx store.Tx, name string) (*bucketRecord, error) {
@@ -235,7 +278,12 @@ func (c *bucketCache) get(tx store.Tx, name string) (*bucketRecord, error) {
 		return nil, err
 	}
 	if v, ok := c.m.Load(name); ok {
-		if cb := v.(*cachedBucket); bytes.Equal(cb.raw, raw) {
+		cb := v.(*cachedBucket)
+		accountRaw, err := getAccountRaw(tx, cb.rec.Owner)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(cb.raw, raw) && bytes.Equal(cb.accountRaw, accountRaw) {
 			return cb.rec, nil
 		}
 	}
@@ -243,8 +291,15 @@ func (c *bucketCache) get(tx store.Tx, name string) (*bucketRecord, error) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, fmt.Errorf("s3: decoding bucket %q: %w", name, err)
 	}
+	accountRaw, err := getAccountRaw(tx, b.Owner)
+	if err != nil {
+		return nil, err
+	}
+	if b.accountPAB, err = accountPAB(accountRaw); err != nil {
+		return nil, err
+	}
 	b.cachedSettings = newBucketSettings(&b)
-	c.m.Store(name, &cachedBucket{raw: bytes.Clone(raw), rec: &b})
+	c.m.Store(name, &cachedBucket{raw: bytes.Clone(raw), accountRaw: bytes.Clone(accountRaw), rec: &b})
 	return &b, nil
 }
 
