@@ -270,7 +270,10 @@ func TestS3ControlAccountPublicAccessBlock(t *testing.T) {
 
 	const bucket = "public-site"
 	for _, err := range []error{
-		func() error { _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); return err }(),
+		func() error {
+			_, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+			return err
+		}(),
 		func() error {
 			_, err := a.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)})
 			return err
