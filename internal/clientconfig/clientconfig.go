@@ -170,10 +170,17 @@ func writeFile(path string, data []byte) error {
 // because a leftover token makes every request fail (a session token sent
 // with a long-term key is refused, as on AWS) and a profile that is not in
 // the user's config files stops the CLI before it sends anything.
+//
+// HTTP_PROXY names doppel too: the SDKs send S3 Control to the endpoint's
+// host with the account ID in front (111111111111.127.0.0.1:4566), a name no
+// resolver knows, so they must reach it through a proxy; doppel answers
+// for the hosts it serves and refuses every other, never forwarding.
+// Terraform's AWS provider 6.x reads every bucket's tags that way.
 func EnvLines(p Profile) string {
 	var b strings.Builder
 	for _, kv := range [][2]string{
 		{"AWS_ENDPOINT_URL", p.EndpointURL},
+		{"HTTP_PROXY", p.EndpointURL},
 		{"AWS_ACCESS_KEY_ID", p.AccessKeyID},
 		{"AWS_SECRET_ACCESS_KEY", p.SecretAccessKey},
 		{"AWS_REGION", p.Region},

@@ -45,14 +45,14 @@ func TestEnvLinesInShell(t *testing.T) {
 		t.Skip("no sh")
 	}
 	p := Profile{Name: "a", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "x'y $z `w` \"q\"/+", Region: "us-east-1", EndpointURL: "http://localhost:4566/?a=1&b=2"}
-	script := EnvLines(p) + `printf '%s|%s|%s|%s|%s|%s\n' "$AWS_ENDPOINT_URL" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_REGION" "$AWS_DEFAULT_REGION" "${AWS_SESSION_TOKEN-unset}"`
+	script := EnvLines(p) + `printf '%s|%s|%s|%s|%s|%s|%s\n' "$AWS_ENDPOINT_URL" "$HTTP_PROXY" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_REGION" "$AWS_DEFAULT_REGION" "${AWS_SESSION_TOKEN-unset}"`
 	cmd := exec.Command(sh, "-c", script)
 	cmd.Env = []string{"AWS_SESSION_TOKEN=stale", "AWS_PROFILE=gone"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	want := strings.Join([]string{p.EndpointURL, p.AccessKeyID, p.SecretAccessKey, "us-east-1", "us-east-1", "unset"}, "|") + "\n"
+	want := strings.Join([]string{p.EndpointURL, p.EndpointURL, p.AccessKeyID, p.SecretAccessKey, "us-east-1", "us-east-1", "unset"}, "|") + "\n"
 	if string(out) != want {
 		t.Fatalf("shell saw %q, want %q", out, want)
 	}
