@@ -19,7 +19,7 @@ func runEnv(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data", ".doppel", "the data `DIR`ectory of the running doppel")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: doppel env [--data DIR] ACCOUNT\n\nPrints shell export lines (AWS_ENDPOINT_URL, HTTP_PROXY, AWS_ACCESS_KEY_ID,\nAWS_SECRET_ACCESS_KEY, AWS_REGION) for ACCOUNT's root user, by name or ID:\n\n  eval \"$(doppel env account-b)\"\n\nFlags:")
-		fs.PrintDefaults()
+		printFlags(fs.Output(), fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

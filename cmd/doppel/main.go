@@ -3,6 +3,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,9 +26,15 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
 		usage(stdout)
 		return 0
+	}
+	switch args[0] {
+	case "--version", "-version", "-v":
+		args = []string{"version"}
+	case "help": // doppel help COMMAND is doppel COMMAND --help
+		args = []string{args[1], "--help"}
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -49,5 +56,22 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'doppel COMMAND --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'doppel COMMAND --help' (or 'doppel help COMMAND') for a command's flags;\n'doppel --version' prints the version.")
+}
+
+// printFlags lists fs's flags the way the README writes them (--name
+// VALUE), instead of the flag package's single-dash style.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, text := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if arg != "" {
+			name += " " + arg
+		}
+		fmt.Fprintf(w, "  %-22s %s", name, text)
+		if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }

@@ -56,7 +56,7 @@ func runMFA(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	account := fs.String("account", "", "the account (`NAME` or ID) whose root asks; default: the account in SERIAL")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, mfaUsage)
-		fs.PrintDefaults()
+		printFlags(fs.Output(), fs)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

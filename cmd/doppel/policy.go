@@ -39,6 +39,10 @@ func runPolicy(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, policyUsage)
 		return 0
 	}
+	if len(args) > 1 && (args[1] == "-h" || args[1] == "--help") {
+		fmt.Fprint(stdout, policyUsage)
+		return 0
+	}
 	switch args[0] {
 	case "eval":
 		return runPolicyEval(args[1:], stdin, stdout, stderr)

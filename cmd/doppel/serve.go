@@ -41,7 +41,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	hostnames := fs.String("hostname", "", "extra comma-separated host `NAMES` for virtual-hosted S3 (bucket.NAME)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: doppel serve [flags]\n\nStarts a local AWS endpoint serving IAM, STS and S3 on one port.\n\nFlags:")
-		fs.PrintDefaults()
+		printFlags(fs.Output(), fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
