@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/activity"
@@ -22,6 +24,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/blob"
+	"github.com/doppel-aws/doppel/internal/clientconfig"
 	"github.com/doppel-aws/doppel/internal/console"
 	"github.com/doppel-aws/doppel/internal/gateway"
 	"github.com/doppel-aws/doppel/internal/identity"
@@ -62,6 +65,9 @@ type Server struct {
 	blobs blob.Store
 	http  *http.Server
 	log   *slog.Logger
+	// unknownKeyOnce logs the first request signed with a key doppel does
+	// not know, with the keys it does know.
+	unknownKeyOnce sync.Once
 }
 
 // Open builds a Server over the state in opts.DataDir (or in memory).
@@ -148,6 +154,7 @@ func (s *Server) resolve(now func() time.Time) gateway.Resolver {
 		p, secret, err := s.Authority.Resolve(ctx, akid, token, now())
 		switch {
 		case errors.Is(err, identity.ErrUnknownAccessKey):
+			s.unknownKeyOnce.Do(func() { s.logKnownKeys(ctx, akid) })
 			return nil, "", sigv4.ErrUnknownAccessKey
 		case errors.Is(err, identity.ErrInvalidToken):
 			return nil, "", sigv4.ErrInvalidToken
@@ -156,6 +163,22 @@ func (s *Server) resolve(now func() time.Time) gateway.Resolver {
 		}
 		return p, secret, err
 	}
+}
+
+// logKnownKeys says, once, what a newcomer from other emulators needs when
+// their usual test/test keys are refused as AWS refuses them: the accounts'
+// root access key IDs (never their secrets) and where to get the pairs.
+func (s *Server) logKnownKeys(ctx context.Context, akid string) {
+	profiles, _, err := clientconfig.Profiles(ctx, s.Store, "")
+	if err != nil {
+		return
+	}
+	known := make([]string, 0, len(profiles))
+	for _, p := range profiles {
+		known = append(known, fmt.Sprintf("%s (%s): %s", p.Name, p.Account, p.AccessKeyID))
+	}
+	s.log.Warn("a request was signed with an access key doppel does not know; unlike other emulators doppel accepts only its accounts' keys and answers AWS's InvalidClientTokenId. `doppel env ACCOUNT` prints a root key pair",
+		"access_key_id", akid, "known_root_keys", strings.Join(known, "; "))
 }
 
 // Serve answers requests on ln until Shutdown.
