@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/doppel-aws/doppel/doppeltest"
 )
 
 // Every way of asking for help or the version answers on standard output
@@ -52,5 +54,18 @@ func TestHelpFlagStyle(t *testing.T) {
 		if !strings.Contains(help, "  --") || strings.Contains(help, "\n  -"+"d") {
 			t.Errorf("doppel %s --help does not write flags as --name:\n%s", cmd, help)
 		}
+	}
+}
+
+func TestHealth(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"health", "--url", srv.URL}, strings.NewReader(""), &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), `"status":"ok"`) {
+		t.Errorf("doppel health of a running doppel = %d, %q %q", code, stdout.String(), stderr.String())
+	}
+	srv.Close()
+	stdout.Reset()
+	if code := run([]string{"health", "--url", srv.URL}, strings.NewReader(""), &stdout, &stderr); code != 1 {
+		t.Errorf("doppel health of a stopped doppel = %d, want 1", code)
 	}
 }

@@ -33,16 +33,24 @@ func s3Client(srv *doppeltest.Server, account string) *s3.Client {
 // workdir is a Terraform working directory with a CLI configuration that
 // installs the AWS provider from the local mirror only.
 type workdir struct {
-	t   *testing.T
-	tf  string
-	dir string
+	t     *testing.T
+	tf    string
+	dir   string
+	proxy string // HTTP_PROXY, when set
 }
 
 func newWorkdir(t *testing.T, mainTF string) *workdir {
 	t.Helper()
+	return newWorkdirFor(t, testclients.Provider{Mirror: testclients.ProviderMirror(t)}, "", mainTF)
+}
+
+// newWorkdirFor is newWorkdir with provider p, and doppel at proxy as the
+// HTTP proxy: the provider 6.x reaches S3 Control at ACCOUNT.127.0.0.1.
+func newWorkdirFor(t *testing.T, p testclients.Provider, proxy, mainTF string) *workdir {
+	t.Helper()
 	tf := testclients.Terraform(t)
-	plugins := testclients.ProviderMirror(t)
-	w := &workdir{t: t, tf: tf, dir: t.TempDir()}
+	plugins := p.Mirror
+	w := &workdir{t: t, tf: tf, dir: t.TempDir(), proxy: proxy}
 	rc := testclients.TerraformCLIConfig(plugins)
 	for name, content := range map[string]string{"terraformrc": rc, "main.tf": mainTF} {
 		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
@@ -64,6 +72,9 @@ func (w *workdir) run(args ...string) (string, error) {
 		"TF_IN_AUTOMATION=1",
 		"CHECKPOINT_DISABLE=1",
 		"TF_INPUT=0",
+	}
+	if w.proxy != "" {
+		cmd.Env = append(cmd.Env, "HTTP_PROXY="+w.proxy)
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -102,7 +113,8 @@ func (w *workdir) noChanges() {
 }
 
 // providerConfig is the AWS provider aimed at doppel; its format verbs are
-// the access key, the secret key and the S3, STS and IAM endpoints.
+// the access key, the secret key and the S3 (S3 Control's too), STS and IAM
+// endpoints.
 const providerConfig = `
 provider "aws" {
   region                      = "us-east-1"
@@ -112,9 +124,10 @@ provider "aws" {
   skip_region_validation      = true
   s3_use_path_style           = true
   endpoints {
-    s3  = %q
-    sts = %q
-    iam = %q
+    s3        = %q
+    s3control = %[3]q
+    sts       = %q
+    iam       = %q
   }
 }
 `
@@ -185,11 +198,24 @@ resource "aws_s3_object" "readme" {
 // TestTerraformBucket applies a bucket with versioning, encryption, Block
 // Public Access, ownership controls, a bucket policy and an object (a
 // lifecycle configuration waits for x-amz-transition-default-minimum-object-size,
-// which the pinned S3 model cannot carry yet); a second plan must show no changes; destroy must leave nothing.
+// which the pinned S3 model cannot carry yet); a second plan must show no
+// changes; a change of the bucket's tags applies; destroy must leave
+// nothing. It runs with every provider testclients.Providers finds: 6.x
+// manages the bucket's tags through S3 Control.
 func TestTerraformBucket(t *testing.T) {
+	for _, p := range testclients.Providers(t) {
+		t.Run("aws "+p.Version, func(t *testing.T) {
+			t.Parallel()
+			terraformBucket(t, p)
+		})
+	}
+}
+
+func terraformBucket(t *testing.T, p testclients.Provider) {
 	srv := doppeltest.NewServer(t)
 	a := srv.Account("account-a")
-	w := newWorkdir(t, fmt.Sprintf(bucketConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL, srv.Account("account-b").ID))
+	config := fmt.Sprintf(bucketConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL, srv.Account("account-b").ID)
+	w := newWorkdirFor(t, p, srv.URL, config)
 	w.applyClean()
 
 	ctx := context.Background()
@@ -206,12 +232,44 @@ func TestTerraformBucket(t *testing.T) {
 	if _, err := b.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tf-data"), Key: aws.String("docs/README.md")}); err != nil {
 		t.Errorf("account B reading through the bucket policy: %v", err)
 	}
+	if got := bucketTags(t, c, "tf-data"); !reflect.DeepEqual(got, map[string]string{"Team": "doppel"}) {
+		t.Errorf("bucket tags after apply = %v", got)
+	}
+
+	// A tag changed, one removed, one added: an update, then no changes.
+	changed := strings.Replace(config, `tags   = { Team = "doppel" }`, `tags   = { Owner = "platform" }`, 1)
+	if changed == config {
+		t.Fatal("the configuration's tags line moved; update the test")
+	}
+	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.must("apply", "-no-color", "-auto-approve")
+	w.noChanges()
+	if got := bucketTags(t, c, "tf-data"); !reflect.DeepEqual(got, map[string]string{"Owner": "platform"}) {
+		t.Errorf("bucket tags after the update = %v", got)
+	}
 
 	w.must("destroy", "-no-color", "-auto-approve")
 	list, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
 	if err != nil || len(list.Buckets) != 0 {
 		t.Fatalf("buckets after destroy = %+v, %v", list, err)
 	}
+}
+
+// bucketTags reads a bucket's tags with the bucket tagging API: the one
+// tag set whichever API the provider wrote it with.
+func bucketTags(t *testing.T, c *s3.Client, bucket string) map[string]string {
+	t.Helper()
+	out, err := c.GetBucketTagging(context.Background(), &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatalf("GetBucketTagging: %v", err)
+	}
+	m := map[string]string{}
+	for _, tg := range out.TagSet {
+		m[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	return m
 }
 
 const configsConfig = providerConfig + `
