@@ -1,0 +1,220 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/doppel-aws/doppel/doppeltest"
+)
+
+// Tests that a caller is only ever itself, and that credentials belong to the
+// identity that issued them, not to its name (issue 12).
+
+const adminPolicy = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+// world is account A (111111111111) and B (222222222222), each as its root.
+type world struct {
+	srv          *doppeltest.Server
+	iamA, iamB   *iam.Client
+	rootA, rootB aws.Config
+}
+
+func newWorld(t *testing.T) *world {
+	srv := doppeltest.NewServer(t)
+	w := &world{srv: srv, rootA: srv.AWSConfig("account-a"), rootB: srv.AWSConfig("account-b")}
+	w.iamA, w.iamB = iam.NewFromConfig(w.rootA), iam.NewFromConfig(w.rootB)
+	return w
+}
+
+// must is for setup steps, which never fail unless doppel is broken.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// adminUser creates user name with AdministratorAccess and returns its keys.
+func (w *world) adminUser(t *testing.T, admin *iam.Client, name string) aws.Config {
+	t.Helper()
+	ctx := context.Background()
+	must(admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))
+	must(admin.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String(adminPolicy)}))
+	k := must(admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})).AccessKey
+	return w.srv.ConfigFor(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey), "")
+}
+
+// adminRole creates role name with AdministratorAccess, trusting principal.
+func adminRole(t *testing.T, admin *iam.Client, name, principal string) string {
+	t.Helper()
+	ctx := context.Background()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":"sts:AssumeRole"}]}`
+	r := must(admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}))
+	must(admin.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(adminPolicy)}))
+	return aws.ToString(r.Role.Arn)
+}
+
+func (w *world) assume(t *testing.T, as aws.Config, roleARN string) (aws.Config, error) {
+	t.Helper()
+	out, err := sts.NewFromConfig(as).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("session")})
+	if err != nil {
+		return aws.Config{}, err
+	}
+	c := out.Credentials
+	return w.srv.ConfigFor(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), nil
+}
+
+// wantAPIError fails the test unless err is an AWS error with code and,
+// when message is not empty, that message.
+func wantAPIError(t *testing.T, err error, code, message string) {
+	t.Helper()
+	var ae smithy.APIError
+	ok := errors.As(err, &ae)
+	if !ok || ae.ErrorCode() != code || (message != "" && ae.ErrorMessage() != message) {
+		t.Fatalf("got %v, want %s %q", err, code, message)
+	}
+}
+
+func selfSignedCert(t *testing.T) string {
+	t.Helper()
+	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "self"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der := must(x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key))
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+const nonUser = "Must specify userName when calling with non-User credentials"
+
+// A role session that may do anything in IAM, assumed by a user of another
+// account, must name a user: without UserName, every operation that defaults
+// to the caller is a ValidationError, and nothing of the root user's changes.
+func TestRoleSessionIsNotTheRootUser(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	roleARN := adminRole(t, w.iamA, "ops", "arn:aws:iam::222222222222:root")
+	mallory := w.adminUser(t, w.iamB, "mallory")
+	sess := must(w.assume(t, mallory, roleARN))
+	client := iam.NewFromConfig(sess)
+
+	rootKeys := func() []string {
+		var ids []string
+		for _, k := range must(w.iamA.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})).AccessKeyMetadata {
+			ids = append(ids, aws.ToString(k.AccessKeyId)+"/"+string(k.Status))
+		}
+		return ids
+	}
+	before := rootKeys()
+	rootKey := w.srv.Account("account-a").AccessKeyID
+	certID := aws.String("ASCAEXAMPLEEXAMPLEEXAMPLE1")
+	credID := aws.String("ACCAEXAMPLEEXAMPLEEXAM")
+	cert := selfSignedCert(t)
+
+	calls := map[string]func() error{
+		"CreateAccessKey": func() error { _, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{}); return err },
+		"ListAccessKeys":  func() error { _, err := client.ListAccessKeys(ctx, &iam.ListAccessKeysInput{}); return err },
+		"UpdateAccessKey": func() error {
+			_, err := client.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{AccessKeyId: aws.String(rootKey), Status: "Inactive"})
+			return err
+		},
+		"DeleteAccessKey": func() error {
+			_, err := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(rootKey)})
+			return err
+		},
+		"UploadSigningCertificate": func() error {
+			_, err := client.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{CertificateBody: aws.String(cert)})
+			return err
+		},
+		"ListSigningCertificates": func() error {
+			_, err := client.ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{})
+			return err
+		},
+		"UpdateSigningCertificate": func() error {
+			_, err := client.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{CertificateId: certID, Status: "Inactive"})
+			return err
+		},
+		"DeleteSigningCertificate": func() error {
+			_, err := client.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{CertificateId: certID})
+			return err
+		},
+		"ListSSHPublicKeys": func() error { _, err := client.ListSSHPublicKeys(ctx, &iam.ListSSHPublicKeysInput{}); return err },
+		"ListServiceSpecificCredentials": func() error {
+			_, err := client.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{})
+			return err
+		},
+		"ResetServiceSpecificCredential": func() error {
+			_, err := client.ResetServiceSpecificCredential(ctx, &iam.ResetServiceSpecificCredentialInput{ServiceSpecificCredentialId: credID})
+			return err
+		},
+		"UpdateServiceSpecificCredential": func() error {
+			_, err := client.UpdateServiceSpecificCredential(ctx, &iam.UpdateServiceSpecificCredentialInput{ServiceSpecificCredentialId: credID, Status: "Inactive"})
+			return err
+		},
+		"DeleteServiceSpecificCredential": func() error {
+			_, err := client.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{ServiceSpecificCredentialId: credID})
+			return err
+		},
+		"ListMFADevices": func() error { _, err := client.ListMFADevices(ctx, &iam.ListMFADevicesInput{}); return err },
+		"GetMFADevice": func() error {
+			_, err := client.GetMFADevice(ctx, &iam.GetMFADeviceInput{SerialNumber: aws.String("arn:aws:iam::111111111111:mfa/ops")})
+			return err
+		},
+		"GetUser": func() error { _, err := client.GetUser(ctx, &iam.GetUserInput{}); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) { wantAPIError(t, call(), "ValidationError", nonUser) })
+	}
+	if after := rootKeys(); !slices.Equal(after, before) {
+		t.Fatalf("root's access keys changed: before %v, after %v", before, after)
+	}
+	certs := must(w.iamA.ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{}))
+	if len(certs.Certificates) != 0 {
+		t.Fatalf("root has signing certificates: %v", certs.Certificates)
+	}
+
+	// Naming a user still works: the role may manage A's users.
+	must(w.iamA.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("app")}))
+	k := must(client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("app")}))
+	if got := aws.ToString(k.AccessKey.UserName); got != "app" {
+		t.Fatalf("CreateAccessKey for app made a key of %q", got)
+	}
+}
+
+// Users and the root act on themselves when they leave UserName out, also
+// through a GetSessionToken session (with MFA, which IAM calls need).
+func TestCallerWithoutUserNameIsItself(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	alice := iam.NewFromConfig(w.adminUser(t, w.iamA, "alice"))
+	k := must(alice.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{})).AccessKey
+	if aws.ToString(k.UserName) != "alice" {
+		t.Fatalf("alice's CreateAccessKey made a key of %q", aws.ToString(k.UserName))
+	}
+	u := must(alice.GetUser(ctx, &iam.GetUserInput{})).User
+	if aws.ToString(u.UserName) != "alice" {
+		t.Fatalf("alice's GetUser answered %q", aws.ToString(u.UserName))
+	}
+	keys := must(alice.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})).AccessKeyMetadata
+	if len(keys) != 2 {
+		t.Fatalf("alice lists %d keys, want her 2", len(keys))
+	}
+	root := must(w.iamA.GetUser(ctx, &iam.GetUserInput{})).User
+	if aws.ToString(root.Arn) != "arn:aws:iam::111111111111:root" {
+		t.Fatalf("root's GetUser answered %s", aws.ToString(root.Arn))
+	}
+}
