@@ -16,7 +16,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/doppel-aws/doppel/doppeltest"
@@ -217,4 +219,89 @@ func TestCallerWithoutUserNameIsItself(t *testing.T) {
 	if aws.ToString(root.Arn) != "arn:aws:iam::111111111111:root" {
 		t.Fatalf("root's GetUser answered %s", aws.ToString(root.Arn))
 	}
+}
+
+const invalidToken = "The security token included in the request is invalid."
+
+// stsCaller answers GetCallerIdentity with cfg.
+func stsCaller(cfg aws.Config) error {
+	_, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	return err
+}
+
+func s3Client(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// wantDead checks that cfg's temporary credentials are refused by STS, IAM
+// and S3 with AWS's errors for an invalid token, and that the writes they
+// attempt change nothing.
+func (w *world) wantDead(t *testing.T, cfg aws.Config) {
+	t.Helper()
+	ctx := context.Background()
+	wantAPIError(t, stsCaller(cfg), "InvalidClientTokenId", invalidToken)
+	_, err := iam.NewFromConfig(cfg).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("revived")})
+	wantAPIError(t, err, "InvalidClientTokenId", invalidToken)
+	_, err = s3Client(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("revived-bucket")})
+	wantAPIError(t, err, "InvalidToken", "")
+	_, err = w.iamA.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("revived")})
+	wantAPIError(t, err, "NoSuchEntity", "")
+	_, err = s3Client(w.rootA).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("revived-bucket")})
+	if err == nil {
+		t.Fatal("the dead session created a bucket")
+	}
+}
+
+// A role session stays dead when a role of the same name is created again:
+// the new role has a new unique ID.
+func TestRoleSessionDiesWithItsRole(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	alice := w.adminUser(t, w.iamA, "alice")
+	roleARN := adminRole(t, w.iamA, "deployer", "arn:aws:iam::111111111111:root")
+	old := must(w.assume(t, alice, roleARN))
+	if err := stsCaller(old); err != nil {
+		t.Fatal(err)
+	}
+	must(w.iamA.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("deployer"), PolicyArn: aws.String(adminPolicy)}))
+	must(w.iamA.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("deployer")}))
+	wantAPIError(t, stsCaller(old), "InvalidClientTokenId", invalidToken)
+	if adminRole(t, w.iamA, "deployer", "arn:aws:iam::111111111111:root") != roleARN {
+		t.Fatal("the new role has another ARN")
+	}
+	w.wantDead(t, old)
+	// The new role's own sessions work.
+	if err := stsCaller(must(w.assume(t, alice, roleARN))); err != nil {
+		t.Fatalf("a session of the new role: %v", err)
+	}
+}
+
+// A user's GetSessionToken and GetFederationToken credentials stay dead when
+// a user of the same name is created again.
+func TestUserSessionsDieWithTheirUser(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	bob := w.adminUser(t, w.iamA, "bob")
+	st := sts.NewFromConfig(bob)
+	c := must(st.GetSessionToken(ctx, &sts.GetSessionTokenInput{})).Credentials
+	sessionCfg := w.srv.ConfigFor(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	f := must(st.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("fed"),
+		PolicyArns: []ststypes.PolicyDescriptorType{{Arn: aws.String(adminPolicy)}}})).Credentials
+	fedCfg := w.srv.ConfigFor(aws.ToString(f.AccessKeyId), aws.ToString(f.SecretAccessKey), aws.ToString(f.SessionToken))
+	for _, cfg := range []aws.Config{sessionCfg, fedCfg} {
+		if err := stsCaller(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Delete bob as IAM requires: keys and policies first.
+	for _, k := range must(w.iamA.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("bob")})).AccessKeyMetadata {
+		must(w.iamA.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("bob"), AccessKeyId: k.AccessKeyId}))
+	}
+	must(w.iamA.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("bob"), PolicyArn: aws.String(adminPolicy)}))
+	must(w.iamA.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("bob")}))
+	w.adminUser(t, w.iamA, "bob")
+
+	t.Run("GetSessionToken", func(t *testing.T) { w.wantDead(t, sessionCfg) })
+	t.Run("GetFederationToken", func(t *testing.T) { w.wantDead(t, fedCfg) })
 }
