@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -139,12 +138,11 @@ func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken strin
 		if !now.Before(s.Expiration) {
 			return nil, "", ErrExpiredToken
 		}
-		if kind, name, id := sessionOwner(s); kind != "" {
-			if ok, err := a.current(ctx, s.Account, kind, name, id); err != nil || !ok {
-				return nil, "", cmp.Or(err, ErrInvalidToken)
-			}
+		p := SessionPrincipal(s)
+		if err := a.Current(ctx, p); err != nil {
+			return nil, "", err
 		}
-		return SessionPrincipal(s), s.Secret, nil
+		return p, s.Secret, nil
 	case strings.HasPrefix(accessKeyID, PrefixAccessKey):
 		if sessionToken != "" {
 			return nil, "", ErrInvalidToken
@@ -158,10 +156,8 @@ func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken strin
 		}
 		// IAM refuses to delete a user who still has keys; this holds even
 		// if a key outlived its user some other way.
-		if e.p.Kind == User {
-			if ok, err := a.current(ctx, e.p.Account, "user", e.p.Name, e.p.UserID); err != nil || !ok {
-				return nil, "", cmp.Or(err, ErrUnknownAccessKey)
-			}
+		if err := a.Current(ctx, e.p); err != nil {
+			return nil, "", err
 		}
 		p := *e.p // callers may change their copy
 		return &p, e.secret, nil
@@ -191,11 +187,39 @@ func (a *Authority) openCached(token string) (*Session, error) {
 	return &c, nil
 }
 
-// sessionOwner names the IAM user or role whose unique ID a session must
-// still match: the role of a role session, the user of a GetSessionToken
-// session, the user who federated. kind is "" for a root's sessions, which
-// have no IAM identity to outlive.
-func sessionOwner(s *Session) (kind, name, id string) {
+// Current returns nil when p's IAM user or role (the role of a role session,
+// the user of a key or of a GetSessionToken session, the user who federated)
+// is still the one with the unique ID p carries. Otherwise it returns
+// ErrInvalidToken for temporary credentials and ErrUnknownAccessKey for a
+// long-term key. Resolve calls it for every request; holders of principals
+// that outlive a request (the console's sign-ins) call it on each use.
+func (a *Authority) Current(ctx context.Context, p *Principal) error {
+	kind, name, id := owner(p)
+	if kind == "" {
+		return nil
+	}
+	ok, err := a.current(ctx, p.Account, kind, name, id)
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		return nil
+	case p.Session != nil:
+		return ErrInvalidToken
+	}
+	return ErrUnknownAccessKey
+}
+
+// owner names the IAM user or role whose unique ID p must still match. kind
+// is "" for roots and their sessions, which have no IAM identity to outlive.
+func owner(p *Principal) (kind, name, id string) {
+	s := p.Session
+	if s == nil {
+		if p.Kind == User {
+			return "user", p.Name, p.UserID
+		}
+		return "", "", ""
+	}
 	switch s.Kind {
 	case AssumedRole:
 		return "role", lastSegment(s.RoleARN), s.RoleID
