@@ -181,6 +181,21 @@ func TestRoleSessionIsNotTheRootUser(t *testing.T) {
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) { wantAPIError(t, call(), "ValidationError", nonUser) })
 	}
+	// The pinned model (aws-sdk-go v1.55.8) still requires UserName for
+	// the login profile operations, so leaving it out is refused before any
+	// default could apply; newer IAM defaults it to the caller.
+	// (aws-sdk-go-v2 itself refuses UpdateLoginProfile without it.)
+	loginProfile := map[string]func() error{
+		"CreateLoginProfile": func() error {
+			_, err := client.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{Password: aws.String("Correct-Horse-1")})
+			return err
+		},
+		"GetLoginProfile":    func() error { _, err := client.GetLoginProfile(ctx, &iam.GetLoginProfileInput{}); return err },
+		"DeleteLoginProfile": func() error { _, err := client.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{}); return err },
+	}
+	for name, call := range loginProfile {
+		t.Run(name, func(t *testing.T) { wantAPIError(t, call(), "ValidationError", "") })
+	}
 	if after := rootKeys(); !slices.Equal(after, before) {
 		t.Fatalf("root's access keys changed: before %v, after %v", before, after)
 	}
