@@ -320,3 +320,31 @@ func TestUserSessionsDieWithTheirUser(t *testing.T) {
 	t.Run("GetSessionToken", func(t *testing.T) { w.wantDead(t, sessionCfg) })
 	t.Run("GetFederationToken", func(t *testing.T) { w.wantDead(t, fedCfg) })
 }
+
+// An access key belongs to its user: IAM refuses to delete a user who still
+// has one, and a key deleted with its user does not come back for a new user
+// of the same name.
+func TestAccessKeyDiesWithItsUser(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	dave := w.adminUser(t, w.iamA, "dave")
+	if err := stsCaller(dave); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.iamA.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("dave")})
+	wantAPIError(t, err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+	if stsCaller(dave) != nil {
+		t.Fatal("dave's key stopped working although dave was not deleted")
+	}
+	for _, k := range must(w.iamA.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("dave")})).AccessKeyMetadata {
+		must(w.iamA.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("dave"), AccessKeyId: k.AccessKeyId}))
+	}
+	must(w.iamA.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("dave"), PolicyArn: aws.String(adminPolicy)}))
+	must(w.iamA.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("dave")}))
+	w.adminUser(t, w.iamA, "dave")
+	wantAPIError(t, stsCaller(dave), "InvalidClientTokenId", invalidToken)
+	_, err = iam.NewFromConfig(dave).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("revived")})
+	wantAPIError(t, err, "InvalidClientTokenId", invalidToken)
+	_, err = s3Client(dave).ListBuckets(ctx, &s3.ListBucketsInput{})
+	wantAPIError(t, err, "InvalidAccessKeyId", "")
+}
