@@ -10,7 +10,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -347,4 +349,72 @@ func TestAccessKeyDiesWithItsUser(t *testing.T) {
 	wantAPIError(t, err, "InvalidClientTokenId", invalidToken)
 	_, err = s3Client(dave).ListBuckets(ctx, &s3.ListBucketsInput{})
 	wantAPIError(t, err, "InvalidAccessKeyId", "")
+}
+
+// A trust policy trusts the role it named when it was saved, not whichever
+// role has that name later: once the role is deleted the policy shows its
+// unique ID, and a role created again under the name may not assume.
+func TestTrustPolicyBindsPrincipalByUniqueID(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	// In B, role "ci" (assumed by B's user "erin") is trusted by A's role
+	// "deploy".
+	erin := w.adminUser(t, w.iamB, "erin")
+	ciARN := adminRole(t, w.iamB, "ci", "arn:aws:iam::222222222222:root")
+	oldID := aws.ToString(must(w.iamB.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ci")})).Role.RoleId)
+	deployARN := adminRole(t, w.iamA, "deploy", ciARN)
+	if _, err := w.assume(t, must(w.assume(t, erin, ciARN)), deployARN); err != nil {
+		t.Fatalf("ci assuming deploy: %v", err)
+	}
+	trust := func() string {
+		t.Helper()
+		doc := aws.ToString(must(w.iamA.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("deploy")})).Role.AssumeRolePolicyDocument)
+		s, err := url.QueryUnescape(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if doc := trust(); !strings.Contains(doc, ciARN) {
+		t.Fatalf("deploy's trust policy before: %s", doc)
+	}
+
+	must(w.iamB.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("ci"), PolicyArn: aws.String(adminPolicy)}))
+	must(w.iamB.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("ci")}))
+	if doc := trust(); strings.Contains(doc, ciARN) || !strings.Contains(doc, `"`+oldID+`"`) {
+		t.Fatalf("deploy's trust policy after ci was deleted: %s, want %s in place of the ARN", doc, oldID)
+	}
+	adminRole(t, w.iamB, "ci", "arn:aws:iam::222222222222:root")
+	_, err := w.assume(t, must(w.assume(t, erin, ciARN)), deployARN)
+	wantAPIError(t, err, "AccessDenied", "")
+
+	// The policy as shown cannot be saved again: AWS refuses unique IDs.
+	_, err = w.iamA.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("deploy"), PolicyDocument: aws.String(trust())})
+	wantAPIError(t, err, "MalformedPolicyDocument", "")
+	// Naming the new role again trusts it.
+	must(w.iamA.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("deploy"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ciARN + `"},"Action":"sts:AssumeRole"}]}`)}))
+	if _, err := w.assume(t, must(w.assume(t, erin, ciARN)), deployARN); err != nil {
+		t.Fatalf("the new ci, named again: %v", err)
+	}
+}
+
+// A trust policy follows a user it names through a rename, and does not
+// trust a new user created under the old name.
+func TestTrustPolicyFollowsRenamedUser(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	frank := w.adminUser(t, w.iamA, "frank")
+	roleARN := adminRole(t, w.iamA, "ops", "arn:aws:iam::111111111111:user/frank")
+	must(w.iamA.UpdateUser(ctx, &iam.UpdateUserInput{UserName: aws.String("frank"), NewUserName: aws.String("frank2")}))
+	doc, _ := url.QueryUnescape(aws.ToString(must(w.iamA.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ops")})).Role.AssumeRolePolicyDocument))
+	if !strings.Contains(doc, "arn:aws:iam::111111111111:user/frank2") {
+		t.Fatalf("trust policy after the rename: %s", doc)
+	}
+	if _, err := w.assume(t, frank, roleARN); err != nil {
+		t.Fatalf("renamed frank: %v", err)
+	}
+	impostor := w.adminUser(t, w.iamA, "frank")
+	_, err := w.assume(t, impostor, roleARN)
+	wantAPIError(t, err, "AccessDenied", "")
 }

@@ -174,7 +174,7 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 		if !found {
 			return noSuchUser(in.UserName)
 		}
-		oldName := u.Name
+		oldName, oldARN := u.Name, userARN(t.account, u)
 		if in.NewPath != nil {
 			u.Path = newPath
 		}
@@ -199,6 +199,11 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 		for _, k := range keys {
 			k.UserName, k.UserARN = u.Name, userARN(t.account, u)
 			if err := identity.PutAccessKey(tx, k); err != nil {
+				return err
+			}
+		}
+		if newARN := userARN(t.account, u); newARN != oldARN {
+			if err := repointTrust(tx, u.ID, newARN); err != nil {
 				return err
 			}
 		}
@@ -310,7 +315,10 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 				return err
 			}
 		}
-		return tx.Delete(table, recordKey(t.account, kindUser, u.Name))
+		if err := tx.Delete(table, recordKey(t.account, kindUser, u.Name)); err != nil {
+			return err
+		}
+		return repointTrust(tx, u.ID, u.ID)
 	})
 	if err != nil {
 		return nil, err
