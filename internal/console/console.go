@@ -68,6 +68,10 @@ type Config struct {
 	Logger     *slog.Logger
 	// Region is the region console calls are made in (default us-east-1).
 	Region string
+
+	// Current tells whether a signed-in principal's IAM user or role is still
+	// the one it signed in as (identity.Authority.Current); nil trusts it.
+	Current func(ctx context.Context, p *identity.Principal) error
 }
 
 // Handler serves the console.
@@ -268,6 +272,15 @@ func call[I, O any](h *Handler, r *http.Request, s *session, service, operation 
 	ctx, info := h.ctx(r, s, service, operation)
 	var out O
 	err := checkInput(in)
+	if err == nil && h.cfg.Current != nil {
+		// A sign-in lives longer than a request: its user or role may have
+		// been deleted, and another created under its name, since.
+		if cerr := h.cfg.Current(ctx, info.Principal); errors.Is(cerr, identity.ErrInvalidToken) || errors.Is(cerr, identity.ErrUnknownAccessKey) {
+			err = awserr.New(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		} else if cerr != nil {
+			err = awserr.Internal(cerr)
+		}
+	}
 	if err == nil {
 		out, err = fn(ctx, in)
 	}

@@ -29,7 +29,32 @@ type Authority struct {
 	sessions map[string]*Session
 
 	usage usageRecorder
+
+	// principals tells who holds a user or role name now; live caches its
+	// answers at generation liveGen.
+	principals Principals
+	liveMu     sync.RWMutex
+	liveGen    uint64
+	live       map[liveKey]bool
 }
+
+// Principals tells the Authority which IAM user or role holds a name now, so
+// that credentials stay with the identity they were issued to. A user or role
+// deleted and created again under the same name has a new unique ID, and the
+// old one's sessions and keys must not act as the new one: AWS resolves
+// principals by unique ID (IAM User Guide, "IAM identifiers", unique IDs).
+// IAM implements it.
+type Principals interface {
+	// UniqueID returns the unique ID (AIDA..., AROA...) of the user (kind
+	// "user") or role ("role") called name in account, or "" when there is
+	// none.
+	UniqueID(ctx context.Context, account, kind, name string) (string, error)
+	// Generation moves whenever a user or role may have been created or
+	// deleted.
+	Generation() uint64
+}
+
+type liveKey struct{ account, kind, name, id string }
 
 // keyEntry is a cached lookup; p is nil for a key that is unknown or inactive.
 type keyEntry struct {
@@ -46,6 +71,10 @@ type Options struct {
 	// (default 5 s). Each key's use is recorded at most once a minute.
 	UsageFlushDelay time.Duration
 	Logger          *slog.Logger // default slog.Default()
+	// Principals checks that the user or role behind a credential is still
+	// the one it was issued to. nil trusts every credential's names (for
+	// tests of this package, which have no IAM).
+	Principals Principals
 }
 
 // NewAuthority returns an Authority over st, loading (or creating) the
@@ -55,7 +84,8 @@ func NewAuthority(ctx context.Context, st store.Store, opts Options) (*Authority
 	if err != nil {
 		return nil, err
 	}
-	a := &Authority{store: st, sealer: sealer, log: opts.Logger, cache: map[string]keyEntry{}, sessions: map[string]*Session{}}
+	a := &Authority{store: st, sealer: sealer, log: opts.Logger, cache: map[string]keyEntry{}, sessions: map[string]*Session{},
+		principals: opts.Principals, live: map[liveKey]bool{}}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -89,6 +119,9 @@ func (a *Authority) OpenSession(token string) (*Session, error) { return a.seale
 //   - ASIA keys: the session sealed in the token. A missing, forged or edited
 //     token, or one sealed for another key ID, is ErrInvalidToken; a session
 //     past its expiration is ErrExpiredToken.
+//
+// Either is refused, as an unknown key or an invalid token, when the IAM user
+// or role it was issued to is gone, even if another now has its name.
 func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken string, now time.Time) (*Principal, string, error) {
 	switch {
 	case strings.HasPrefix(accessKeyID, PrefixTemporaryKey):
@@ -105,7 +138,11 @@ func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken strin
 		if !now.Before(s.Expiration) {
 			return nil, "", ErrExpiredToken
 		}
-		return SessionPrincipal(s), s.Secret, nil
+		p := SessionPrincipal(s)
+		if err := a.Current(ctx, p); err != nil {
+			return nil, "", err
+		}
+		return p, s.Secret, nil
 	case strings.HasPrefix(accessKeyID, PrefixAccessKey):
 		if sessionToken != "" {
 			return nil, "", ErrInvalidToken
@@ -116,6 +153,11 @@ func (a *Authority) Resolve(ctx context.Context, accessKeyID, sessionToken strin
 		}
 		if e.p == nil {
 			return nil, "", ErrUnknownAccessKey
+		}
+		// IAM refuses to delete a user who still has keys; this holds even
+		// if a key outlived its user some other way.
+		if err := a.Current(ctx, e.p); err != nil {
+			return nil, "", err
 		}
 		p := *e.p // callers may change their copy
 		return &p, e.secret, nil
@@ -143,6 +185,94 @@ func (a *Authority) openCached(token string) (*Session, error) {
 	}
 	c := *s
 	return &c, nil
+}
+
+// Current returns nil when p's IAM user or role (the role of a role session,
+// the user of a key or of a GetSessionToken session, the user who federated)
+// is still the one with the unique ID p carries. Otherwise it returns
+// ErrInvalidToken for temporary credentials and ErrUnknownAccessKey for a
+// long-term key. Resolve calls it for every request; holders of principals
+// that outlive a request (the console's sign-ins) call it on each use.
+func (a *Authority) Current(ctx context.Context, p *Principal) error {
+	kind, name, id := owner(p)
+	if kind == "" {
+		return nil
+	}
+	ok, err := a.current(ctx, p.Account, kind, name, id)
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		return nil
+	case p.Session != nil:
+		return ErrInvalidToken
+	}
+	return ErrUnknownAccessKey
+}
+
+// owner names the IAM user or role whose unique ID p must still match. kind
+// is "" for roots and their sessions, which have no IAM identity to outlive.
+func owner(p *Principal) (kind, name, id string) {
+	s := p.Session
+	if s == nil {
+		if p.Kind == User {
+			return "user", p.Name, p.UserID
+		}
+		return "", "", ""
+	}
+	switch s.Kind {
+	case AssumedRole:
+		return "role", lastSegment(s.RoleARN), s.RoleID
+	case User:
+		return "user", lastSegment(s.SourceUserARN), s.SourceUserID
+	case FederatedUser:
+		if s.SourceUserARN != RootARN(s.Account) {
+			return "user", lastSegment(s.SourceUserARN), s.SourceUserID
+		}
+	}
+	return "", "", ""
+}
+
+func lastSegment(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:] }
+
+// current reports whether the user or role name of account is still the one
+// with unique ID id, through a cache dropped whenever IAM's state moves.
+func (a *Authority) current(ctx context.Context, account, kind, name, id string) (bool, error) {
+	if a.principals == nil {
+		return true, nil
+	}
+	if id == "" || name == "" {
+		return false, nil
+	}
+	k := liveKey{account, kind, name, id}
+	gen := a.principals.Generation()
+	a.liveMu.RLock()
+	ok, cached := a.live[k]
+	fresh := a.liveGen == gen
+	a.liveMu.RUnlock()
+	if cached && fresh {
+		return ok, nil
+	}
+	// As in lookupKey: gen was read first, so a cached answer is never newer
+	// than the generation it is filed under.
+	got, err := a.principals.UniqueID(ctx, account, kind, name)
+	if err != nil {
+		return false, err
+	}
+	ok = got == id
+	a.liveMu.Lock()
+	switch {
+	case gen > a.liveGen:
+		clear(a.live)
+		a.liveGen = gen
+	case len(a.live) >= maxCachedKeys:
+		clear(a.live)
+	}
+	if gen == a.liveGen {
+		a.live[k] = ok
+	}
+	a.liveMu.Unlock()
+	return ok, nil
 }
 
 // maxCachedSessions bounds the session cache; it is simply emptied when full.

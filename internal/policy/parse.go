@@ -89,7 +89,10 @@ func ParseStored(doc string, kind Kind) (*Policy, error) {
 
 // parse is Parse; lenient accepts an empty Statement list, which IAM refuses
 // but which is a convenient "no statements" in evaluation files; sized
-// applies the kind's size quota.
+// applies the kind's size quota. Documents read back from storage (not
+// sized) may also name AWS principals by unique ID, which IAM writes in
+// place of a deleted user or role (RenamePrincipal); a document submitted
+// with one is refused, as AWS refuses it.
 func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) {
 	if n, max := sizeOf(doc), MaxSize(kind); sized && n > max {
 		quota := "PolicySize"
@@ -153,7 +156,7 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 		if !ok {
 			return nil, malformed(msgSyntax)
 		}
-		s, err := parseStatement(m, kind, vars)
+		s, err := parseStatement(m, kind, vars, !sized)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +177,7 @@ var statementKeys = map[string]bool{"Sid": true, "Effect": true, "Principal": tr
 
 var sidRE = regexp.MustCompile(`^[0-9A-Za-z]*$`)
 
-func parseStatement(m map[string]any, kind Kind, vars bool) (*Statement, *awserr.Error) {
+func parseStatement(m map[string]any, kind Kind, vars, stored bool) (*Statement, *awserr.Error) {
 	for k := range m {
 		if !statementKeys[k] {
 			return nil, malformed(msgSyntax)
@@ -225,7 +228,7 @@ func parseStatement(m map[string]any, kind Kind, vars bool) (*Statement, *awserr
 		if pkey == "" {
 			return nil, malformed(msgMissingPrincipal)
 		}
-		pr, err := parsePrincipals(m[pkey])
+		pr, err := parsePrincipals(m[pkey], stored)
 		if err != nil {
 			return nil, err
 		}
@@ -338,12 +341,15 @@ var (
 	accountRE   = regexp.MustCompile(`^\d{12}$`)
 	awsARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:(iam::\d{12}:(root|user/.+|role/.+)|sts::\d{12}:(assumed-role/[^/]+/.+|federated-user/.+))$`)
 	canonicalRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// uniqueIDRE is a user's or role's unique ID (IAM User Guide, "IAM
+	// identifiers", unique ID prefixes).
+	uniqueIDRE = regexp.MustCompile(`^(AIDA|AROA)[A-Z0-9]{12,124}$`)
 )
 
 // parsePrincipals reads "*" or {"AWS"|"Service"|"Federated"|"CanonicalUser":
 // string or array}. A principal cannot hold partial wildcards
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
-func parsePrincipals(v any) (*Principals, *awserr.Error) {
+func parsePrincipals(v any, stored bool) (*Principals, *awserr.Error) {
 	if s, ok := v.(string); ok {
 		if s == "*" {
 			return &Principals{Star: true}, nil
@@ -366,7 +372,7 @@ func parsePrincipals(v any) (*Principals, *awserr.Error) {
 			return nil, malformed(msgSyntax)
 		}
 		for _, val := range vals {
-			if !validPrincipal(k, val) {
+			if !validPrincipal(k, val) && !(stored && k == "AWS" && uniqueIDRE.MatchString(val)) {
 				return nil, malformed(fmt.Sprintf("Invalid principal in policy: %q:%q", k, val))
 			}
 		}

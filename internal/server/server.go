@@ -100,11 +100,11 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
-	if s.Authority, err = identity.NewAuthority(ctx, s.Store, identity.Options{Logger: log}); err != nil {
-		return nil, err
-	}
 	var az authz.Authorizer
 	s.IAM = iam.New(s.Store, lazyAuthorizer{&az}, iam.WithClock(now))
+	if s.Authority, err = identity.NewAuthority(ctx, s.Store, identity.Options{Logger: log, Principals: iamPrincipals{s.IAM}}); err != nil {
+		return nil, err
+	}
 	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration})
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
@@ -147,6 +147,12 @@ type lazyAuthorizer struct{ az *authz.Authorizer }
 func (l lazyAuthorizer) Authorize(ctx context.Context, c authz.Check) error {
 	return (*l.az).Authorize(ctx, c)
 }
+
+// iamPrincipals lets the Authority check credentials against IAM's users and
+// roles, whose generation is IAM's.
+type iamPrincipals struct{ *iam.Service }
+
+func (p iamPrincipals) Generation() uint64 { return p.PolicyGeneration() }
 
 // resolve adapts the Authority to the gateway, mapping its errors to sigv4's.
 func (s *Server) resolve(now func() time.Time) gateway.Resolver {
@@ -222,7 +228,7 @@ func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
-		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve,
+		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve, Current: s.Authority.Current,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
 		Authorizer: s.Authorizer,
 	}))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
+	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -18,11 +19,16 @@ import (
 // maxAccessKeys is the access-keys-per-user quota.
 const maxAccessKeys = 2
 
-// keyUser names the user an access key operation is about: UserName when
-// given, else the caller (IAM API reference: "If you do not specify a user
-// name, IAM determines the user name implicitly based on the Amazon Web
-// Services access key ID signing the request"). "" means the root user.
-func keyUser(ctx context.Context, name *string) (string, error) {
+// targetUser names the user an operation with an optional UserName acts on:
+// UserName when given, else the caller itself (IAM API reference: "If you do
+// not specify a user name, IAM determines the user name implicitly based on
+// the Amazon Web Services access key ID signing the request"). "" means the
+// root user, and only the root (or its GetSessionToken session) gets it. A
+// role session, a federated user or anything else has no user of its own and
+// must name one, as on AWS: defaulting it to the root would let a role
+// session, even one assumed from another account, act as the account's root.
+// Every operation whose UserName defaults to the caller goes through here.
+func targetUser(ctx context.Context, name *string) (string, error) {
 	if n := api.ToString(name); n != "" {
 		return n, nil
 	}
@@ -30,10 +36,13 @@ func keyUser(ctx context.Context, name *string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if p.Kind == identity.User {
+	switch {
+	case p.Kind == identity.Root:
+		return "", nil
+	case p.Kind == identity.User && p.Name != "":
 		return p.Name, nil
 	}
-	return "", nil
+	return "", awserr.ValidationError("Must specify userName when calling with non-User credentials")
 }
 
 // authKeyUser authorizes action on the user owning keys; user "" is the
@@ -56,7 +65,7 @@ func userKeys(tx store.Tx, account, user string) ([]identity.AccessKey, error) {
 }
 
 func (s *Service) CreateAccessKey(ctx context.Context, in *iamapi.CreateAccessKeyInput) (*iamapi.CreateAccessKeyOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +115,7 @@ func ownedKey(tx store.Tx, account, user, id string) (identity.AccessKey, error)
 }
 
 func (s *Service) DeleteAccessKey(ctx context.Context, in *iamapi.DeleteAccessKeyInput) (*iamapi.DeleteAccessKeyOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +143,7 @@ func (s *Service) UpdateAccessKey(ctx context.Context, in *iamapi.UpdateAccessKe
 	if err := checkStatus(in.Status); err != nil {
 		return nil, err
 	}
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +166,7 @@ func (s *Service) UpdateAccessKey(ctx context.Context, in *iamapi.UpdateAccessKe
 }
 
 func (s *Service) ListAccessKeys(ctx context.Context, in *iamapi.ListAccessKeysInput) (*iamapi.ListAccessKeysOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}

@@ -10,13 +10,16 @@ import (
 )
 
 func (s *Service) GetMFADevice(ctx context.Context, in *iamapi.GetMFADeviceInput) (*iamapi.GetMFADeviceOutput, error) {
-	name := api.ToString(in.UserName)
+	name, err := targetUser(ctx, in.UserName)
+	if err != nil {
+		return nil, err
+	}
 	if name == "" {
-		p, err := caller(ctx)
-		if err != nil {
+		// The root user's MFA is not modelled (ListMFADevices): it has none.
+		if _, err := s.authKeyUser(ctx, "GetMFADevice", ""); err != nil {
 			return nil, err
 		}
-		name = p.Name
+		return nil, noSuchEntity("MFA Device with serial number %s does not exist.", in.SerialNumber)
 	}
 	t, err := s.authUser(ctx, "GetMFADevice", name, nil)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
-	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/mfa"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -289,21 +288,17 @@ func (s *Service) ResyncMFADevice(ctx context.Context, in *iamapi.ResyncMFADevic
 }
 
 func (s *Service) ListMFADevices(ctx context.Context, in *iamapi.ListMFADevicesInput) (*iamapi.ListMFADevicesOutput, error) {
-	name := api.ToString(in.UserName)
+	name, err := targetUser(ctx, in.UserName)
+	if err != nil {
+		return nil, err
+	}
 	if name == "" {
-		p, err := caller(ctx)
-		if err != nil {
+		// The root user's own MFA is set up in the console, which doppel
+		// does not model: it has none.
+		if _, err := s.authKeyUser(ctx, "ListMFADevices", ""); err != nil {
 			return nil, err
 		}
-		if p.Kind == identity.Root {
-			// The root user's own MFA is set up in the console, which doppel
-			// does not model: it has none.
-			if err := s.authorize(ctx, p.Account, "ListMFADevices", identity.RootARN(p.Account), nil); err != nil {
-				return nil, err
-			}
-			return &iamapi.ListMFADevicesOutput{MFADevices: []iamapi.MFADevice{}, IsTruncated: api.Bool(false)}, nil
-		}
-		name = p.Name
+		return &iamapi.ListMFADevicesOutput{MFADevices: []iamapi.MFADevice{}, IsTruncated: api.Bool(false)}, nil
 	}
 	t, err := s.authUser(ctx, "ListMFADevices", name, nil)
 	if err != nil {

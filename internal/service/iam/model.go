@@ -104,6 +104,9 @@ type roleRec struct {
 	Profiles           []string // instance profile names
 	LastUsed           *time.Time
 	LastUsedRegion     string
+	// TrustIDs binds the users and roles the trust policy names to their
+	// unique IDs: ARN -> AIDA.../AROA... (trustids.go).
+	TrustIDs map[string]string `json:",omitempty"`
 }
 
 type policyVersion struct {

@@ -99,7 +99,7 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, in *iamap
 // modifyServiceCred applies fn to credential id of user (the caller when
 // name is empty) in one transaction.
 func (s *Service) modifyServiceCred(ctx context.Context, action string, name *string, id string, fn func(tx store.Tx, account string, c *serviceCredRec) error) error {
-	user, err := keyUser(ctx, name)
+	user, err := targetUser(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -117,6 +117,13 @@ func (s *Service) modifyServiceCred(ctx context.Context, action string, name *st
 		return err
 	}); err != nil {
 		return err
+	}
+	if user == "" {
+		// The root user has no service-specific credentials.
+		if _, err := s.authKeyUser(ctx, action, user); err != nil {
+			return err
+		}
+		return noSuchServiceCred(id)
 	}
 	t, err := s.authUser(ctx, action, user, keys)
 	if err != nil {
@@ -169,7 +176,7 @@ func (s *Service) DeleteServiceSpecificCredential(ctx context.Context, in *iamap
 }
 
 func (s *Service) ListServiceSpecificCredentials(ctx context.Context, in *iamapi.ListServiceSpecificCredentialsInput) (*iamapi.ListServiceSpecificCredentialsOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}

@@ -139,6 +139,11 @@ func (s *Service) CreateRole(ctx context.Context, in *iamapi.CreateRoleInput) (*
 				return err
 			}
 		}
+		ids, err := trustIDs(tx, r.AssumeRolePolicy)
+		if err != nil {
+			return err
+		}
+		r.TrustIDs = ids
 		return put(tx, recordKey(account, kindRole, r.Name), r)
 	})
 	if err != nil {
@@ -213,7 +218,10 @@ func (s *Service) DeleteRole(ctx context.Context, in *iamapi.DeleteRoleInput) (*
 				return err
 			}
 		}
-		return tx.Delete(table, recordKey(t.account, kindRole, r.Name))
+		if err := tx.Delete(table, recordKey(t.account, kindRole, r.Name)); err != nil {
+			return err
+		}
+		return repointTrust(tx, r.ID, r.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -295,12 +303,16 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, in *iamapi.UpdateA
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.modifyRole(ctx, t.account, in.RoleName, func(r *roleRec) error {
-		if err := protectedRole(*r); err != nil {
+	err = s.update(ctx, func(tx store.Tx) error {
+		return modify(tx, recordKey(t.account, kindRole, in.RoleName), noSuchRole(in.RoleName), func(r *roleRec) error {
+			if err := protectedRole(*r); err != nil {
+				return err
+			}
+			r.AssumeRolePolicy = in.PolicyDocument
+			var err error
+			r.TrustIDs, err = trustIDs(tx, r.AssumeRolePolicy)
 			return err
-		}
-		r.AssumeRolePolicy = in.PolicyDocument
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -179,6 +179,9 @@ func (s *Service) DeleteServiceLinkedRole(ctx context.Context, in *iamapi.Delete
 		if err := tx.Delete(table, recordKey(t.account, kindRole, r.Name)); err != nil {
 			return err
 		}
+		if err := repointTrust(tx, r.ID, r.ID); err != nil {
+			return err
+		}
 		return put(tx, recordKey(t.account, kindDeletionTask, task), deletionTask{Role: r.Name})
 	})
 	if err != nil {

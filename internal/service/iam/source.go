@@ -120,3 +120,24 @@ func (s *Service) ManagedPolicyDocument(ctx context.Context, arn string) (string
 	})
 	return doc, err
 }
+
+// UniqueID implements identity.Principals: the unique ID of the user (kind
+// "user") or role ("role") called name in account, "" when there is none.
+// The Authority compares it with the ID a credential was issued to.
+func (s *Service) UniqueID(ctx context.Context, account, kind, name string) (string, error) {
+	var id string
+	err := s.view(ctx, func(tx store.Tx) error {
+		switch kind {
+		case "user":
+			u, _, err := get[userRec](tx, recordKey(account, kindUser, name))
+			id = u.ID
+			return err
+		case "role":
+			r, _, err := get[roleRec](tx, recordKey(account, kindRole, name))
+			id = r.ID
+			return err
+		}
+		return fmt.Errorf("iam: UniqueID: unknown kind %q", kind)
+	})
+	return id, err
+}

@@ -144,7 +144,7 @@ func (s *Service) UploadSigningCertificate(ctx context.Context, in *iamapi.Uploa
 	if _, err := parseCertificate(in.CertificateBody); err != nil {
 		return nil, err
 	}
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (s *Service) UpdateSigningCertificate(ctx context.Context, in *iamapi.Updat
 	if err := checkStatus(in.Status); err != nil {
 		return nil, err
 	}
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) UpdateSigningCertificate(ctx context.Context, in *iamapi.Updat
 }
 
 func (s *Service) DeleteSigningCertificate(ctx context.Context, in *iamapi.DeleteSigningCertificateInput) (*iamapi.DeleteSigningCertificateOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (s *Service) DeleteSigningCertificate(ctx context.Context, in *iamapi.Delet
 }
 
 func (s *Service) ListSigningCertificates(ctx context.Context, in *iamapi.ListSigningCertificatesInput) (*iamapi.ListSigningCertificatesOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +460,7 @@ func (s *Service) DeleteSSHPublicKey(ctx context.Context, in *iamapi.DeleteSSHPu
 }
 
 func (s *Service) ListSSHPublicKeys(ctx context.Context, in *iamapi.ListSSHPublicKeysInput) (*iamapi.ListSSHPublicKeysOutput, error) {
-	user, err := keyUser(ctx, in.UserName)
+	user, err := targetUser(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
-	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -96,34 +95,32 @@ func (s *Service) GetUser(ctx context.Context, in *iamapi.GetUserInput) (*iamapi
 }
 
 // getCallingUser answers GetUser without a UserName: the caller's own user,
-// or the root user; other credentials must name a user.
+// or the root user; other credentials must name a user (targetUser).
 func (s *Service) getCallingUser(ctx context.Context) (*iamapi.GetUserOutput, error) {
-	p, err := caller(ctx)
+	name, err := targetUser(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case p.Kind == identity.Root || (p.Session != nil && p.Session.Kind == identity.Root):
-		if err := s.authorize(ctx, p.Account, "GetUser", identity.RootARN(p.Account), nil); err != nil {
-			return nil, err
-		}
-		root := iamapi.User{Arn: identity.RootARN(p.Account), UserId: p.Account}
-		// The root user was created with its account.
-		if err := s.view(ctx, func(tx store.Tx) error {
-			a, err := identity.GetAccount(tx, p.Account)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			root.CreateDate = a.CreatedAt
-			return err
-		}); err != nil {
-			return nil, err
-		}
-		return &iamapi.GetUserOutput{User: &root}, nil
-	case p.Kind == identity.User || (p.Session != nil && p.Session.Kind == identity.User):
-		return s.GetUser(ctx, &iamapi.GetUserInput{UserName: api.String(p.Name)})
+	if name != "" {
+		return s.GetUser(ctx, &iamapi.GetUserInput{UserName: api.String(name)})
 	}
-	return nil, awserr.ValidationError("Must specify userName when calling with non-User credentials")
+	t, err := s.authKeyUser(ctx, "GetUser", "")
+	if err != nil {
+		return nil, err
+	}
+	root := iamapi.User{Arn: t.arn, UserId: t.account}
+	// The root user was created with its account.
+	if err := s.view(ctx, func(tx store.Tx) error {
+		a, err := identity.GetAccount(tx, t.account)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		root.CreateDate = a.CreatedAt
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return &iamapi.GetUserOutput{User: &root}, nil
 }
 
 func (s *Service) ListUsers(ctx context.Context, in *iamapi.ListUsersInput) (*iamapi.ListUsersOutput, error) {
@@ -177,7 +174,7 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 		if !found {
 			return noSuchUser(in.UserName)
 		}
-		oldName := u.Name
+		oldName, oldARN := u.Name, userARN(t.account, u)
 		if in.NewPath != nil {
 			u.Path = newPath
 		}
@@ -202,6 +199,11 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 		for _, k := range keys {
 			k.UserName, k.UserARN = u.Name, userARN(t.account, u)
 			if err := identity.PutAccessKey(tx, k); err != nil {
+				return err
+			}
+		}
+		if newARN := userARN(t.account, u); newARN != oldARN {
+			if err := repointTrust(tx, u.ID, newARN); err != nil {
 				return err
 			}
 		}
@@ -313,7 +315,10 @@ func (s *Service) DeleteUser(ctx context.Context, in *iamapi.DeleteUserInput) (*
 				return err
 			}
 		}
-		return tx.Delete(table, recordKey(t.account, kindUser, u.Name))
+		if err := tx.Delete(table, recordKey(t.account, kindUser, u.Name)); err != nil {
+			return err
+		}
+		return repointTrust(tx, u.ID, u.ID)
 	})
 	if err != nil {
 		return nil, err
