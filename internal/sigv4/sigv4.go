@@ -388,7 +388,9 @@ var singleHeaders = [...]string{"Authorization", "X-Amz-Date", "X-Amz-Security-T
 // once. None of them is a list (RFC 9110, section 5.3), so a recipient may
 // not fold the lines into one value; AWS documents no answer, so each gets
 // the error its header has when its value is malformed, the value being the
-// lines joined with commas as the canonical request joins them.
+// lines joined with commas as the canonical request joins them (two
+// Authorization values joined read as one header with a fourth component,
+// which S3 calls malformed).
 func checkRepeated(h http.Header, e errs) *awserr.Error {
 	for _, name := range singleHeaders {
 		vals := h[name]
