@@ -31,7 +31,10 @@ func Decode(r io.Reader, v any) error {
 }
 
 // DecodeDocument is Decode for a request's document, checked as S3 checks
-// one against its published schema (a failure is its MalformedXML): the root
+// one against its published schema (a failure is its MalformedXML, "did not
+// validate against our published schema", S3 API Reference, "Error
+// responses"; S3 refused aws-sdk-js-v3's BucketLifecycleConfiguration root
+// so, aws/aws-sdk-js-v3#2162): the root
 // element is named root (unless root is empty), nothing follows it, list
 // items carry their item name and every required member is present, so a
 // well-formed document that is another operation's (PutBucketTagging sent
