@@ -56,6 +56,43 @@ func signByHand(req *http.Request, a doppeltest.Account, service, payload string
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+a.AccessKeyID+"/"+scope+", SignedHeaders="+strings.Join(signed, ";")+", Signature="+sig)
 }
 
+// presignByHand is signByHand for a presigned URL (GET, UNSIGNED-PAYLOAD),
+// the request carrying hdr.
+func presignByHand(target, host string, a doppeltest.Account, hdr http.Header, signed []string, at time.Time) *http.Request {
+	amzDate := at.UTC().Format("20060102T150405Z")
+	scope := amzDate[:8] + "/us-east-1/s3/aws4_request"
+	q := url.Values{
+		"X-Amz-Algorithm":     {"AWS4-HMAC-SHA256"},
+		"X-Amz-Credential":    {a.AccessKeyID + "/" + scope},
+		"X-Amz-Date":          {amzDate},
+		"X-Amz-Expires":       {"600"},
+		"X-Amz-SignedHeaders": {strings.Join(signed, ";")},
+	}
+	req, _ := http.NewRequest(http.MethodGet, target+"?"+strings.ReplaceAll(q.Encode(), "+", "%20"), nil)
+	req.Host = host
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	var canon strings.Builder
+	canon.WriteString("GET\n" + req.URL.EscapedPath() + "\n" + req.URL.RawQuery + "\n")
+	for _, name := range signed {
+		v := req.Header.Get(name)
+		if name == "host" {
+			v = req.Host
+		}
+		canon.WriteString(name + ":" + v + "\n")
+	}
+	canon.WriteString("\n" + strings.Join(signed, ";") + "\nUNSIGNED-PAYLOAD")
+	sum := sha256.Sum256([]byte(canon.String()))
+	key := hmacSum([]byte("AWS4"+a.SecretAccessKey), amzDate[:8])
+	for _, part := range []string{"us-east-1", "s3", "aws4_request"} {
+		key = hmacSum(key, part)
+	}
+	q.Set("X-Amz-Signature", hex.EncodeToString(hmacSum(key, "AWS4-HMAC-SHA256\n"+amzDate+"\n"+scope+"\n"+hex.EncodeToString(sum[:]))))
+	req.URL.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	return req
+}
+
 func send(t *testing.T, req *http.Request) (int, string) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
@@ -99,6 +136,22 @@ func TestHostMustBeSigned(t *testing.T) {
 			!strings.Contains(body, "There were headers present in the request which were not signed") ||
 			!strings.Contains(body, "<HeadersNotSigned>host</HeadersNotSigned>") {
 			t.Fatalf("host not signed (replayed to %q): %d %s", replay, status, body)
+		}
+	}
+
+	// Presigned URLs alike: the link to one bucket's listing, without host
+	// signed, would open any bucket's.
+	host := func(b string) string { return b + ".localhost:" + u.Port() }
+	if status, body := send(t, presignByHand(srv.URL+"/", host("host-a"), a, nil, []string{"host"}, time.Now())); status != 200 || !strings.Contains(body, "<Name>host-a</Name>") {
+		t.Fatalf("presigned, host signed: %d %s", status, body)
+	}
+	for _, to := range []string{"host-a", "host-b"} {
+		// A valid signature over another header, without host.
+		req := presignByHand(srv.URL+"/", host("host-a"), a, http.Header{"X-Amz-Meta-Note": {"n"}}, []string{"x-amz-meta-note"}, time.Now())
+		req.Host = host(to)
+		status, body := send(t, req)
+		if status != 403 || !strings.Contains(body, "<HeadersNotSigned>host</HeadersNotSigned>") {
+			t.Fatalf("presigned, host not signed (to %s): %d %s", to, status, body)
 		}
 	}
 
