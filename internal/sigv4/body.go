@@ -33,8 +33,7 @@ func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, *hashe
 	if h != "" {
 		if !validPayloadHash(h, e.s3) {
 			if e.s3 {
-				return "", nil, awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.").
-					With("ArgumentName", "x-amz-content-sha256").With("ArgumentValue", h)
+				return "", nil, errBadContentSHA(h)
 			}
 			return "", nil, e.plainMismatch()
 		}
@@ -66,6 +65,12 @@ func (v *Verifier) payloadHash(r *http.Request, a *auth, e errs) (string, *hashe
 	sum := sha256.Sum256(buf)
 	hex.Encode(b.sum[:], sum[:])
 	return "", b, nil
+}
+
+// errBadContentSHA is S3's answer to an x-amz-content-sha256 it cannot use.
+func errBadContentSHA(h string) *awserr.Error {
+	return awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.").
+		With("ArgumentName", "x-amz-content-sha256").With("ArgumentValue", h)
 }
 
 // hashedBody is a body read whole to hash it, handed back for reading again,

@@ -54,6 +54,16 @@ func (q queryParams) get(k string) string {
 	return ""
 }
 
+func (q queryParams) count(k string) int {
+	n := 0
+	for _, p := range q {
+		if p.k == k {
+			n++
+		}
+	}
+	return n
+}
+
 func (q queryParams) has(k string) bool {
 	for _, p := range q {
 		if p.k == k {
@@ -223,6 +233,15 @@ func (a *auth) checkDate(e errs) *awserr.Error {
 // them are required; a URL with some and not others is malformed.
 func parsePresigned(q queryParams, e errs) (auth, *awserr.Error) {
 	a := auth{presigned: true}
+	for _, name := range [...]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires", "X-Amz-Security-Token"} {
+		// One value each, as checkRepeated insists for headers: the first of
+		// several would be read while the signature covers them all. AWS
+		// documents no text for this; it is a malformed parameter.
+		if q.count(name) > 1 {
+			msg := fmt.Sprintf("%s must be given once.", name)
+			return a, e.malformedQuery(msg, msg)
+		}
+	}
 	for _, name := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires"} {
 		// STS and IAM do not insist on X-Amz-Expires (SigV4 makes it optional
 		// outside S3); S3 does.

@@ -112,6 +112,9 @@ func (v *Verifier) Verify(r *http.Request, service string) (*Result, error) {
 // Result or carrying that through the request's context.
 func (v *Verifier) VerifyWith(r *http.Request, service string, lookup Lookup, res *Result) error {
 	e := errorsFor(service)
+	if err := checkRepeated(r.Header, e); err != nil {
+		return err
+	}
 	var qbuf [8]kv
 	query := appendQueryParams(qbuf[:0], r.URL.RawQuery)
 	header := get(r.Header, "Authorization")
@@ -178,6 +181,8 @@ func (v *Verifier) VerifyWith(r *http.Request, service string, lookup Lookup, re
 		if err := checkAllSigned(r.Header, a.signedHeaders); err != nil {
 			return err
 		}
+	} else if !headerSigned(a.signedHeaders, "host") {
+		return errHostNotSigned
 	}
 	payload, body, herr := v.payloadHash(r, &a, e)
 	if herr != nil {
@@ -342,9 +347,17 @@ func (v *Verifier) checkTime(a *auth, e errs) *awserr.Error {
 // checkAllSigned refuses S3 requests carrying x-amz-* headers the signature
 // does not cover: the S3 API Reference ("Signature Calculations for the
 // Authorization Header") requires every x-amz-* header sent to be signed, so
-// nobody can add, say, x-amz-acl to a request signed without it.
+// nobody can add, say, x-amz-acl to a request signed without it. The same
+// chapter requires host to be signed, in the header and in presigned URLs
+// alike: without it a signature is replayed against another bucket by
+// changing Host. S3 answers that with the same error, naming host (quoted in
+// aws/aws-sdk-java#1680, brendanhay/amazonka#272, aws/aws-sdk-js#2601:
+// AccessDenied, HeadersNotSigned: host).
 func checkAllSigned(h http.Header, signed string) *awserr.Error {
 	var missing []string
+	if !headerSigned(signed, "host") {
+		missing = append(missing, "host")
+	}
 	for name := range h {
 		if len(name) < 6 || !strings.EqualFold(name[:6], "x-amz-") || headerSigned(signed, name) {
 			continue
@@ -357,6 +370,62 @@ func checkAllSigned(h http.Header, signed string) *awserr.Error {
 	slices.Sort(missing)
 	return awserr.AccessDenied("There were headers present in the request which were not signed").
 		With("HeadersNotSigned", strings.Join(missing, ", "))
+}
+
+// errHostNotSigned is what AWS's other services answer a signature that
+// leaves out host: the text is the one quoted from DynamoDB in
+// aws/aws-sdk-php#2469 (InvalidSignatureException there, the JSON services'
+// name for what the query services call SignatureDoesNotMatch: both carry
+// the same "Signature expired" and mismatch texts).
+var errHostNotSigned = awserr.New(http.StatusForbidden, "SignatureDoesNotMatch", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+
+// singleHeaders are the headers that steer verification. Each must come at
+// most once: reading the first of several would let the signature cover one
+// request and the code act on another.
+var singleHeaders = [...]string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "X-Amz-Decoded-Content-Length", "X-Amz-Trailer"}
+
+// checkRepeated refuses a request that sends one of singleHeaders more than
+// once. None of them is a list (RFC 9110, section 5.3), so a recipient may
+// not fold the lines into one value; AWS documents no answer, so each gets
+// the error its header has when its value is malformed, the value being the
+// lines joined with commas as the canonical request joins them (two
+// Authorization values joined read as one header with a fourth component,
+// which S3 calls malformed).
+func checkRepeated(h http.Header, e errs) *awserr.Error {
+	for _, name := range singleHeaders {
+		vals := h[name]
+		if len(vals) < 2 {
+			continue
+		}
+		joined := strings.Join(vals, ",")
+		switch name {
+		case "Authorization":
+			return e.malformedHeader("the authorization header requires three components: Credential, SignedHeaders, and Signature.",
+				fmt.Sprintf("Authorization header must be sent once, not %d times.", len(vals)))
+		case "X-Amz-Date":
+			if e.s3 {
+				return awserr.AccessDenied(msgS3NoDate)
+			}
+			return incomplete(fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", joined))
+		case "X-Amz-Security-Token":
+			return e.invalidToken(joined)
+		case "X-Amz-Content-Sha256":
+			if e.s3 {
+				return errBadContentSHA(joined)
+			}
+			return e.plainMismatch()
+		case "X-Amz-Decoded-Content-Length":
+			if e.s3 {
+				return awserr.New(http.StatusBadRequest, "InvalidArgument", "x-amz-decoded-content-length is not valid.").
+					With("ArgumentName", "x-amz-decoded-content-length").With("ArgumentValue", joined)
+			}
+		case "X-Amz-Trailer":
+			if e.s3 {
+				return awserr.New(http.StatusBadRequest, "InvalidRequest", "The value specified in the x-amz-trailer header is not supported")
+			}
+		}
+	}
+	return nil
 }
 
 // headerSigned says whether name is in the ';'-separated list signed.

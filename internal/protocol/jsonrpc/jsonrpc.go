@@ -77,6 +77,11 @@ func DecodeInto(body io.Reader, in any) error {
 		if err := dec.Decode(&doc); err != nil {
 			return serialization("Start of structure or map found where not expected.").Wrap(err)
 		}
+		// One document: what follows it would be read by nobody, and a body
+		// that means two things is refused rather than half read.
+		if _, err := dec.Token(); err != io.EOF {
+			return serialization("Unexpected content after the end of the JSON document.")
+		}
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {

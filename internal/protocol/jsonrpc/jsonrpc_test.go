@@ -49,6 +49,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"not JSON", prefix + "ListAccounts", `{"MaxResults":`, "SerializationException", "Start of structure or map found where not expected."},
 		{"not an object", prefix + "ListAccounts", `[1]`, "SerializationException", "Start of structure or map found where not expected."},
 		{"wrong type", prefix + "ListAccounts", `{"MaxResults":"five"}`, "SerializationException", "Value five at 'maxResults' cannot be read as an integer."},
+		{"null", prefix + "ListAccounts", `null`, "SerializationException", "Start of structure or map found where not expected."},
+		{"a string", prefix + "ListAccounts", `"x"`, "SerializationException", "Start of structure or map found where not expected."},
+		{"two documents", prefix + "ListAccounts", `{} {"MaxResults":5}`, "SerializationException", "Unexpected content after the end of the JSON document."},
+		{"trailing garbage", prefix + "ListAccounts", `{}]`, "SerializationException", "Unexpected content after the end of the JSON document."},
+		{"structure as a string", prefix + "CreateAccount", `{"Email":"a@example.com","AccountName":"n","Tags":"x"}`, "SerializationException", "Value x at 'tags' cannot be read as a list."},
 		{"required missing, sensitive value left out", prefix + "CreateAccount", `{"Email":"nope"}`, "ValidationException",
 			"3 validation errors detected: Value at 'email' failed to satisfy constraint: Member must have length greater than or equal to 6; " +
 				"Value at 'email' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s@]+@[^\\s@]+\\.[^\\s@]+; " +

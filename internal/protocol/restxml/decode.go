@@ -299,7 +299,7 @@ func decodeBody(st *shape.Struct, sv reflect.Value, r *http.Request, bodyMembers
 			return nil
 		}
 		// Members straight in the body, under the input's root element.
-		_, err := decodeXML(r.Body, sv.Addr().Interface())
+		_, err := decodeXML(r.Body, sv.Addr().Interface(), st.LocationName)
 		return err
 	}
 	fv := sv.Field(p.Index)
@@ -309,7 +309,9 @@ func decodeBody(st *shape.Struct, sv reflect.Value, r *http.Request, bodyMembers
 		return nil
 	case shape.KindStruct:
 		v := reflect.New(p.Elem)
-		empty, err := decodeXML(r.Body, v.Interface())
+		// The payload member's locationName is the document's root element
+		// (Tagging, CreateBucketConfiguration, CompleteMultipartUpload).
+		empty, err := decodeXML(r.Body, v.Interface(), p.Name)
 		if err != nil {
 			return err
 		}
@@ -347,9 +349,11 @@ func readAll(r io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// decodeXML decodes an XML body into v; an empty body leaves v unset (empty
-// is true): clients send no body for an absent payload.
-func decodeXML(r io.Reader, v any) (empty bool, err error) {
+// decodeXML decodes an XML body into v, checked as xmlbody.DecodeDocument
+// checks it, root being its root element's name (not checked when empty).
+// An empty body leaves v unset (empty is true): clients send no body for an
+// absent payload (CreateBucket in us-east-1).
+func decodeXML(r io.Reader, v any, root string) (empty bool, err error) {
 	b, err := readAll(r)
 	if err != nil {
 		return false, err
@@ -357,7 +361,7 @@ func decodeXML(r io.Reader, v any) (empty bool, err error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return true, nil
 	}
-	if err := xmlbody.Decode(bytes.NewReader(b), v); err != nil {
+	if err := xmlbody.DecodeDocument(bytes.NewReader(b), v, root); err != nil {
 		return false, malformed(err)
 	}
 	return false, nil

@@ -123,8 +123,11 @@ type Struct struct {
 	// order: encoders walk them without filtering every field per value.
 	BodyFields []*Field
 	AttrFields []*Field
-	byName     map[string]*Field
-	xmlChild   map[string]*Field
+	// Required are the required members among BodyFields and AttrFields:
+	// the ones an XML document must carry (xmlbody.DecodeDocument).
+	Required []*Field
+	byName   map[string]*Field
+	xmlChild map[string]*Field
 }
 
 // FieldByName returns the member with locationName name.
@@ -197,6 +200,9 @@ func build(t reflect.Type) *Struct {
 				}
 			}
 			s.xmlChild[name] = f
+			if f.Required {
+				s.Required = append(s.Required, f)
+			}
 			if f.Attr {
 				s.AttrFields = append(s.AttrFields, f)
 			} else {

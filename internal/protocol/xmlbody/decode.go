@@ -1,6 +1,7 @@
 package xmlbody
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -26,25 +27,85 @@ var ErrSyntax = errors.New("malformed XML body")
 // root element's name is not checked; its children and attributes fill the
 // members. Unknown elements are skipped.
 func Decode(r io.Reader, v any) error {
-	d := xml.NewDecoder(r)
+	return decodeDocument(r, v, "", false)
+}
+
+// DecodeDocument is Decode for a request's document, checked as S3 checks
+// one against its published schema (a failure is its MalformedXML, "did not
+// validate against our published schema", S3 API Reference, "Error
+// responses"; S3 refused aws-sdk-js-v3's BucketLifecycleConfiguration root
+// so, aws/aws-sdk-js-v3#2162): the root
+// element is named root (unless root is empty), nothing follows it, list
+// items carry their item name and every required member is present, so a
+// well-formed document that is another operation's (PutBucketTagging sent
+// <Foo/>) decodes to an error rather than to an empty input.
+//
+// Unknown child elements are still skipped: the SDKs send members newer than
+// the pinned models (DeleteObjects' per-object ETag, the xxHash checksums of
+// CompleteMultipartUpload; see TestDecodesEverySDKInput in restxml), which S3
+// accepts, and refusing them would turn those requests into errors.
+func DecodeDocument(r io.Reader, v any, root string) error {
+	return decodeDocument(r, v, root, true)
+}
+
+func decodeDocument(r io.Reader, v any, root string, strict bool) error {
+	d := &decoder{Decoder: xml.NewDecoder(r), strict: strict}
 	for {
 		tok, err := d.Token()
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrSyntax, err)
 		}
-		if start, ok := tok.(xml.StartElement); ok {
-			sv := reflect.ValueOf(v).Elem()
-			if st := shape.Of(sv.Type()); st.XMLText != nil {
-				return wrap(decodeValue(d, start, st.XMLText, sv.Field(st.XMLText.Index), 0))
-			}
-			return wrap(decodeStruct(d, start, sv, 0))
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
 		}
+		if root != "" && start.Name.Local != root {
+			return fmt.Errorf("%w: root element <%s>, want <%s>", ErrSyntax, start.Name.Local, root)
+		}
+		sv := reflect.ValueOf(v).Elem()
+		if st := shape.Of(sv.Type()); st.XMLText != nil {
+			err = decodeValue(d, start, st.XMLText, sv.Field(st.XMLText.Index), 0)
+		} else {
+			err = decodeStruct(d, start, sv, 0)
+		}
+		if err == nil && strict {
+			err = d.end()
+		}
+		return wrap(err)
 	}
 }
 
 // DecodeElement decodes the element that start opened into v, a pointer to a structure.
 func DecodeElement(d *xml.Decoder, start xml.StartElement, v any) error {
-	return wrap(decodeStruct(d, start, reflect.ValueOf(v).Elem(), 0))
+	return wrap(decodeStruct(&decoder{Decoder: d}, start, reflect.ValueOf(v).Elem(), 0))
+}
+
+// decoder is an xml.Decoder and whether it checks the document (DecodeDocument).
+type decoder struct {
+	*xml.Decoder
+	strict bool
+}
+
+// end reads what follows the root element: space, comments and processing
+// instructions only.
+func (d *decoder) end() error {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return fmt.Errorf("%w: element <%s> after the root element", ErrSyntax, t.Name.Local)
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return fmt.Errorf("%w: text after the root element", ErrSyntax)
+			}
+		}
+	}
 }
 
 func wrap(err error) error {
@@ -54,11 +115,23 @@ func wrap(err error) error {
 	return fmt.Errorf("%w: %v", ErrSyntax, err)
 }
 
-func decodeStruct(d *xml.Decoder, start xml.StartElement, sv reflect.Value, depth int) error {
+func decodeStruct(d *decoder, start xml.StartElement, sv reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("%w: nested too deeply", ErrSyntax)
 	}
 	st := shape.Of(sv.Type())
+	// seen marks the required members found, by position in st.Required.
+	var seen uint64
+	mark := func(f *shape.Field) {
+		if !d.strict || !f.Required {
+			return
+		}
+		for i, r := range st.Required[:min(len(st.Required), 64)] {
+			if r == f {
+				seen |= 1 << uint(i)
+			}
+		}
+	}
 	for _, a := range start.Attr {
 		if f := st.XMLChild(a.Name.Local); f != nil && f.Attr {
 			v, err := parseScalar(f, a.Value)
@@ -66,6 +139,7 @@ func decodeStruct(d *xml.Decoder, start xml.StartElement, sv reflect.Value, dept
 				return err
 			}
 			f.Set(sv, v)
+			mark(f)
 		}
 	}
 	for {
@@ -85,14 +159,22 @@ func decodeStruct(d *xml.Decoder, start xml.StartElement, sv reflect.Value, dept
 			if err := decodeMember(d, t, f, sv, depth+1); err != nil {
 				return err
 			}
+			mark(f)
 		case xml.EndElement:
+			if d.strict {
+				for i, r := range st.Required[:min(len(st.Required), 64)] {
+					if seen&(1<<uint(i)) == 0 {
+						return fmt.Errorf("%w: <%s> has no %s", ErrSyntax, start.Name.Local, r.Name)
+					}
+				}
+			}
 			return nil
 		}
 	}
 }
 
 // decodeMember decodes child element start into member f of sv.
-func decodeMember(d *xml.Decoder, start xml.StartElement, f *shape.Field, sv reflect.Value, depth int) error {
+func decodeMember(d *decoder, start xml.StartElement, f *shape.Field, sv reflect.Value, depth int) error {
 	fv := sv.Field(f.Index)
 	switch f.Kind {
 	case shape.KindList:
@@ -118,7 +200,7 @@ func decodeMember(d *xml.Decoder, start xml.StartElement, f *shape.Field, sv ref
 }
 
 // decodeList reads the items of a wrapped list; any child element is an item.
-func decodeList(d *xml.Decoder, f *shape.Field, fv reflect.Value, depth int) error {
+func decodeList(d *decoder, f *shape.Field, fv reflect.Value, depth int) error {
 	if fv.IsNil() {
 		fv.Set(reflect.MakeSlice(f.Type, 0, 0))
 	}
@@ -129,6 +211,9 @@ func decodeList(d *xml.Decoder, f *shape.Field, fv reflect.Value, depth int) err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if d.strict && t.Name.Local != f.ListItem {
+				return fmt.Errorf("%w: <%s> in %s, want <%s>", ErrSyntax, t.Name.Local, f.Name, f.ListItem)
+			}
 			item := reflect.New(f.Type.Elem()).Elem()
 			if err := decodeValue(d, t, f.Item, item, depth+1); err != nil {
 				return err
@@ -141,7 +226,7 @@ func decodeList(d *xml.Decoder, f *shape.Field, fv reflect.Value, depth int) err
 }
 
 // decodeEntries reads the <entry> children of a wrapped map.
-func decodeEntries(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) error {
+func decodeEntries(d *decoder, f *shape.Field, m reflect.Value, depth int) error {
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -165,7 +250,7 @@ func decodeEntries(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) e
 }
 
 // decodeEntry reads the key and value children of one map entry.
-func decodeEntry(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) error {
+func decodeEntry(d *decoder, f *shape.Field, m reflect.Value, depth int) error {
 	k := reflect.New(f.Type.Key()).Elem()
 	v := reflect.New(f.Type.Elem()).Elem()
 	for {
@@ -195,7 +280,7 @@ func decodeEntry(d *xml.Decoder, f *shape.Field, m reflect.Value, depth int) err
 
 // decodeValue decodes element start into v, a member value (maybe a pointer)
 // of kind f.Kind.
-func decodeValue(d *xml.Decoder, start xml.StartElement, f *shape.Field, v reflect.Value, depth int) error {
+func decodeValue(d *decoder, start xml.StartElement, f *shape.Field, v reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("%w: nested too deeply", ErrSyntax)
 	}
@@ -236,7 +321,7 @@ func decodeValue(d *xml.Decoder, start xml.StartElement, f *shape.Field, v refle
 }
 
 // charData reads the text of a scalar element up to its end; nested elements are an error.
-func charData(d *xml.Decoder) (string, error) {
+func charData(d *decoder) (string, error) {
 	var b strings.Builder
 	for {
 		tok, err := d.Token()
@@ -328,7 +413,7 @@ func ParseTime(s, format, def string) (time.Time, error) {
 
 // skip consumes the rest of the current element without recursion (unlike
 // xml.Decoder.Skip), so deeply nested unknown elements cost no stack.
-func skip(d *xml.Decoder) error {
+func skip(d *decoder) error {
 	depth := 1
 	for depth > 0 {
 		tok, err := d.Token()
