@@ -3,6 +3,9 @@ package console_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -138,3 +141,54 @@ var attackScript = func() string {
 	s := attackPage[strings.Index(attackPage, "window.attack = "):]
 	return s[:strings.Index(s, "window.attack(\"made-by-object-of-b\")")]
 }()
+
+// TestBrowserSignInThrottleAndCrossSiteLink: in Chromium, wrong root secrets
+// lead to a page that says how long to wait, and the right secret is then
+// refused too; and once signed in, a link from another site (localhost is
+// another site than 127.0.0.1) opens the console still signed in, though the
+// Strict cookie does not travel with it.
+func TestBrowserSignInThrottleAndCrossSiteLink(t *testing.T) {
+	if os.Getenv("DOPPEL_SKIP_E2E") == "1" {
+		t.Skip("DOPPEL_SKIP_E2E=1")
+	}
+	srv := doppeltest.NewServer(t)
+	accA := srv.Account("account-a")
+	b := startBrowser(t, srv)
+
+	signin := func(secret string) string {
+		b.do("root sign-in",
+			chromedp.Navigate(b.base+"/signin?mode=root"),
+			chromedp.WaitVisible(chromedp.ID("access_key_id")),
+			chromedp.SendKeys(chromedp.ID("account"), accA.ID),
+			chromedp.SendKeys(chromedp.ID("access_key_id"), accA.AccessKeyID),
+			chromedp.SendKeys(chromedp.ID("secret_access_key"), secret),
+			chromedp.Click(chromedp.ID("signin-submit")),
+			chromedp.WaitVisible(chromedp.ID("signin-error")),
+		)
+		return b.text("signin-error")
+	}
+	for range 5 {
+		if msg := signin("wrong-secret"); msg != "Your authentication information is incorrect. Please try again." {
+			t.Fatalf("wrong secret: %q", msg)
+		}
+	}
+	if msg := signin(accA.SecretAccessKey); !strings.HasPrefix(msg, "Too many failed sign-in attempts. Wait ") {
+		t.Fatalf("the right secret after five wrong ones: %q", msg)
+	}
+	b.screenshot("throttled-signin")
+
+	// Another account's root is not blocked by A's failures.
+	b.signinRoot(srv.Account("account-b"))
+
+	link := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<!doctype html><a id="go" href="`+b.base+`/iam/users">the console</a>`)
+	}))
+	defer link.Close()
+	b.do("follow a link from another site",
+		chromedp.Navigate(strings.Replace(link.URL, "127.0.0.1", "localhost", 1)),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.WaitVisible(chromedp.ID("users-table")),
+	)
+	b.do("still signed in", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.ID("home-arn")))
+}
