@@ -28,6 +28,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
+	"github.com/doppel-aws/doppel/internal/attempts"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
@@ -80,7 +81,7 @@ type Handler struct {
 	pagesOnce sync.Once
 	pages     map[string]*template.Template
 	sessions  *sessions
-	throttle  *throttle // failed sign-in attempts
+	throttle  *attempts.Counter // failed sign-in attempts
 }
 
 //go:embed templates/*.html
@@ -100,7 +101,7 @@ func New(cfg Config) *Handler {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), sessions: newSessions(cfg.Now), throttle: newThrottle(cfg.Now)}
+	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), sessions: newSessions(cfg.Now), throttle: attempts.New(cfg.Now)}
 	h.routes()
 	return h
 }

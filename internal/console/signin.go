@@ -99,7 +99,7 @@ func (h *Handler) signinFailed(w http.ResponseWriter, s *session, d signinData, 
 // identity (idKey) or client is blocked after too many failures; it reports
 // whether it did.
 func (h *Handler) throttled(w http.ResponseWriter, r *http.Request, s *session, d signinData, idKey string) bool {
-	wait := h.throttle.blocked(idKey, clientKey(r))
+	wait := h.throttle.Blocked(idKey, clientKey(r))
 	if wait == 0 {
 		return false
 	}
@@ -112,8 +112,8 @@ func (h *Handler) throttled(w http.ResponseWriter, r *http.Request, s *session, 
 
 // attemptFailed counts a wrong secret against the identity and the client.
 func (h *Handler) attemptFailed(r *http.Request, idKey string) {
-	h.throttle.fail(idKey, identityFailures)
-	h.throttle.fail(clientKey(r), clientFailures)
+	h.throttle.Fail(idKey, identityFailures)
+	h.throttle.Fail(clientKey(r), clientFailures)
 }
 
 // lookupAccount finds an account by 12-digit ID or by name.
@@ -346,9 +346,9 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, pre *sess
 	// The identity's failures are forgotten; the client's are not, or one
 	// good account would reset a client's guesses at another.
 	if p.Kind == identity.Root {
-		h.throttle.forget(rootKey(p.Account))
+		h.throttle.Forget(rootKey(p.Account))
 	} else {
-		h.throttle.forget(userKey(p.Account, p.Name))
+		h.throttle.Forget(userKey(p.Account, p.Name))
 	}
 	h.sessions.delete(w, r, pre)
 	h.sessions.create(w, r, p, accountName)
