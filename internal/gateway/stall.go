@@ -37,6 +37,12 @@ func (b *idleBody) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := b.body.Read(p)
+	if err == io.EOF {
+		// net/http clears the deadline at the body's end, to watch the
+		// connection while the handler works: a read after EOF must not
+		// set it again, or the handler's context would end with it.
+		b.rc = nil
+	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 		b.timedOut = true
 		return n, errRequestTimeout
