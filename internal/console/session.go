@@ -186,11 +186,13 @@ func (ss *sessions) evict(anon bool) {
 }
 
 // hold marks s as holding a sign-in in progress (a good password was
-// given): it leaves the anonymous pool, which floods may evict. The caller
-// holds s.mu.
+// given): it leaves the anonymous pool, which floods may evict. A flood may
+// have evicted it while its password was checked: it comes back, as the
+// sign-in it now holds is worth a place. The caller holds s.mu.
 func (ss *sessions) hold(s *session) {
 	ss.mu.Lock()
 	delete(ss.anon, s.id)
+	ss.m[s.id] = s
 	ss.mu.Unlock()
 }
 
