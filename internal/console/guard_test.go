@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/doppel-aws/doppel/doppeltest"
 	"github.com/doppel-aws/doppel/internal/console"
@@ -182,6 +183,43 @@ func TestMFAGuessingIsThrottled(t *testing.T) {
 	if _, body := c.post("/signin", form); !strings.Contains(body, `id="mfa_code"`) {
 		t.Fatalf("no MFA step after the block:\n%s", body)
 	}
+	good, _ = mfa.Code(seed, mfa.Step(clk.now()))
+	if code, body := c.post("/signin/mfa", url.Values{"mfa_code": {good}}); code != 200 || !strings.Contains(body, "Console home") {
+		t.Fatalf("the right code after the block: %d\n%s", code, body)
+	}
+}
+
+// Codes guessed through STS (GetSessionToken's TokenCode, with the user's
+// stolen keys) block the device for the console too: the right code is
+// refused with a message that says why.
+func TestMFAGuessedThroughSTSBlocksTheConsole(t *testing.T) {
+	clk := newClock()
+	srv := doppeltest.NewServer(t, doppeltest.WithClock(clk.now))
+	a := srv.Account("account-a")
+	ctx := context.Background()
+	seed := userWithMFA(t, srv, clk, "alice", "Alices-Password-1")
+	clk.advance(30 * time.Second)
+	key, err := awsiam.NewFromConfig(srv.AWSConfig("account-a")).CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stolen := awssts.NewFromConfig(srv.ConfigFor(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""))
+	bad := wrongCode(seed, clk.now())
+	for range 5 {
+		if _, err := stolen.GetSessionToken(ctx, &awssts.GetSessionTokenInput{SerialNumber: aws.String("arn:aws:iam::" + a.ID + ":mfa/alice"), TokenCode: aws.String(bad)}); err == nil {
+			t.Fatal("a wrong code was accepted")
+		}
+	}
+	c := newClient(t, srv)
+	c.get("/signin")
+	if _, body := c.post("/signin", url.Values{"mode": {"iam"}, "account": {a.ID}, "user": {"alice"}, "password": {"Alices-Password-1"}}); !strings.Contains(body, `id="mfa_code"`) {
+		t.Fatalf("no MFA step:\n%s", body)
+	}
+	good, _ := mfa.Code(seed, mfa.Step(clk.now()))
+	if code, body := c.post("/signin/mfa", url.Values{"mfa_code": {good}}); code != http.StatusTooManyRequests || !strings.Contains(body, "Too many wrong codes were given for your MFA device.") {
+		t.Fatalf("the right code on a blocked device: %d\n%s", code, body)
+	}
+	clk.advance(31 * time.Second)
 	good, _ = mfa.Code(seed, mfa.Step(clk.now()))
 	if code, body := c.post("/signin/mfa", url.Values{"mfa_code": {good}}); code != 200 || !strings.Contains(body, "Console home") {
 		t.Fatalf("the right code after the block: %d\n%s", code, body)

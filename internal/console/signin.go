@@ -16,6 +16,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -281,12 +282,22 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	}
 	code := strings.TrimSpace(r.PostFormValue("mfa_code"))
 	var serial string
+	deviceBlocked := false
 	for _, sn := range pend.user.MFASerials {
 		owner, err := h.cfg.IAM.CheckMFACode(r.Context(), pend.account, sn, code)
 		if err == nil && owner == pend.user.Name {
 			serial = sn
 			break
 		}
+		deviceBlocked = deviceBlocked || errors.Is(err, iam.ErrMFAThrottled)
+	}
+	if serial == "" && deviceBlocked {
+		// IAM refuses the device's codes after wrong ones given elsewhere
+		// (STS's TokenCode): say so, and count nothing against this person.
+		d.Error = "Too many wrong codes were given for your MFA device. Wait a few minutes before you try again."
+		w.WriteHeader(http.StatusTooManyRequests)
+		h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+		return
 	}
 	if serial == "" {
 		h.recordLogin(r, pend.account, pend.user.ARN, false)
