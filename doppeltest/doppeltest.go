@@ -47,6 +47,8 @@ type config struct {
 	accounts []bootstrap.Account
 	now      func() time.Time
 	dataDir  string
+	body     time.Duration
+	write    time.Duration
 }
 
 // Option configures NewServer.
@@ -66,6 +68,14 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // WithDataDir keeps state on disk in dir instead of in memory.
 func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
 
+// WithIdleTimeouts sets how long a request body may stall before the request
+// fails with RequestTimeout, and how long a response write may block before
+// the connection is closed, so tests of stalled clients need not wait the
+// defaults (20 seconds and a minute).
+func WithIdleTimeouts(body, write time.Duration) Option {
+	return func(c *config) { c.body, c.write = body, write }
+}
+
 // NewServer starts a doppel and registers its Close with t.Cleanup.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
@@ -74,7 +84,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		o(&c)
 	}
 	ctx := context.Background()
-	srv, err := server.Open(ctx, server.Options{InMemory: c.dataDir == "", DataDir: c.dataDir, Now: c.now})
+	srv, err := server.Open(ctx, server.Options{
+		InMemory: c.dataDir == "", DataDir: c.dataDir, Now: c.now,
+		BodyIdleTimeout: c.body, WriteIdleTimeout: c.write,
+	})
 	if err != nil {
 		t.Fatalf("doppeltest: %v", err)
 	}

@@ -137,20 +137,11 @@ func (b *browser) signout() {
 	b.do("sign out", chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("signin-submit")))
 }
 
-// TestBrowserSeedSteps walks the seed's console steps in headless Chromium:
-// sign in to account B as root, create the role that trusts account A with
-// an external ID and MFA required, attach AmazonS3FullAccess, read the ARN on
-// the role page. The API part then shows A's user can assume the role only
-// with the external ID and an MFA code. Last, an IAM user with limited rights
-// signs in and is refused the roles list. Each step is a screenshot.
-func TestBrowserSeedSteps(t *testing.T) {
-	if os.Getenv("DOPPEL_SKIP_E2E") == "1" {
-		t.Skip("DOPPEL_SKIP_E2E=1")
-	}
+// startBrowser starts headless Chromium for the console of srv; it stops
+// with the test.
+func startBrowser(t *testing.T, srv *doppeltest.Server) *browser {
+	t.Helper()
 	exe := findChromium(t)
-	srv := doppeltest.NewServer(t)
-	accA, accB := srv.Account("account-a"), srv.Account("account-b")
-
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -165,9 +156,9 @@ func TestBrowserSeedSteps(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	t.Cleanup(cancel)
 	b := &browser{t: t, ctx: ctx, base: srv.URL + "/_doppel/console", dir: artifactsDir(t)}
 	t.Logf("screenshots in %s", b.dir)
 	// Start the browser without a timeout: a timeout on the first run
@@ -175,6 +166,22 @@ func TestBrowserSeedSteps(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium %s: %v", exe, err)
 	}
+	return b
+}
+
+// TestBrowserSeedSteps walks the seed's console steps in headless Chromium:
+// sign in to account B as root, create the role that trusts account A with
+// an external ID and MFA required, attach AmazonS3FullAccess, read the ARN on
+// the role page. The API part then shows A's user can assume the role only
+// with the external ID and an MFA code. Last, an IAM user with limited rights
+// signs in and is refused the roles list. Each step is a screenshot.
+func TestBrowserSeedSteps(t *testing.T) {
+	if os.Getenv("DOPPEL_SKIP_E2E") == "1" {
+		t.Skip("DOPPEL_SKIP_E2E=1")
+	}
+	srv := doppeltest.NewServer(t)
+	accA, accB := srv.Account("account-a"), srv.Account("account-b")
+	b := startBrowser(t, srv)
 
 	// a. Sign in to account B; IAM > Roles > Create role.
 	b.signinRoot(accB)
@@ -221,7 +228,7 @@ func TestBrowserSeedSteps(t *testing.T) {
 	}
 	b.do("copy ARN", chromedp.Click(chromedp.ID("copy-arn")))
 	// The button says so once the clipboard took the text.
-	copied, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise(resolve => {
+	copied, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`new Promise(resolve => {
 		const b = document.getElementById("copy-arn"), start = Date.now();
 		(function poll() {
 			if (b.textContent === "Copied" || Date.now() - start > 3000) { resolve(b.textContent); return; }
@@ -293,7 +300,7 @@ func TestBrowserSeedSteps(t *testing.T) {
 		chromedp.Click(chromedp.ID("assign-mfa")),
 		chromedp.WaitVisible(chromedp.ID("mfa-qr")),
 	)
-	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`new Promise(resolve => {
+	width, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`new Promise(resolve => {
 		const img = document.getElementById("mfa-qr");
 		if (img.complete) { resolve(img.naturalWidth); return; }
 		img.onload = () => resolve(img.naturalWidth);

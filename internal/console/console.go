@@ -28,6 +28,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
+	"github.com/doppel-aws/doppel/internal/attempts"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
@@ -84,6 +85,7 @@ type Handler struct {
 	pagesOnce sync.Once
 	pages     map[string]*template.Template
 	sessions  *sessions
+	throttle  *attempts.Counter // failed sign-in attempts
 }
 
 //go:embed templates/*.html
@@ -103,7 +105,7 @@ func New(cfg Config) *Handler {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), sessions: newSessions(cfg.Now)}
+	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), sessions: newSessions(cfg.Now), throttle: attempts.New(cfg.Now)}
 	h.routes()
 	return h
 }
@@ -196,6 +198,9 @@ func (h *Handler) handle(pattern string, fn func(w http.ResponseWriter, r *http.
 	h.mux.HandleFunc(method+" "+Prefix+path, func(w http.ResponseWriter, r *http.Request) {
 		s := h.sessions.get(r)
 		if s == nil || s.base == nil {
+			if s == nil && crossSiteArrival(w, r) {
+				return
+			}
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 				return
@@ -226,14 +231,47 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
-	// Everything the pages use is served from here; the QR code is a data:
-	// image.
-	hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", consoleCSP(r))
 	if r.URL.Path == Prefix {
 		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// consoleCSP is the console's Content-Security-Policy. Everything the pages
+// use is served from here; the QR code is a data: image. Scripts and styles
+// come from the console's static path only, not from 'self': this origin also
+// serves S3 objects, whose owners choose their Content-Type, so 'self' would
+// let any bucket's object run as a console script were a page ever to carry
+// injected markup.
+func consoleCSP(r *http.Request) string {
+	static := "'self'"
+	if validHost(r.Host) {
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		static = scheme + r.Host + Prefix + "/static/"
+	}
+	return "default-src 'self'; img-src 'self' data:; style-src " + static + "; script-src " + static +
+		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+}
+
+// validHost reports whether host (from the request) can go into the CSP as
+// is: a name or address and port, nothing that would end a directive.
+func validHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	for _, c := range host {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.ContainsRune(".-:[]", c):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // staticHandler serves the embedded assets, cacheable (they change only with

@@ -387,7 +387,7 @@ func TestSessionCookie(t *testing.T) {
 		t.Fatalf("cookies = %v", cookies)
 	}
 	ck := cookies[0]
-	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/_doppel/console/" || len(ck.Value) < 40 {
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || ck.Path != "/_doppel/console/" || len(ck.Value) < 40 {
 		t.Fatalf("cookie = %+v", ck)
 	}
 	for _, h := range []string{"Content-Security-Policy", "X-Frame-Options"} {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -21,7 +22,8 @@ const (
 	// preSessionTTL bounds a session that never signed in (sign-in form,
 	// MFA step).
 	preSessionTTL = 15 * time.Minute
-	// maxSessions bounds memory against a flood of sign-in page loads.
+	// maxSessions bounds each pool of sessions (anonymous, and those that
+	// hold a sign-in) against a flood of sign-in page loads.
 	maxSessions = 10000
 )
 
@@ -64,6 +66,7 @@ type pendingUser struct {
 	user                 iam.ConsoleUser
 	stage                string              // stageMFA or stageReset
 	principal            *identity.Principal // once the MFA step (if any) is passed
+	failures             int                 // wrong MFA codes given
 }
 
 const (
@@ -79,14 +82,20 @@ func (s *session) acting() *identity.Principal {
 	return s.base
 }
 
+// sessions holds the console's sessions in two pools. Anonymous ones (the
+// sign-in form, before any good password) cost nothing to make, so a flood of
+// page loads may evict them, and only them; sessions that hold something (a
+// sign-in waiting for its MFA code or new password, or a signed-in person)
+// are never evicted to make room for an anonymous one.
 type sessions struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*session
+	now  func() time.Time
+	mu   sync.Mutex
+	m    map[string]*session // every live session
+	anon map[string]*session // the anonymous ones among m
 }
 
 func newSessions(now func() time.Time) *sessions {
-	return &sessions{now: now, m: map[string]*session{}}
+	return &sessions{now: now, m: map[string]*session{}, anon: map[string]*session{}}
 }
 
 func randomToken() string {
@@ -108,7 +117,7 @@ func (ss *sessions) get(r *http.Request) *session {
 		return nil
 	}
 	if ss.expired(s) {
-		delete(ss.m, s.id)
+		ss.remove(s.id)
 		return nil
 	}
 	return s
@@ -122,41 +131,134 @@ func (ss *sessions) expired(s *session) bool {
 	return ss.now().Sub(s.created) > ttl
 }
 
+func (ss *sessions) remove(id string) {
+	delete(ss.m, id)
+	delete(ss.anon, id)
+}
+
 // create starts a new session (signed in as base, or nil before sign-in)
 // and sets its cookie. A session ID is never
 // reused across sign-in: sign-in creates a fresh one (no session fixation).
 func (ss *sessions) create(w http.ResponseWriter, r *http.Request, base *identity.Principal, accountName string) *session {
 	s := &session{id: randomToken(), csrf: randomToken(), created: ss.now(), base: base, accountName: accountName}
 	ss.mu.Lock()
-	if len(ss.m) >= maxSessions {
-		for id, old := range ss.m {
-			if ss.expired(old) || old.base == nil {
-				delete(ss.m, id)
-			}
+	if base == nil {
+		if len(ss.anon) >= maxSessions {
+			ss.evict(true)
 		}
+		ss.anon[s.id] = s
+	} else if len(ss.m)-len(ss.anon) >= maxSessions {
+		ss.evict(false)
 	}
 	ss.m[s.id] = s
 	ss.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: s.id, Path: Prefix + "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
-	})
+	setCookie(w, r, s.id, 0)
 	return s
+}
+
+// evict makes room in the anonymous pool, or among the sessions that hold
+// something. An anonymous one goes at random (map order): a flood cannot
+// choose whose form expires, and finding the expired would cost a sweep per
+// page load. The others are swept for expired ones, and only when that many
+// good passwords have filled their pool does one go at random.
+func (ss *sessions) evict(anon bool) {
+	if anon {
+		for id := range ss.anon {
+			ss.remove(id)
+			return
+		}
+		return
+	}
+	for id, old := range ss.m {
+		if ss.expired(old) {
+			ss.remove(id)
+		}
+	}
+	if len(ss.m)-len(ss.anon) < maxSessions {
+		return
+	}
+	for id := range ss.m {
+		if _, ok := ss.anon[id]; !ok {
+			ss.remove(id)
+			return
+		}
+	}
+}
+
+// hold marks s as holding a sign-in in progress (a good password was
+// given): it leaves the anonymous pool, which floods may evict. A flood may
+// have evicted it while its password was checked: it comes back, as the
+// sign-in it now holds is worth a place. The caller holds s.mu.
+func (ss *sessions) hold(s *session) {
+	ss.mu.Lock()
+	delete(ss.anon, s.id)
+	ss.m[s.id] = s
+	ss.mu.Unlock()
 }
 
 func (ss *sessions) delete(w http.ResponseWriter, r *http.Request, s *session) {
 	ss.mu.Lock()
-	delete(ss.m, s.id)
+	ss.remove(s.id)
 	ss.mu.Unlock()
+	setCookie(w, r, "", -1)
+}
+
+// setCookie sets (or, with maxAge -1, clears) the session cookie. It is
+// HttpOnly (no script reads it), scoped to the console's path, and
+// SameSite=Strict: no request that another site starts carries it, not even
+// a top-level link (see crossSiteArrival). Secure follows the connection,
+// so the cookie gets it as soon as doppel serves HTTPS.
+func setCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: "", Path: Prefix + "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+		Name: cookieName, Value: value, Path: Prefix + "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 }
 
-// checkCSRF refuses a POST whose form lacks the session's token. Multipart
+// crossSiteArrival answers a GET that another site started (a link in a
+// README, a bookmark page) and that therefore came without the Strict
+// session cookie: a page that reloads itself, now from this origin, so a
+// signed-in person stays signed in instead of getting a new anonymous
+// session whose cookie would replace theirs. It reports whether it answered.
+func crossSiteArrival(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+	default:
+		return false
+	}
+	if _, err := r.Cookie(cookieName); err == nil {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, `<!doctype html><meta http-equiv="refresh" content="0"><title>doppel console</title><p>Opening the console…</p>`)
+	return true
+}
+
+// crossOrigin refuses state-changing requests that a browser says come from
+// another origin (Sec-Fetch-Site, else Origin against Host). Requests with
+// neither header come from no browser, and need the CSRF token all the same.
+// An object opened from S3 has an opaque origin ("null"), so it is refused
+// here even if its sandbox were lifted.
+var crossOrigin = http.NewCrossOriginProtection()
+
+func checkOrigin(w http.ResponseWriter, r *http.Request) bool {
+	if err := crossOrigin.Check(r); err != nil {
+		http.Error(w, "This request came from another site; the console accepts forms from its own pages only.", http.StatusForbidden)
+		return false
+	}
+	return true
+}
+
+// checkCSRF refuses a POST from another origin, or whose form lacks the
+// session's token. Multipart
 // forms (uploads) are parsed here too, so the token is read from them.
 func (h *Handler) checkCSRF(w http.ResponseWriter, r *http.Request, s *session) bool {
+	if !checkOrigin(w, r) {
+		return false
+	}
 	var token string
 	if ct := r.Header.Get("Content-Type"); len(ct) >= 19 && ct[:19] == "multipart/form-data" {
 		// Uploads: up to PutObject's 5 GiB; beyond 32 MiB the parts go to

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api"
@@ -14,6 +16,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -39,6 +42,9 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s == nil {
+		if crossSiteArrival(w, r) {
+			return
+		}
 		s = h.sessions.create(w, r, nil, "")
 	}
 	s.mu.Lock()
@@ -90,6 +96,27 @@ func (h *Handler) signinFailed(w http.ResponseWriter, s *session, d signinData, 
 	h.render(w, s, "signin", view{Title: "Sign in", Data: d})
 }
 
+// throttled refuses, without looking at the secret, an attempt whose
+// identity (idKey) or client is blocked after too many failures; it reports
+// whether it did.
+func (h *Handler) throttled(w http.ResponseWriter, r *http.Request, s *session, d signinData, idKey string) bool {
+	wait := h.throttle.Blocked(idKey, clientKey(r))
+	if wait == 0 {
+		return false
+	}
+	d.Error = throttledMessage(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+	w.WriteHeader(http.StatusTooManyRequests)
+	h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+	return true
+}
+
+// attemptFailed counts a wrong secret against the identity and the client.
+func (h *Handler) attemptFailed(r *http.Request, idKey string) {
+	h.throttle.Fail(idKey, identityFailures)
+	h.throttle.Fail(clientKey(r), clientFailures)
+}
+
 // lookupAccount finds an account by 12-digit ID or by name.
 func (h *Handler) lookupAccount(ctx context.Context, idOrName string) (identity.Account, bool, error) {
 	var a identity.Account
@@ -124,12 +151,26 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.signinFailed(w, s, d, "Sign-in failed: "+err.Error())
 		return
 	}
+	idKey := userKey(acct.ID, d.User)
 	if !ok {
+		idKey = userKey(d.Account, d.User)
+	}
+	if d.Mode == "root" {
+		idKey = rootKey(acct.ID)
+		if !ok {
+			idKey = rootKey(d.Account)
+		}
+	}
+	if h.throttled(w, r, s, d, idKey) {
+		return
+	}
+	if !ok {
+		h.attemptFailed(r, idKey)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
 	if d.Mode == "root" {
-		h.signinRoot(w, r, s, d, acct)
+		h.signinRoot(w, r, s, d, acct, idKey)
 		return
 	}
 	u, found, err := h.cfg.IAM.LookupConsoleUser(r.Context(), acct.ID, d.User)
@@ -139,6 +180,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !found || !u.HasPassword {
 		h.recordLogin(r, acct.ID, hiddenUser, false)
+		h.attemptFailed(r, idKey)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -149,6 +191,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !good {
 		h.recordLogin(r, acct.ID, u.ARN, false)
+		h.attemptFailed(r, idKey)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -158,6 +201,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		// page of its own, as on AWS.
 		pend.stage = stageMFA
 		s.pending = pend
+		h.sessions.hold(s)
 		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 		return
 	}
@@ -171,6 +215,7 @@ func (h *Handler) passwordReset(w http.ResponseWriter, r *http.Request, s *sessi
 	if pend.user.ResetRequired {
 		pend.stage = stageReset
 		s.pending = pend
+		h.sessions.hold(s)
 		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 		return
 	}
@@ -210,13 +255,14 @@ func (h *Handler) signinReset(w http.ResponseWriter, r *http.Request) {
 
 // signinRoot signs in an account's root user with one of its access key
 // pairs (doppel has no root e-mail addresses and passwords).
-func (h *Handler) signinRoot(w http.ResponseWriter, r *http.Request, s *session, d signinData, acct identity.Account) {
+func (h *Handler) signinRoot(w http.ResponseWriter, r *http.Request, s *session, d signinData, acct identity.Account, idKey string) {
 	akid := strings.TrimSpace(r.PostFormValue("access_key_id"))
 	secret := r.PostFormValue("secret_access_key")
 	p, want, err := h.cfg.Resolve(r.Context(), akid, "", h.cfg.Now())
 	if err != nil || p.Kind != identity.Root || p.Account != acct.ID ||
 		subtle.ConstantTimeCompare([]byte(secret), []byte(want)) != 1 {
 		h.recordLogin(r, acct.ID, identity.RootARN(acct.ID), false)
+		h.attemptFailed(r, idKey)
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -230,17 +276,40 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.mu.Unlock()
 	d := signinData{Mode: "iam", Account: pend.account, User: pend.user.Name, MFAStep: true}
+	idKey := userKey(pend.account, pend.user.Name)
+	if h.throttled(w, r, s, d, idKey) {
+		return
+	}
 	code := strings.TrimSpace(r.PostFormValue("mfa_code"))
 	var serial string
+	deviceBlocked := false
 	for _, sn := range pend.user.MFASerials {
 		owner, err := h.cfg.IAM.CheckMFACode(r.Context(), pend.account, sn, code)
 		if err == nil && owner == pend.user.Name {
 			serial = sn
 			break
 		}
+		deviceBlocked = deviceBlocked || errors.Is(err, iam.ErrMFAThrottled)
+	}
+	if serial == "" && deviceBlocked {
+		// IAM refuses the device's codes after wrong ones given elsewhere
+		// (STS's TokenCode): say so, and count nothing against this person.
+		d.Error = "Too many wrong codes were given for your MFA device. Wait a few minutes before you try again."
+		w.WriteHeader(http.StatusTooManyRequests)
+		h.render(w, s, "signin", view{Title: "Sign in", Data: d})
+		return
 	}
 	if serial == "" {
 		h.recordLogin(r, pend.account, pend.user.ARN, false)
+		h.attemptFailed(r, idKey)
+		if pend.failures++; pend.failures >= maxMFAFailures {
+			// Guessing codes on one pending sign-in ends it: back to the
+			// password, and the identity's failures still count.
+			s.pending = nil
+			d.MFAStep = false
+			h.signinFailed(w, s, d, "Too many wrong MFA codes. Sign in again.")
+			return
+		}
 		h.signinFailed(w, s, d, msgBadSignIn)
 		return
 	}
@@ -285,6 +354,13 @@ func (h *Handler) recordLogin(r *http.Request, account, principal string, ok boo
 // startSession replaces the pre-sign-in session with a new signed-in one.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, pre *session, p *identity.Principal, accountName string) {
 	h.recordLogin(r, p.Account, p.ARN, true)
+	// The identity's failures are forgotten; the client's are not, or one
+	// good account would reset a client's guesses at another.
+	if p.Kind == identity.Root {
+		h.throttle.Forget(rootKey(p.Account))
+	} else {
+		h.throttle.Forget(userKey(p.Account, p.Name))
+	}
 	h.sessions.delete(w, r, pre)
 	h.sessions.create(w, r, p, accountName)
 	http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)

@@ -62,6 +62,9 @@ type Config struct {
 	Activity *activity.Log
 	// MaxBodyBytes caps the body of a non-S3 request; 0 means 1 MiB.
 	MaxBodyBytes int64
+	// BodyIdleTimeout is how long a request body may stall before the
+	// request fails with RequestTimeout; 0 means DefaultBodyIdleTimeout.
+	BodyIdleTimeout time.Duration
 }
 
 // Gateway is the http.Handler for every AWS endpoint doppel serves.
@@ -84,6 +87,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.BodyIdleTimeout == 0 {
+		cfg.BodyIdleTimeout = DefaultBodyIdleTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -133,6 +139,7 @@ type call struct {
 	start   time.Time
 	method  string
 	err     *awserr.Error // the error answered, for the log line
+	body    *idleBody     // nil when the request has no body
 
 	// Held here so that a request costs one allocation for all of them.
 	sw     statusWriter
@@ -143,10 +150,13 @@ type call struct {
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_doppel/") {
+		g.watchBody(w, r)
 		g.serveInternal(w, r)
 		return
 	}
+	setContentHeaders(w.Header())
 	c := &call{id: newRequestID(), start: time.Now(), method: r.Method}
+	c.body = g.watchBody(w, r)
 	c.sw.ResponseWriter = w
 	c.w = &c.sw
 	c.anon.Kind = identity.Anonymous
@@ -321,6 +331,11 @@ func principalName(p *identity.Principal) string {
 
 // writeError answers e in the protocol of the call's service.
 func (g *Gateway) writeError(c *call, e *awserr.Error) {
+	if c.body != nil && c.body.timedOut {
+		// Whatever the stall became on its way up (IncompleteBody, a
+		// cancelled context), the cause is the client's silence.
+		e = errRequestTimeout
+	}
 	c.err = e
 	if c.w.wroteHeader {
 		// Too late for an error document (a streamed body broke): the

@@ -48,6 +48,12 @@ type Options struct {
 	// Hostnames are extra host names under which S3 buckets are addressed
 	// virtual-hosted style (bucket.HOSTNAME).
 	Hostnames []string
+	// BodyIdleTimeout: a request body that sends nothing for this long fails
+	// with RequestTimeout (0: gateway.DefaultBodyIdleTimeout, as S3).
+	BodyIdleTimeout time.Duration
+	// WriteIdleTimeout: a response write that blocks this long (the client
+	// stopped reading) closes the connection (0: DefaultWriteIdleTimeout).
+	WriteIdleTimeout time.Duration
 }
 
 // Server is an assembled doppel.
@@ -62,9 +68,10 @@ type Server struct {
 	Authorizer *authz.Engine
 	Activity   *activity.Log
 
-	blobs blob.Store
-	http  *http.Server
-	log   *slog.Logger
+	blobs     blob.Store
+	http      *http.Server
+	log       *slog.Logger
+	writeIdle time.Duration
 	// unknownKeyOnce logs the first request signed with a key doppel does
 	// not know, with the keys it does know.
 	unknownKeyOnce sync.Once
@@ -80,7 +87,10 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{log: log}
+	s := &Server{log: log, writeIdle: opts.WriteIdleTimeout}
+	if s.writeIdle == 0 {
+		s.writeIdle = DefaultWriteIdleTimeout
+	}
 	defer func() {
 		if err != nil {
 			s.closeStore()
@@ -134,8 +144,9 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 		Admit: func(ctx context.Context, info *request.Info) error {
 			return sts.CheckCredentialUse(info.Principal, info.Service, info.Operation)
 		},
-		KeyUsed:  s.Authority.RecordUse,
-		Internal: s.internalMux(now),
+		KeyUsed:         s.Authority.RecordUse,
+		Internal:        s.internalMux(now),
+		BodyIdleTimeout: opts.BodyIdleTimeout,
 	})
 	return s, nil
 }
@@ -188,6 +199,13 @@ func (s *Server) logKnownKeys(ctx context.Context, akid string) {
 }
 
 // Serve answers requests on ln until Shutdown.
+//
+// Every wait on a client is bounded: the request line and headers by
+// ReadHeaderTimeout, each read of a body by the gateway's idle deadline
+// (RequestTimeout, as S3), each write of a response by the listener's
+// per-write deadline, and a kept-alive connection by IdleTimeout. There is
+// no ReadTimeout or WriteTimeout: both bound a whole request, and would cut
+// off a large upload or download that is making progress.
 func (s *Server) Serve(ln net.Listener) error {
 	s.http = &http.Server{
 		Handler:           s.Gateway,
@@ -196,7 +214,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	err := s.http.Serve(ln)
+	err := s.http.Serve(writeIdleListener{Listener: ln, idle: s.writeIdle})
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

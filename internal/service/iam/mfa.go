@@ -385,12 +385,27 @@ func (s *Service) ListMFADeviceTags(ctx context.Context, in *iamapi.ListMFADevic
 // it with its own AccessDenied message.
 var ErrMFA = errors.New("iam: MFA code not accepted")
 
+// ErrMFAThrottled is what CheckMFACode returns, without looking at the code,
+// while a device is blocked after too many wrong codes.
+var ErrMFAThrottled = errors.New("iam: too many wrong MFA codes for the device")
+
+// mfaCodeFailures wrong codes block a device's checks (package attempts: 30
+// seconds, doubling up to 15 minutes), wherever the codes come from: STS's
+// TokenCode, the console's sign-in. Without it a code falls to a few hundred
+// guesses a second in minutes; AWS throttles too.
+const mfaCodeFailures = 5
+
 // CheckMFACode verifies code for the virtual MFA device serial in account,
 // which must be enabled for a user, and records the step so the code cannot
 // be used again. It returns the name of the device's user. STS calls it for
 // AssumeRole and GetSessionToken with SerialNumber and TokenCode.
 func (s *Service) CheckMFACode(ctx context.Context, account, serial, code string) (string, error) {
+	key := account + " " + serial
+	if s.mfaFailures.Blocked(key) > 0 {
+		return "", ErrMFAThrottled
+	}
 	var user string
+	wrong := false
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		d, found, err := get[mfaRec](tx, mfaKey(account, serial))
 		if err != nil {
@@ -401,11 +416,18 @@ func (s *Service) CheckMFACode(ctx context.Context, account, serial, code string
 		}
 		step, err := mfa.Verify(d.Seed, code, s.now(), d.LastStep)
 		if err != nil {
+			wrong = true
 			return ErrMFA
 		}
 		d.LastStep = step
 		user = d.User
 		return put(tx, mfaKey(account, serial), d)
 	})
+	switch {
+	case wrong:
+		s.mfaFailures.Fail(key, mfaCodeFailures)
+	case err == nil:
+		s.mfaFailures.Forget(key)
+	}
 	return user, err
 }

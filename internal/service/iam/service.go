@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
+	"github.com/doppel-aws/doppel/internal/attempts"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
@@ -41,6 +42,8 @@ type Service struct {
 	// roles holds decoded role records for LookupRole, LookupAssumableRole
 	// and ListRoles.
 	roles recordCache[cachedRole]
+	// mfaFailures counts wrong MFA codes by device (CheckMFACode).
+	mfaFailures *attempts.Counter
 }
 
 var (
@@ -61,6 +64,7 @@ func New(st store.Store, az authz.Authorizer, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.mfaFailures = attempts.New(s.now)
 	return s
 }
 

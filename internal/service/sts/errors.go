@@ -21,7 +21,9 @@ const (
 	msgMFAInvalidCode = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
 	// A serial number that is not an MFA device of the caller (two spaces
 	// between the sentences, as AWS sends it).
-	msgMFAUnknownDevice   = "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user."
+	msgMFAUnknownDevice = "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user."
+	// AWS documents no message for this; it says what happened and what to do.
+	msgMFAThrottled       = "MultiFactorAuthentication failed: too many invalid MFA codes for this device. Wait a few minutes before you try again."
 	msgMaxSessionDuration = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 	msgChainedDuration    = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
 	// Session tags (IAM User Guide, "Pass session tags in AWS STS").
@@ -67,6 +69,8 @@ func mfaError(err error) error {
 		return awserr.AccessDenied(msgMFAInvalidCode)
 	case errors.Is(err, ErrMFADeviceNotAssigned):
 		return awserr.AccessDenied(msgMFAUnknownDevice)
+	case errors.Is(err, ErrMFAThrottled):
+		return awserr.AccessDenied(msgMFAThrottled)
 	}
 	return awserr.Internal(err)
 }

@@ -65,8 +65,9 @@ type MFADevices interface {
 	// user userName of account ("" for the account's root user), at time at.
 	// It returns nil when the code is good (and records its step so it is
 	// never accepted again), ErrMFADeviceNotAssigned when serial is not a
-	// device assigned to that user, and ErrMFACodeInvalid when the code is
-	// wrong or was already used.
+	// device assigned to that user, ErrMFACodeInvalid when the code is
+	// wrong or was already used, and ErrMFAThrottled while the device refuses
+	// codes after too many wrong ones.
 	VerifyMFACode(ctx context.Context, account, userName, serial, code string, at time.Time) error
 }
 
@@ -77,6 +78,9 @@ var (
 	// ErrMFACodeInvalid is returned by MFADevices when the code does not
 	// match, or matches a step the device already accepted.
 	ErrMFACodeInvalid = errors.New("sts: MFA code is not valid")
+	// ErrMFAThrottled is returned by MFADevices while the device refuses
+	// codes after too many wrong ones.
+	ErrMFAThrottled = errors.New("sts: too many wrong MFA codes")
 )
 
 // AccessKeys answers GetAccessKeyInfo.

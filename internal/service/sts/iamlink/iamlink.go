@@ -53,6 +53,8 @@ func (l Link) VerifyMFACode(ctx context.Context, account, userName, serial, code
 	switch {
 	case errors.Is(err, iam.ErrMFA):
 		return sts.ErrMFACodeInvalid
+	case errors.Is(err, iam.ErrMFAThrottled):
+		return sts.ErrMFAThrottled
 	case err != nil:
 		return err
 	case owner != userName:

@@ -1,0 +1,4 @@
+package console
+
+// MaxSessions is the size of each session pool, for the flood test.
+const MaxSessions = maxSessions
