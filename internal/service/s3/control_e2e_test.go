@@ -347,3 +347,37 @@ func TestS3ControlAccountPublicAccessBlock(t *testing.T) {
 		t.Errorf("GetPublicAccessBlock after delete: %v", err)
 	}
 }
+
+// A body that is not TagResource's document, and a method the tags path
+// does not have, change nothing; the second is MethodNotAllowed, the answer
+// on which Terraform's provider falls back to the bucket tagging API.
+func TestS3ControlRefusesWhatItDoesNotKnow(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	ctx := context.Background()
+	a := client(srv, "account-a")
+	const bucket = "raw-tags"
+	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket), CreateBucketConfiguration: &s3types.CreateBucketConfiguration{
+		Tags: []s3types.Tag{{Key: aws.String("keep"), Value: aws.String("me")}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	// Escaped as the SDK escapes the label, so the signature covers the path sent.
+	path := "/v20180820/tags/arn%3Aaws%3As3%3A%3A%3A" + bucket
+	account := []string{"X-Amz-Account-Id", srv.Account("account-a").ID}
+	for _, c := range []struct {
+		method, body, code string
+		status             int
+	}{
+		{"POST", "<Foo/>", "MalformedXML", 400},
+		{"POST", `<TagResourceRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><Tags><Tag><Key>k</Key></Tag></Tags></TagResourceRequest>`, "MalformedXML", 400},
+		{"PUT", "", "MethodNotAllowed", 405},
+	} {
+		status, body := signedS3(t, srv, "account-a", c.method, path, c.body, account...)
+		if status != c.status || !strings.Contains(body, "<ErrorResponse><Error><Code>"+c.code+"</Code>") {
+			t.Errorf("%s %q = %d %s, want %d %s in S3 Control's error document", c.method, c.body, status, body, c.status, c.code)
+		}
+	}
+	if got := bucketTagMap(t, a, bucket); !sameTags(got, map[string]string{"keep": "me"}) {
+		t.Errorf("refused requests changed the tags: %v", got)
+	}
+}

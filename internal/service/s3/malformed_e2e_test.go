@@ -23,12 +23,16 @@ import (
 // signedS3 sends body to path (path-style, query included) signed by the
 // account's root with aws-sdk-go-v2's signer: SDK clients cannot send a
 // document other than the operation's, so the tests write the bytes.
-func signedS3(t *testing.T, srv *doppeltest.Server, account, method, path, body string) (int, string) {
+// headers are name, value pairs to sign with the request.
+func signedS3(t *testing.T, srv *doppeltest.Server, account, method, path, body string, headers ...string) (int, string) {
 	t.Helper()
 	a := srv.Account(account)
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	sum := sha256.Sum256([]byte(body))
 	md := md5.Sum([]byte(body))
