@@ -6,6 +6,8 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/activity"
@@ -31,6 +34,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/service/sts/iamlink"
 	"github.com/doppel-aws/doppel/internal/sigv4"
 	"github.com/doppel-aws/doppel/internal/store"
+	"github.com/doppel-aws/doppel/internal/tlsca"
 	"github.com/doppel-aws/doppel/internal/version"
 )
 
@@ -44,6 +48,10 @@ type Options struct {
 	// Hostnames are extra host names under which S3 buckets are addressed
 	// virtual-hosted style (bucket.HOSTNAME).
 	Hostnames []string
+	// TLSCertFile and TLSKeyFile, when set, are the certificate the port
+	// presents for doppel's own names instead of one from doppel's CA (which
+	// still signs the certificates of proxied AWS host names).
+	TLSCertFile, TLSKeyFile string
 }
 
 // Server is an assembled doppel.
@@ -57,10 +65,16 @@ type Server struct {
 	// Authorizer decides every request, the API's and the console's.
 	Authorizer *authz.Engine
 	Activity   *activity.Log
+	// CA signs the certificates doppel presents over HTTPS: in the data
+	// directory (ca.pem), or in memory with InMemory.
+	CA *tlsca.CA
 
-	blobs blob.Store
-	http  *http.Server
-	log   *slog.Logger
+	blobs      blob.Store
+	http       *http.Server
+	tls        *tls.Config
+	tunnels    *chanListener
+	tunnelOnce sync.Once
+	log        *slog.Logger
 }
 
 // Open builds a Server over the state in opts.DataDir (or in memory).
@@ -129,8 +143,84 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 		KeyUsed:  s.Authority.RecordUse,
 		Internal: s.internalMux(now),
 	})
+	if err := s.setUpTLS(opts, now); err != nil {
+		return nil, err
+	}
+	s.tunnels = newChanListener(tunnelAddr{})
+	s.http = &http.Server{
+		Handler: &proxy{
+			next: s.Gateway, serves: s.Gateway.Serves, ca: s.CA, base: s.tls,
+			tunnels: s.tunnels, now: now, log: log,
+		},
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 	return s, nil
 }
+
+// setUpTLS loads (or, the first time, makes) the CA and the port's
+// certificate. With a CA already made this is two file reads and no key
+// generation, which keeps start-up in milliseconds.
+func (s *Server) setUpTLS(opts Options, now func() time.Time) error {
+	var err error
+	if opts.InMemory {
+		// Nothing may be written: the CA lives in memory, and clients fetch
+		// its certificate from /_doppel/ca.pem.
+		if s.CA, err = tlsca.NewInMemory(now()); err != nil {
+			return err
+		}
+	} else {
+		var created bool
+		if s.CA, created, err = tlsca.LoadOrCreate(opts.DataDir, now()); err != nil {
+			return err
+		}
+		if created {
+			s.log.Info("made a local certificate authority", "ca_bundle", s.CA.Path())
+		}
+	}
+	var cert tls.Certificate
+	switch {
+	case opts.TLSCertFile != "" || opts.TLSKeyFile != "":
+		if opts.TLSCertFile == "" || opts.TLSKeyFile == "" {
+			return errors.New("a TLS certificate needs both its certificate and its key file")
+		}
+		cert, err = tlsca.LoadKeyPair(opts.TLSCertFile, opts.TLSKeyFile)
+	default:
+		cert, err = s.CA.ServerCertificate(tlsca.ServerNames(opts.Hostnames), now())
+	}
+	if err != nil {
+		return err
+	}
+	if cert.Leaf == nil {
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+	}
+	s.tls = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// HTTP/1.1 only: AWS's SDKs speak it to these services, and it
+		// keeps one code path for both protocols.
+		NextProtos: []string{"http/1.1"},
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			// A name the port's certificate does not cover but doppel
+			// serves (a bucket with dots, an AWS name mapped to 127.0.0.1
+			// in /etc/hosts) gets its own certificate from the CA.
+			if name := hello.ServerName; name != "" && cert.Leaf.VerifyHostname(name) != nil && s.Gateway.Serves(name) {
+				return s.CA.Leaf(name, now())
+			}
+			return &cert, nil
+		},
+	}
+	return nil
+}
+
+// tunnelAddr is the address of the listener of CONNECT tunnels.
+type tunnelAddr struct{}
+
+func (tunnelAddr) Network() string { return "tunnel" }
+func (tunnelAddr) String() string  { return "doppel-connect-tunnels" }
 
 // lazyAuthorizer lets IAM be built before the authorizer that reads IAM's
 // policies: the two need each other.
@@ -156,16 +246,11 @@ func (s *Server) resolve(now func() time.Time) gateway.Resolver {
 	}
 }
 
-// Serve answers requests on ln until Shutdown.
+// Serve answers requests on ln until Shutdown: HTTP and HTTPS on the same
+// port, and doppel's proxy for AWS host names.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{
-		Handler:           s.Gateway,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       5 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	err := s.http.Serve(ln)
+	s.tunnelOnce.Do(func() { go s.http.Serve(s.tunnels) })
+	err := s.http.Serve(newDualListener(ln, s.tls))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -178,6 +263,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
+		s.tunnels.Close() // when Serve never ran, net/http does not know it
 	}
 	errs = append(errs, s.Authority.Close(ctx))
 	errs = append(errs, s.closeStore())
@@ -196,6 +282,12 @@ func (s *Server) closeStore() error {
 func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
+	mux.HandleFunc("/_doppel/ca.pem", func(w http.ResponseWriter, r *http.Request) {
+		// The CA's certificate is public; a CA in memory has no file to
+		// point AWS_CA_BUNDLE at, so clients fetch it here.
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Write(s.CA.PEM)
+	})
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
