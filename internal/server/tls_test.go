@@ -10,7 +10,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -362,5 +364,45 @@ func TestProxyTunnels(t *testing.T) {
 	resp.Body.Close()
 	if resp.Header.Get("x-amz-request-id") == "" || strings.Contains(string(body), "not a host doppel serves") {
 		t.Errorf("S3 Control host through HTTP_PROXY: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestConsoleCookiesOverHTTPS: signing in to the console over HTTPS sets a
+// Secure session cookie; over plain HTTP (where Secure would lose it) not.
+func TestConsoleCookiesOverHTTPS(t *testing.T) {
+	srv := doppeltest.NewTLSServer(t)
+	a := srv.Account("account-a")
+	csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	for _, base := range []string{srv.URL, "http://" + srv.Addr} {
+		jar, _ := cookiejar.New(nil)
+		c := srv.Client()
+		c.Jar = jar
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := c.Get(base + "/_doppel/console/signin?mode=root")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		form := url.Values{"mode": {"root"}, "account": {a.Name}, "access_key_id": {a.AccessKeyID}, "secret_access_key": {a.SecretAccessKey}}
+		if m := csrfRE.FindSubmatch(page); m != nil {
+			form.Set("csrf", string(m[1]))
+		}
+		if resp, err = c.PostForm(base+"/_doppel/console/signin", form); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var session *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Value != "" {
+				session = ck
+			}
+		}
+		if session == nil {
+			t.Fatalf("%s: sign-in set no cookie (%d)", base, resp.StatusCode)
+		}
+		if want := strings.HasPrefix(base, "https://"); session.Secure != want {
+			t.Errorf("%s: cookie %s Secure=%v, want %v", base, session.Name, session.Secure, want)
+		}
 	}
 }
