@@ -36,6 +36,7 @@ type workdir struct {
 	t   *testing.T
 	tf  string
 	dir string
+	env []string // more environment for terraform, such as AWS_CA_BUNDLE
 }
 
 func newWorkdir(t *testing.T, mainTF string) *workdir {
@@ -65,6 +66,7 @@ func (w *workdir) run(args ...string) (string, error) {
 		"CHECKPOINT_DISABLE=1",
 		"TF_INPUT=0",
 	}
+	cmd.Env = append(cmd.Env, w.env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -1,0 +1,99 @@
+package tftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/doppel-aws/doppel/doppeltest"
+)
+
+// secureConfig is a bucket with the policy Terraform modules add for
+// "deny insecure transport", and an object in it, all managed over HTTPS.
+const secureConfig = providerConfig + `
+resource "aws_s3_bucket" "secure" {
+  bucket = "tf-secure"
+}
+
+resource "aws_s3_bucket_policy" "secure" {
+  bucket = aws_s3_bucket.secure.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AllowSSLRequestsOnly"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.secure.arn, "${aws_s3_bucket.secure.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
+resource "aws_s3_object" "doc" {
+  bucket     = aws_s3_bucket.secure.id
+  key        = "doc.txt"
+  content    = %q
+  depends_on = [aws_s3_bucket_policy.secure]
+}
+`
+
+// TestTerraformOverHTTPS applies a bucket whose policy denies insecure
+// transport and manages an object in it, with the provider trusting doppel
+// through AWS_CA_BUNDLE only; a plain-HTTP client is refused.
+func TestTerraformOverHTTPS(t *testing.T) {
+	srv := doppeltest.NewTLSServer(t)
+	a := srv.Account("account-a")
+	config := func(content string) string {
+		return fmt.Sprintf(secureConfig, a.AccessKeyID, a.SecretAccessKey, srv.URL, srv.URL, srv.URL, content)
+	}
+	w := newWorkdir(t, config("first"))
+	w.env = []string{"AWS_CA_BUNDLE=" + srv.CAFile()}
+	w.applyClean()
+
+	ctx := context.Background()
+	read := func(c *s3.Client) (string, error) {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tf-secure"), Key: aws.String("doc.txt")})
+		if err != nil {
+			return "", err
+		}
+		defer out.Body.Close()
+		b, err := io.ReadAll(out.Body)
+		return string(b), err
+	}
+	if got, err := read(s3Client(srv, "account-a")); err != nil || got != "first" {
+		t.Fatalf("object over HTTPS: %q, %v", got, err)
+	}
+	cfg := srv.AWSConfig("account-a")
+	cfg.BaseEndpoint, cfg.HTTPClient = aws.String("http://"+srv.Addr), nil
+	_, err := read(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }))
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+		t.Fatalf("object over plain HTTP: want AccessDenied, got %v", err)
+	}
+
+	// The object changes through Terraform, over HTTPS.
+	w.write(config("second"))
+	w.must("apply", "-no-color", "-auto-approve")
+	w.noChanges()
+	if got, err := read(s3Client(srv, "account-a")); err != nil || got != "second" {
+		t.Fatalf("object after the update: %q, %v", got, err)
+	}
+	w.must("destroy", "-no-color", "-auto-approve")
+}
+
+// write replaces the configuration.
+func (w *workdir) write(mainTF string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(mainTF), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
