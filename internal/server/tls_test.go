@@ -4,7 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +17,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,6 +31,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/doppel-aws/doppel/doppeltest"
+	"github.com/doppel-aws/doppel/internal/server"
+	"github.com/doppel-aws/doppel/internal/tlsca"
 )
 
 // plain returns cfg aimed at the same port over plain HTTP.
@@ -403,6 +412,56 @@ func TestConsoleCookiesOverHTTPS(t *testing.T) {
 		}
 		if want := strings.HasPrefix(base, "https://"); session.Secure != want {
 			t.Errorf("%s: cookie %s Secure=%v, want %v", base, session.Name, session.Secure, want)
+		}
+	}
+}
+
+// TestOwnCertificate: --tls-cert and --tls-key replace the port's
+// certificate; the proxy's still come from doppel's CA.
+func TestOwnCertificate(t *testing.T) {
+	own, err := tlsca.NewInMemory(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := own.Issue([]string{"localhost", "127.0.0.1"}, key.Public(), time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+
+	ctx := context.Background()
+	if _, err := server.Open(ctx, server.Options{InMemory: true, TLSCertFile: certFile}); err == nil {
+		t.Fatal("a certificate without its key was accepted")
+	}
+	srv, err := server.Open(ctx, server.Options{InMemory: true, TLSCertFile: certFile, TLSKeyFile: keyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Shutdown(ctx)
+	for _, tc := range []struct {
+		name string
+		ca   *tlsca.CA
+		ok   bool
+	}{{"localhost", own, true}, {"localhost", srv.CA, false}, {"sts.amazonaws.com", srv.CA, true}} {
+		conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{ServerName: tc.name, RootCAs: tc.ca.Pool()})
+		if (err == nil) != tc.ok {
+			t.Errorf("%s trusting %s: %v", tc.name, tc.ca.Cert.Subject.CommonName, err)
+		}
+		if err == nil {
+			conn.Close()
 		}
 	}
 }
