@@ -134,6 +134,10 @@ func newCA(der []byte, key crypto.Signer) (*CA, error) {
 // LoadOrCreate loads the CA kept in dir, or makes one there on first use
 // (or when the one there has expired). created says which.
 func LoadOrCreate(dir string, now time.Time) (ca *CA, created bool, err error) {
+	// Clients are told this path (AWS_CA_BUNDLE) and may run elsewhere.
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	certPEM, err := os.ReadFile(filepath.Join(dir, CAFile))
 	if err == nil {
 		var keyPEM []byte
