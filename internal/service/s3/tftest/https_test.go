@@ -97,3 +97,52 @@ func (w *workdir) write(mainTF string) {
 		w.t.Fatal(err)
 	}
 }
+
+// proxyConfig has no endpoint setting at all: the provider talks to AWS's
+// host names, through doppel as its HTTPS proxy.
+const proxyConfig = `
+provider "aws" {
+  region                  = "eu-west-1"
+  access_key              = %q
+  secret_key              = %q
+  skip_metadata_api_check = true
+}
+
+resource "aws_iam_user" "ci" {
+  name = "tf-proxy-ci"
+}
+
+resource "aws_s3_bucket" "data" {
+  bucket = "tf-proxy-data"
+}
+
+resource "aws_s3_object" "doc" {
+  bucket  = aws_s3_bucket.data.id
+  key     = "doc.txt"
+  content = "through the proxy"
+}
+`
+
+// TestTerraformThroughProxy applies IAM and S3 resources with a provider
+// block that names no endpoint, in eu-west-1: HTTPS_PROXY and
+// AWS_CA_BUNDLE are all that point it at doppel.
+func TestTerraformThroughProxy(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := srv.Account("account-a")
+	w := newWorkdir(t, fmt.Sprintf(proxyConfig, a.AccessKeyID, a.SecretAccessKey))
+	w.env = []string{
+		"AWS_CA_BUNDLE=" + srv.CAFile(),
+		"HTTPS_PROXY=http://" + srv.Addr, "HTTP_PROXY=http://" + srv.Addr, "NO_PROXY=",
+	}
+	w.applyClean()
+	out, err := s3Client(srv, "account-a").GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("tf-proxy-data"), Key: aws.String("doc.txt")})
+	if err != nil {
+		t.Fatalf("object applied through the proxy: %v", err)
+	}
+	b, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if string(b) != "through the proxy" {
+		t.Errorf("object = %q", b)
+	}
+	w.must("destroy", "-no-color", "-auto-approve")
+}
