@@ -26,7 +26,7 @@ type dualListener struct {
 	conns chan net.Conn
 	done  chan struct{}
 	once  sync.Once
-	err   error // the accept loop's end, read after done closes
+	err   error // why Accept ends: written once, before done closes
 }
 
 func newDualListener(ln net.Listener, cfg *tls.Config) *dualListener {
@@ -46,8 +46,7 @@ func (d *dualListener) acceptLoop() {
 				time.Sleep(5 * time.Millisecond)
 				continue
 			}
-			d.err = err
-			d.Close()
+			d.closeWith(err)
 			return
 		}
 		go func() {
@@ -77,9 +76,14 @@ func (d *dualListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (d *dualListener) Close() error {
+func (d *dualListener) Close() error { return d.closeWith(nil) }
+
+// closeWith ends Accept with cause (net.ErrClosed when nil); only the
+// first call counts, so cause is written before done closes.
+func (d *dualListener) closeWith(cause error) error {
 	var err error
 	d.once.Do(func() {
+		d.err = cause
 		close(d.done)
 		err = d.Listener.Close()
 	})
