@@ -31,6 +31,11 @@ func TestCLIOverHTTPS(t *testing.T) {
 	if out := aws(t, srv, "s3", "cp", "s3://cli-tls/hello.txt", "-"); out != "hello over tls" {
 		t.Errorf("cp back: %q", out)
 	}
+	// Over HTTPS the CLI frames uploads aws-chunked (unsigned, with a
+	// checksum trailer); as on S3, the object does not keep that encoding.
+	if out := aws(t, srv, "s3api", "head-object", "--bucket", "cli-tls", "--key", "hello.txt"); strings.Contains(out, "ContentEncoding") {
+		t.Errorf("the object kept the upload's framing as its Content-Encoding:\n%s", out)
+	}
 
 	// The same CLI over plain HTTP is refused with AWS's AccessDenied.
 	env := replaceEnv(srv.Env("account-a"), "AWS_ENDPOINT_URL=http://"+srv.Addr)
