@@ -135,7 +135,10 @@ func TestTerraformThroughProxy(t *testing.T) {
 		"HTTPS_PROXY=http://" + srv.Addr, "HTTP_PROXY=http://" + srv.Addr, "NO_PROXY=",
 	}
 	w.applyClean()
-	out, err := s3Client(srv, "account-a").GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("tf-proxy-data"), Key: aws.String("doc.txt")})
+	cfg := srv.AWSConfig("account-a")
+	cfg.Region = "eu-west-1" // the bucket's, as AWS requires of the signature
+	direct := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	out, err := direct.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("tf-proxy-data"), Key: aws.String("doc.txt")})
 	if err != nil {
 		t.Fatalf("object applied through the proxy: %v", err)
 	}
