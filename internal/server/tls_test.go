@@ -362,6 +362,14 @@ func TestProxyTunnels(t *testing.T) {
 			t.Errorf("%s: %d", u, resp.StatusCode)
 		}
 	}
+	// The proxy itself reached over TLS (HTTPS_PROXY=https://...): a tunnel
+	// inside TLS.
+	tlsProxy := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "https", Host: srv.Addr}), TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if resp, err := tlsProxy.Get("https://iam.amazonaws.com/_doppel/health"); err != nil {
+		t.Errorf("through an https:// proxy URL: %v", err)
+	} else {
+		resp.Body.Close()
+	}
 	// An unsigned S3 Control request: S3 Control is not doppel's yet, but
 	// the request reaches the gateway and is answered as AWS's, not
 	// refused by the proxy.
