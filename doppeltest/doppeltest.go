@@ -6,18 +6,30 @@
 //	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 //
 // The server keeps its state in memory (unless WithDataDir is given), serves
-// on a loopback port, and is closed by t.Cleanup.
+// on a loopback port, and is closed by t.Cleanup. The port answers HTTP and
+// HTTPS alike; NewTLSServer gives an https:// URL and clients that trust
+// only the server's CA:
+//
+//	srv := doppeltest.NewTLSServer(t)
+//	cfg := srv.AWSConfig("account-a") // https, doppel's CA as the only root
 package doppeltest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/doppel-aws/doppel/internal/bootstrap"
@@ -35,12 +47,19 @@ type Account struct {
 
 // Server is a running doppel.
 type Server struct {
-	URL      string // http://127.0.0.1:PORT
+	URL      string // http://127.0.0.1:PORT, or https:// from NewTLSServer
+	Addr     string // 127.0.0.1:PORT: HTTP, HTTPS and the proxy all answer here
 	Accounts []Account
+	// CACertPEM is the certificate of the server's CA, the only one its
+	// clients trust.
+	CACertPEM []byte
 
 	srv       *server.Server
 	t         testing.TB
+	tls       bool
 	closeOnce sync.Once
+	caOnce    sync.Once
+	caFile    string
 }
 
 type config struct {
@@ -49,6 +68,7 @@ type config struct {
 	dataDir  string
 	body     time.Duration
 	write    time.Duration
+	tls      bool
 }
 
 // Option configures NewServer.
@@ -74,6 +94,13 @@ func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir }
 // defaults (20 seconds and a minute).
 func WithIdleTimeouts(body, write time.Duration) Option {
 	return func(c *config) { c.body, c.write = body, write }
+}
+
+// NewTLSServer starts a doppel like NewServer whose URL is https:// and
+// whose AWSConfig, Env and Client trust its CA (and no other).
+func NewTLSServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	return NewServer(t, append(opts, func(c *config) { c.tls = true })...)
 }
 
 // NewServer starts a doppel and registers its Close with t.Cleanup.
@@ -108,7 +135,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		srv.Shutdown(ctx)
 		t.Fatalf("doppeltest: %v", err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), srv: srv, t: t}
+	s := &Server{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), CACertPEM: srv.CA.PEM, srv: srv, t: t, tls: c.tls}
+	if c.tls {
+		s.URL = "https://" + s.Addr
+	}
 	profiles, _, err := clientconfig.Profiles(ctx, srv.Store, s.URL)
 	if err != nil {
 		srv.Shutdown(ctx)
@@ -145,26 +175,86 @@ func (s *Server) AWSConfig(account string) aws.Config {
 // ConfigFor returns an aws-sdk-go-v2 configuration with the given
 // credentials (sessionToken for temporary ones), pointed at the server.
 func (s *Server) ConfigFor(accessKeyID, secretAccessKey, sessionToken string) aws.Config {
-	return aws.Config{
+	cfg := aws.Config{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(s.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, sessionToken),
 		// Tests want the first answer, not a retried one.
 		RetryMaxAttempts: 1,
 	}
+	if s.tls {
+		cfg.HTTPClient = s.sdkClient(nil)
+	}
+	return cfg
+}
+
+// ProxyConfig returns an aws-sdk-go-v2 configuration with no endpoint at
+// all, signed as the account's root user, whose requests go through the
+// server as an HTTPS proxy: clients reach sts.amazonaws.com,
+// BUCKET.s3.us-east-1.amazonaws.com... under AWS's own names, and doppel
+// answers them with certificates from its CA.
+func (s *Server) ProxyConfig(account string) aws.Config {
+	a := s.Account(account)
+	proxy := &url.URL{Scheme: "http", Host: s.Addr}
+	return aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(a.AccessKeyID, a.SecretAccessKey, ""),
+		RetryMaxAttempts: 1,
+		HTTPClient:       s.sdkClient(http.ProxyURL(proxy)),
+	}
+}
+
+// sdkClient is the SDK's own HTTP client, trusting only the server's CA.
+func (s *Server) sdkClient(proxy func(*http.Request) (*url.URL, error)) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.Proxy = proxy
+		tr.TLSClientConfig = &tls.Config{RootCAs: s.pool(), MinVersion: tls.VersionTLS12}
+	})
+}
+
+func (s *Server) pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AppendCertsFromPEM(s.CACertPEM)
+	return p
+}
+
+// Client returns an HTTP client that trusts the server's CA and no other,
+// like httptest.Server.Client.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: s.pool(), MinVersion: tls.VersionTLS12},
+		Proxy:           nil, // the environment's proxy is not the test's
+	}}
+}
+
+// CAFile returns the path of a file holding CACertPEM (AWS_CA_BUNDLE for
+// the AWS CLI, boto3 and Terraform), written on first use and removed with
+// the test's temporary files.
+func (s *Server) CAFile() string {
+	s.caOnce.Do(func() {
+		s.caFile = filepath.Join(s.t.TempDir(), "doppel-ca.pem")
+		if err := os.WriteFile(s.caFile, s.CACertPEM, 0o600); err != nil {
+			s.t.Fatalf("doppeltest: %v", err)
+		}
+	})
+	return s.caFile
 }
 
 // Env returns environment variables that point the AWS CLI, Terraform or
 // boto3 at the server as the account's root user.
 func (s *Server) Env(account string) []string {
 	a := s.Account(account)
-	return []string{
+	env := []string{
 		"AWS_ENDPOINT_URL=" + s.URL,
 		"AWS_ACCESS_KEY_ID=" + a.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + a.SecretAccessKey,
 		"AWS_REGION=us-east-1",
 		"AWS_DEFAULT_REGION=us-east-1",
 	}
+	if s.tls {
+		env = append(env, "AWS_CA_BUNDLE="+s.CAFile())
+	}
+	return env
 }
 
 // Close stops the server and discards its state (unless on disk).

@@ -39,8 +39,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log-format", "text", "text or json")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this loopback `HOST:PORT`")
 	hostnames := fs.String("hostname", "", "extra comma-separated host `NAMES` for virtual-hosted S3 (bucket.NAME)")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate `FILE` for HTTPS instead of one from doppel's CA (with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "PEM private key `FILE` of --tls-cert")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: doppel serve [flags]\n\nStarts a local AWS endpoint serving IAM, STS and S3 on one port.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: doppel serve [flags]\n\nStarts a local AWS endpoint serving IAM, STS and S3 on one port, over HTTP\nand HTTPS alike (certificates from a local CA made once in the data\ndirectory: ca.pem), and a proxy for AWS host names (HTTPS_PROXY).\n\nFlags:")
 		printFlags(fs.Output(), fs)
 	}
 	if err := fs.Parse(args); err != nil {
@@ -70,7 +72,8 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	srv, err := server.Open(ctx, server.Options{
 		DataDir: *dataDir, InMemory: *inMemory, Logger: log,
-		Hostnames: splitList(*hostnames),
+		Hostnames:   splitList(*hostnames),
+		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "doppel serve:", err)
@@ -83,7 +86,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	endpoint := "http://" + ln.Addr().String()
-	accounts, err := setUpAccounts(ctx, srv, *bootstrapFile, *dataDir, *inMemory, endpoint)
+	accounts, err := setUpAccounts(ctx, srv, *bootstrapFile, *dataDir, *inMemory, endpoint, srv.CA.Path())
 	if err != nil {
 		ln.Close()
 		srv.Shutdown(ctx)
@@ -104,6 +107,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "doppel is serving IAM, STS and S3 at %s (ready in %s)\n", endpoint, time.Since(started).Round(time.Microsecond))
 	fmt.Fprintf(stdout, "Console: %s%s/\n", endpoint, console.Prefix)
+	printTLS(stdout, ln.Addr().String(), srv.CA.Path())
 	printAccounts(stdout, accounts, *dataDir, *inMemory)
 
 	select {

@@ -70,6 +70,14 @@ func freeAddr(t *testing.T) string {
 // startServe runs `doppel serve` and waits until it prints its endpoint.
 func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
+	cmd, logs, _ := startServeReady(t, bin, args...)
+	return cmd, logs
+}
+
+// startServeReady is startServe that also returns the line announcing the
+// endpoint (with the start-up time).
+func startServeReady(t *testing.T, bin string, args ...string) (*exec.Cmd, *strings.Builder, string) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -82,23 +90,24 @@ func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, *strings.B
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	var printed strings.Builder
-	ready := make(chan bool, 1)
+	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			printed.WriteString(sc.Text() + "\n")
 			if strings.HasPrefix(sc.Text(), "doppel is serving") {
-				ready <- true
+				ready <- sc.Text()
 			}
 		}
 		io.Copy(io.Discard, stdout)
 	}()
 	select {
-	case <-ready:
+	case line := <-ready:
+		return cmd, &logs, line
 	case <-time.After(20 * time.Second):
 		t.Fatalf("doppel serve did not start:\n%s\n%s", printed.String(), logs.String())
 	}
-	return cmd, &logs
+	return nil, nil, ""
 }
 
 func stopServe(t *testing.T, cmd *exec.Cmd) {

@@ -32,6 +32,9 @@ type Profile struct {
 	SecretAccessKey string
 	Region          string
 	EndpointURL     string
+	// CABundle is the file of doppel's CA certificate (ca.pem in the data
+	// directory), for HTTPS to doppel and through its proxy; "" for none.
+	CABundle string
 }
 
 // ErrNoRootKey is returned for an account whose handed-out root key is gone
@@ -101,15 +104,20 @@ const accountComment = "# account "
 
 const header = "# Written by doppel; rewritten at every start. One profile per account.\n"
 
-// ConfigFile renders the shared config file: region and endpoint_url per
-// profile. endpoint_url in a profile is honoured by the AWS CLI v1 and v2,
-// boto3 and the Go SDK ("Service-specific endpoints" in the AWS SDKs and
-// Tools Reference Guide).
+// ConfigFile renders the shared config file: region, endpoint_url and
+// ca_bundle per profile. endpoint_url in a profile is honoured by the AWS
+// CLI v1 and v2, boto3 and the Go SDK ("Service-specific endpoints" in the
+// AWS SDKs and Tools Reference Guide), ca_bundle by the same clients; it
+// does no harm to a plain-HTTP endpoint and lets the same profile go
+// through doppel's proxy or to an https:// endpoint.
 func ConfigFile(profiles []Profile) []byte {
 	var b strings.Builder
 	b.WriteString(header)
 	for _, p := range profiles {
 		fmt.Fprintf(&b, "\n# account %s\n[profile %s]\nregion = %s\nendpoint_url = %s\n", p.Account, p.Name, p.Region, p.EndpointURL)
+		if p.CABundle != "" {
+			fmt.Fprintf(&b, "ca_bundle = %s\n", p.CABundle)
+		}
 	}
 	return []byte(b.String())
 }
@@ -165,7 +173,7 @@ func writeFile(path string, data []byte) error {
 
 // EnvLines renders the shell lines of `doppel env`: eval "$(doppel env
 // account-b)" points the AWS CLI, the SDKs and Terraform at doppel as that
-// account's root user. AWS_DEFAULT_REGION is set too because the AWS CLI v1
+// account's root user, trusting doppel's CA (AWS_CA_BUNDLE) for HTTPS. AWS_DEFAULT_REGION is set too because the AWS CLI v1
 // and boto3 read only that one; AWS_SESSION_TOKEN and AWS_PROFILE are unset
 // because a leftover token makes every request fail (a session token sent
 // with a long-term key is refused, as on AWS) and a profile that is not in
@@ -185,7 +193,11 @@ func EnvLines(p Profile) string {
 		{"AWS_SECRET_ACCESS_KEY", p.SecretAccessKey},
 		{"AWS_REGION", p.Region},
 		{"AWS_DEFAULT_REGION", p.Region},
+		{"AWS_CA_BUNDLE", p.CABundle},
 	} {
+		if kv[1] == "" && kv[0] == "AWS_CA_BUNDLE" {
+			continue // in memory: no file to point at
+		}
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], ShellQuote(kv[1]))
 	}
 	b.WriteString("unset AWS_SESSION_TOKEN AWS_PROFILE\n")

@@ -44,15 +44,15 @@ func TestEnvLinesInShell(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	p := Profile{Name: "a", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "x'y $z `w` \"q\"/+", Region: "us-east-1", EndpointURL: "http://localhost:4566/?a=1&b=2"}
-	script := EnvLines(p) + `printf '%s|%s|%s|%s|%s|%s|%s\n' "$AWS_ENDPOINT_URL" "$HTTP_PROXY" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_REGION" "$AWS_DEFAULT_REGION" "${AWS_SESSION_TOKEN-unset}"`
+	p := Profile{Name: "a", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "x'y $z `w` \"q\"/+", Region: "us-east-1", EndpointURL: "http://localhost:4566/?a=1&b=2", CABundle: "/home/a b/.doppel/ca.pem"}
+	script := EnvLines(p) + `printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$AWS_ENDPOINT_URL" "$HTTP_PROXY" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_REGION" "$AWS_DEFAULT_REGION" "${AWS_SESSION_TOKEN-unset}" "$AWS_CA_BUNDLE"`
 	cmd := exec.Command(sh, "-c", script)
 	cmd.Env = []string{"AWS_SESSION_TOKEN=stale", "AWS_PROFILE=gone"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	want := strings.Join([]string{p.EndpointURL, p.EndpointURL, p.AccessKeyID, p.SecretAccessKey, "us-east-1", "us-east-1", "unset"}, "|") + "\n"
+	want := strings.Join([]string{p.EndpointURL, p.EndpointURL, p.AccessKeyID, p.SecretAccessKey, "us-east-1", "us-east-1", "unset", p.CABundle}, "|") + "\n"
 	if string(out) != want {
 		t.Fatalf("shell saw %q, want %q", out, want)
 	}
@@ -125,14 +125,14 @@ func TestProfiles(t *testing.T) {
 
 func TestWriteFiles(t *testing.T) {
 	dir := t.TempDir()
-	profiles := []Profile{{Name: "account-a", Account: "111111111111", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region: "us-east-1", EndpointURL: endpoint}}
+	profiles := []Profile{{Name: "account-a", Account: "111111111111", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region: "us-east-1", EndpointURL: endpoint, CABundle: "/data/ca.pem"}}
 	for range 2 { // the second write replaces the first
 		configPath, credsPath, err := WriteFiles(dir, profiles)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct{ path, want string }{
-			{configPath, "[profile account-a]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n"},
+			{configPath, "[profile account-a]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\nca_bundle = /data/ca.pem\n"},
 			{credsPath, "[account-a]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"},
 		}
 		for _, tc := range tests {
@@ -218,6 +218,7 @@ func TestReadProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	profiles[1].CABundle = dir + "/ca.pem" // survives the round trip
 	if _, err := ReadProfile(dir, "account-a"); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("before the files exist: %v", err)
 	}

@@ -30,7 +30,7 @@ func ReadProfile(dataDir, account string) (Profile, error) {
 		if !ok || (name != account && sec.account != account) {
 			continue
 		}
-		p := Profile{Name: name, Account: sec.account, Region: sec.values["region"], EndpointURL: sec.values["endpoint_url"]}
+		p := Profile{Name: name, Account: sec.account, Region: sec.values["region"], EndpointURL: sec.values["endpoint_url"], CABundle: sec.values["ca_bundle"]}
 		for _, c := range creds {
 			if c.name == name {
 				p.AccessKeyID, p.SecretAccessKey = c.values["aws_access_key_id"], c.values["aws_secret_access_key"]

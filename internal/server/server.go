@@ -6,6 +6,8 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +37,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/service/sts/iamlink"
 	"github.com/doppel-aws/doppel/internal/sigv4"
 	"github.com/doppel-aws/doppel/internal/store"
+	"github.com/doppel-aws/doppel/internal/tlsca"
 	"github.com/doppel-aws/doppel/internal/version"
 )
 
@@ -54,6 +57,10 @@ type Options struct {
 	// WriteIdleTimeout: a response write that blocks this long (the client
 	// stopped reading) closes the connection (0: DefaultWriteIdleTimeout).
 	WriteIdleTimeout time.Duration
+	// TLSCertFile and TLSKeyFile, when set, are the certificate the port
+	// presents for doppel's own names instead of one from doppel's CA (which
+	// still signs the certificates of proxied AWS host names).
+	TLSCertFile, TLSKeyFile string
 }
 
 // Server is an assembled doppel.
@@ -67,11 +74,17 @@ type Server struct {
 	// Authorizer decides every request, the API's and the console's.
 	Authorizer *authz.Engine
 	Activity   *activity.Log
+	// CA signs the certificates doppel presents over HTTPS: in the data
+	// directory (ca.pem), or in memory with InMemory.
+	CA *tlsca.CA
 
-	blobs     blob.Store
-	http      *http.Server
-	log       *slog.Logger
-	writeIdle time.Duration
+	blobs      blob.Store
+	http       *http.Server
+	tls        *tls.Config
+	tunnels    *chanListener
+	tunnelOnce sync.Once
+	log        *slog.Logger
+	writeIdle  time.Duration
 	// unknownKeyOnce logs the first request signed with a key doppel does
 	// not know, with the keys it does know.
 	unknownKeyOnce sync.Once
@@ -148,8 +161,84 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 		Internal:        s.internalMux(now),
 		BodyIdleTimeout: opts.BodyIdleTimeout,
 	})
+	if err := s.setUpTLS(opts, now); err != nil {
+		return nil, err
+	}
+	s.tunnels = newChanListener(tunnelAddr{})
+	s.http = &http.Server{
+		Handler: &proxy{
+			next: s.Gateway, serves: s.Gateway.Serves, ca: s.CA, base: s.tls,
+			tunnels: s.tunnels, now: now, log: log,
+		},
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 	return s, nil
 }
+
+// setUpTLS loads (or, the first time, makes) the CA and the port's
+// certificate. With a CA already made this is two file reads and no key
+// generation, which keeps start-up in milliseconds.
+func (s *Server) setUpTLS(opts Options, now func() time.Time) error {
+	var err error
+	if opts.InMemory {
+		// Nothing may be written: the CA lives in memory, and clients fetch
+		// its certificate from /_doppel/ca.pem.
+		if s.CA, err = tlsca.NewInMemory(now()); err != nil {
+			return err
+		}
+	} else {
+		var created bool
+		if s.CA, created, err = tlsca.LoadOrCreate(opts.DataDir, now()); err != nil {
+			return err
+		}
+		if created {
+			s.log.Info("made a local certificate authority", "ca_bundle", s.CA.Path())
+		}
+	}
+	var cert tls.Certificate
+	switch {
+	case opts.TLSCertFile != "" || opts.TLSKeyFile != "":
+		if opts.TLSCertFile == "" || opts.TLSKeyFile == "" {
+			return errors.New("a TLS certificate needs both its certificate and its key file")
+		}
+		cert, err = tlsca.LoadKeyPair(opts.TLSCertFile, opts.TLSKeyFile)
+	default:
+		cert, err = s.CA.ServerCertificate(tlsca.ServerNames(opts.Hostnames), now())
+	}
+	if err != nil {
+		return err
+	}
+	if cert.Leaf == nil {
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+	}
+	s.tls = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// HTTP/1.1 only: AWS's SDKs speak it to these services, and it
+		// keeps one code path for both protocols.
+		NextProtos: []string{"http/1.1"},
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			// A name the port's certificate does not cover but doppel
+			// serves (a bucket with dots, an AWS name mapped to 127.0.0.1
+			// in /etc/hosts) gets its own certificate from the CA.
+			if name := hello.ServerName; name != "" && cert.Leaf.VerifyHostname(name) != nil && s.Gateway.Serves(name) {
+				return s.CA.Leaf(name, now())
+			}
+			return &cert, nil
+		},
+	}
+	return nil
+}
+
+// tunnelAddr is the address of the listener of CONNECT tunnels.
+type tunnelAddr struct{}
+
+func (tunnelAddr) Network() string { return "tunnel" }
+func (tunnelAddr) String() string  { return "doppel-connect-tunnels" }
 
 // lazyAuthorizer lets IAM be built before the authorizer that reads IAM's
 // policies: the two need each other.
@@ -198,23 +287,19 @@ func (s *Server) logKnownKeys(ctx context.Context, akid string) {
 		"access_key_id", akid, "known_root_keys", strings.Join(known, "; "))
 }
 
-// Serve answers requests on ln until Shutdown.
+// Serve answers requests on ln until Shutdown: HTTP and HTTPS on the same
+// port, and doppel's proxy for AWS host names.
 //
 // Every wait on a client is bounded: the request line and headers by
 // ReadHeaderTimeout, each read of a body by the gateway's idle deadline
 // (RequestTimeout, as S3), each write of a response by the listener's
-// per-write deadline, and a kept-alive connection by IdleTimeout. There is
-// no ReadTimeout or WriteTimeout: both bound a whole request, and would cut
-// off a large upload or download that is making progress.
+// per-write deadline (below TLS, so it counts encrypted bytes), and a
+// kept-alive connection by IdleTimeout. There is no ReadTimeout or
+// WriteTimeout: both bound a whole request, and would cut off a large
+// upload or download that is making progress.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{
-		Handler:           s.Gateway,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       5 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	err := s.http.Serve(writeIdleListener{Listener: ln, idle: s.writeIdle})
+	s.tunnelOnce.Do(func() { go s.http.Serve(s.tunnels) })
+	err := s.http.Serve(newDualListener(writeIdleListener{Listener: ln, idle: s.writeIdle}, s.tls))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -227,6 +312,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
+		s.tunnels.Close() // when Serve never ran, net/http does not know it
 	}
 	errs = append(errs, s.Authority.Close(ctx))
 	errs = append(errs, s.closeStore())
@@ -245,6 +331,12 @@ func (s *Server) closeStore() error {
 func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
+	mux.HandleFunc("/_doppel/ca.pem", func(w http.ResponseWriter, r *http.Request) {
+		// The CA's certificate is public; a CA in memory has no file to
+		// point AWS_CA_BUNDLE at, so clients fetch it here.
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Write(s.CA.PEM)
+	})
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve, Current: s.Authority.Current,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,

@@ -99,6 +99,25 @@ type writeRequest struct {
 	lockUntil                                        *time.Time
 }
 
+// storedEncoding is the Content-Encoding S3 keeps for an object: without
+// aws-chunked, which says how the request's body was framed, not what the
+// object is (Amazon S3 API Reference, "Signature Calculations for the
+// Authorization Header: Transferring Payload in Multiple Chunks": S3 stores
+// the remaining encodings, "gzip" for "aws-chunked,gzip"). SDKs send it over
+// HTTPS for every upload (unsigned payload with a checksum trailer).
+func storedEncoding(s string) string {
+	if s == "" || !strings.Contains(strings.ToLower(s), "aws-chunked") {
+		return s
+	}
+	var keep []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "aws-chunked") {
+			keep = append(keep, e)
+		}
+	}
+	return strings.Join(keep, ",")
+}
+
 // attrs validates a write's headers against bucket b and returns the new
 // version's attributes and the authorization checks the write needs
 // (s3:PutObject plus s3:PutObjectTagging, s3:PutObjectAcl,
@@ -106,7 +125,7 @@ type writeRequest struct {
 // API Reference, PutObject, "Permissions").
 func (w writeRequest) attrs(b *bucketRecord, key string) (objectAttrs, []check, error) {
 	a := objectAttrs{
-		contentType: w.contentType, contentEncoding: w.contentEncoding, contentDisposition: w.contentDisposition,
+		contentType: w.contentType, contentEncoding: storedEncoding(w.contentEncoding), contentDisposition: w.contentDisposition,
 		contentLanguage: w.contentLanguage, cacheControl: w.cacheControl, expires: w.expires,
 		websiteRedirect: w.websiteRedirect, storageClass: w.storageClass,
 	}

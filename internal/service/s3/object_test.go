@@ -567,3 +567,19 @@ func TestConcurrentOverwriteAndRead(t *testing.T) {
 		reads++
 	}
 }
+
+func TestStoredEncoding(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                    "",
+		"gzip":                "gzip",
+		"aws-chunked":         "",
+		"AWS-Chunked":         "",
+		"aws-chunked,gzip":    "gzip",
+		"gzip, aws-chunked":   "gzip",
+		"aws-chunked,br,gzip": "br,gzip",
+	} {
+		if got := storedEncoding(in); got != want {
+			t.Errorf("storedEncoding(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

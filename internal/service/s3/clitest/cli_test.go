@@ -24,6 +24,12 @@ import (
 // its standard output.
 func aws(t *testing.T, srv *doppeltest.Server, args ...string) string {
 	t.Helper()
+	return awsWithEnv(t, srv.Env("account-a"), args...)
+}
+
+// awsWithEnv runs the CLI with env in place of the caller's AWS_ variables.
+func awsWithEnv(t *testing.T, env []string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, testclients.AWSCLI(t), args...)
@@ -33,7 +39,7 @@ func aws(t *testing.T, srv *doppeltest.Server, args ...string) string {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, srv.Env("account-a")...)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Env = append(cmd.Env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"), "AWS_PAGER=")
 	var out, errOut bytes.Buffer

@@ -33,10 +33,10 @@ func s3Client(srv *doppeltest.Server, account string) *s3.Client {
 // workdir is a Terraform working directory with a CLI configuration that
 // installs the AWS provider from the local mirror only.
 type workdir struct {
-	t     *testing.T
-	tf    string
-	dir   string
-	proxy string // HTTP_PROXY, when set
+	t   *testing.T
+	tf  string
+	dir string
+	env []string // more environment for terraform, such as AWS_CA_BUNDLE
 }
 
 func newWorkdir(t *testing.T, mainTF string) *workdir {
@@ -50,7 +50,10 @@ func newWorkdirFor(t *testing.T, p testclients.Provider, proxy, mainTF string) *
 	t.Helper()
 	tf := testclients.Terraform(t)
 	plugins := p.Mirror
-	w := &workdir{t: t, tf: tf, dir: t.TempDir(), proxy: proxy}
+	w := &workdir{t: t, tf: tf, dir: t.TempDir()}
+	if proxy != "" {
+		w.env = append(w.env, "HTTP_PROXY="+proxy)
+	}
 	rc := testclients.TerraformCLIConfig(plugins)
 	for name, content := range map[string]string{"terraformrc": rc, "main.tf": mainTF} {
 		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
@@ -73,9 +76,7 @@ func (w *workdir) run(args ...string) (string, error) {
 		"CHECKPOINT_DISABLE=1",
 		"TF_INPUT=0",
 	}
-	if w.proxy != "" {
-		cmd.Env = append(cmd.Env, "HTTP_PROXY="+w.proxy)
-	}
+	cmd.Env = append(cmd.Env, w.env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
