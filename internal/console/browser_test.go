@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -137,12 +139,26 @@ func (b *browser) signout() {
 	b.do("sign out", chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("signin-submit")))
 }
 
-// startBrowser starts headless Chromium for the console of srv; it stops
-// with the test.
+// serverSPKI is the base64 SHA-256 of the public key of the certificate a
+// TLS doppeltest server presents, fetched through a client that trusts only
+// the server's CA.
+func serverSPKI(t *testing.T, srv *doppeltest.Server) string {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + "/_doppel/health")
+	if err != nil {
+		t.Fatalf("TLS to %s: %v", srv.URL, err)
+	}
+	resp.Body.Close()
+	sum := sha256.Sum256(resp.TLS.PeerCertificates[0].RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// startBrowser starts headless Chromium for the console of srv (over
+// HTTPS when srv is a TLS server); it stops with the test.
 func startBrowser(t *testing.T, srv *doppeltest.Server) *browser {
 	t.Helper()
 	exe := findChromium(t)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -155,7 +171,13 @@ func startBrowser(t *testing.T, srv *doppeltest.Server) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
-	)
+	}
+	if strings.HasPrefix(srv.URL, "https://") {
+		// Trust the server's certificate by its key alone, as a browser
+		// that imported doppel's CA would: nothing else is accepted.
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", serverSPKI(t, srv)))
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
