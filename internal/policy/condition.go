@@ -124,7 +124,7 @@ type Condition struct {
 func parseConditions(v any, vars bool) ([]*Condition, *awserr.Error) {
 	block, ok := v.(map[string]any)
 	if !ok {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemSyntax, "Condition", msgSyntax)
 	}
 	ops := make([]string, 0, len(block))
 	for k := range block {
@@ -135,11 +135,11 @@ func parseConditions(v any, vars bool) ([]*Condition, *awserr.Error) {
 	for _, opName := range ops {
 		keys, ok := block[opName].(map[string]any)
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemSyntax, opName, msgSyntax)
 		}
 		op, set, ifExists, ok := parseOperator(opName)
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemConditionOperator, opName, msgSyntax)
 		}
 		names := make([]string, 0, len(keys))
 		for k := range keys {
@@ -149,10 +149,10 @@ func parseConditions(v any, vars bool) ([]*Condition, *awserr.Error) {
 		for _, key := range names {
 			vals, ok := conditionValues(keys[key])
 			if !ok {
-				return nil, malformed(msgSyntax)
+				return nil, malformed(ProblemSyntax, key, msgSyntax)
 			}
 			if !validConditionKey(key) {
-				return nil, malformed(msgVendor)
+				return nil, malformed(ProblemConditionKey, key, msgVendor)
 			}
 			c := &Condition{Operator: opName, Key: key, Values: vals, op: op, set: set, ifExists: ifExists}
 			c.compile(vars)
