@@ -99,7 +99,7 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	}
 	var az authz.Authorizer
 	s.IAM = iam.New(s.Store, lazyAuthorizer{&az}, iam.WithClock(now))
-	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration})
+	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration, Logger: log})
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
 	if s.STS, err = sts.New(sts.Config{
