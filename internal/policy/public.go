@@ -102,3 +102,10 @@ func Merge(name string, a, b *Policy) *Policy {
 	m.Statements = append(append(m.Statements, a.Statements...), b.Statements...)
 	return m
 }
+
+// Covers reports whether the statement's Action (or NotAction) element
+// covers action ("sts:AssumeRole"), as evaluation matches it.
+func (s *Statement) Covers(action string) bool {
+	svc, name, _ := strings.Cut(action, ":")
+	return matchAction(s, svc, name)
+}
