@@ -109,3 +109,22 @@ func (s *Statement) Covers(action string) bool {
 	svc, name, _ := strings.Cut(action, ":")
 	return matchAction(s, svc, name)
 }
+
+// CoversService reports whether the statement's action element covers at
+// least one action of the service namespace ns ("s3"): an Action pattern
+// whose service part matches ns, or a NotAction that leaves some action of
+// ns out (no pattern of it covers the whole service).
+func (s *Statement) CoversService(ns string) bool {
+	ns = strings.ToLower(ns)
+	for i := range s.actions {
+		a := &s.actions[i]
+		inService := a.all || a.service.match(ns, true, nil)
+		switch {
+		case !s.NotAction && inService:
+			return true
+		case s.NotAction && inService && (a.all || a.name.anyAll):
+			return false
+		}
+	}
+	return s.NotAction
+}
