@@ -81,7 +81,7 @@ func (e *Engine) Authorize(ctx context.Context, c Check) error {
 		return err
 	}
 	if d.Effect != policy.Allow {
-		return awserr.AccessDenied(d.Message)
+		return awserr.AccessDenied(d.Message).Wrap(newDenial(ctx, c, d))
 	}
 	return nil
 }

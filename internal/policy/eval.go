@@ -418,6 +418,16 @@ func (e *evaluator) mark(t PolicyType, effect string) {
 // "on resource" part
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
 func DenyMessage(req *Request, eff Effect, t PolicyType) string {
+	return denyMessage(req, eff, t, false)
+}
+
+// DenyMessageS3 is DenyMessage as S3 words it: the resource ARN in double
+// quotes ("... on resource: \"arn:aws:s3:::b/k\" because ...").
+func DenyMessageS3(req *Request, eff Effect, t PolicyType) string {
+	return denyMessage(req, eff, t, true)
+}
+
+func denyMessage(req *Request, eff Effect, t PolicyType, quote bool) string {
 	who := req.PrincipalARN
 	if who == "" || kindOfARN(who) == KindAnonymous {
 		who = "anonymous"
@@ -430,7 +440,13 @@ func DenyMessage(req *Request, eff Effect, t PolicyType) string {
 	b.WriteString(req.Action)
 	if req.Resource != "" && req.Resource != "*" {
 		b.WriteString(" on resource: ")
+		if quote {
+			b.WriteByte('"')
+		}
 		b.WriteString(req.Resource)
+		if quote {
+			b.WriteByte('"')
+		}
 	}
 	if eff == ExplicitDeny {
 		b.WriteString(" with an explicit deny in ")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
@@ -181,7 +180,8 @@ func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...chec
 }
 
 // denial turns an Authorizer's AccessDenied into what S3 sends: the
-// explanation for callers of the owner's account, "Access Denied" for others.
+// explanation, worded as S3 words it, for callers of the owner's account;
+// "Access Denied" for others.
 func denial(err error, p *identity.Principal, owner string) error {
 	var e *awserr.Error
 	if !errors.As(err, &e) || e.Code != "AccessDenied" {
@@ -190,32 +190,10 @@ func denial(err error, p *identity.Principal, owner string) error {
 	if p.Kind == identity.Anonymous || p.Account != owner {
 		return errAccessDeniedPlain()
 	}
-	if m := quoteResource(e.Message); m != e.Message {
-		c := *e
-		c.Message = m
-		return &c
+	if d := authz.DenialOf(err); d != nil {
+		return awserr.AccessDenied(policy.DenyMessageS3(&d.Request, d.Effect, d.DeniedBy)).Wrap(d)
 	}
 	return err
-}
-
-// quoteResource puts the resource ARN of an explanatory denial in double
-// quotes, as S3 writes it ("... on resource: \"arn:aws:s3:::b/k\" because
-// ..."), where IAM and STS write it bare.
-func quoteResource(msg string) string {
-	const marker = " on resource: "
-	i := strings.Index(msg, marker)
-	if i < 0 {
-		return msg
-	}
-	rest := msg[i+len(marker):]
-	if strings.HasPrefix(rest, `"`) {
-		return msg
-	}
-	end := strings.IndexByte(rest, ' ')
-	if end < 0 {
-		end = len(rest)
-	}
-	return msg[:i+len(marker)] + `"` + rest[:end] + `"` + rest[end:]
 }
 
 // authorizeAccount asks about an action on a resource that is not a
