@@ -42,7 +42,13 @@ func sessionPolicies(doc *string, arns []stsapi.PolicyDescriptorType) (docs, arn
 			if errors.As(err, &ae) && ae.Code == "MalformedPolicyDocument" {
 				return nil, nil, ae
 			}
-			return nil, nil, awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			// The size quota: STS answers it as a malformed document, with
+			// the quota's message (never the cause, which is for logs).
+			msg := err.Error()
+			if ae != nil {
+				msg = ae.Message
+			}
+			return nil, nil, awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", msg)
 		}
 		docs = []string{*doc}
 	}
