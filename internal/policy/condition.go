@@ -117,7 +117,7 @@ type Condition struct {
 	nums  []float64    // NaN marks an unparsable value (never matches)
 	dates []int64      // unix nanoseconds; math.MinInt64 marks an unparsable value
 	ips   []netip.Prefix
-	bools []string // "true"/"false" lowered; other text never matches
+	bools []string // Null: "true"/"false" lowered; other text never matches
 }
 
 // parseConditions reads {"Operator": {"key": value|[values]}} and compiles it.
@@ -225,7 +225,7 @@ func (c *Condition) compile(vars bool) {
 		case opStringLike:
 			c.strs = append(c.strs, compilePattern(v, true, vars))
 		case opArn:
-			c.arns = append(c.arns, compileARNPattern(v, true, vars))
+			c.arns = append(c.arns, compileARNPattern(v, true, vars, false))
 		case opNumeric:
 			c.nums = append(c.nums, parseNumber(v))
 		case opDate:
@@ -236,7 +236,11 @@ func (c *Condition) compile(vars bool) {
 				p = netip.Prefix{} // invalid prefix: never contains anything
 			}
 			c.ips = append(c.ips, p)
-		case opBool, opNull:
+		case opBool:
+			// Bool takes policy variables, as the string and ARN operators
+			// do (condition operators page; see doc.go).
+			c.strs = append(c.strs, compilePattern(v, false, vars))
+		case opNull:
 			c.bools = append(c.bools, strings.ToLower(v))
 		}
 	}
@@ -380,8 +384,8 @@ func (c *Condition) matchOne(v string, ctx Context) bool {
 			}
 		}
 	case opBool:
-		for _, b := range c.bools {
-			if strings.EqualFold(v, b) {
+		for i := range c.strs {
+			if c.strs[i].match(v, true, ctx) {
 				return true
 			}
 		}

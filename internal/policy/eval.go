@@ -230,6 +230,8 @@ func Explain(req *Request, set *Set) Decision {
 	return evaluate(req, set, true)
 }
 
+const getCallerIdentity = "sts:GetCallerIdentity"
+
 // typeResult is the outcome of one policy type.
 type typeResult struct {
 	applies bool
@@ -251,6 +253,13 @@ type evaluator struct {
 func evaluate(req *Request, set *Set, full bool) Decision {
 	if set == nil {
 		set = &Set{}
+	}
+	if len(req.Action) == len(getCallerIdentity) && strings.EqualFold(req.Action, getCallerIdentity) {
+		// "No permissions are required to perform this operation. If an
+		// administrator attaches a policy to your identity that explicitly
+		// denies access to the sts:GetCallerIdentity action, you can still
+		// perform this operation" (STS API reference, GetCallerIdentity).
+		return Decision{Effect: Allow}
 	}
 	e := evaluator{req: req, p: derivePrincipal(req), set: set, full: full}
 	e.svc, e.name, _ = strings.Cut(req.Action, ":")

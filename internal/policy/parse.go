@@ -151,6 +151,10 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 		}
 		return nil, malformed(ProblemSyntax, "Statement", msgSyntax)
 	}
+	if kind == RCP && p.Version == "" {
+		// An RCP must say its Version (RCP syntax page, elements summary).
+		return nil, malformed(ProblemKindRule, "Version", msgSyntax)
+	}
 	if len(raws) == 0 && !lenient {
 		return nil, malformed(ProblemEmptyStatement, "", msgSyntax)
 	}
@@ -290,7 +294,7 @@ func parseStatement(m map[string]any, kind Kind, vars bool) (*Statement, *awserr
 			if err := checkResource(r); err != nil {
 				return nil, err
 			}
-			s.resources = append(s.resources, compileARNPattern(r, true, vars))
+			s.resources = append(s.resources, compileARNPattern(r, true, vars, true))
 		}
 		s.Resources = res
 	}
@@ -302,7 +306,32 @@ func parseStatement(m map[string]any, kind Kind, vars bool) (*Statement, *awserr
 		}
 		s.Conditions = conds
 	}
+	if kind == RCP {
+		if err := rcpRules(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// rcpRules are the rules of RCP syntax
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html):
+// Principal must be "*" (conditions narrow it), NotPrincipal and NotAction
+// are not supported, and "the effect of Allow is only supported for the
+// RCPFullAWSAccess policy", which allows "*" on "*" without conditions.
+func rcpRules(s *Statement) *awserr.Error {
+	switch {
+	case s.NotPrincipal != nil:
+		return malformed(ProblemKindRule, "NotPrincipal", msgSyntax)
+	case s.NotAction:
+		return malformed(ProblemKindRule, "NotAction", msgSyntax)
+	case s.Principal == nil || !s.Principal.Star:
+		return malformed(ProblemKindRule, "Principal", msgSyntax)
+	case s.Effect == Allow && !(len(s.Actions) == 1 && s.Actions[0] == "*" && !s.NotResource &&
+		len(s.Resources) == 1 && s.Resources[0] == "*" && len(s.Conditions) == 0):
+		return malformed(ProblemKindRule, "Allow", msgSyntax)
+	}
+	return nil
 }
 
 func has(m map[string]any, k string) bool { _, ok := m[k]; return ok }
