@@ -60,10 +60,10 @@
 //     IAM stores such documents (Access Analyzer calls them
 //     DATA_TYPE_MISMATCH) and AWS does not document how it evaluates them;
 //   - a wildcard in the resource type of an IAM or STS ARN in a Resource
-//     element ("arn:aws:iam::111122223333:*\/dev") matches nothing, as the
+//     element ("arn:aws:iam::111122223333:*/dev") matches nothing, as the
 //     IAM identifiers page says of "the term user in an IAM ARN"; other
 //     services are left alone, since S3's resource part is a bucket name
-//     ("arn:aws:s3:::*\/*") and doppel knows no list of resource types;
+//     ("arn:aws:s3:::*/*") and doppel knows no list of resource types;
 //   - a stored document that no longer parses (written by an earlier
 //     build) grants nothing: see Unreadable;
 //   - sts:GetCallerIdentity is always allowed, explicit denies included

@@ -54,6 +54,13 @@ func TestDecodeEvalFile(t *testing.T) {
 					t.Errorf("default resource %q", cs[0].Request.Resource)
 				}
 			}},
+		{name: "sts:GetCallerIdentity cannot be denied, offline too", input: `{"request":{"principal_arn":"arn:aws:iam::111122223333:user/a","action":"sts:GetCallerIdentity"},
+		  "identity_policies":[{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}]}`,
+			check: func(t *testing.T, cs []EvalCase) {
+				if d := cs[0].Run(false); d.Decision != "Allow" {
+					t.Errorf("decision %+v", d)
+				}
+			}},
 		{name: "unknown field", input: `{"request":{"action":"s3:GetObject"},"identity_policy":[]}`, wantErr: `unknown field "identity_policy"`},
 		{name: "unknown principal kind", input: `{"request":{"action":"s3:GetObject","principal_kind":"robot"}}`, wantErr: `unknown principal_kind "robot"`},
 		{name: "bad context value", input: `{"request":{"action":"s3:GetObject","context":{"k":{"a":1}}}}`, wantErr: `context "k"`},
