@@ -167,3 +167,11 @@ func errCode(err error) string {
 	}
 	return ""
 }
+
+func errMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return ""
+}
