@@ -74,7 +74,7 @@ func TestOfflineAgreesWithLive(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file, _ := json.Marshal(map[string]any{
-				"request": map[string]any{"principal_arn": alice, "action": tc.action, "resource": tc.resource, "resource_account": "111111111111"},
+				"request":           map[string]any{"principal_arn": alice, "action": tc.action, "resource": tc.resource, "resource_account": "111111111111"},
 				"identity_policies": []json.RawMessage{json.RawMessage(userPolicy)},
 			})
 			cases, err := policy.DecodeEvalFile(file)
