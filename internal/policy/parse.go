@@ -55,6 +55,7 @@ func malformed(p Problem, detail, msg string) *awserr.Error {
 }
 
 func (e *ParseError) iam(msg string) *awserr.Error {
+	e.Message = msg
 	return awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", msg).Wrap(e)
 }
 
@@ -103,8 +104,9 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 		if kind == Trust {
 			quota = "ACLSizePerRole"
 		}
-		return nil, awserr.Newf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for %s: %d", quota, max).
-			Wrap(&ParseError{Problem: ProblemSize, Detail: strconv.Itoa(max), Statement: -1})
+		msg := fmt.Sprintf("Cannot exceed quota for %s: %d", quota, max)
+		return nil, awserr.New(http.StatusConflict, "LimitExceeded", msg).
+			Wrap(&ParseError{Problem: ProblemSize, Detail: strconv.Itoa(max), Statement: -1, Message: msg})
 	}
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()

@@ -41,6 +41,10 @@ type ParseError struct {
 	Problem   Problem
 	Detail    string // the offending value, when the problem has one
 	Statement int    // the statement's index, or -1 for the whole document
+	// Message is IAM's wording of the problem (MalformedPolicyDocument's
+	// message, or LimitExceeded's for ProblemSize), for the services that
+	// answer as IAM does (IAM, STS) with their modelled errors.
+	Message string
 }
 
 func (e *ParseError) Error() string {
