@@ -10,7 +10,13 @@
 // Kinds are Identity, Resource, Trust (a role trust policy), Boundary,
 // Session, SCP and RCP; they decide which elements are required or
 // forbidden (Principal, Resource) and the size quota (MaxSize). Validate
-// reports the same errors plus Access Analyzer-style warnings.
+// reports the same errors plus Access Analyzer-style warnings. A refusal
+// carries a *ParseError (ProblemOf): what is wrong, the offending value and
+// the statement, so that each service answers with its own API's error and
+// words (S3's MalformedPolicy, IAM's MalformedPolicyDocument). This package
+// is the only place policy JSON is read: services hold *Policy values
+// (Statements, Principals, Conditions, Public, Covers, CoversService) and
+// never a second parser.
 //
 // Evaluate a request against every policy that applies:
 //
