@@ -14,11 +14,12 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/doppel-aws/doppel/doppeltest"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
-// TestOnePolicyPipeline: every API that takes a policy document accepts or
-// refuses the same defect alike, because they all parse with
-// internal/policy (issue 13). Each API gets a valid statement of its kind
+// TestOnePolicyPipeline: every API that takes a policy document, and
+// doppel policy validate, accept or refuse the same defect alike, because
+// they all parse with internal/policy (issue 13). Each API gets a valid statement of its kind
 // (identity, trust, bucket, session) with the defect applied.
 func TestOnePolicyPipeline(t *testing.T) {
 	srv := doppeltest.NewServer(t)
@@ -54,27 +55,28 @@ func TestOnePolicyPipeline(t *testing.T) {
 	apis := []struct {
 		name string
 		base map[string]any
+		kind policy.Kind // what doppel policy validate is told
 		call func(doc string) error
 	}{
-		{"iam:CreatePolicy", identity, func(doc string) error {
+		{"iam:CreatePolicy", identity, policy.Identity, func(doc string) error {
 			n++
 			_, err := iamA.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(fmt.Sprint("p", n)), PolicyDocument: aws.String(doc)})
 			return err
 		}},
-		{"iam:PutUserPolicy", identity, func(doc string) error {
+		{"iam:PutUserPolicy", identity, policy.Identity, func(doc string) error {
 			_, err := iamA.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("u"), PolicyName: aws.String("x"), PolicyDocument: aws.String(doc)})
 			return err
 		}},
-		{"iam:PutRolePolicy", identity, func(doc string) error {
+		{"iam:PutRolePolicy", identity, policy.Identity, func(doc string) error {
 			_, err := iamA.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("r"), PolicyName: aws.String("x"), PolicyDocument: aws.String(doc)})
 			return err
 		}},
-		{"iam:CreateRole", trust, func(doc string) error {
+		{"iam:CreateRole", trust, policy.Trust, func(doc string) error {
 			n++
 			_, err := iamA.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(fmt.Sprint("r", n)), AssumeRolePolicyDocument: aws.String(doc)})
 			return err
 		}},
-		{"iam:UpdateAssumeRolePolicy", trust, func(doc string) error {
+		{"iam:UpdateAssumeRolePolicy", trust, policy.Trust, func(doc string) error {
 			_, err := iamA.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("r"), PolicyDocument: aws.String(doc)})
 			if err == nil {
 				// Put the trust back, so that AssumeRole below keeps working.
@@ -82,11 +84,11 @@ func TestOnePolicyPipeline(t *testing.T) {
 			}
 			return err
 		}},
-		{"s3:PutBucketPolicy", bucket, func(doc string) error {
+		{"s3:PutBucketPolicy", bucket, policy.Resource, func(doc string) error {
 			_, err := s3A.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("onepolicy"), Policy: aws.String(doc)})
 			return err
 		}},
-		{"sts:AssumeRole session policy", identity, func(doc string) error {
+		{"sts:AssumeRole session policy", identity, policy.Session, func(doc string) error {
 			_, err := stsU.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/r"), RoleSessionName: aws.String("one-policy"), Policy: aws.String(doc)})
 			return err
 		}},
@@ -148,7 +150,16 @@ func TestOnePolicyPipeline(t *testing.T) {
 	for _, d := range defects {
 		for _, api := range apis {
 			t.Run(d.name+"/"+api.name, func(t *testing.T) {
-				err := api.call(d.doc(api.base))
+				doc := d.doc(api.base)
+				// doppel policy validate refuses exactly what the API refuses.
+				offline := false
+				for _, f := range policy.Validate(doc, api.kind) {
+					offline = offline || f.Severity == policy.SeverityError && f.Statement == -1
+				}
+				if offline == d.accept {
+					t.Errorf("policy validate --kind %s: refused=%v, want %v", api.kind, offline, !d.accept)
+				}
+				err := api.call(doc)
 				switch code := errCode(err); {
 				case d.accept && err != nil:
 					t.Errorf("refused: %v", err)
