@@ -52,7 +52,7 @@ type Engine struct {
 	mu     sync.Mutex
 	gen    uint64
 	prin   map[principalKey]*principalEntry // a principal's policies at generation gen
-	logged map[string]bool                  // unreadable policies already logged
+	logged map[*policy.Policy]bool          // unreadable policies already logged
 }
 
 type principalKey struct{ account, kind, name string }
@@ -71,7 +71,7 @@ func New(cfg Config) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{cfg: cfg, cache: newDocCache(), log: log, prin: map[principalKey]*principalEntry{}, logged: map[string]bool{}}
+	return &Engine{cfg: cfg, cache: newDocCache(), log: log, prin: map[principalKey]*principalEntry{}, logged: map[*policy.Policy]bool{}}
 }
 
 // Authorize implements Authorizer.
@@ -149,7 +149,7 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 	}
 	if rp := c.ResourcePolicy; rp != nil {
 		if rp.Unreadable != nil {
-			e.unreadable(rp)
+			e.unreadable(rp, c.Resource)
 		}
 		set.Resource = rp
 	}
@@ -315,23 +315,28 @@ func (e *Engine) orgPolicies(ctx context.Context, kind policy.Kind, account stri
 func (e *Engine) compile(kind policy.Kind, name, doc string) (*policy.Policy, error) {
 	p := e.cache.load(kind, name, doc)
 	if p.Unreadable != nil {
-		e.unreadable(p)
+		e.unreadable(p, "")
 	}
 	return p, nil
 }
 
-// unreadable logs an unreadable stored policy the first time it is used.
-func (e *Engine) unreadable(p *policy.Policy) {
-	key := p.Kind.String() + "\x00" + p.Name + "\x00" + p.Unreadable.Error()
+// unreadable logs an unreadable stored policy the first time it is used
+// (once per document, not per resource: a bucket policy serves every
+// object); resource names the first resource it was met on.
+func (e *Engine) unreadable(p *policy.Policy, resource string) {
+	// Stored and the Engine's cache make one *Policy per document.
 	e.mu.Lock()
-	seen := e.logged[key]
+	seen := e.logged[p]
 	if !seen && len(e.logged) < maxCachedDocs {
-		e.logged[key] = true
+		e.logged[p] = true
 	}
 	e.mu.Unlock()
 	if !seen {
-		e.log.Warn("stored policy does not parse; it grants nothing until it is replaced",
-			"kind", p.Kind.String(), "policy", p.Name, "error", p.Unreadable)
+		args := []any{"kind", p.Kind.String(), "policy", p.Name, "error", p.Unreadable}
+		if resource != "" {
+			args = append(args, "resource", resource)
+		}
+		e.log.Warn("stored policy does not parse; it grants nothing until it is replaced", args...)
 	}
 }
 
