@@ -32,6 +32,8 @@ A request file looks like:
                "context": {"aws:SourceIp": "203.0.113.7"}},
    "identity_policies": [{...}], "resource_policy": {...}|null,
    "permissions_boundary": null, "session_policies": null, "scps": null, "rcps": null}
+"resource_policy_kind": "resource" or "trust" says what resource_policy is;
+without it, a trust policy for sts:AssumeRole* and the session actions.
 `
 
 func runPolicy(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -6,6 +6,8 @@ package authz
 
 import (
 	"context"
+
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 // Check is one authorization question a service asks before it acts.
@@ -14,10 +16,12 @@ type Check struct {
 	Resource        string // the resource ARN ("*" for actions without a resource type)
 	ResourceAccount string // the account that owns the resource ("" for "*")
 
-	// ResourcePolicy is the resource's own policy, if it has one: a bucket
-	// policy, or a role's trust policy for sts:AssumeRole / sts:TagSession /
-	// sts:SetSourceIdentity. Raw JSON as stored.
-	ResourcePolicy string
+	// ResourcePolicy is the resource's own policy, if it has one, parsed
+	// with the kind that decides how it combines: policy.Resource for a
+	// bucket policy, policy.Trust for a role's trust policy (sts:AssumeRole,
+	// sts:TagSession, sts:SetSourceIdentity). Services load stored documents
+	// with Stored.
+	ResourcePolicy *policy.Policy
 
 	// Context holds the service-specific condition keys of this request
 	// (s3:prefix, iam:PolicyARN, sts:ExternalId, aws:RequestTag/k, aws:TagKeys,

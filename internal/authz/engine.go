@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,6 +35,9 @@ type Config struct {
 	// principals' compiled policies are cached until it changes. nil
 	// disables that cache: every request asks Policies again.
 	Generation func() uint64
+	// Logger receives the one warning per unreadable stored policy; nil
+	// discards.
+	Logger *slog.Logger
 }
 
 // Engine is the Authorizer: it builds the request context from the caller
@@ -42,15 +46,13 @@ type Config struct {
 type Engine struct {
 	cfg Config
 
-	mu   sync.Mutex
-	gen  uint64
-	docs map[docKey]*policy.Policy        // compiled documents, by kind, name and text
-	prin map[principalKey]*principalEntry // a principal's policies at generation gen
-}
+	cache *docCache
+	log   *slog.Logger
 
-type docKey struct {
-	kind      policy.Kind
-	name, doc string
+	mu     sync.Mutex
+	gen    uint64
+	prin   map[principalKey]*principalEntry // a principal's policies at generation gen
+	logged map[*policy.Policy]bool          // unreadable policies already logged
 }
 
 type principalKey struct{ account, kind, name string }
@@ -61,15 +63,15 @@ type principalEntry struct {
 	tags     map[string]string
 }
 
-// maxCachedDocs bounds the document cache; it is emptied when full, which is
-// simple and keeps the working set.
-const maxCachedDocs = 10000
-
 var _ Authorizer = (*Engine)(nil)
 
 // New returns an Engine.
 func New(cfg Config) *Engine {
-	return &Engine{cfg: cfg, docs: map[docKey]*policy.Policy{}, prin: map[principalKey]*principalEntry{}}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{cfg: cfg, cache: newDocCache(), log: log, prin: map[principalKey]*principalEntry{}, logged: map[*policy.Policy]bool{}}
 }
 
 // Authorize implements Authorizer.
@@ -79,7 +81,7 @@ func (e *Engine) Authorize(ctx context.Context, c Check) error {
 		return err
 	}
 	if d.Effect != policy.Allow {
-		return awserr.AccessDenied(d.Message)
+		return awserr.AccessDenied(d.Message).Wrap(newDenial(ctx, c, d))
 	}
 	return nil
 }
@@ -145,14 +147,9 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 			set.Session = append(set.Session, sp)
 		}
 	}
-	if c.ResourcePolicy != "" {
-		kind := policy.Resource
-		if isTrustAction(c.Action) {
-			kind = policy.Trust
-		}
-		rp, err := e.compile(kind, "resource", c.ResourcePolicy)
-		if err != nil {
-			return policy.Decision{}, err
+	if rp := c.ResourcePolicy; rp != nil {
+		if rp.Unreadable != nil {
+			e.unreadable(rp, c.Resource)
 		}
 		set.Resource = rp
 	}
@@ -194,16 +191,6 @@ type decision struct {
 // RequestContext implements policy.ContextSource.
 func (d *decision) RequestContext() policy.Context {
 	return buildContext(d.info, d.p, d.tags, d.c)
-}
-
-// isTrustAction: the resource policy of these actions is a role's trust
-// policy.
-func isTrustAction(action string) bool {
-	switch strings.ToLower(action) {
-	case "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession", "sts:setsourceidentity":
-		return true
-	}
-	return false
 }
 
 func principalKind(p *identity.Principal) policy.PrincipalKind {
@@ -321,29 +308,36 @@ func (e *Engine) orgPolicies(ctx context.Context, kind policy.Kind, account stri
 	return out, nil
 }
 
-// compile parses a document once per kind, name (kept for traces) and text. A stored document that
-// does not parse is a server fault: services validate documents when they
-// are stored.
+// compile returns the compiled policy of a stored document. A document
+// that does not parse (stored by an earlier build that validated less)
+// becomes policy.Unreadable, which grants nothing, and is logged once: it
+// must never turn every request of its owner into a 500.
 func (e *Engine) compile(kind policy.Kind, name, doc string) (*policy.Policy, error) {
-	key := docKey{kind, name, doc}
-	e.mu.Lock()
-	p := e.docs[key]
-	e.mu.Unlock()
-	if p != nil {
-		return p, nil
+	p := e.cache.load(kind, name, doc)
+	if p.Unreadable != nil {
+		e.unreadable(p, "")
 	}
-	p, err := policy.ParseStored(doc, kind)
-	if err != nil {
-		return nil, awserr.Internal(fmt.Errorf("authz: stored %s policy %s does not parse: %w", kind, name, err))
-	}
-	p.Name = name
-	e.mu.Lock()
-	if len(e.docs) >= maxCachedDocs {
-		clear(e.docs)
-	}
-	e.docs[key] = p
-	e.mu.Unlock()
 	return p, nil
+}
+
+// unreadable logs an unreadable stored policy the first time it is used
+// (once per document, not per resource: a bucket policy serves every
+// object); resource names the first resource it was met on.
+func (e *Engine) unreadable(p *policy.Policy, resource string) {
+	// Stored and the Engine's cache make one *Policy per document.
+	e.mu.Lock()
+	seen := e.logged[p]
+	if !seen && len(e.logged) < maxCachedDocs {
+		e.logged[p] = true
+	}
+	e.mu.Unlock()
+	if !seen {
+		args := []any{"kind", p.Kind.String(), "policy", p.Name, "error", p.Unreadable}
+		if resource != "" {
+			args = append(args, "resource", resource)
+		}
+		e.log.Warn("stored policy does not parse; it grants nothing until it is replaced", args...)
+	}
 }
 
 func notFound(err error) bool {

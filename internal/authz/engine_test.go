@@ -12,6 +12,7 @@ import (
 
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/request"
 )
 
@@ -139,24 +140,24 @@ func TestAuthorize(t *testing.T) {
 			wantErr: "User: arn:aws:sts::111122223333:assumed-role/dev/s1 is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::x/k because no session policy allows the s3:PutObject action"},
 		{name: "root allowed in its own account", caller: rootA, check: Check{Action: "iam:CreateUser", Resource: "arn:aws:iam::111122223333:user/x"}},
 		{name: "root denied by the bucket policy's explicit deny", caller: rootA,
-			check:   Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctA, ResourcePolicy: doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::x/*"}`)},
+			check:   Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctA, ResourcePolicy: Stored(policy.Resource, "resource", doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::x/*"}`))},
 			wantErr: "User: arn:aws:iam::111122223333:root is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k with an explicit deny in a resource-based policy"},
 		{name: "cross-account without resource policy", caller: bob, check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctB},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k because no resource-based policy allows the s3:GetObject action"},
 		{name: "cross-account with a bucket policy naming the account", caller: bob,
-			check: Check{Action: "s3:ListBucket", Resource: bucket, ResourceAccount: acctB, ResourcePolicy: doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::x"}`)}},
+			check: Check{Action: "s3:ListBucket", Resource: bucket, ResourceAccount: acctB, ResourcePolicy: Stored(policy.Resource, "resource", doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::x"}`))}},
 		{name: "trust policy is parsed as a trust policy", caller: bob,
-			check: Check{Action: "sts:AssumeRole", Resource: devRole, ResourceAccount: acctA, ResourcePolicy: doc(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"sts:AssumeRole"}`)}},
+			check: Check{Action: "sts:AssumeRole", Resource: devRole, ResourceAccount: acctA, ResourcePolicy: Stored(policy.Trust, "resource", doc(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"sts:AssumeRole"}`))}},
 		{name: "trust policy requiring MFA with long-term keys", caller: bob,
 			check: Check{Action: "sts:AssumeRole", Resource: devRole, ResourceAccount: acctA,
-				ResourcePolicy: doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}`)},
+				ResourcePolicy: Stored(policy.Trust, "resource", doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}`))},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/eng/dev because no resource-based policy allows the sts:AssumeRole action"},
 		{name: "MFA keys from the Check win (MFA-protected AssumeRole)", caller: bob,
 			check: Check{Action: "sts:AssumeRole", Resource: devRole, ResourceAccount: acctA,
-				ResourcePolicy: doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}`),
+				ResourcePolicy: Stored(policy.Trust, "resource", doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}`)),
 				Context:        map[string][]string{"aws:MultiFactorAuthPresent": {"true"}, "aws:MultiFactorAuthAge": {"0"}}}},
 		{name: "anonymous allowed by a public bucket policy", caller: anon,
-			check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctA, ResourcePolicy: doc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::x/*"}`)}},
+			check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctA, ResourcePolicy: Stored(policy.Resource, "resource", doc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::x/*"}`))}},
 		{name: "anonymous denied without one", caller: anon, check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctA},
 			wantErr: "User: anonymous is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k because no resource-based policy allows the s3:GetObject action"},
 		{name: "deleted role: its session has no permissions", caller: &identity.Principal{Kind: identity.AssumedRole, Account: acctA, ARN: "arn:aws:sts::111122223333:assumed-role/gone/s", Session: &identity.Session{Kind: identity.AssumedRole, RoleARN: "arn:aws:iam::111122223333:role/gone"}},
@@ -172,7 +173,7 @@ func TestAuthorize(t *testing.T) {
 		{name: "SCP of the principal's account", caller: bob, check: Check{Action: "s3:GetObject", Resource: object},
 			orgs:    fakeOrgs{scps: map[string][]NamedDocument{acctA: {{Name: "p-FullAWSAccess", Document: doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)}, {Name: "p-deny-s3", Document: doc(`{"Effect":"Deny","Action":"s3:*","Resource":"*"}`)}}}},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k with an explicit deny in a service control policy"},
-		{name: "RCP of the resource's account", caller: bob, check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctB, ResourcePolicy: doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}`)},
+		{name: "RCP of the resource's account", caller: bob, check: Check{Action: "s3:GetObject", Resource: object, ResourceAccount: acctB, ResourcePolicy: Stored(policy.Resource, "resource", doc(`{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}`))},
 			orgs:    fakeOrgs{rcps: map[string][]NamedDocument{acctB: {{Name: "r-https", Document: doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}`)}}}},
 			wantErr: "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::x/k with an explicit deny in a resource control policy"},
 	}

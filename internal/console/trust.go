@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 // trustSpec is step 1 of the Create role wizard: "Select trusted entity".
@@ -115,71 +117,38 @@ type trustEdge struct {
 	Deny       bool
 }
 
-// trustEdges reads who a trust policy lets assume the role. It reads the
-// document loosely (for display only); the policy engine decides.
+// trustEdges reads who a trust policy lets assume the role, from the
+// policy engine's parse of it: a document the engine cannot read (stored by
+// an earlier build) lets no one in.
 func trustEdges(doc string) []trustEdge {
-	var d struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal([]byte(doc), &d) != nil {
-		return nil
-	}
-	var stmts []map[string]json.RawMessage
-	if json.Unmarshal(d.Statement, &stmts) != nil {
-		var one map[string]json.RawMessage
-		if json.Unmarshal(d.Statement, &one) != nil {
-			return nil
-		}
-		stmts = []map[string]json.RawMessage{one}
-	}
+	p := authz.Stored(policy.Trust, "trust policy", doc)
 	var out []trustEdge
-	for _, st := range stmts {
-		var effect string
-		json.Unmarshal(st["Effect"], &effect)
-		if !assumeAction(st["Action"]) {
+	for _, st := range p.Statements {
+		if st.Principal == nil || !assumes(st) {
 			continue
 		}
-		conds := conditionLabels(st["Condition"])
-		for _, p := range principals(st["Principal"]) {
-			p.Conditions, p.Deny = conds, effect == "Deny"
-			out = append(out, p)
+		conds := conditionLabels(st.Conditions)
+		for _, e := range principals(st.Principal) {
+			e.Conditions, e.Deny = conds, st.Effect == policy.ExplicitDeny
+			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func stringsOf(raw json.RawMessage) []string {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
-	}
-	var many []string
-	json.Unmarshal(raw, &many)
-	return many
+// assumes: the statement is about taking the role (AssumeRole and its
+// SAML and web identity forms).
+func assumes(st *policy.Statement) bool {
+	return st.Covers("sts:AssumeRole") || st.Covers("sts:AssumeRoleWithWebIdentity") || st.Covers("sts:AssumeRoleWithSAML")
 }
 
-func assumeAction(raw json.RawMessage) bool {
-	for _, a := range stringsOf(raw) {
-		a = strings.ToLower(a)
-		if a == "*" || a == "sts:*" || strings.HasPrefix(a, "sts:assumerole") {
-			return true
-		}
-	}
-	return false
-}
-
-func principals(raw json.RawMessage) []trustEdge {
-	var star string
-	if json.Unmarshal(raw, &star) == nil {
-		return []trustEdge{{Kind: "*", Principal: star}}
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
+func principals(pr *policy.Principals) []trustEdge {
+	if pr.Star {
+		return []trustEdge{{Kind: "*", Principal: "*"}}
 	}
 	var out []trustEdge
 	for _, kind := range []string{"AWS", "Service", "Federated", "CanonicalUser"} {
-		for _, p := range stringsOf(m[kind]) {
+		for _, p := range pr.Map[kind] {
 			e := trustEdge{Kind: kind, Principal: p}
 			if kind == "AWS" {
 				e.Account = principalAccount(p)
@@ -205,26 +174,17 @@ func principalAccount(p string) string {
 
 // conditionLabels names a statement's conditions in words: the two the
 // wizard writes get short names, others are shown as written.
-func conditionLabels(raw json.RawMessage) []string {
-	var c map[string]map[string]json.RawMessage
-	if json.Unmarshal(raw, &c) != nil {
-		return nil
-	}
+func conditionLabels(conds []*policy.Condition) []string {
 	var out []string
-	for op, keys := range c {
-		for key, v := range keys {
-			vals := strings.Join(stringsOf(v), ", ")
-			if vals == "" {
-				vals = string(v)
-			}
-			switch {
-			case strings.EqualFold(key, "sts:ExternalId"):
-				out = append(out, "external ID "+vals)
-			case strings.EqualFold(key, "aws:MultiFactorAuthPresent") && strings.HasPrefix(op, "Bool") && vals == "true":
-				out = append(out, "MFA required")
-			default:
-				out = append(out, op+" "+key+" "+vals)
-			}
+	for _, c := range conds {
+		vals := strings.Join(c.Values, ", ")
+		switch {
+		case strings.EqualFold(c.Key, "sts:ExternalId"):
+			out = append(out, "external ID "+vals)
+		case strings.EqualFold(c.Key, "aws:MultiFactorAuthPresent") && strings.HasPrefix(c.Operator, "Bool") && vals == "true":
+			out = append(out, "MFA required")
+		default:
+			out = append(out, c.Operator+" "+c.Key+" "+vals)
 		}
 	}
 	sort.Strings(out)

@@ -117,14 +117,14 @@ type Condition struct {
 	nums  []float64    // NaN marks an unparsable value (never matches)
 	dates []int64      // unix nanoseconds; math.MinInt64 marks an unparsable value
 	ips   []netip.Prefix
-	bools []string // "true"/"false" lowered; other text never matches
+	bools []string // Null: "true"/"false" lowered; other text never matches
 }
 
 // parseConditions reads {"Operator": {"key": value|[values]}} and compiles it.
 func parseConditions(v any, vars bool) ([]*Condition, *awserr.Error) {
 	block, ok := v.(map[string]any)
 	if !ok {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemSyntax, "Condition", msgSyntax)
 	}
 	ops := make([]string, 0, len(block))
 	for k := range block {
@@ -135,11 +135,11 @@ func parseConditions(v any, vars bool) ([]*Condition, *awserr.Error) {
 	for _, opName := range ops {
 		keys, ok := block[opName].(map[string]any)
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemSyntax, opName, msgSyntax)
 		}
 		op, set, ifExists, ok := parseOperator(opName)
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemConditionOperator, opName, msgSyntax)
 		}
 		names := make([]string, 0, len(keys))
 		for k := range keys {
@@ -149,10 +149,10 @@ func parseConditions(v any, vars bool) ([]*Condition, *awserr.Error) {
 		for _, key := range names {
 			vals, ok := conditionValues(keys[key])
 			if !ok {
-				return nil, malformed(msgSyntax)
+				return nil, malformed(ProblemSyntax, key, msgSyntax)
 			}
 			if !validConditionKey(key) {
-				return nil, malformed(msgVendor)
+				return nil, malformed(ProblemConditionKey, key, msgVendor)
 			}
 			c := &Condition{Operator: opName, Key: key, Values: vals, op: op, set: set, ifExists: ifExists}
 			c.compile(vars)
@@ -225,7 +225,7 @@ func (c *Condition) compile(vars bool) {
 		case opStringLike:
 			c.strs = append(c.strs, compilePattern(v, true, vars))
 		case opArn:
-			c.arns = append(c.arns, compileARNPattern(v, true, vars))
+			c.arns = append(c.arns, compileARNPattern(v, true, vars, false))
 		case opNumeric:
 			c.nums = append(c.nums, parseNumber(v))
 		case opDate:
@@ -236,7 +236,11 @@ func (c *Condition) compile(vars bool) {
 				p = netip.Prefix{} // invalid prefix: never contains anything
 			}
 			c.ips = append(c.ips, p)
-		case opBool, opNull:
+		case opBool:
+			// Bool takes policy variables, as the string and ARN operators
+			// do (condition operators page; see doc.go).
+			c.strs = append(c.strs, compilePattern(v, false, vars))
+		case opNull:
 			c.bools = append(c.bools, strings.ToLower(v))
 		}
 	}
@@ -380,8 +384,8 @@ func (c *Condition) matchOne(v string, ctx Context) bool {
 			}
 		}
 	case opBool:
-		for _, b := range c.bools {
-			if strings.EqualFold(v, b) {
+		for i := range c.strs {
+			if c.strs[i].match(v, true, ctx) {
 				return true
 			}
 		}

@@ -230,6 +230,8 @@ func Explain(req *Request, set *Set) Decision {
 	return evaluate(req, set, true)
 }
 
+const getCallerIdentity = "sts:GetCallerIdentity"
+
 // typeResult is the outcome of one policy type.
 type typeResult struct {
 	applies bool
@@ -251,6 +253,13 @@ type evaluator struct {
 func evaluate(req *Request, set *Set, full bool) Decision {
 	if set == nil {
 		set = &Set{}
+	}
+	if len(req.Action) == len(getCallerIdentity) && strings.EqualFold(req.Action, getCallerIdentity) {
+		// "No permissions are required to perform this operation. If an
+		// administrator attaches a policy to your identity that explicitly
+		// denies access to the sts:GetCallerIdentity action, you can still
+		// perform this operation" (STS API reference, GetCallerIdentity).
+		return Decision{Effect: Allow}
 	}
 	e := evaluator{req: req, p: derivePrincipal(req), set: set, full: full}
 	e.svc, e.name, _ = strings.Cut(req.Action, ":")
@@ -418,6 +427,16 @@ func (e *evaluator) mark(t PolicyType, effect string) {
 // "on resource" part
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
 func DenyMessage(req *Request, eff Effect, t PolicyType) string {
+	return denyMessage(req, eff, t, false)
+}
+
+// DenyMessageS3 is DenyMessage as S3 words it: the resource ARN in double
+// quotes ("... on resource: \"arn:aws:s3:::b/k\" because ...").
+func DenyMessageS3(req *Request, eff Effect, t PolicyType) string {
+	return denyMessage(req, eff, t, true)
+}
+
+func denyMessage(req *Request, eff Effect, t PolicyType, quote bool) string {
 	who := req.PrincipalARN
 	if who == "" || kindOfARN(who) == KindAnonymous {
 		who = "anonymous"
@@ -430,7 +449,13 @@ func DenyMessage(req *Request, eff Effect, t PolicyType) string {
 	b.WriteString(req.Action)
 	if req.Resource != "" && req.Resource != "*" {
 		b.WriteString(" on resource: ")
+		if quote {
+			b.WriteByte('"')
+		}
 		b.WriteString(req.Resource)
+		if quote {
+			b.WriteByte('"')
+		}
 	}
 	if eff == ExplicitDeny {
 		b.WriteString(" with an explicit deny in ")

@@ -38,6 +38,7 @@ type fileCase struct {
 	Request             *fileRequest      `json:"request"`
 	IdentityPolicies    []json.RawMessage `json:"identity_policies"`
 	ResourcePolicy      json.RawMessage   `json:"resource_policy"`
+	ResourcePolicyKind  string            `json:"resource_policy_kind"`
 	PermissionsBoundary json.RawMessage   `json:"permissions_boundary"`
 	SessionPolicies     []json.RawMessage `json:"session_policies"`
 	SCPs                []json.RawMessage `json:"scps"`
@@ -50,12 +51,15 @@ type fileCase struct {
 //	             "role_arn", "federated_from", "action", "resource",
 //	             "resource_account", "context": {"key": "v" | ["v", ...]}},
 //	 "identity_policies": [doc...], "resource_policy": doc|null,
+//	 "resource_policy_kind": "resource"|"trust",
 //	 "permissions_boundary": doc|null, "session_policies": [doc...]|null,
 //	 "scps": [doc per level]|null, "rcps": [doc per level]|null}
 //
 // A doc is a policy object or a string holding one. resource_policy is parsed
-// as a role trust policy when the action is sts:AssumeRole, sts:TagSession or
-// sts:SetSourceIdentity. An empty Statement list is accepted here.
+// with resource_policy_kind; without it, as a role trust policy when the
+// action is one whose resource policy is a trust policy (sts:AssumeRole and
+// its SAML and web identity forms, sts:TagSession, sts:SetSourceIdentity),
+// else as a resource policy. An empty Statement list is accepted here.
 func DecodeEvalFile(data []byte) ([]EvalCase, error) {
 	data = bytes.TrimSpace(data)
 	var raws []json.RawMessage
@@ -143,8 +147,15 @@ func decodeCase(raw json.RawMessage) (EvalCase, error) {
 	c.Set.Identity = many("identity_policies", fc.IdentityPolicies, Identity)
 	resKind := Resource
 	switch strings.ToLower(r.Action) {
-	case "sts:assumerole", "sts:tagsession", "sts:setsourceidentity":
+	case "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession", "sts:setsourceidentity":
 		resKind = Trust
+	}
+	if fc.ResourcePolicyKind != "" {
+		k, ok := ParseKind(fc.ResourcePolicyKind)
+		if !ok || k != Resource && k != Trust {
+			return c, fmt.Errorf("resource_policy_kind %q: want \"resource\" or \"trust\"", fc.ResourcePolicyKind)
+		}
+		resKind = k
 	}
 	c.Set.Resource = one("resource_policy", fc.ResourcePolicy, resKind)
 	c.Set.Boundary = one("permissions_boundary", fc.PermissionsBoundary, Boundary)

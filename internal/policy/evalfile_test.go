@@ -54,6 +54,21 @@ func TestDecodeEvalFile(t *testing.T) {
 					t.Errorf("default resource %q", cs[0].Request.Resource)
 				}
 			}},
+		{name: "sts:GetCallerIdentity cannot be denied, offline too", input: `{"request":{"principal_arn":"arn:aws:iam::111122223333:user/a","action":"sts:GetCallerIdentity"},
+		  "identity_policies":[{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}]}`,
+			check: func(t *testing.T, cs []EvalCase) {
+				if d := cs[0].Run(false); d.Decision != "Allow" {
+					t.Errorf("decision %+v", d)
+				}
+			}},
+		{name: "resource_policy_kind says the kind", input: `{"request":{"principal_arn":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"},
+		  "resource_policy":{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}},"resource_policy_kind":"trust"}`,
+			check: func(t *testing.T, cs []EvalCase) {
+				if cs[0].Set.Resource == nil || cs[0].Set.Resource.Kind != Trust {
+					t.Fatalf("resource policy %+v", cs[0].Set.Resource)
+				}
+			}},
+		{name: "unknown resource_policy_kind", input: `{"request":{"action":"s3:GetObject"},"resource_policy_kind":"scp"}`, wantErr: `resource_policy_kind "scp"`},
 		{name: "unknown field", input: `{"request":{"action":"s3:GetObject"},"identity_policy":[]}`, wantErr: `unknown field "identity_policy"`},
 		{name: "unknown principal kind", input: `{"request":{"action":"s3:GetObject","principal_kind":"robot"}}`, wantErr: `unknown principal_kind "robot"`},
 		{name: "bad context value", input: `{"request":{"action":"s3:GetObject","context":{"k":{"a":1}}}}`, wantErr: `context "k"`},

@@ -217,18 +217,34 @@ func hasPrefix(s, prefix string, fold bool) bool {
 // own, so a wildcard never spans a colon before the resource part. This is how
 // the Arn* condition operators are documented
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN)
-// and how the Resource element treats ARNs. A value that is not an ARN is
-// compared as a whole.
+// and how the Resource element treats ARNs
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html:
+// wildcards work "within the individual segments of an ARN"; "if the *
+// wildcard is the last character of a resource ARN segment, it can expand to
+// match beyond the colon boundaries"). In the Resource element doppel lets it
+// do so from the last segment written: "arn:aws:codepipeline:*", as AWS
+// managed policies write it, matches every CodePipeline ARN (see doc.go). A
+// value that is not an ARN is compared as a whole.
 type arnPattern struct {
 	whole pattern
 	segs  [6]pattern
 	isARN bool
 	head  string // when the first five parts are literal: them with their colons
-	short bool   // starts with "arn:" but has fewer than six parts: matches no full ARN
-	vars  bool   // holds a policy variable: matching needs the request context
+	short bool   // starts with "arn:" but has fewer than six parts
+	// open: a short pattern whose last segment ends with *: it matches an
+	// ARN whose first parts match its segments, that star taking the rest.
+	open  bool
+	nseg  int  // segments of a short pattern
+	never bool // a wildcard in an IAM or STS ARN's resource type: matches nothing
+	vars  bool // holds a policy variable: matching needs the request context
 }
 
-func compileARNPattern(s string, wild, vars bool) arnPattern {
+// compileARNPattern compiles a Resource value (resource true) or an Arn*
+// condition value. Only the Resource element lets a trailing * cross colons
+// and refuses wildcards in an IAM resource type: the condition operators
+// page checks "each of the six colon-delimited components" separately (see
+// doc.go for the two pages' disagreement).
+func compileARNPattern(s string, wild, vars, resource bool) arnPattern {
 	a := arnPattern{whole: compilePattern(s, wild, vars)}
 	a.vars = a.whole.hasVars()
 	parts := strings.SplitN(s, ":", 6)
@@ -244,14 +260,37 @@ func compileARNPattern(s string, wild, vars bool) arnPattern {
 		if literalHead {
 			a.head = strings.Join(parts[:5], ":") + ":"
 		}
+		// "You cannot use a wildcard in the portion of the ARN that
+		// specifies the resource type, such as the term user in an IAM ARN"
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
+		// Applied to IAM and STS, whose ARNs always have a resource type;
+		// S3's resource part is a bucket name, where "*/" is usual.
+		if resource && wild && (parts[2] == "iam" || parts[2] == "sts") {
+			if typ, _, found := strings.Cut(parts[5], "/"); found && strings.ContainsAny(typ, "*?") {
+				a.never = true
+			}
+		}
 	} else if len(parts) > 1 && parts[0] == "arn" {
 		a.short = true
+		if resource && wild && strings.HasSuffix(s, "*") {
+			a.open = true
+			a.nseg = len(parts)
+			for i, part := range parts {
+				a.segs[i] = compilePattern(part, wild, vars)
+			}
+		}
 	}
 	return a
 }
 
 func (a *arnPattern) match(s string, ctx Context) bool {
+	if a.never {
+		return false
+	}
 	if !a.isARN {
+		if a.open {
+			return a.matchOpen(s, ctx)
+		}
 		if a.short && strings.Count(s, ":") >= 5 {
 			return false
 		}
@@ -274,6 +313,21 @@ func (a *arnPattern) match(s string, ctx Context) bool {
 		rest = tail
 	}
 	return a.segs[5].match(rest, false, ctx)
+}
+
+// matchOpen matches a short pattern ending with *: its segments but the
+// last against the ARN's first segments, and the last one against the rest
+// of the ARN, colons included.
+func (a *arnPattern) matchOpen(s string, ctx Context) bool {
+	rest := s
+	for i := 0; i < a.nseg-1; i++ {
+		seg, tail, ok := strings.Cut(rest, ":")
+		if !ok || !a.segs[i].match(seg, false, ctx) {
+			return false
+		}
+		rest = tail
+	}
+	return a.segs[a.nseg-1].match(rest, false, ctx)
 }
 
 // actionPattern is an Action/NotAction value split at its colon, so that

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -47,8 +48,15 @@ func MaxSize(k Kind) int {
 	return 6144
 }
 
-func malformed(msg string) *awserr.Error {
-	return awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", msg)
+// malformed is IAM's MalformedPolicyDocument with msg, carrying what is wrong
+// as a *ParseError for services whose API words it differently.
+func malformed(p Problem, detail, msg string) *awserr.Error {
+	return (&ParseError{Problem: p, Detail: detail, Statement: -1}).iam(msg)
+}
+
+func (e *ParseError) iam(msg string) *awserr.Error {
+	e.Message = msg
+	return awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", msg).Wrap(e)
 }
 
 // sizeOf counts the characters IAM counts: everything but white space.
@@ -99,20 +107,22 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 		if kind == Trust {
 			quota = "ACLSizePerRole"
 		}
-		return nil, awserr.Newf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for %s: %d", quota, max)
+		msg := fmt.Sprintf("Cannot exceed quota for %s: %d", quota, max)
+		return nil, awserr.New(http.StatusConflict, "LimitExceeded", msg).
+			Wrap(&ParseError{Problem: ProblemSize, Detail: strconv.Itoa(max), Statement: -1, Message: msg})
 	}
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
 	var top any
 	if err := dec.Decode(&top); err != nil {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemJSON, "", msgSyntax)
 	}
 	if _, err := dec.Token(); err == nil {
-		return nil, malformed(msgSyntax) // trailing data after the document
+		return nil, malformed(ProblemJSON, "", msgSyntax) // trailing data after the document
 	}
 	obj, ok := top.(map[string]any)
 	if !ok {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemNotObject, "", msgSyntax)
 	}
 	p := &Policy{Kind: kind}
 	for k, v := range obj {
@@ -120,18 +130,18 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 		case "Version":
 			s, ok := v.(string)
 			if !ok || (s != "2012-10-17" && s != "2008-10-17") {
-				return nil, malformed(msgSyntax)
+				return nil, malformed(ProblemVersion, fmt.Sprint(v), msgSyntax)
 			}
 			p.Version = s
 		case "Id":
 			s, ok := v.(string)
 			if !ok {
-				return nil, malformed(msgSyntax)
+				return nil, malformed(ProblemSyntax, "", msgSyntax)
 			}
 			p.ID = s
 		case "Statement":
 		default:
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemSyntax, k, msgSyntax)
 		}
 	}
 	var raws []any
@@ -141,10 +151,17 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 	case []any:
 		raws = st
 	default:
-		return nil, malformed(msgSyntax)
+		if !has(obj, "Statement") {
+			return nil, malformed(ProblemNoStatement, "", msgSyntax)
+		}
+		return nil, malformed(ProblemSyntax, "Statement", msgSyntax)
+	}
+	if kind == RCP && p.Version == "" {
+		// An RCP must say its Version (RCP syntax page, elements summary).
+		return nil, malformed(ProblemKindRule, "Version", msgSyntax)
 	}
 	if len(raws) == 0 && !lenient {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemEmptyStatement, "", msgSyntax)
 	}
 	// Variables are only policy variables in Version 2012-10-17; otherwise
 	// ${...} is literal text
@@ -154,16 +171,19 @@ func parse(doc string, kind Kind, lenient, sized bool) (*Policy, *awserr.Error) 
 	for i, raw := range raws {
 		m, ok := raw.(map[string]any)
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, (&ParseError{Problem: ProblemSyntax, Statement: i}).iam(msgSyntax)
 		}
 		s, err := parseStatement(m, kind, vars, !sized)
 		if err != nil {
+			if pe := ProblemOf(err); pe != nil {
+				pe.Statement = i
+			}
 			return nil, err
 		}
 		s.Index = i
 		if s.Sid != "" {
 			if sids[s.Sid] {
-				return nil, malformed(msgDupSid)
+				return nil, (&ParseError{Problem: ProblemDuplicateSid, Detail: s.Sid, Statement: i}).iam(msgDupSid)
 			}
 			sids[s.Sid] = true
 		}
@@ -180,35 +200,35 @@ var sidRE = regexp.MustCompile(`^[0-9A-Za-z]*$`)
 func parseStatement(m map[string]any, kind Kind, vars, stored bool) (*Statement, *awserr.Error) {
 	for k := range m {
 		if !statementKeys[k] {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemSyntax, k, msgSyntax)
 		}
 	}
 	if has(m, "Action") && has(m, "NotAction") || has(m, "Resource") && has(m, "NotResource") ||
 		has(m, "Principal") && has(m, "NotPrincipal") {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemSyntax, "", msgSyntax)
 	}
 	s := &Statement{}
 	if v, ok := m["Sid"]; ok {
 		sid, ok := v.(string)
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemSyntax, "Sid", msgSyntax)
 		}
 		// IAM insists on alphanumeric Sids in identity policies; resource
 		// policies (S3, trust) accept any string.
 		if (kind == Identity || kind == Boundary) && !sidRE.MatchString(sid) {
-			return nil, malformed(msgSidAlnum)
+			return nil, malformed(ProblemSid, sid, msgSidAlnum)
 		}
 		s.Sid = sid
 	}
 	switch e, ok := m["Effect"]; {
 	case !ok:
-		return nil, malformed(msgMissingEffect)
+		return nil, malformed(ProblemMissingEffect, "", msgMissingEffect)
 	case e == "Allow":
 		s.Effect = Allow
 	case e == "Deny":
 		s.Effect = ExplicitDeny
 	default:
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemEffect, fmt.Sprint(m["Effect"]), msgSyntax)
 	}
 
 	// Principal: forbidden in identity-side policies, required in resource
@@ -222,11 +242,11 @@ func parseStatement(m map[string]any, kind Kind, vars, stored bool) (*Statement,
 	switch kind {
 	case Identity, Boundary, Session, SCP:
 		if pkey != "" {
-			return nil, malformed(msgNoPrincipalAllow)
+			return nil, malformed(ProblemPrincipalForbidden, "", msgNoPrincipalAllow)
 		}
 	default:
 		if pkey == "" {
-			return nil, malformed(msgMissingPrincipal)
+			return nil, malformed(ProblemMissingPrincipal, "", msgMissingPrincipal)
 		}
 		pr, err := parsePrincipals(m[pkey], stored)
 		if err != nil {
@@ -245,10 +265,10 @@ func parseStatement(m map[string]any, kind Kind, vars, stored bool) (*Statement,
 	}
 	acts, ok := stringList(m[akey])
 	if !ok {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemSyntax, akey, msgSyntax)
 	}
 	if len(acts) == 0 {
-		return nil, malformed(msgNoActions)
+		return nil, malformed(ProblemMissingAction, "", msgNoActions)
 	}
 	for _, a := range acts {
 		if err := checkAction(a); err != nil {
@@ -265,21 +285,21 @@ func parseStatement(m map[string]any, kind Kind, vars, stored bool) (*Statement,
 	if kind == Trust {
 		// A trust policy's resource is the role itself.
 		if has(m, rkey) {
-			return nil, malformed(msgTrustResource)
+			return nil, malformed(ProblemResourceForbidden, "", msgTrustResource)
 		}
 	} else {
 		res, ok := stringList(m[rkey])
 		if !ok {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemSyntax, rkey, msgSyntax)
 		}
 		if len(res) == 0 {
-			return nil, malformed(msgNoResources)
+			return nil, malformed(ProblemMissingResource, "", msgNoResources)
 		}
 		for _, r := range res {
 			if err := checkResource(r); err != nil {
 				return nil, err
 			}
-			s.resources = append(s.resources, compileARNPattern(r, true, vars))
+			s.resources = append(s.resources, compileARNPattern(r, true, vars, true))
 		}
 		s.Resources = res
 	}
@@ -291,7 +311,32 @@ func parseStatement(m map[string]any, kind Kind, vars, stored bool) (*Statement,
 		}
 		s.Conditions = conds
 	}
+	if kind == RCP {
+		if err := rcpRules(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// rcpRules are the rules of RCP syntax
+// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html):
+// Principal must be "*" (conditions narrow it), NotPrincipal and NotAction
+// are not supported, and "the effect of Allow is only supported for the
+// RCPFullAWSAccess policy", which allows "*" on "*" without conditions.
+func rcpRules(s *Statement) *awserr.Error {
+	switch {
+	case s.NotPrincipal != nil:
+		return malformed(ProblemKindRule, "NotPrincipal", msgSyntax)
+	case s.NotAction:
+		return malformed(ProblemKindRule, "NotAction", msgSyntax)
+	case s.Principal == nil || !s.Principal.Star:
+		return malformed(ProblemKindRule, "Principal", msgSyntax)
+	case s.Effect == Allow && !(len(s.Actions) == 1 && s.Actions[0] == "*" && !s.NotResource &&
+		len(s.Resources) == 1 && s.Resources[0] == "*" && len(s.Conditions) == 0):
+		return malformed(ProblemKindRule, "Allow", msgSyntax)
+	}
+	return nil
 }
 
 func has(m map[string]any, k string) bool { _, ok := m[k]; return ok }
@@ -326,13 +371,13 @@ func checkAction(a string) *awserr.Error {
 	}
 	vendor, name, ok := strings.Cut(a, ":")
 	if !ok {
-		return malformed(msgVendor)
+		return malformed(ProblemAction, a, msgVendor)
 	}
 	if strings.Contains(name, ":") {
-		return malformed(msgOneColon)
+		return malformed(ProblemAction, a, msgOneColon)
 	}
 	if vendor != "*" && !vendorRE.MatchString(vendor) {
-		return malformed(fmt.Sprintf("Vendor %s is not valid", vendor))
+		return malformed(ProblemAction, a, fmt.Sprintf("Vendor %s is not valid", vendor))
 	}
 	return nil
 }
@@ -354,11 +399,11 @@ func parsePrincipals(v any, stored bool) (*Principals, *awserr.Error) {
 		if s == "*" {
 			return &Principals{Star: true}, nil
 		}
-		return nil, malformed(fmt.Sprintf("Invalid principal in policy: %q", s))
+		return nil, malformed(ProblemPrincipal, s, fmt.Sprintf("Invalid principal in policy: %q", s))
 	}
 	obj, ok := v.(map[string]any)
 	if !ok || len(obj) == 0 {
-		return nil, malformed(msgSyntax)
+		return nil, malformed(ProblemPrincipal, "", msgSyntax)
 	}
 	pr := &Principals{Map: map[string][]string{}}
 	keys := make([]string, 0, len(obj))
@@ -369,11 +414,11 @@ func parsePrincipals(v any, stored bool) (*Principals, *awserr.Error) {
 	for _, k := range keys {
 		vals, ok := stringList(obj[k])
 		if !ok || len(vals) == 0 {
-			return nil, malformed(msgSyntax)
+			return nil, malformed(ProblemPrincipal, k, msgSyntax)
 		}
 		for _, val := range vals {
 			if !validPrincipal(k, val) && !(stored && k == "AWS" && uniqueIDRE.MatchString(val)) {
-				return nil, malformed(fmt.Sprintf("Invalid principal in policy: %q:%q", k, val))
+				return nil, malformed(ProblemPrincipal, val, fmt.Sprintf("Invalid principal in policy: %q:%q", k, val))
 			}
 		}
 		pr.Map[k] = vals
@@ -416,7 +461,7 @@ func checkResource(r string) *awserr.Error {
 	}
 	parts := strings.SplitN(r, ":", 6)
 	if len(parts) < 2 || parts[0] != "arn" {
-		return malformed(fmt.Sprintf("Resource %s must be in ARN format or \"*\".", r))
+		return malformed(ProblemResource, r, fmt.Sprintf("Resource %s must be in ARN format or \"*\".", r))
 	}
 	if !partitions[parts[1]] {
 		// IAM prints the ARN with its missing parts as "*".
@@ -424,10 +469,10 @@ func checkResource(r string) *awserr.Error {
 		for len(full) < 6 {
 			full = append(full, "*")
 		}
-		return malformed(fmt.Sprintf("Partition \"%s\" is not valid for resource \"%s\".", parts[1], strings.Join(full, ":")))
+		return malformed(ProblemResource, r, fmt.Sprintf("Partition \"%s\" is not valid for resource \"%s\".", parts[1], strings.Join(full, ":")))
 	}
 	if len(parts) < 3 || strings.ContainsAny(parts[2], "*?") && parts[2] != "*" {
-		return malformed("Resource vendor must be fully qualified and cannot contain regexes.")
+		return malformed(ProblemResource, r, "Resource vendor must be fully qualified and cannot contain regexes.")
 	}
 	return nil
 }

@@ -126,7 +126,42 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &ae) {
 				t.Fatalf("error is not *awserr.Error: %v", err)
 			}
+			if ProblemOf(err) == nil {
+				t.Fatalf("refusal without a ParseError: %v", err)
+			}
 			return
+		}
+		// Whatever Parse accepts, Evaluate decides: an effect, and for a
+		// denial the policy type and AWS's message (issue 13).
+		for _, action := range []string{"s3:GetObject", "sts:AssumeRole", "iam:CreateUser"} {
+			req := &Request{PrincipalARN: userBob, Action: action, Resource: bucketX + "/k", ResourceAccount: "444455556666",
+				Context: Context{"aws:username": {"bob"}, "aws:SourceIp": {"10.1.2.3"}, "aws:CurrentTime": {"2026-01-01T00:00:00Z"}}}
+			set := &Set{Identity: []*Policy{p}}
+			switch kind {
+			case Resource, Trust:
+				set.Resource = p
+			case Boundary:
+				set.Boundary = p
+			case Session:
+				set.Session = []*Policy{p}
+			case SCP:
+				set.SCPs = []*Policy{p}
+			case RCP:
+				set.RCPs = []*Policy{p}
+			}
+			if kind != Identity {
+				set.Identity = nil
+			}
+			d := Evaluate(req, set)
+			switch d.Effect {
+			case Allow:
+			case ImplicitDeny, ExplicitDeny:
+				if d.Message == "" || d.DeniedBy == TypeNone {
+					t.Fatalf("denial without its facts: %+v", d)
+				}
+			default:
+				t.Fatalf("Evaluate decided %v", d.Effect)
+			}
 		}
 		out := p.String()
 		p2, err := Parse(out, kind)

@@ -67,6 +67,10 @@ type Policy struct {
 	ID         string
 	Statements []*Statement
 
+	// Unreadable is why a stored document could not be parsed; the policy
+	// then has no statements (see Unreadable).
+	Unreadable error
+
 	// byAction memoizes, per request action, the indexes of the statements
 	// whose Action/NotAction matches it: the action check is most of the
 	// cost of evaluating a statement, and a server asks about few actions.
@@ -123,4 +127,16 @@ func (p *Policy) statementsFor(action, svc, name string) []int32 {
 		}
 	}
 	return idx
+}
+
+// Unreadable stands for a stored document of kind k that Parse refuses
+// (written by an earlier build that validated less). AWS never stores such
+// a document, so there is no AWS behaviour to copy; doppel treats it as a
+// policy with no statements, which grants nothing: a resource policy then
+// adds no access (the owner account's identity policies still work, so the
+// owner can replace it; cross-account callers are denied), and a boundary,
+// session policy, SCP or RCP allows nothing. Its Deny statements are lost
+// too: they cannot be read.
+func Unreadable(k Kind, name string, err error) *Policy {
+	return &Policy{Name: name, Kind: k, Unreadable: err}
 }

@@ -124,7 +124,7 @@ func checkCondition(c *Condition, stmt int, add func(sev, code string, stmt int,
 				bad(v, "IP address")
 			}
 		case opBool, opNull:
-			if b := strings.ToLower(v); b != "true" && b != "false" {
+			if b := strings.ToLower(v); b != "true" && b != "false" && !(c.op.family == opBool && strings.Contains(v, "${")) {
 				bad(v, "boolean")
 			}
 		}

@@ -128,7 +128,7 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	if s.Authority, err = identity.NewAuthority(ctx, s.Store, identity.Options{Logger: log, Principals: iamPrincipals{s.IAM}}); err != nil {
 		return nil, err
 	}
-	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration})
+	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration, Logger: log})
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
 	if s.STS, err = sts.New(sts.Config{

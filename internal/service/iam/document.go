@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/doppel-aws/doppel/internal/api/iamapi"
 	"github.com/doppel-aws/doppel/internal/policy"
 )
 
@@ -40,7 +41,20 @@ func checkDocument(doc string, kind docKind) error {
 		parse = policy.ParseStored
 	}
 	_, err := parse(doc, k)
-	return err
+	return policyError(err)
+}
+
+// policyError answers a document the policy engine refused with IAM's
+// modelled error and IAM's wording of the problem.
+func policyError(err error) error {
+	pe := policy.ProblemOf(err)
+	if pe == nil {
+		return err
+	}
+	if pe.Problem == policy.ProblemSize {
+		return iamapi.ErrLimitExceededException(pe.Message).Wrap(pe)
+	}
+	return iamapi.ErrMalformedPolicyDocumentException(pe.Message).Wrap(pe)
 }
 
 // docSize counts the characters of doc that are not white space, which is

@@ -244,6 +244,24 @@ func TestErrors(t *testing.T) {
 			_, err := s.CreatePolicyVersion(ctx, &iamapi.CreatePolicyVersionInput{PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess", PolicyDocument: allowAll})
 			return err
 		}, "AccessDenied", "", 403},
+		// AWS managed policies cannot be deleted, given versions or changed
+		// (IAM User Guide, "AWS managed policies").
+		{"DeletePolicy on an AWS managed policy", func() error {
+			_, err := s.DeletePolicy(ctx, &iamapi.DeletePolicyInput{PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+			return err
+		}, "AccessDenied", "", 403},
+		{"SetDefaultPolicyVersion on an AWS managed policy", func() error {
+			_, err := s.SetDefaultPolicyVersion(ctx, &iamapi.SetDefaultPolicyVersionInput{PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess", VersionId: "v1"})
+			return err
+		}, "AccessDenied", "", 403},
+		{"DeletePolicyVersion on an AWS managed policy", func() error {
+			_, err := s.DeletePolicyVersion(ctx, &iamapi.DeletePolicyVersionInput{PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess", VersionId: "v1"})
+			return err
+		}, "AccessDenied", "", 403},
+		{"TagPolicy on an AWS managed policy", func() error {
+			_, err := s.TagPolicy(ctx, &iamapi.TagPolicyInput{PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess", Tags: []iamapi.Tag{{Key: "k", Value: "v"}}})
+			return err
+		}, "AccessDenied", "", 403},
 		{"AddRoleToInstanceProfile second role", func() error {
 			_, err := s.AddRoleToInstanceProfile(ctx, &iamapi.AddRoleToInstanceProfileInput{InstanceProfileName: "ip", RoleName: "r"})
 			return err

@@ -2,12 +2,12 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
-	"path"
 	"strings"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
+	"github.com/doppel-aws/doppel/internal/authz"
+	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -15,82 +15,17 @@ import (
 // namespace, the policies of a user (and its groups), group or role whose
 // Allow statements name an action of that service.
 
-// stringOrList is a policy element holding one string or a list of them.
-type stringOrList []string
-
-func (s *stringOrList) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*s = []string{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
-}
-
-type grantStatement struct {
-	Effect    string
-	Action    stringOrList
-	NotAction stringOrList
-}
-
-// statementsOf reads a stored document's statements (one object or a list).
-// Documents were validated when stored; one that does not read grants
-// nothing.
-func statementsOf(doc string) []grantStatement {
-	var d struct{ Statement json.RawMessage }
-	if json.Unmarshal([]byte(doc), &d) != nil {
-		return nil
-	}
-	var list []grantStatement
-	if json.Unmarshal(d.Statement, &list) == nil {
-		return list
-	}
-	var one grantStatement
-	if json.Unmarshal(d.Statement, &one) == nil {
-		return []grantStatement{one}
-	}
-	return nil
-}
-
-// actionService is the service part of an action pattern ("*" for "*").
-func actionService(action string) string {
-	svc, _, found := strings.Cut(action, ":")
-	if !found {
-		return action
-	}
-	return svc
+// statementsOf returns a stored document's statements as the policy
+// engine reads them; one that does not read grants nothing.
+func statementsOf(doc string) []*policy.Statement {
+	return authz.Stored(policy.Identity, "", doc).Statements
 }
 
 // grantsService reports whether statements allow any action of namespace ns.
-func grantsService(statements []grantStatement, ns string) bool {
-	ns = strings.ToLower(ns)
+func grantsService(statements []*policy.Statement, ns string) bool {
 	for _, st := range statements {
-		if st.Effect != "Allow" {
-			continue
-		}
-		for _, a := range st.Action {
-			if ok, _ := path.Match(strings.ToLower(actionService(a)), ns); ok {
-				return true
-			}
-		}
-		if len(st.NotAction) > 0 {
-			// NotAction allows every action it does not list: the service is
-			// granted unless a pattern covers all of it.
-			covered := false
-			for _, a := range st.NotAction {
-				name := a[strings.IndexByte(a, ':')+1:]
-				if ok, _ := path.Match(strings.ToLower(actionService(a)), ns); ok && (a == "*" || name == "*") {
-					covered = true
-				}
-			}
-			if !covered {
-				return true
-			}
+		if st.Effect == policy.Allow && st.CoversService(ns) {
+			return true
 		}
 	}
 	return false
@@ -100,7 +35,7 @@ func grantsService(statements []grantStatement, ns string) bool {
 // document is read once, for every namespace asked about.
 type grantSource struct {
 	entry      iamapi.PolicyGrantingServiceAccess
-	statements []grantStatement
+	statements []*policy.Statement
 }
 
 func inlineSources(owner iamapi.PolicyOwnerEntityType, name string, m map[string]string) []grantSource {

@@ -17,7 +17,9 @@ func TestGrantsService(t *testing.T) {
 		{"named action", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`, "s3", true},
 		{"other service", `{"Statement":[{"Effect":"Allow","Action":["ec2:*"],"Resource":"*"}]}`, "s3", false},
 		{"star", `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`, "iam", true},
-		{"wildcard service", `{"Statement":[{"Effect":"Allow","Action":"s*:List*","Resource":"*"}]}`, "sqs", true},
+		{"wildcard service", `{"Statement":[{"Effect":"Allow","Action":"*:List*","Resource":"*"}]}`, "sqs", true},
+		// IAM refuses a partial wildcard in the vendor ("Vendor s* is not valid"): such a document is never stored, and grants nothing.
+		{"partial wildcard vendor", `{"Statement":[{"Effect":"Allow","Action":"s*:List*","Resource":"*"}]}`, "sqs", false},
 		{"deny only", `{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}`, "s3", false},
 		{"case", `{"Statement":[{"Effect":"Allow","Action":"S3:GetObject","Resource":"*"}]}`, "s3", true},
 		{"NotAction of another service", `{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}`, "s3", true},

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 // errAccessDeniedPlain is S3's denial without explanation, which S3 sends
@@ -27,18 +27,20 @@ func errAccessDeniedPlain() error {
 type bucketSettings struct {
 	ownership s3api.ObjectOwnership
 	pab       s3api.PublicAccessBlockConfiguration
+	// policy is the compiled bucket policy (nil when none).
+	policy *policy.Policy
 	// policyPublic tells whether the bucket policy is public; computed only
 	// when RestrictPublicBuckets is set, the one case that asks.
 	policyPublic bool
 	// aclsCount is false when ACLs take no part in authorization
 	// (BucketOwnerEnforced, IgnorePublicAcls); aclStmts are the bucket
-	// ACL's public grants as policy statements.
+	// ACL's public grants as policy statements, aclPolicy the same compiled.
 	aclsCount bool
 	aclStmts  []any
-	// withACL and withACLNoPolicy are the resource policy with aclStmts
-	// added, over the bucket policy and over none: what withACLs returns
-	// when the object's own grants add nothing.
-	withACL, withACLNoPolicy string
+	aclPolicy *policy.Policy
+	// withACL is the bucket policy with aclPolicy's statements added: what
+	// withACLs returns when the object's own grants add nothing.
+	withACL *policy.Policy
 	// ownerContext is the condition context of a check without keys of its
 	// own: s3:ResourceAccount only. Shared between requests: read only.
 	ownerContext map[string][]string
@@ -64,8 +66,9 @@ func newBucketSettings(b *bucketRecord) *bucketSettings {
 		BlockPublicPolicy:     api.Bool(on(a.pab.BlockPublicPolicy) || on(acct.BlockPublicPolicy)),
 		RestrictPublicBuckets: api.Bool(on(a.pab.RestrictPublicBuckets) || on(acct.RestrictPublicBuckets)),
 	}
-	if b.Policy != "" && on(a.pab.RestrictPublicBuckets) {
-		a.policyPublic = policyIsPublic(b.Policy)
+	a.policy = bucketPolicy(b)
+	if a.policy != nil && on(a.pab.RestrictPublicBuckets) {
+		a.policyPublic = policyIsPublic(a.policy)
 	}
 	a.aclsCount = a.ownership != s3api.ObjectOwnershipBucketOwnerEnforced && !on(a.pab.IgnorePublicAcls)
 	if a.aclsCount {
@@ -74,9 +77,9 @@ func newBucketSettings(b *bucketRecord) *bucketSettings {
 			acl.Grants = nil
 		}
 		a.aclStmts = aclStatements(acl.Grants, bucketACLActions, b.Name, bucketARN(b.Name))
+		a.aclPolicy = aclPolicy(a.aclStmts)
 	}
-	a.withACL = addStatements(b.Policy, a.aclStmts)
-	a.withACLNoPolicy = addStatements("", a.aclStmts)
+	a.withACL = policy.Merge("bucket policy and ACL", a.policy, a.aclPolicy)
 	a.ownerContext = map[string][]string{"s3:ResourceAccount": {b.Owner}}
 	enc := bucketEncryption(b).Rules[0]
 	a.defaultSSE = string(enc.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
@@ -109,14 +112,14 @@ func on(p *bool) bool { return p != nil && *p }
 // principals of the owner's account (and AWS services) keep what the policy
 // grants (S3 User Guide, "Blocking public access to your Amazon S3
 // storage", RestrictPublicBuckets).
-func effectivePolicy(b *bucketRecord, a *bucketSettings, p *identity.Principal) string {
-	if b.Policy == "" {
-		return ""
+func effectivePolicy(b *bucketRecord, a *bucketSettings, p *identity.Principal) *policy.Policy {
+	if a.policy == nil {
+		return nil
 	}
 	if on(a.pab.RestrictPublicBuckets) && p.Account != b.Owner && a.policyPublic {
-		return ""
+		return nil
 	}
-	return b.Policy
+	return a.policy
 }
 
 // check is one action to authorize on a bucket or object.
@@ -164,7 +167,7 @@ func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...chec
 	a := b.settings()
 	bucketPolicy := effectivePolicy(b, a, p)
 	for _, c := range checks {
-		policy := withACLs(b, a, bucketPolicy, c.grants, c.resource)
+		rp := withACLs(a, bucketPolicy, c.grants, b.Name, c.resource)
 		keys := a.ownerContext
 		if len(c.keys) > 0 {
 			keys = make(map[string][]string, len(c.keys)+1)
@@ -177,7 +180,7 @@ func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...chec
 			Action:          c.action,
 			Resource:        c.resource,
 			ResourceAccount: b.Owner,
-			ResourcePolicy:  policy,
+			ResourcePolicy:  rp,
 			Context:         keys,
 		})
 		if err != nil {
@@ -188,7 +191,8 @@ func (s *Service) authorize(ctx context.Context, b *bucketRecord, checks ...chec
 }
 
 // denial turns an Authorizer's AccessDenied into what S3 sends: the
-// explanation for callers of the owner's account, "Access Denied" for others.
+// explanation, worded as S3 words it, for callers of the owner's account;
+// "Access Denied" for others.
 func denial(err error, p *identity.Principal, owner string) error {
 	var e *awserr.Error
 	if !errors.As(err, &e) || e.Code != "AccessDenied" {
@@ -197,32 +201,10 @@ func denial(err error, p *identity.Principal, owner string) error {
 	if p.Kind == identity.Anonymous || p.Account != owner {
 		return errAccessDeniedPlain()
 	}
-	if m := quoteResource(e.Message); m != e.Message {
-		c := *e
-		c.Message = m
-		return &c
+	if d := authz.DenialOf(err); d != nil {
+		return awserr.AccessDenied(policy.DenyMessageS3(&d.Request, d.Effect, d.DeniedBy)).Wrap(d)
 	}
 	return err
-}
-
-// quoteResource puts the resource ARN of an explanatory denial in double
-// quotes, as S3 writes it ("... on resource: \"arn:aws:s3:::b/k\" because
-// ..."), where IAM and STS write it bare.
-func quoteResource(msg string) string {
-	const marker = " on resource: "
-	i := strings.Index(msg, marker)
-	if i < 0 {
-		return msg
-	}
-	rest := msg[i+len(marker):]
-	if strings.HasPrefix(rest, `"`) {
-		return msg
-	}
-	end := strings.IndexByte(rest, ' ')
-	if end < 0 {
-		end = len(rest)
-	}
-	return msg[:i+len(marker)] + `"` + rest[:end] + `"` + rest[end:]
 }
 
 // authorizeAccount asks about an action on a resource that is not a

@@ -10,6 +10,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -216,11 +217,15 @@ func TestPolicyIsPublic(t *testing.T) {
 		{"narrow IP range", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/16"}}}]}`, false},
 		{"broad IP range", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/1"}}}]}`, true},
 		{"unrelated condition key", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`, true},
-		{"NotPrincipal allow", `{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`, true},
+		{"NotPrincipal allow", `{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := policyIsPublic(tc.policy); got != tc.public {
+			p, err := policy.Parse(tc.policy, policy.Resource)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := policyIsPublic(p); got != tc.public {
 				t.Errorf("policyIsPublic = %v, want %v", got, tc.public)
 			}
 		})
@@ -262,8 +267,8 @@ func TestBucketPolicy(t *testing.T) {
 	// The bucket policy reaches the Authorizer as the resource policy.
 	h.authz.reset()
 	put(h, a, "k", "x")
-	if c := h.authz.reset()[0]; c.ResourcePolicy != crossAccount {
-		t.Errorf("ResourcePolicy = %q", c.ResourcePolicy)
+	if c := h.authz.reset()[0]; policyText(c.ResourcePolicy) != canonical(t, crossAccount) {
+		t.Errorf("ResourcePolicy = %v", c.ResourcePolicy)
 	}
 
 	// With Block Public Access off the public policy is accepted; then
@@ -286,8 +291,8 @@ func TestBucketPolicy(t *testing.T) {
 		t.Run("RestrictPublicBuckets: "+tc.name, func(t *testing.T) {
 			h.authz.reset()
 			h.svc.GetObject(tc.ctx, &s3api.GetObjectInput{Bucket: "bkt", Key: "k"})
-			if c := h.authz.reset()[0]; c.ResourcePolicy != tc.policy {
-				t.Errorf("ResourcePolicy = %q, want %q", c.ResourcePolicy, tc.policy)
+			if c := h.authz.reset()[0]; policyText(c.ResourcePolicy) != canonical(t, tc.policy) {
+				t.Errorf("ResourcePolicy = %v, want %q", c.ResourcePolicy, tc.policy)
 			}
 		})
 	}
@@ -408,13 +413,13 @@ func TestBucketAccessFollowsChanges(t *testing.T) {
 			must(h.svc.PutBucketOwnershipControls(a, &s3api.PutBucketOwnershipControlsInput{Bucket: "bkt", OwnershipControls: objectWriter}))
 			must(h.svc.DeletePublicAccessBlock(a, &s3api.DeletePublicAccessBlockInput{Bucket: "bkt"}))
 			must(h.svc.PutBucketAcl(a, &s3api.PutBucketAclInput{Bucket: "bkt", ACL: ptr(s3api.BucketCannedACLPublicRead)}))
-		}, "", []string{`"Action":["s3:ListBucket","s3:ListBucketVersions","s3:ListBucketMultipartUploads"]`, `"Resource":"arn:aws:s3:::bkt"`}},
+		}, "", []string{`"Action":["s3:ListBucket","s3:ListBucketVersions","s3:ListBucketMultipartUploads"]`, `"Resource":["arn:aws:s3:::bkt"]`}},
 		{"bucket policy added", func() {
 			must(h.svc.PutBucketPolicy(a, &s3api.PutBucketPolicyInput{Bucket: "bkt", Policy: crossAccount}))
 		}, "", []string{`arn:aws:iam::222222222222:root`, `"s3:ListBucket"`}},
 		{"object ACL for authenticated users", func() {
 			must(h.svc.PutObjectAcl(a, &s3api.PutObjectAclInput{Bucket: "bkt", Key: "k", GrantRead: api.String(`uri="` + groupAuthUsers + `"`)}))
-		}, "", []string{`arn:aws:iam::222222222222:root`, `"s3:ListBucket"`, `"Resource":"arn:aws:s3:::bkt/k"`, `"aws:PrincipalAccount":"false"`}},
+		}, "", []string{`arn:aws:iam::222222222222:root`, `"s3:ListBucket"`, `"Resource":["arn:aws:s3:::bkt/k"]`, `"aws:PrincipalAccount":["false"]`}},
 		{"IgnorePublicAcls leaves the policy alone", func() {
 			must(h.svc.PutPublicAccessBlock(a, &s3api.PutPublicAccessBlockInput{Bucket: "bkt", PublicAccessBlockConfiguration: &s3api.PublicAccessBlockConfiguration{IgnorePublicAcls: api.Bool(true)}}))
 		}, crossAccount, nil},
@@ -438,8 +443,8 @@ func TestBucketAccessFollowsChanges(t *testing.T) {
 			if len(checks) != 1 {
 				t.Fatalf("%d checks, want 1", len(checks))
 			}
-			got := checks[0].ResourcePolicy
-			if step.contains == nil && got != step.want {
+			got := policyText(checks[0].ResourcePolicy)
+			if step.contains == nil && got != canonical(t, step.want) {
 				t.Errorf("ResourcePolicy = %s, want %s", got, step.want)
 			}
 			for _, s := range step.contains {
@@ -532,4 +537,25 @@ func TestDefaultEncryptionFollowsBucket(t *testing.T) {
 			}
 		})
 	}
+}
+
+// policyText prints a resource policy as the engine holds it; "" for none.
+func policyText(p *policy.Policy) string {
+	if p == nil {
+		return ""
+	}
+	return p.String()
+}
+
+// canonical is doc as policyText prints it once parsed; "" for "".
+func canonical(t *testing.T, doc string) string {
+	t.Helper()
+	if doc == "" {
+		return ""
+	}
+	p, err := policy.Parse(doc, policy.Resource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.String()
 }

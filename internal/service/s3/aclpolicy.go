@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/doppel-aws/doppel/internal/api/s3api"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 // ACL grants take part in authorization as resource-based permissions,
@@ -70,51 +71,43 @@ func aclStatements(grants []s3api.Grant, actions map[s3api.Permission][]string, 
 	return out
 }
 
-// withACLs returns policy (the bucket policy the caller may use, possibly
-// "") with the bucket's and the object's ACL grants added as statements.
-func withACLs(b *bucketRecord, a *bucketSettings, policy string, objectGrants []s3api.Grant, objectResource string) string {
+// withACLs returns rp (the bucket policy the caller may use, possibly nil)
+// with the bucket's and the object's ACL grants added as statements.
+func withACLs(a *bucketSettings, rp *policy.Policy, objectGrants []s3api.Grant, bucket, objectResource string) *policy.Policy {
 	if !a.aclsCount {
-		return policy
+		return rp
 	}
 	var objectStmts []any
 	if objectResource != "" {
-		objectStmts = aclStatements(objectGrants, objectACLActions, b.Name, objectResource)
+		objectStmts = aclStatements(objectGrants, objectACLActions, bucket, objectResource)
 	}
 	if len(objectStmts) == 0 {
 		// The common case, decided when the record was decoded.
-		if policy == "" {
-			return a.withACLNoPolicy
+		if rp == nil {
+			return a.aclPolicy
 		}
-		if policy == b.Policy {
+		if rp == a.policy {
 			return a.withACL
 		}
 	}
 	// a.aclStmts is shared: clip it so that append copies.
-	return addStatements(policy, append(slices.Clip(a.aclStmts), objectStmts...))
+	return policy.Merge("bucket policy and ACL", rp, aclPolicy(append(slices.Clip(a.aclStmts), objectStmts...)))
 }
 
-// addStatements returns policy with stmts appended to its statements; a
-// policy that does not decode is returned as it is.
-func addStatements(policy string, stmts []any) string {
+// aclPolicy compiles ACL statements (built here, from grants) into the
+// resource policy they stand for; nil when there are none.
+func aclPolicy(stmts []any) *policy.Policy {
 	if len(stmts) == 0 {
-		return policy
+		return nil
 	}
-	doc := map[string]any{"Version": "2012-10-17"}
-	if policy != "" {
-		if err := json.Unmarshal([]byte(policy), &doc); err != nil {
-			return policy
-		}
-		switch st := doc["Statement"].(type) {
-		case []any:
-			stmts = append(st, stmts...)
-		case map[string]any:
-			stmts = append([]any{st}, stmts...)
-		}
-	}
-	doc["Statement"] = stmts
-	out, err := json.Marshal(doc)
+	doc, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": stmts})
 	if err != nil {
-		return policy
+		return nil
 	}
-	return string(out)
+	p, err := policy.ParseStored(string(doc), policy.Resource)
+	if err != nil {
+		return nil // cannot happen: the statements are built above
+	}
+	p.Name = "ACL"
+	return p
 }

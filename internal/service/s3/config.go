@@ -330,10 +330,11 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *s3api.PutBucketPolicy
 	if err != nil {
 		return nil, err
 	}
-	if _, err := parseBucketPolicy(in.Bucket, in.Policy); err != nil {
+	parsed, err := parseBucketPolicy(in.Bucket, in.Policy)
+	if err != nil {
 		return nil, err
 	}
-	if on(publicAccessBlock(b).BlockPublicPolicy) && policyIsPublic(in.Policy) {
+	if on(publicAccessBlock(b).BlockPublicPolicy) && policyIsPublic(parsed) {
 		p := caller(ctx)
 		if p.Account != b.Owner {
 			return nil, errAccessDeniedPlain()
@@ -366,7 +367,7 @@ func (s *Service) GetBucketPolicyStatus(ctx context.Context, in *s3api.GetBucket
 	if b.Policy == "" {
 		return nil, errNotConfiguredFor(cfgPolicy, in.Bucket)
 	}
-	return &s3api.GetBucketPolicyStatusOutput{PolicyStatus: &s3api.PolicyStatus{IsPublic: api.Bool(policyIsPublic(b.Policy))}}, nil
+	return &s3api.GetBucketPolicyStatusOutput{PolicyStatus: &s3api.PolicyStatus{IsPublic: api.Bool(policyIsPublic(bucketPolicy(b)))}}, nil
 }
 
 // --- CORS

@@ -55,10 +55,12 @@ func FuzzBucketPolicy(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		_, err := parseBucketPolicy("b", doc)
+		p, err := parseBucketPolicy("b", doc)
 		if err != nil && code(err) != "MalformedPolicy" {
 			t.Errorf("parseBucketPolicy error %v is not MalformedPolicy", err)
 		}
-		policyIsPublic(doc)
+		if err == nil {
+			policyIsPublic(p)
+		}
 	})
 }

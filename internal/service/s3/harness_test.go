@@ -14,6 +14,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/blob"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/request"
 	"github.com/doppel-aws/doppel/internal/store"
 )
@@ -37,7 +38,9 @@ func (f *fakeAuthz) Authorize(ctx context.Context, c authz.Check) error {
 	f.mu.Unlock()
 	p := caller(ctx)
 	if deny != nil && deny(c, p) {
-		return awserr.AccessDenied("User: " + p.ARN + " is not authorized to perform: " + c.Action + " on resource: \"" + c.Resource + "\" because no identity-based policy allows the " + c.Action + " action")
+		// As authz.Engine denies: IAM's wording, with the facts as the cause.
+		d := &authz.Denial{Request: policy.Request{PrincipalARN: p.ARN, Action: c.Action, Resource: c.Resource}, Effect: policy.ImplicitDeny, DeniedBy: policy.TypeIdentity}
+		return awserr.AccessDenied(policy.DenyMessage(&d.Request, d.Effect, d.DeniedBy)).Wrap(d)
 	}
 	return nil
 }

@@ -1,142 +1,73 @@
 package s3
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"net/netip"
 	"strings"
 
-	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/authz"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
-// stringList is a policy element that is a string or a list of strings.
-type stringList []string
-
-func (l *stringList) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		var xs []string
-		if err := json.Unmarshal(b, &xs); err != nil {
-			return err
-		}
-		*l = xs
-		return nil
-	}
-	var x string
-	if err := json.Unmarshal(b, &x); err != nil {
-		return err
-	}
-	*l = stringList{x}
-	return nil
+// S3's MalformedPolicy messages, by what internal/policy found wrong. They
+// are S3's own wording, not IAM's (as S3 answers them, and as the S3
+// reimplementations that copy S3's answers, versitygw and MinIO among
+// them, reproduce).
+var malformedPolicyMessages = map[policy.Problem]string{
+	policy.ProblemJSON:               "This policy contains invalid Json",
+	policy.ProblemNotObject:          "Policies must be valid JSON and the first byte must be '{'",
+	policy.ProblemSyntax:             "Invalid policy syntax.",
+	policy.ProblemVersion:            "The policy must contain a valid version string",
+	policy.ProblemNoStatement:        "Missing required field Statement",
+	policy.ProblemEmptyStatement:     "Could not parse the policy: Statement is empty!",
+	policy.ProblemMissingEffect:      "Missing required field Effect",
+	policy.ProblemMissingPrincipal:   "Missing required field Principal",
+	policy.ProblemPrincipal:          "Invalid principal in policy",
+	policy.ProblemMissingAction:      "Missing required field Action",
+	policy.ProblemAction:             "Policy has invalid action",
+	policy.ProblemMissingResource:    "Missing required field Resource",
+	policy.ProblemResource:           "Policy has invalid resource",
+	policy.ProblemConditionKey:       "Policy has an invalid condition key",
+	policy.ProblemSize:               "Policy exceeds the maximum allowed document size.",
+	policy.ProblemPrincipalForbidden: "Invalid policy syntax.",
 }
 
-// principal is "*" or a map of principal types to values.
-type principal struct {
-	Wildcard bool
-	Values   map[string]stringList
-}
-
-func (p *principal) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		if s != "*" {
-			return errMalformedPolicy("Invalid principal in policy")
+// parseBucketPolicy parses and validates a bucket policy for PutBucketPolicy
+// with internal/policy's rules for resource policies, then S3's own: a
+// bucket policy speaks only of S3 actions and of this bucket and its
+// objects. What it accepts, the engine evaluates.
+func parseBucketPolicy(bucket, doc string) (*policy.Policy, error) {
+	if !strings.HasPrefix(strings.TrimLeft(doc, " \t\r\n"), "{") {
+		return nil, errMalformedPolicy(malformedPolicyMessages[policy.ProblemNotObject])
+	}
+	p, err := policy.Parse(doc, policy.Resource)
+	if err != nil {
+		pe := policy.ProblemOf(err)
+		if pe == nil {
+			return nil, errMalformedPolicy(malformedPolicyMessages[policy.ProblemSyntax])
 		}
-		p.Wildcard = true
-		return nil
-	}
-	return json.Unmarshal(b, &p.Values)
-}
-
-type statement struct {
-	Sid          string
-	Effect       string
-	Principal    *principal
-	NotPrincipal *principal
-	Action       stringList
-	NotAction    stringList
-	Resource     stringList
-	NotResource  stringList
-	Condition    map[string]map[string]stringList
-}
-
-type policyDoc struct {
-	Version   string
-	ID        string `json:"Id"`
-	Statement statements
-}
-
-// statements is one statement or a list of them.
-type statements []statement
-
-func (s *statements) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		var xs []statement
-		if err := json.Unmarshal(b, &xs); err != nil {
-			return err
+		switch pe.Problem {
+		case policy.ProblemEffect:
+			return nil, errMalformedPolicy("Invalid effect: " + pe.Detail)
+		case policy.ProblemConditionOperator:
+			return nil, errMalformedPolicy("Invalid Condition type : " + pe.Detail)
 		}
-		*s = xs
-		return nil
-	}
-	var x statement
-	if err := json.Unmarshal(b, &x); err != nil {
-		return err
-	}
-	*s = statements{x}
-	return nil
-}
-
-// parseBucketPolicy checks a bucket policy the way PutBucketPolicy does
-// before storing it, with S3's MalformedPolicy messages.
-func parseBucketPolicy(bucket, doc string) (*policyDoc, error) {
-	trimmed := strings.TrimSpace(doc)
-	if !strings.HasPrefix(trimmed, "{") {
-		return nil, errMalformedPolicy("Policies must be valid JSON and the first byte must be '{'")
-	}
-	var p policyDoc
-	if err := json.Unmarshal([]byte(trimmed), &p); err != nil {
-		var e *awserr.Error
-		if errors.As(err, &e) {
-			return nil, e
+		if msg, ok := malformedPolicyMessages[pe.Problem]; ok {
+			return nil, errMalformedPolicy(msg)
 		}
-		return nil, errMalformedPolicy("This policy contains invalid Json")
+		return nil, errMalformedPolicy(malformedPolicyMessages[policy.ProblemSyntax])
 	}
-	if p.Version != "" && p.Version != "2012-10-17" && p.Version != "2008-10-17" {
-		return nil, errMalformedPolicy("Invalid policy document version")
-	}
-	if len(p.Statement) == 0 {
-		return nil, errMalformedPolicy("Missing required field Statement")
-	}
-	for _, st := range p.Statement {
-		if st.Effect != "Allow" && st.Effect != "Deny" {
-			if st.Effect == "" {
-				return nil, errMalformedPolicy("Missing required field Effect")
-			}
-			return nil, errMalformedPolicy("Invalid effect: " + st.Effect)
-		}
-		if st.Principal == nil && st.NotPrincipal == nil {
-			return nil, errMalformedPolicy("Missing required field Principal")
-		}
-		if len(st.Action) == 0 && len(st.NotAction) == 0 {
-			return nil, errMalformedPolicy("Missing required field Action")
-		}
-		for _, a := range append(append([]string(nil), st.Action...), st.NotAction...) {
+	for _, s := range p.Statements {
+		for _, a := range s.Actions {
 			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
-				return nil, errMalformedPolicy("Policy has invalid action")
+				return nil, errMalformedPolicy(malformedPolicyMessages[policy.ProblemAction])
 			}
 		}
-		if len(st.Resource) == 0 && len(st.NotResource) == 0 {
-			return nil, errMalformedPolicy("Missing required field Resource")
-		}
-		for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
+		for _, r := range s.Resources {
 			if !resourceInBucket(bucket, r) {
-				return nil, errMalformedPolicy("Policy has invalid resource")
+				return nil, errMalformedPolicy(malformedPolicyMessages[policy.ProblemResource])
 			}
 		}
 	}
-	return &p, nil
+	return p, nil
 }
 
 // resourceInBucket reports whether a policy resource names this bucket or
@@ -150,143 +81,22 @@ func resourceInBucket(bucket, r string) bool {
 		return false
 	}
 	name, _, _ := strings.Cut(rest, "/")
-	return wildcardMatch(name, bucket)
+	return policy.WildcardMatch(name, bucket)
 }
 
-// wildcardMatch matches s against a pattern with * and ?.
-func wildcardMatch(pattern, s string) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if wildcardMatch(pattern[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-		default:
-			if s == "" || s[0] != pattern[0] {
-				return false
-			}
-		}
-		pattern, s = pattern[1:], s[1:]
+// bucketPolicy returns the compiled bucket policy of b, nil when it has
+// none. A stored policy that does not parse (written by an earlier build)
+// is policy.Unreadable: it grants nothing (see policy.Unreadable).
+func bucketPolicy(b *bucketRecord) *policy.Policy {
+	if b.Policy == "" {
+		return nil
 	}
-	return s == ""
+	return authz.Stored(policy.Resource, "bucket policy", b.Policy)
 }
 
-// policyIsPublic applies S3's definition of a public bucket policy (S3 User
-// Guide, "Blocking public access", section "The meaning of 'public'"): a
-// policy is public when an Allow statement grants to a wildcard principal
-// (or uses NotPrincipal) without a condition that pins one of the listed
-// keys to fixed, non-wildcard values. An unparsable policy is treated as
-// public, the safe side for Block Public Access.
-func policyIsPublic(doc string) bool {
-	var p policyDoc
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return true
-	}
-	for _, st := range p.Statement {
-		if st.Effect != "Allow" {
-			continue
-		}
-		if st.NotPrincipal == nil && !principalIsWildcard(st.Principal) {
-			continue
-		}
-		if !conditionFixes(st.Condition) {
-			return true
-		}
-	}
-	return false
-}
-
-func principalIsWildcard(p *principal) bool {
-	if p == nil {
-		return false
-	}
-	if p.Wildcard {
-		return true
-	}
-	for _, v := range p.Values["AWS"] {
-		if strings.Contains(v, "*") {
-			return true
-		}
-	}
-	return false
-}
-
-// fixedKeys are the condition keys that make a wildcard grant non-public
-// when given fixed values.
-var fixedKeys = map[string]bool{
-	"aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
-	"aws:sourceaccount": true, "aws:sourceowner": true, "aws:userid": true,
-	"aws:principalorgid": true, "aws:principalaccount": true, "aws:principalarn": true,
-	"aws:sourceorgid": true, "aws:principalorgpaths": true,
-	"s3:dataaccesspointarn": true, "s3:dataaccesspointaccount": true,
-	"aws:sourceip": true,
-}
-
-// conditionFixes reports whether a condition block restricts a statement
-// to fixed values of one of fixedKeys.
-func conditionFixes(cond map[string]map[string]stringList) bool {
-	for op, kv := range cond {
-		lop := strings.ToLower(op)
-		if strings.Contains(lop, "ifexists") || strings.HasPrefix(lop, "forallvalues:") {
-			continue // satisfied when the key is absent, so it fixes nothing
-		}
-		lop = strings.TrimPrefix(lop, "foranyvalue:")
-		for key, values := range kv {
-			k := strings.ToLower(key)
-			if !fixedKeys[k] || len(values) == 0 {
-				continue
-			}
-			switch {
-			case k == "aws:sourceip" && lop == "ipaddress":
-				if allNarrowCIDRs(values) {
-					return true
-				}
-			case lop == "stringequals" || lop == "arnequals" || lop == "stringequalsignorecase":
-				if noWildcards(values) {
-					return true
-				}
-			case lop == "stringlike" || lop == "arnlike":
-				if noWildcards(values) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-func noWildcards(values []string) bool {
-	for _, v := range values {
-		if strings.ContainsAny(v, "*?") {
-			return false
-		}
-	}
-	return true
-}
-
-// allNarrowCIDRs reports whether every range is narrower than what S3
-// calls broad: an IPv4 prefix shorter than /8 or an IPv6 prefix shorter
-// than /32 is public.
-func allNarrowCIDRs(values []string) bool {
-	for _, v := range values {
-		pfx, err := netip.ParsePrefix(v)
-		if err != nil {
-			addr, err := netip.ParseAddr(v)
-			if err != nil {
-				return false
-			}
-			pfx = netip.PrefixFrom(addr, addr.BitLen())
-		}
-		if pfx.Addr().Is4() && pfx.Bits() < 8 || !pfx.Addr().Is4() && pfx.Bits() < 32 {
-			return false
-		}
-	}
-	return true
+// policyIsPublic applies S3's definition of a public bucket policy
+// (policy.Policy.Public). An unreadable policy counts as public, the safe
+// side for Block Public Access.
+func policyIsPublic(p *policy.Policy) bool {
+	return p != nil && (p.Unreadable != nil || p.Public())
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 const (
@@ -195,7 +196,7 @@ func (s *Service) authorizeAssumeRole(ctx context.Context, in *stsapi.AssumeRole
 		Action:          "sts:AssumeRole",
 		Resource:        role.ARN,
 		ResourceAccount: role.Account,
-		ResourcePolicy:  role.TrustPolicy,
+		ResourcePolicy:  authz.Stored(policy.Trust, role.ARN+" trust policy", role.TrustPolicy),
 		Context:         c,
 	}
 	if err := s.authorizer.Authorize(ctx, check); err != nil {

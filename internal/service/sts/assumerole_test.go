@@ -14,6 +14,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 )
 
 func assume(mod func(*stsapi.AssumeRoleInput)) *stsapi.AssumeRoleInput {
@@ -82,7 +83,7 @@ func TestAssumeRole(t *testing.T) {
 					t.Errorf("PackedPolicySize/SourceIdentity set without policy or source identity: %+v", r.out)
 				}
 				chk := r.checks[0]
-				if chk.Resource != roleARN || chk.ResourceAccount != acctB || chk.ResourcePolicy != trustA {
+				if chk.Resource != roleARN || chk.ResourceAccount != acctB || chk.ResourcePolicy == nil || chk.ResourcePolicy.Kind != policy.Trust || chk.ResourcePolicy.String() != mustPolicy(t, trustA, policy.Trust) {
 					t.Errorf("check = %+v", chk)
 				}
 				wantCtx := map[string][]string{
@@ -565,4 +566,14 @@ func TestAssumeRoleRecordsUseOncePerMinute(t *testing.T) {
 	if !reflect.DeepEqual(h.roles.used, want) {
 		t.Errorf("RoleUsed calls = %v, want %v", h.roles.used, want)
 	}
+}
+
+// mustPolicy is doc as the engine prints it once parsed.
+func mustPolicy(t *testing.T, doc string, kind policy.Kind) string {
+	t.Helper()
+	p, err := policy.Parse(doc, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.String()
 }

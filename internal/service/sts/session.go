@@ -2,9 +2,7 @@ package sts
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -38,11 +36,12 @@ func sessionPolicies(doc *string, arns []stsapi.PolicyDescriptorType) (docs, arn
 	}
 	if doc != nil {
 		if _, err := policy.Parse(*doc, policy.Session); err != nil {
-			var ae *awserr.Error
-			if errors.As(err, &ae) && ae.Code == "MalformedPolicyDocument" {
-				return nil, nil, ae
+			// The size quota too: STS answers every refusal as a malformed
+			// document, in IAM's words.
+			if pe := policy.ProblemOf(err); pe != nil {
+				return nil, nil, stsapi.ErrMalformedPolicyDocumentException(pe.Message).Wrap(pe)
 			}
-			return nil, nil, awserr.New(http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return nil, nil, err
 		}
 		docs = []string{*doc}
 	}
