@@ -46,7 +46,7 @@ type IAM interface {
 	iamapi.Handler
 	LookupConsoleUser(ctx context.Context, account, name string) (iam.ConsoleUser, bool, error)
 	CheckPassword(ctx context.Context, account, user, password string) (bool, error)
-	CheckMFACode(ctx context.Context, account, serial, code string) (string, error)
+	CheckMFACode(ctx context.Context, account, user string, serials []string, code string) (string, error)
 }
 
 // Resolver finds the principal and secret of an access key, as

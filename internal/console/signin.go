@@ -281,17 +281,8 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := strings.TrimSpace(r.PostFormValue("mfa_code"))
-	var serial string
-	deviceBlocked := false
-	for _, sn := range pend.user.MFASerials {
-		owner, err := h.cfg.IAM.CheckMFACode(r.Context(), pend.account, sn, code)
-		if err == nil && owner == pend.user.Name {
-			serial = sn
-			break
-		}
-		deviceBlocked = deviceBlocked || errors.Is(err, iam.ErrMFAThrottled)
-	}
-	if serial == "" && deviceBlocked {
+	serial, err := h.cfg.IAM.CheckMFACode(r.Context(), pend.account, pend.user.Name, pend.user.MFASerials, code)
+	if errors.Is(err, iam.ErrMFAThrottled) {
 		// IAM refuses the device's codes after wrong ones given elsewhere
 		// (STS's TokenCode): say so, and count nothing against this person.
 		d.Error = "Too many wrong codes were given for your MFA device. Wait a few minutes before you try again."

@@ -395,39 +395,72 @@ var ErrMFAThrottled = errors.New("iam: too many wrong MFA codes for the device")
 // guesses a second in minutes; AWS throttles too.
 const mfaCodeFailures = 5
 
-// CheckMFACode verifies code for the virtual MFA device serial in account,
-// which must be enabled for a user, and records the step so the code cannot
-// be used again. It returns the name of the device's user. STS calls it for
-// AssumeRole and GetSessionToken with SerialNumber and TokenCode.
-func (s *Service) CheckMFACode(ctx context.Context, account, serial, code string) (string, error) {
-	key := account + " " + serial
-	if s.mfaFailures.Blocked(key) > 0 {
-		return "", ErrMFAThrottled
-	}
-	var user string
-	wrong := false
+// ErrMFANotAssigned is what CheckMFACode returns when the serials name only
+// MFA devices enabled for other users: the code is not looked at and
+// nothing is counted, so nobody can spend another user's guesses.
+var ErrMFANotAssigned = errors.New("iam: no such MFA device for the user")
+
+// CheckMFACode verifies code for user in account against the virtual MFA
+// devices among serials that are enabled for that user, and records the
+// step so the code cannot be used again. It returns the serial that took
+// the code. STS calls it for AssumeRole and GetSessionToken with
+// SerialNumber and TokenCode (one serial), the console's sign-in with the
+// user's devices.
+//
+// A device belonging to someone else is skipped before its code is
+// checked. Wrong codes are counted per device, once for each of the user's
+// devices when none took the code; the count and the check happen in one
+// write transaction, which the store runs one at a time, so a burst of
+// concurrent guesses cannot slip past the limit.
+func (s *Service) CheckMFACode(ctx context.Context, account, user string, serials []string, code string) (string, error) {
+	var accepted string
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		d, found, err := get[mfaRec](tx, mfaKey(account, serial))
-		if err != nil {
-			return err
+		var mine []string
+		var devices []mfaRec
+		others, blocked := false, false
+		for _, serial := range serials {
+			d, found, err := get[mfaRec](tx, mfaKey(account, serial))
+			if err != nil {
+				return err
+			}
+			switch {
+			case !found || d.User == "":
+				continue
+			case user == "" || d.User != user:
+				others = true
+			case s.mfaFailures.Blocked(account+" "+serial) > 0:
+				blocked = true
+			default:
+				mine, devices = append(mine, serial), append(devices, d)
+			}
 		}
-		if !found || d.User == "" {
-			return ErrMFA
+		if len(mine) == 0 {
+			switch {
+			case blocked:
+				return ErrMFAThrottled
+			case others:
+				return ErrMFANotAssigned
+			}
+			return ErrMFA // no such device: a wrong code, as before
 		}
-		step, err := mfa.Verify(d.Seed, code, s.now(), d.LastStep)
-		if err != nil {
-			wrong = true
-			return ErrMFA
+		for i, d := range devices {
+			step, err := mfa.Verify(d.Seed, code, s.now(), d.LastStep)
+			if err != nil {
+				continue
+			}
+			d.LastStep = step
+			accepted = mine[i]
+			return put(tx, mfaKey(account, mine[i]), d)
 		}
-		d.LastStep = step
-		user = d.User
-		return put(tx, mfaKey(account, serial), d)
+		for _, serial := range mine {
+			s.mfaFailures.Fail(account+" "+serial, mfaCodeFailures)
+		}
+		return ErrMFA
 	})
-	switch {
-	case wrong:
-		s.mfaFailures.Fail(key, mfaCodeFailures)
-	case err == nil:
-		s.mfaFailures.Forget(key)
+	if err != nil {
+		return "", err
 	}
-	return user, err
+	s.mfaFailures.Forget(account + " " + accepted)
+	return accepted, nil
 }
+

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,16 +58,47 @@ func TestVirtualMFALifecycle(t *testing.T) {
 	})
 	t.Run("CheckMFACode accepts a code once", func(t *testing.T) {
 		h.clock.t = h.clock.t.Add(mfa.Period)
-		user, err := s.CheckMFACode(ctx, acct, serial, code(0))
-		if err != nil || user != "alice" {
-			t.Fatalf("CheckMFACode = %q, %v", user, err)
+		// Another user's guesses never reach alice's device: refused
+		// before the code is looked at, and not counted against it.
+		for range 2 * mfaCodeFailures {
+			if _, err := s.CheckMFACode(ctx, acct, "mallory", []string{serial}, "000000"); !errors.Is(err, ErrMFANotAssigned) {
+				t.Fatalf("another user's device: err = %v, want ErrMFANotAssigned", err)
+			}
 		}
-		if _, err := s.CheckMFACode(ctx, acct, serial, code(0)); !errors.Is(err, ErrMFA) {
+		got, err := s.CheckMFACode(ctx, acct, "alice", []string{serial}, code(0))
+		if err != nil || got != serial {
+			t.Fatalf("CheckMFACode = %q, %v", got, err)
+		}
+		if _, err := s.CheckMFACode(ctx, acct, "alice", []string{serial}, code(0)); !errors.Is(err, ErrMFA) {
 			t.Fatalf("reused code: err = %v, want ErrMFA", err)
 		}
-		if _, err := s.CheckMFACode(ctx, acct, "arn:aws:iam::"+acct+":mfa/none", code(0)); !errors.Is(err, ErrMFA) {
+		if _, err := s.CheckMFACode(ctx, acct, "alice", []string{"arn:aws:iam::" + acct + ":mfa/none"}, code(0)); !errors.Is(err, ErrMFA) {
 			t.Fatalf("unknown device: err = %v, want ErrMFA", err)
 		}
+	})
+	t.Run("a burst of concurrent guesses is held to the limit", func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		checked := 0
+		for range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.CheckMFACode(ctx, acct, "alice", []string{serial}, "000000"); errors.Is(err, ErrMFA) {
+					mu.Lock()
+					checked++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if checked > mfaCodeFailures {
+			t.Errorf("%d of 200 concurrent guesses were checked, want at most %d", checked, mfaCodeFailures)
+		}
+		if _, err := s.CheckMFACode(ctx, acct, "alice", []string{serial}, code(0)); !errors.Is(err, ErrMFAThrottled) {
+			t.Errorf("the right code after the burst: %v, want ErrMFAThrottled", err)
+		}
+		h.clock.t = h.clock.t.Add(time.Hour) // the block ends
 	})
 	t.Run("ResyncMFADevice accepts a drifted device's codes", func(t *testing.T) {
 		h.clock.t = h.clock.t.Add(10 * time.Minute)

@@ -55,7 +55,7 @@ func TestPersistsAcrossRestarts(t *testing.T) {
 	if o := must(s.LookupAccessKey(ctx, key.AccessKeyId)); o == nil || o.Secret != key.SecretAccessKey {
 		t.Errorf("access key after restart = %+v", o)
 	}
-	if _, err := s.CheckMFACode(ctx, acct, d.SerialNumber, c2); !errors.Is(err, ErrMFA) {
+	if _, err := s.CheckMFACode(ctx, acct, "u", []string{d.SerialNumber}, c2); !errors.Is(err, ErrMFA) {
 		t.Errorf("a used MFA code was accepted after a restart: %v", err)
 	}
 }

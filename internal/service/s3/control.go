@@ -11,6 +11,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/s3controlapi"
 	"github.com/doppel-aws/doppel/internal/awserr"
+	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
@@ -41,6 +42,9 @@ const maxBucketTags = 50
 // the requester's account ID"). Others are refused as S3 refuses an
 // expected-owner mismatch.
 func (c *Control) controlBucket(ctx context.Context, resourceARN string, accountID *string) (*bucketRecord, error) {
+	if err := checkAccountHeader(ctx, accountID); err != nil {
+		return nil, err
+	}
 	name, ok := strings.CutPrefix(resourceARN, "arn:aws:s3:::")
 	if !ok || name == "" || strings.Contains(name, "/") {
 		// Access points, Storage Lens groups and the rest: doppel has none.
@@ -159,12 +163,40 @@ func (c *Control) UntagResource(ctx context.Context, in *s3controlapi.UntagResou
 	return &s3controlapi.UntagResourceOutput{}, nil
 }
 
+// checkAccountHeader refuses what S3 Control never serves: an unsigned
+// request (it has no anonymous access, whatever a bucket policy says) and
+// one without a valid x-amz-account-id, which every operation requires.
+func checkAccountHeader(ctx context.Context, accountID *string) error {
+	if caller(ctx).Kind == identity.Anonymous {
+		return errAccessDeniedPlain()
+	}
+	if !validAccountID(api.ToString(accountID)) {
+		return awserr.New(http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-account-id")
+	}
+	return nil
+}
+
+func validAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // controlAccount checks that an account-level S3 Control request names the
 // caller's own account: an account's settings are its own business (S3
 // answers another account's ID with AccessDenied).
 func controlAccount(ctx context.Context, accountID *string) (string, error) {
+	if err := checkAccountHeader(ctx, accountID); err != nil {
+		return "", err
+	}
 	p := caller(ctx)
-	if p.Account == "" || api.ToString(accountID) != p.Account {
+	if api.ToString(accountID) != p.Account {
 		return "", errAccessDeniedPlain()
 	}
 	return p.Account, nil

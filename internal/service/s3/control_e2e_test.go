@@ -377,6 +377,35 @@ func TestS3ControlRefusesWhatItDoesNotKnow(t *testing.T) {
 			t.Errorf("%s %q = %d %s, want %d %s in S3 Control's error document", c.method, c.body, status, body, c.status, c.code)
 		}
 	}
+	// Unsigned, even where a bucket policy lets anyone do anything: S3
+	// Control has no anonymous access. Without the account header: refused.
+	if _, err := a.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	open := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
+	if _, err := a.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(open)}); err != nil {
+		t.Fatal(err)
+	}
+	tagDoc := `<TagResourceRequest xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><Tags><Tag><Key>k</Key><Value>anon</Value></Tag></Tags></TagResourceRequest>`
+	for _, hdr := range [][]string{nil, account} {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(tagDoc))
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		req.Header.Set("X-Amz-Account-Id", req.Header.Get("X-Amz-Account-Id")) // absent stays absent
+		req.Host = srv.Account("account-a").ID + "." + strings.TrimPrefix(srv.URL, "http://")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("unsigned TagResource (headers %v) = %d, want 403", hdr, resp.StatusCode)
+		}
+	}
+	if status, body := signedS3(t, srv, "account-a", "GET", path, ""); status == 200 {
+		t.Errorf("ListTagsForResource without x-amz-account-id = %d %s, want a refusal", status, body)
+	}
 	if got := bucketTagMap(t, a, bucket); !sameTags(got, map[string]string{"keep": "me"}) {
 		t.Errorf("refused requests changed the tags: %v", got)
 	}

@@ -45,22 +45,19 @@ func (l Link) RoleUsed(ctx context.Context, account, name, region string, _ time
 }
 
 // VerifyMFACode checks a one-time code with IAM, which keeps the device's
-// seed and the last step it accepted. IAM cannot tell an unknown device from
-// a wrong code, so both are reported as a wrong code; a good code on a
-// device of another user is reported as not assigned.
+// seed and the last step it accepted. A device that is not the caller's is
+// reported as not assigned before its code is looked at.
 func (l Link) VerifyMFACode(ctx context.Context, account, userName, serial, code string, _ time.Time) error {
-	owner, err := l.IAM.CheckMFACode(ctx, account, serial, code)
+	_, err := l.IAM.CheckMFACode(ctx, account, userName, []string{serial}, code)
 	switch {
 	case errors.Is(err, iam.ErrMFA):
 		return sts.ErrMFACodeInvalid
 	case errors.Is(err, iam.ErrMFAThrottled):
 		return sts.ErrMFAThrottled
-	case err != nil:
-		return err
-	case owner != userName:
+	case errors.Is(err, iam.ErrMFANotAssigned):
 		return sts.ErrMFADeviceNotAssigned
 	}
-	return nil
+	return err
 }
 
 // AccessKeyAccount answers GetAccessKeyInfo for the long-term keys IAM
