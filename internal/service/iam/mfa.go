@@ -463,4 +463,3 @@ func (s *Service) CheckMFACode(ctx context.Context, account, user string, serial
 	s.mfaFailures.Forget(account + " " + accepted)
 	return accepted, nil
 }
-
