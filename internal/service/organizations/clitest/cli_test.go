@@ -51,7 +51,9 @@ func TestCLIOrganization(t *testing.T) {
 	testclients.AWSCLI(t)
 	srv := doppeltest.NewServer(t)
 
-	var org struct{ Organization struct{ Id, MasterAccountId string } }
+	var org struct {
+		Organization struct{ Id, MasterAccountId string }
+	}
 	aws(t, srv, &org, "organizations", "create-organization", "--feature-set", "ALL")
 	if org.Organization.MasterAccountId != srv.Account("account-a").ID {
 		t.Fatalf("organization %+v", org)
@@ -65,7 +67,9 @@ func TestCLIOrganization(t *testing.T) {
 
 	var created struct{ CreateAccountStatus struct{ Id, State string } }
 	aws(t, srv, &created, "organizations", "create-account", "--account-name", "Workload One", "--email", "one@example.com")
-	var status struct{ CreateAccountStatus struct{ State, AccountId string } }
+	var status struct {
+		CreateAccountStatus struct{ State, AccountId string }
+	}
 	aws(t, srv, &status, "organizations", "describe-create-account-status", "--create-account-request-id", created.CreateAccountStatus.Id)
 	if status.CreateAccountStatus.State != "SUCCEEDED" || len(status.CreateAccountStatus.AccountId) != 12 {
 		t.Fatalf("create account: %+v", status)
@@ -74,12 +78,16 @@ func TestCLIOrganization(t *testing.T) {
 	aws(t, srv, nil, "organizations", "move-account", "--account-id", account, "--source-parent-id", root, "--destination-parent-id", ou.OrganizationalUnit.Id)
 
 	aws(t, srv, nil, "organizations", "enable-policy-type", "--root-id", root, "--policy-type", "SERVICE_CONTROL_POLICY")
-	var pol struct{ Policy struct{ PolicySummary struct{ Id string } } }
+	var pol struct {
+		Policy struct{ PolicySummary struct{ Id string } }
+	}
 	aws(t, srv, &pol, "organizations", "create-policy", "--name", "no-buckets", "--description", "no buckets", "--type", "SERVICE_CONTROL_POLICY",
 		"--content", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:CreateBucket","Resource":"*"}]}`)
 	aws(t, srv, nil, "organizations", "attach-policy", "--policy-id", pol.Policy.PolicySummary.Id, "--target-id", ou.OrganizationalUnit.Id)
 
-	var targets struct{ Targets []struct{ TargetId, Type string } }
+	var targets struct {
+		Targets []struct{ TargetId, Type string }
+	}
 	aws(t, srv, &targets, "organizations", "list-targets-for-policy", "--policy-id", pol.Policy.PolicySummary.Id)
 	if len(targets.Targets) != 1 || targets.Targets[0].Type != "ORGANIZATIONAL_UNIT" {
 		t.Fatalf("targets %+v", targets)
