@@ -3,13 +3,19 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	s3controltypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // TestAccountFactory runs examples/account-factory as its README does: the
@@ -45,6 +51,30 @@ func TestAccountFactory(t *testing.T) {
 		GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
 	if err == nil {
 		t.Errorf("the management account's root reads the member's bucket: %+v", out)
+	}
+
+	// The SCP on the OU binds the account's access role; the management
+	// account is not bound.
+	sess, err := sts.NewFromConfig(w.srv.ConfigFor(admin.id, admin.secret, "")).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("check"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sess.Credentials
+	pab := func(cfg aws.Config, acct string) error {
+		proxy, _ := url.Parse(w.srv.URL)
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy)}}
+		_, err := s3control.NewFromConfig(cfg).PutPublicAccessBlock(ctx, &s3control.PutPublicAccessBlockInput{AccountId: aws.String(acct),
+			PublicAccessBlockConfiguration: &s3controltypes.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true)}})
+		return err
+	}
+	err = pab(w.srv.ConfigFor(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), account)
+	if err == nil || !strings.Contains(err.Error(), "with an explicit deny in a service control policy") {
+		t.Errorf("PutPublicAccessBlock in the workload account: %v, want an SCP's explicit deny", err)
+	}
+	if err := pab(w.srv.ConfigFor(admin.id, admin.secret, ""), w.a.ID); err != nil {
+		t.Errorf("PutPublicAccessBlock in the management account: %v", err)
 	}
 
 	if out, code := tf.run("plan", "-input=false", "-detailed-exitcode"); code != 0 {
