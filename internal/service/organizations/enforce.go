@@ -85,6 +85,14 @@ func (o *orgRec) membership(account string) *membership {
 	if account == o.Master {
 		return m
 	}
+	// A closed account can do nothing, and nothing can be done to its
+	// resources, until it is reopened (AWS Account Management, "Closing an
+	// account"); an empty level of either kind stands for that.
+	if a.Status == statusSuspended {
+		m.scps = []authz.NamedDocument{{Name: "closed-account", Document: allowsNothing}}
+		m.rcps = []authz.NamedDocument{{Name: "closed-account", Document: rcpAllowsNothing}}
+		return m
+	}
 	if o.typeEnabled(typeSCP) {
 		m.scps = o.levelDocs(levels, typeSCP)
 	}
@@ -107,14 +115,22 @@ func (o *orgRec) levelDocs(levels []string, typ string) []authz.NamedDocument {
 				docs = append(docs, p.Content)
 			}
 		}
-		out = append(out, authz.NamedDocument{Name: strings.Join(names, "+"), Document: mergeDocuments(docs)})
+		doc := mergeDocuments(docs)
+		if len(docs) == 0 && typ == typeRCP {
+			doc = rcpAllowsNothing
+		}
+		out = append(out, authz.NamedDocument{Name: strings.Join(names, "+"), Document: doc})
 	}
 	return out
 }
 
 // allowsNothing stands for a level with no policy attached (AWS does not
-// let that happen while the type is enabled): it matches no action.
-const allowsNothing = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}`
+// let that happen while the type is enabled): it matches no action. RCPs
+// must name their principals.
+const (
+	allowsNothing    = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}`
+	rcpAllowsNothing = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","NotAction":"*","Resource":"*"}]}`
+)
 
 // mergeDocuments joins the statements of documents into one, renaming
 // repeated Sids (the engine wants them unique within a document).

@@ -24,6 +24,9 @@ func TestMergeDocumentsRenamesSids(t *testing.T) {
 	if _, err := policy.ParseStored(mergeDocuments(nil), policy.SCP); err != nil {
 		t.Fatalf("empty level: %v", err)
 	}
+	if _, err := policy.ParseStored(rcpAllowsNothing, policy.RCP); err != nil {
+		t.Fatalf("empty RCP level: %v", err)
+	}
 }
 
 func TestMembership(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 func TestOrganization(t *testing.T) {
@@ -179,6 +180,7 @@ func TestOrganization(t *testing.T) {
 	wantCode(t, err, "OrganizationNotEmptyException")
 
 	// Closing and removing.
+	closing := iam.NewFromConfig(w.accessRole(a2))
 	must(t)(w.orgs.CloseAccount(ctx, &organizations.CloseAccountInput{AccountId: aws.String(a2)}))
 	acct, err = w.orgs.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String(a2)})
 	if err != nil || acct.Account.Status != types.AccountStatusSuspended {
@@ -186,6 +188,13 @@ func TestOrganization(t *testing.T) {
 	}
 	_, err = w.orgs.CloseAccount(ctx, &organizations.CloseAccountInput{AccountId: aws.String(a2)})
 	wantCode(t, err, "AccountAlreadyClosedException")
+	// A closed account's principals can do nothing, and its roles cannot
+	// be assumed.
+	_, err = closing.ListRoles(ctx, &iam.ListRolesInput{})
+	wantDenied(t, err, "because no service control policy allows")
+	_, err = sts.NewFromConfig(w.admin).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + a2 + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("closed")})
+	wantDenied(t, err, "because no resource control policy allows")
 	_, err = w.orgs.RemoveAccountFromOrganization(ctx, &organizations.RemoveAccountFromOrganizationInput{AccountId: aws.String(mgmtID)})
 	wantCode(t, err, "MasterCannotLeaveOrganizationException")
 	for _, a := range []string{a1, a2} {
