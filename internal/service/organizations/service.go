@@ -11,9 +11,10 @@
 //
 // State lives in one table: one record per organization (it is small and
 // every change touches several of its parts), an index from each account to
-// its organization, and one from each email address to its account.
-// Handshakes, delegated administrators and effective policies are not
-// implemented and answer as unknown operations.
+// its organization, one from each email address to its account, and the
+// invitations (handshakes), which the invited account reads before it is a
+// member. Delegated administrators, resource policies and effective
+// policies are not implemented and answer as unknown operations.
 package organizations
 
 import (
@@ -40,7 +41,7 @@ type Config struct {
 
 // Service implements organizationsapi.Handler.
 type Service struct {
-	organizationsapi.Unimplemented // handshakes, delegated administrators, effective policies
+	organizationsapi.Unimplemented // delegated administrators, resource policies, effective policies
 
 	store store.Store
 	authz authz.Authorizer
