@@ -24,7 +24,7 @@ const (
 )
 
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	srv *doppeltest.Server
 	// admin is an IAM user of the management account with
 	// AdministratorAccess: roots cannot assume roles.
@@ -33,7 +33,7 @@ type world struct {
 	orgID string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	srv := doppeltest.NewServer(t, doppeltest.WithAccount(mgmtID, "mgmt"), doppeltest.WithAccount(outsiderID, "outsider"))
 	w := &world{t: t, srv: srv, orgs: organizations.NewFromConfig(srv.AWSConfig("mgmt"))}
@@ -110,7 +110,7 @@ func s3Client(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 }
 
-func must(t *testing.T) func(any, error) {
+func must(t testing.TB) func(any, error) {
 	return func(_ any, err error) {
 		t.Helper()
 		if err != nil {
@@ -120,7 +120,7 @@ func must(t *testing.T) func(any, error) {
 }
 
 // wantCode fails unless err is an API error with that code.
-func wantCode(t *testing.T, err error, code string) {
+func wantCode(t testing.TB, err error, code string) {
 	t.Helper()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != code {
@@ -128,7 +128,7 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
-func wantDenied(t *testing.T, err error, says string) {
+func wantDenied(t testing.TB, err error, says string) {
 	t.Helper()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" || !strings.Contains(ae.ErrorMessage(), says) {
