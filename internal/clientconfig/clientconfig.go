@@ -32,6 +32,9 @@ type Profile struct {
 	SecretAccessKey string
 	Region          string
 	EndpointURL     string
+	// SessionToken is set for temporary credentials: those of a member
+	// account's access role, for accounts whose root has no keys.
+	SessionToken string
 }
 
 // ErrNoRootKey is returned for an account whose handed-out root key is gone
@@ -187,6 +190,10 @@ func EnvLines(p Profile) string {
 		{"AWS_DEFAULT_REGION", p.Region},
 	} {
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], ShellQuote(kv[1]))
+	}
+	if p.SessionToken != "" {
+		fmt.Fprintf(&b, "export AWS_SESSION_TOKEN=%s\nunset AWS_PROFILE\n", ShellQuote(p.SessionToken))
+		return b.String()
 	}
 	b.WriteString("unset AWS_SESSION_TOKEN AWS_PROFILE\n")
 	return b.String()

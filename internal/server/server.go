@@ -207,6 +207,7 @@ func (s *Server) closeStore() error {
 func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
+	mux.Handle("/_doppel/organizations/access", s.serveOrgAccess(now))
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,

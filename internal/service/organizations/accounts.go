@@ -91,7 +91,7 @@ func (s *Service) CreateAccount(ctx context.Context, in *organizationsapi.Create
 		}
 		o.Accounts[id] = &accountRec{
 			ID: id, Name: in.AccountName, Email: in.Email, Parent: o.Root.ID,
-			Status: statusActive, Joined: joinedCreated, JoinedAt: now,
+			Status: statusActive, Joined: joinedCreated, JoinedAt: now, AccessRole: roleName,
 		}
 		o.attachDefaults(id)
 		if len(in.Tags) > 0 {
@@ -352,4 +352,45 @@ func (s *Service) CloseAccount(ctx context.Context, in *organizationsapi.CloseAc
 		return nil, err
 	}
 	return &organizationsapi.CloseAccountOutput{}, nil
+}
+
+// AccessRole names the role through which the management account reaches
+// one of its member accounts (by ID, doppel account name or organization
+// account name): the account's ID and the role's name. It authorizes
+// nothing; `doppel env` uses it for accounts whose root has no keys.
+func (s *Service) AccessRole(ctx context.Context, management, account string) (id, role string, err error) {
+	o, err := s.orgOf(ctx, management)
+	if err != nil {
+		return "", "", err
+	}
+	if o == nil || o.Master != management {
+		return "", "", notInUse()
+	}
+	a := o.Accounts[account]
+	if a == nil {
+		err = s.view(ctx, func(tx store.Tx) error {
+			if acct, err := identity.GetAccountByName(tx, account); err == nil {
+				a = o.Accounts[acct.ID]
+			}
+			return nil
+		})
+		if err != nil {
+			return "", "", err
+		}
+	}
+	if a == nil {
+		for _, x := range o.Accounts {
+			if x.Name == account {
+				a = x
+			}
+		}
+	}
+	if a == nil || a.ID == o.Master {
+		return "", "", accountNotFound()
+	}
+	role = a.AccessRole
+	if role == "" {
+		role = defaultAccessRole
+	}
+	return a.ID, role, nil
 }

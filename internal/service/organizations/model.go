@@ -72,6 +72,9 @@ type accountRec struct {
 	Status   string
 	Joined   string
 	JoinedAt time.Time
+	// AccessRole is the role CreateAccount made; "" for accounts that
+	// joined otherwise, whose access role is by convention AWS's default.
+	AccessRole string `json:",omitempty"`
 }
 
 type policyRec struct {
