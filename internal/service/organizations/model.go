@@ -50,6 +50,9 @@ type orgRec struct {
 	Tags        map[string][]tag       // resource ID -> tags
 	Creates     []*createRec           // CreateAccount requests, oldest first
 	Services    map[string]time.Time   // trusted service principal -> when enabled
+	// Delegated: account -> service principal -> when it became that
+	// service's delegated administrator.
+	Delegated map[string]map[string]time.Time `json:",omitempty"`
 }
 
 type rootRec struct {
@@ -109,6 +112,8 @@ func newOrg(id, master, email, featureSet string, now time.Time) *orgRec {
 		Attached: map[string][]string{},
 		Tags:     map[string][]tag{},
 		Services: map[string]time.Time{},
+
+		Delegated: map[string]map[string]time.Time{},
 	}
 }
 
@@ -148,6 +153,9 @@ func (o *orgRec) fix() {
 	}
 	if o.Services == nil {
 		o.Services = map[string]time.Time{}
+	}
+	if o.Delegated == nil {
+		o.Delegated = map[string]map[string]time.Time{}
 	}
 }
 

@@ -252,6 +252,7 @@ func (o *orgRec) attachDefaults(target string) {
 func (o *orgRec) forget(target string) {
 	delete(o.Attached, target)
 	delete(o.Tags, target)
+	delete(o.Delegated, target)
 }
 
 func (s *Service) EnableAWSServiceAccess(ctx context.Context, in *organizationsapi.EnableAWSServiceAccessInput) (*organizationsapi.EnableAWSServiceAccessOutput, error) {

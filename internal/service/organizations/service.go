@@ -13,14 +13,15 @@
 // every change touches several of its parts), an index from each account to
 // its organization, one from each email address to its account, and the
 // invitations (handshakes), which the invited account reads before it is a
-// member. Delegated administrators, resource policies and effective
-// policies are not implemented and answer as unknown operations.
+// member. Resource policies and effective policies are not implemented and
+// answer as unknown operations.
 package organizations
 
 import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api/organizationsapi"
@@ -41,7 +42,7 @@ type Config struct {
 
 // Service implements organizationsapi.Handler.
 type Service struct {
-	organizationsapi.Unimplemented // delegated administrators, resource policies, effective policies
+	organizationsapi.Unimplemented // resource policies, effective policies
 
 	store store.Store
 	authz authz.Authorizer
@@ -119,10 +120,17 @@ func (s *Service) manage(ctx context.Context, op string, res func(o *orgRec) str
 	if o == nil {
 		return "", nil, notInUse()
 	}
-	if o.Master != p.Account {
+	if o.Master != p.Account && !(readOnly(op) && len(o.Delegated[p.Account]) > 0) {
 		return "", nil, notManagement()
 	}
 	return p.Account, o, nil
+}
+
+// readOnly reports whether a delegated administrator, besides the
+// management account, may call op: Organizations lets delegated
+// administrators read the organization (its Describe and List operations).
+func readOnly(op string) bool {
+	return strings.HasPrefix(op, "Describe") || strings.HasPrefix(op, "List")
 }
 
 // orgOf reads the organization account belongs to, nil when none.
