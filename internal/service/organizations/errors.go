@@ -60,5 +60,5 @@ func invalidInput(reason, msg string) *awserr.Error {
 }
 
 func badToken() *awserr.Error {
-	return invalidInput("INVALID_PAGINATION_TOKEN", "You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.")
+	return invalidInput("INVALID_NEXT_TOKEN", "You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.")
 }

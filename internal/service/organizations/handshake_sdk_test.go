@@ -67,7 +67,7 @@ func TestInvitations(t *testing.T) {
 	}
 	_, err = w.orgs.InviteAccountToOrganization(ctx, &organizations.InviteAccountToOrganizationInput{
 		Target: &types.HandshakeParty{Id: aws.String(outsiderID), Type: types.HandshakePartyTypeAccount}})
-	wantCode(t, err, "DuplicateAccountException")
+	wantCode(t, err, "HandshakeConstraintViolationException")
 
 	// An SCP denying organizations:LeaveOrganization keeps it in.
 	must(t)(w.orgs.EnablePolicyType(ctx, &organizations.EnablePolicyTypeInput{RootId: aws.String(root), PolicyType: types.PolicyTypeServiceControlPolicy}))

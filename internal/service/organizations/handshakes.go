@@ -122,7 +122,8 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, in *organizat
 		case organizationsapi.HandshakePartyTypeEMAIL:
 			id, err := tx.Get(table, emailKey(target))
 			if errors.Is(err, store.ErrNotFound) {
-				return accountNotFound()
+				// doppel sends no email: only its own accounts can be invited.
+				return invalidInput("INVALID_EMAIL_ADDRESS_TARGET", "You specified an invalid email address for the invited account owner.")
 			} else if err != nil {
 				return err
 			}
@@ -131,12 +132,12 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, in *organizat
 			return invalidInput("INVALID_PARTY_TYPE_TARGET", "You specified the wrong type for the handshake's target.")
 		}
 		if _, err := identity.GetAccount(tx, target); errors.Is(err, store.ErrNotFound) {
-			return accountNotFound()
+			return invalidInput("INVALID_PARTY_TYPE_TARGET", "You specified the wrong type for the handshake's target.")
 		} else if err != nil {
 			return err
 		}
 		if o.Accounts[target] != nil {
-			return organizationsapi.ErrDuplicateAccountException("That account is already present in the specified destination.")
+			return organizationsapi.ErrHandshakeConstraintViolationException("The handshake request is invalid because the invited account is already a member of an organization.").With("Reason", "ALREADY_IN_AN_ORGANIZATION")
 		}
 		open, err := allHandshakes(tx, func(x *handshakeRec) bool {
 			return x.Org == o.ID && x.Target == target && x.State == "OPEN" && now.Before(x.Expires)

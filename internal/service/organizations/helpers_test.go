@@ -3,6 +3,7 @@ package organizations_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/doppel-aws/doppel/doppeltest"
+	"github.com/doppel-aws/doppel/internal/api/organizationsapi"
 )
 
 // Accounts of the test world: the management account, another account
@@ -119,12 +121,20 @@ func must(t testing.TB) func(any, error) {
 	}
 }
 
-// wantCode fails unless err is an API error with that code.
+// wantCode fails unless err is an API error with that code, and, for
+// Organizations, one the model lists for the operation.
 func wantCode(t testing.TB, err error, code string) {
 	t.Helper()
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != code {
 		t.Fatalf("got %v, want %s", err, code)
+	}
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) && oe.ServiceID == "Organizations" {
+		op := organizationsapi.Service.Operation(oe.OperationName)
+		if op == nil || !slices.Contains(op.Errors, code) {
+			t.Errorf("%s answered %s, which the model does not list for it", oe.OperationName, code)
+		}
 	}
 }
 

@@ -354,7 +354,7 @@ func (s *Service) AttachPolicy(ctx context.Context, in *organizationsapi.AttachP
 			return organizationsapi.ErrDuplicatePolicyAttachmentException("The selected policy is already attached to the specified target.")
 		}
 		if o.countOfType(in.TargetId, p.Type) >= maxPoliciesPerTarget {
-			return constraint("POLICY_NUMBER_LIMIT_EXCEEDED", "You attempted to exceed the number of policies that you can have in an organization.")
+			return constraint("MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED", "You attempted to exceed the number of policies of a certain type that can be attached to an entity at one time.")
 		}
 		o.attach(in.TargetId, p.ID)
 		return nil

@@ -21,7 +21,7 @@ func toTags(in []organizationsapi.Tag) []tag {
 
 func checkTags(in []organizationsapi.Tag) error {
 	if len(in) > maxTags {
-		return constraint("TAG_POLICY_VIOLATION", "You have exceeded the maximum number of tags allowed on this resource.")
+		return constraint("MAX_TAG_LIMIT_EXCEEDED", "You have exceeded the maximum number of tags allowed on this resource.")
 	}
 	seen := map[string]bool{}
 	for _, t := range in {
@@ -81,7 +81,7 @@ func (s *Service) TagResource(ctx context.Context, in *organizationsapi.TagResou
 			}
 		}
 		if len(tags) > maxTags {
-			return constraint("TAG_POLICY_VIOLATION", "You have exceeded the maximum number of tags allowed on this resource.")
+			return constraint("MAX_TAG_LIMIT_EXCEEDED", "You have exceeded the maximum number of tags allowed on this resource.")
 		}
 		o.Tags[in.ResourceId] = tags
 		return nil
