@@ -69,4 +69,19 @@ func TestEnvVendedAccount(t *testing.T) {
 	if exit := run([]string{"env", "--data", dataDir, "nobody"}, strings.NewReader(""), &stdout, &stderr); exit != 1 || !strings.Contains(stderr.String(), `no account named "nobody"`) {
 		t.Fatalf("doppel env nobody: exit %d: %s", exit, stderr.String())
 	}
+
+	// doppel accounts lists the vended account in the management account's
+	// organization.
+	stdout.Reset()
+	stderr.Reset()
+	if exit := run([]string{"accounts", "--data", dataDir}, strings.NewReader(""), &stdout, &stderr); exit != 0 {
+		t.Fatalf("doppel accounts: exit %d: %s", exit, stderr.String())
+	}
+	out := stdout.String()
+	t.Logf("doppel accounts:\n%s", out)
+	for _, want := range []string{"Work Load", id, "Root", "account-b  ", "ACTIVE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doppel accounts lacks %q:\n%s", want, out)
+		}
+	}
 }
