@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	s3controltypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/doppel-aws/doppel/internal/testclients"
 )
 
 // TestAccountFactory runs examples/account-factory as its README does: the
@@ -23,14 +25,26 @@ import (
 // AdministratorAccess) applies it; the new account exists in the OU with
 // the SCP attached, its bucket was made through its access role; a second
 // plan has nothing to do; destroy removes it all.
+//
+// It runs with every provider testclients.Providers finds.
 func TestAccountFactory(t *testing.T) {
 	t.Parallel()
+	needTools(t)
+	for _, p := range testclients.Providers(t) {
+		t.Run("aws "+p.Version, func(t *testing.T) {
+			t.Parallel()
+			accountFactory(t, p)
+		})
+	}
+}
+
+func accountFactory(t *testing.T, p testclients.Provider) {
 	w := newWorld(t)
 	ctx := context.Background()
 	admin := w.user("account-a", "admin", "")
 	w.must(w.iam("account-a").AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
 
-	tf := newWorkdir(t, "examples/account-factory", w.env(admin, "")...)
+	tf := newWorkdirFor(t, p, "examples/account-factory", w.env(admin, "")...)
 	tf.must("apply", "-auto-approve", "-input=false")
 	var outputs map[string]struct{ Value string }
 	if err := json.Unmarshal([]byte(tf.must("output", "-json")), &outputs); err != nil {
