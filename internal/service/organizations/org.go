@@ -66,6 +66,9 @@ func ownEmail(tx store.Tx, acct identity.Account) (string, error) {
 		return "", err
 	}
 	email := acct.Name + "+" + acct.ID + "@doppel.example.com"
+	if len(email) > 64 { // the model's limit on addresses
+		email = "root+" + acct.ID + "@doppel.example.com"
+	}
 	if err := tx.Put(table, emailKey(email), []byte(acct.ID)); err != nil {
 		return "", err
 	}
