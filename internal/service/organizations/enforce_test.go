@@ -66,3 +66,28 @@ func TestServiceLinkedRolesExempt(t *testing.T) {
 		t.Error("ordinary role exempt")
 	}
 }
+
+// FuzzMergeDocuments: policies that parse as SCPs (or RCPs) still parse,
+// as that kind, once merged into one level's document.
+func FuzzMergeDocuments(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"}}`,
+		`{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny","Action":"s3:*","Resource":"*"},{"Sid":"A2","Effect":"Deny","Action":"iam:*","Resource":"*"}]}`, false)
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`,
+		`{"Statement":[{"Sid":"X","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, true)
+	f.Fuzz(func(t *testing.T, a, b string, rcp bool) {
+		kind := policy.SCP
+		if rcp {
+			kind = policy.RCP
+		}
+		if _, err := policy.ParseStored(a, kind); err != nil {
+			return
+		}
+		if _, err := policy.ParseStored(b, kind); err != nil {
+			return
+		}
+		merged := mergeDocuments([]string{a, b, a})
+		if _, err := policy.ParseStored(merged, kind); err != nil {
+			t.Fatalf("merged %s and %s into %s: %v", a, b, merged, err)
+		}
+	})
+}
