@@ -35,6 +35,10 @@ type Profile struct {
 	// SessionToken is set for temporary credentials: those of a member
 	// account's access role, for accounts whose root has no keys.
 	SessionToken string
+	// CredentialProcess, for an account whose root has no keys, is the
+	// command the profile runs for credentials (`doppel env
+	// --credential-process NAME`); such a profile has no keys.
+	CredentialProcess string
 }
 
 // ErrNoRootKey is returned for an account whose handed-out root key is gone
@@ -113,6 +117,9 @@ func ConfigFile(profiles []Profile) []byte {
 	b.WriteString(header)
 	for _, p := range profiles {
 		fmt.Fprintf(&b, "\n# account %s\n[profile %s]\nregion = %s\nendpoint_url = %s\n", p.Account, p.Name, p.Region, p.EndpointURL)
+		if p.CredentialProcess != "" {
+			fmt.Fprintf(&b, "credential_process = %s\n", p.CredentialProcess)
+		}
 	}
 	return []byte(b.String())
 }
@@ -122,6 +129,9 @@ func CredentialsFile(profiles []Profile) []byte {
 	var b strings.Builder
 	b.WriteString(header)
 	for _, p := range profiles {
+		if p.AccessKeyID == "" {
+			continue // a credential_process profile
+		}
 		fmt.Fprintf(&b, "\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", p.Name, p.AccessKeyID, p.SecretAccessKey)
 	}
 	return []byte(b.String())
