@@ -17,6 +17,10 @@ import (
 // RoleName is absent.
 const defaultAccessRole = "OrganizationAccountAccessRole"
 
+// maxCreateRequests bounds the CreateAccount requests an organization
+// remembers for DescribeCreateAccountStatus.
+const maxCreateRequests = 1000
+
 // administratorAccess is the policy AWS attaches to that role.
 const administratorAccess = "arn:aws:iam::aws:policy/AdministratorAccess"
 
@@ -65,6 +69,10 @@ func (s *Service) CreateAccount(ctx context.Context, in *organizationsapi.Create
 	now := s.timestamp()
 	c := &createRec{ID: "car-" + randomID(32), AccountName: in.AccountName, Requested: now, Completed: now, State: "SUCCEEDED"}
 	_, err = s.change(ctx, account, func(tx store.Tx, o *orgRec) error {
+		// AWS keeps requests for 90 days; doppel keeps the latest ones.
+		if len(o.Creates) >= maxCreateRequests {
+			o.Creates = append([]*createRec(nil), o.Creates[len(o.Creates)-maxCreateRequests+1:]...)
+		}
 		if _, err := tx.Get(table, emailKey(in.Email)); err == nil {
 			c.State, c.Reason = "FAILED", "EMAIL_ALREADY_EXISTS"
 			o.Creates = append(o.Creates, c)
