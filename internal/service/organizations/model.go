@@ -22,7 +22,6 @@ const table = "organizations"
 const (
 	typeSCP = "SERVICE_CONTROL_POLICY"
 	typeRCP = "RESOURCE_CONTROL_POLICY"
-	typeTag = "TAG_POLICY"
 
 	fullAWSAccess    = "p-FullAWSAccess"
 	rcpFullAWSAccess = "p-RCPFullAWSAccess"
