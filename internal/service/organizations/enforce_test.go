@@ -91,3 +91,18 @@ func FuzzMergeDocuments(f *testing.F) {
 		}
 	})
 }
+
+func TestEffectivePolicy(t *testing.T) {
+	root := `{"tags":{"costcenter":{"tag_key":{"@@assign":"CostCenter"},"tag_value":{"@@assign":["100","200"]}},
+		"project":{"tag_key":{"@@operators_allowed_for_child_policies":["@@none"],"@@assign":"Project"}}}}`
+	ou := `{"tags":{"costcenter":{"tag_value":{"@@append":["300"]}},"project":{"tag_key":{"@@assign":"PROJECT"}}}}`
+	account := `{"tags":{"costcenter":{"tag_value":{"@@remove":["100"]}}}}`
+	got, ok := effectivePolicy([][]string{{root}, {ou}, {account}})
+	want := `{"tags":{"costcenter":{"tag_key":"CostCenter","tag_value":["200","300"]},"project":{"tag_key":"Project"}}}`
+	if !ok || got != want {
+		t.Errorf("effective policy\n got %s\nwant %s", got, want)
+	}
+	if _, ok := effectivePolicy([][]string{nil, nil}); ok {
+		t.Error("an effective policy with no policy attached")
+	}
+}

@@ -13,8 +13,8 @@
 // every change touches several of its parts), an index from each account to
 // its organization, one from each email address to its account, and the
 // invitations (handshakes), which the invited account reads before it is a
-// member. Resource policies and effective policies are not implemented and
-// answer as unknown operations.
+// member. Resource policies, EnableAllFeatures and GovCloud accounts are
+// not implemented and answer as unknown operations.
 package organizations
 
 import (
@@ -42,7 +42,7 @@ type Config struct {
 
 // Service implements organizationsapi.Handler.
 type Service struct {
-	organizationsapi.Unimplemented // resource policies, effective policies
+	organizationsapi.Unimplemented // resource policies, EnableAllFeatures, GovCloud accounts
 
 	store store.Store
 	authz authz.Authorizer
