@@ -52,6 +52,8 @@ type orgRec struct {
 	// Delegated: account -> service principal -> when it became that
 	// service's delegated administrator.
 	Delegated map[string]map[string]time.Time `json:",omitempty"`
+	// ResourcePolicy is the organization's delegation policy, nil when none.
+	ResourcePolicy *resourcePolicyRec `json:",omitempty"`
 }
 
 type rootRec struct {

@@ -13,8 +13,8 @@
 // every change touches several of its parts), an index from each account to
 // its organization, one from each email address to its account, and the
 // invitations (handshakes), which the invited account reads before it is a
-// member. Resource policies, EnableAllFeatures and GovCloud accounts are
-// not implemented and answer as unknown operations.
+// member. EnableAllFeatures and GovCloud accounts are not implemented and
+// answer as unknown operations.
 package organizations
 
 import (
@@ -42,7 +42,7 @@ type Config struct {
 
 // Service implements organizationsapi.Handler.
 type Service struct {
-	organizationsapi.Unimplemented // resource policies, EnableAllFeatures, GovCloud accounts
+	organizationsapi.Unimplemented // EnableAllFeatures, GovCloud accounts
 
 	store store.Store
 	authz authz.Authorizer
@@ -120,10 +120,25 @@ func (s *Service) manage(ctx context.Context, op string, res func(o *orgRec) str
 	if o == nil {
 		return "", nil, notInUse()
 	}
-	if o.Master != p.Account && !(readOnly(op) && len(o.Delegated[p.Account]) > 0) {
+	if o.Master != p.Account && !(readOnly(op) && s.delegatedReader(ctx, p.Account, op, resource, keys, o)) {
 		return "", nil, notManagement()
 	}
 	return p.Account, o, nil
+}
+
+// delegatedReader reports whether a member account may read the
+// organization: as a delegated administrator of some service, or as the
+// organization's resource policy allows op (asked as a cross-account
+// request to the management account).
+func (s *Service) delegatedReader(ctx context.Context, account, op, resource string, keys map[string][]string, o *orgRec) bool {
+	if len(o.Delegated[account]) > 0 {
+		return true
+	}
+	if o.ResourcePolicy == nil {
+		return false
+	}
+	return s.authz.Authorize(ctx, authz.Check{Action: "organizations:" + op, Resource: resource, ResourceAccount: o.Master,
+		ResourcePolicy: o.ResourcePolicy.Content, Context: keys}) == nil
 }
 
 // readOnly reports whether a delegated administrator, besides the

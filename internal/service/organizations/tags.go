@@ -56,6 +56,9 @@ func (o *orgRec) resourceARN(id string) string {
 	if p := o.Policies[id]; p != nil {
 		return o.policyARN(id, p.Type)
 	}
+	if rp := o.ResourcePolicy; rp != nil && rp.ID == id {
+		return arnPrefix + o.Master + ":resourcepolicy/" + o.ID + "/" + rp.ID
+	}
 	return ""
 }
 
