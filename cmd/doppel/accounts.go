@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/bootstrap"
 	"github.com/doppel-aws/doppel/internal/clientconfig"
+	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/server"
+	"github.com/doppel-aws/doppel/internal/store"
 )
 
 // setUpAccounts applies the bootstrap file (or, on a first start without
@@ -26,7 +29,7 @@ func setUpAccounts(ctx context.Context, srv *server.Server, bootstrapFile, dataD
 	if _, err := bootstrap.Apply(ctx, srv.Store, cfg, time.Now()); err != nil {
 		return nil, err
 	}
-	profiles, _, err := clientconfig.Profiles(ctx, srv.Store, endpoint)
+	profiles, skipped, err := clientconfig.Profiles(ctx, srv.Store, endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -34,11 +37,49 @@ func setUpAccounts(ctx context.Context, srv *server.Server, bootstrapFile, dataD
 		profiles[i].CABundle = caBundle
 	}
 	if !inMemory {
-		if _, _, err := clientconfig.WriteFiles(dataDir, profiles); err != nil {
+		vended := vendedProfiles(ctx, srv, skipped, dataDir, endpoint)
+		for i := range vended {
+			vended[i].CABundle = caBundle
+		}
+		written := append(profiles, vended...)
+		if _, _, err := clientconfig.WriteFiles(dataDir, written); err != nil {
 			return nil, err
 		}
 	}
 	return profiles, nil
+}
+
+// vendedProfiles are profiles for the accounts without root keys that are
+// members of an organization (Organizations created them): each gets its
+// credentials from `doppel env --credential-process`, as the management
+// account's root, through the account's access role.
+func vendedProfiles(ctx context.Context, srv *server.Server, names []string, dataDir, endpoint string) []clientconfig.Profile {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil
+	}
+	var out []clientconfig.Profile
+	for _, name := range names {
+		var id string
+		err := srv.Store.View(ctx, func(tx store.Tx) error {
+			a, err := identity.GetAccountByName(tx, name)
+			id = a.ID
+			return err
+		})
+		if err != nil {
+			continue
+		}
+		if org, _, err := srv.Orgs.AccountOrg(ctx, id); err != nil || org == "" {
+			continue
+		}
+		out = append(out, clientconfig.Profile{Name: name, Account: id, Region: clientconfig.DefaultRegion, EndpointURL: endpoint,
+			CredentialProcess: clientconfig.ShellQuote(exe) + " env --data " + clientconfig.ShellQuote(abs) + " --credential-process " + clientconfig.ShellQuote(name)})
+	}
+	return out
 }
 
 func printAccounts(w io.Writer, profiles []clientconfig.Profile, dataDir string, inMemory bool) {

@@ -26,6 +26,14 @@ type OrgPolicySource interface {
 	ResourceControlPolicies(ctx context.Context, account string) ([]NamedDocument, error)
 }
 
+// OrgMembership is optionally implemented by an OrgPolicySource: the
+// organization an account is in and its path (o-id/r-id/ou-id/.../), ""
+// when it is in none. The Engine fills aws:PrincipalOrgID,
+// aws:PrincipalOrgPaths, aws:ResourceOrgID and aws:ResourceOrgPaths from it.
+type OrgMembership interface {
+	AccountOrg(ctx context.Context, account string) (orgID, path string, err error)
+}
+
 // Config is what New needs.
 type Config struct {
 	Policies PolicySource // required
@@ -154,6 +162,9 @@ func (e *Engine) Decide(ctx context.Context, c Check) (policy.Decision, error) {
 		set.Resource = rp
 	}
 	if e.cfg.Orgs != nil {
+		if err := d.orgKeys(ctx, e.cfg.Orgs); err != nil {
+			return policy.Decision{}, err
+		}
 		var err error
 		if p.Account != "" {
 			if set.SCPs, err = e.orgPolicies(ctx, policy.SCP, p.Account); err != nil {
@@ -186,11 +197,51 @@ type decision struct {
 	p    *identity.Principal
 	tags map[string]string
 	c    Check
+	// The principal's and the resource's organization (ID and path), ""
+	// outside any.
+	principalOrg, principalPath string
+	resourceOrg, resourcePath   string
 }
 
 // RequestContext implements policy.ContextSource.
 func (d *decision) RequestContext() policy.Context {
-	return buildContext(d.info, d.p, d.tags, d.c)
+	ctx := buildContext(d.info, d.p, d.tags, d.c)
+	// Organization keys, unless the Check set them itself.
+	add := func(k, v string) {
+		if _, ok := ctx[k]; !ok && v != "" {
+			ctx[k] = []string{v}
+		}
+	}
+	add("aws:PrincipalOrgID", d.principalOrg)
+	add("aws:PrincipalOrgPaths", d.principalPath)
+	add("aws:ResourceOrgID", d.resourceOrg)
+	add("aws:ResourceOrgPaths", d.resourcePath)
+	return ctx
+}
+
+// orgKeys finds where the principal's and the resource's accounts sit, when
+// the OrgPolicySource knows.
+func (d *decision) orgKeys(ctx context.Context, orgs OrgPolicySource) error {
+	om, ok := orgs.(OrgMembership)
+	if !ok {
+		return nil
+	}
+	var err error
+	if d.p.Account != "" {
+		if d.principalOrg, d.principalPath, err = om.AccountOrg(ctx, d.p.Account); err != nil {
+			return awserr.Internal(fmt.Errorf("authz: organization of %s: %w", d.p.Account, err))
+		}
+	}
+	switch ra := d.c.ResourceAccount; {
+	case ra == "":
+	case ra == d.p.Account:
+		d.resourceOrg, d.resourcePath = d.principalOrg, d.principalPath
+	default:
+		if d.resourceOrg, d.resourcePath, err = om.AccountOrg(ctx, ra); err != nil {
+			return awserr.Internal(fmt.Errorf("authz: organization of %s: %w", ra, err))
+		}
+	}
+	return nil
 }
 
 func principalKind(p *identity.Principal) policy.PrincipalKind {

@@ -31,12 +31,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/service/organizations"
 	"github.com/doppel-aws/doppel/internal/store"
 )
 
 // Config is a parsed bootstrap file.
 type Config struct {
-	Accounts []Account `yaml:"accounts"`
+	Accounts     []Account     `yaml:"accounts"`
+	Organization *Organization `yaml:"organization"`
 }
 
 // Account declares one account.
@@ -148,6 +150,15 @@ func Parse(filename string, data []byte) (*Config, error) {
 			return nil, fail(fieldLine(root, "secret_access_key"), "secret_access_key must be 40 characters of letters, digits, '+' and '/' (it has %d characters)", len(s))
 		}
 	}
+	if cfg.Organization != nil {
+		var orgNode *yaml.Node
+		if len(doc.Content) > 0 {
+			orgNode = fieldNode(doc.Content[0], "organization")
+		}
+		if err := checkOrganization(&cfg, orgNode, fail); err != nil {
+			return nil, err
+		}
+	}
 	return &cfg, nil
 }
 
@@ -219,6 +230,13 @@ func Apply(ctx context.Context, st store.Store, cfg *Config, now time.Time) ([]s
 			did, err := applyAccount(tx, a, now.UTC().Truncate(time.Second))
 			if err != nil {
 				return fmt.Errorf("bootstrap: account %s (%s): %w", a.Name, a.ID, err)
+			}
+			changes = append(changes, did...)
+		}
+		if c.Organization != nil {
+			did, err := organizations.Apply(tx, c.Organization.declaration(c), now.UTC().Truncate(time.Second))
+			if err != nil {
+				return fmt.Errorf("bootstrap: organization: %w", err)
 			}
 			changes = append(changes, did...)
 		}

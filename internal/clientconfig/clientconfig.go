@@ -35,6 +35,13 @@ type Profile struct {
 	// CABundle is the file of doppel's CA certificate (ca.pem in the data
 	// directory), for HTTPS to doppel and through its proxy; "" for none.
 	CABundle string
+	// SessionToken is set for temporary credentials: those of a member
+	// account's access role, for accounts whose root has no keys.
+	SessionToken string
+	// CredentialProcess, for an account whose root has no keys, is the
+	// command the profile runs for credentials (`doppel env
+	// --credential-process NAME`); such a profile has no keys.
+	CredentialProcess string
 }
 
 // ErrNoRootKey is returned for an account whose handed-out root key is gone
@@ -118,6 +125,9 @@ func ConfigFile(profiles []Profile) []byte {
 		if p.CABundle != "" {
 			fmt.Fprintf(&b, "ca_bundle = %s\n", p.CABundle)
 		}
+		if p.CredentialProcess != "" {
+			fmt.Fprintf(&b, "credential_process = %s\n", p.CredentialProcess)
+		}
 	}
 	return []byte(b.String())
 }
@@ -127,6 +137,9 @@ func CredentialsFile(profiles []Profile) []byte {
 	var b strings.Builder
 	b.WriteString(header)
 	for _, p := range profiles {
+		if p.AccessKeyID == "" {
+			continue // a credential_process profile
+		}
 		fmt.Fprintf(&b, "\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", p.Name, p.AccessKeyID, p.SecretAccessKey)
 	}
 	return []byte(b.String())
@@ -199,6 +212,10 @@ func EnvLines(p Profile) string {
 			continue // in memory: no file to point at
 		}
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], ShellQuote(kv[1]))
+	}
+	if p.SessionToken != "" {
+		fmt.Fprintf(&b, "export AWS_SESSION_TOKEN=%s\nunset AWS_PROFILE\n", ShellQuote(p.SessionToken))
+		return b.String()
 	}
 	b.WriteString("unset AWS_SESSION_TOKEN AWS_PROFILE\n")
 	return b.String()

@@ -15,19 +15,38 @@ import (
 // the files WriteFiles put in dataDir. `doppel env` uses it because the
 // running server holds the store's lock.
 func ReadProfile(dataDir, account string) (Profile, error) {
+	profiles, err := ReadProfiles(dataDir)
+	if err != nil {
+		return Profile{}, err
+	}
+	for _, p := range profiles {
+		if p.Name == account || p.Account == account {
+			if p.AccessKeyID == "" || p.SecretAccessKey == "" {
+				return Profile{}, fmt.Errorf("clientconfig: %s has no keys for profile %s", filepath.Join(dataDir, CredentialsFileName), p.Name)
+			}
+			return p, nil
+		}
+	}
+	return Profile{}, fmt.Errorf("clientconfig: no account named %q in %s", account, filepath.Join(dataDir, ConfigFileName))
+}
+
+// ReadProfiles reads every profile back from the files WriteFiles put in
+// dataDir, in file order; a profile without keys has them empty.
+func ReadProfiles(dataDir string) ([]Profile, error) {
 	configPath := filepath.Join(dataDir, ConfigFileName)
 	credsPath := filepath.Join(dataDir, CredentialsFileName)
 	config, err := readINI(configPath)
 	if err != nil {
-		return Profile{}, err
+		return nil, err
 	}
 	creds, err := readINI(credsPath)
 	if err != nil {
-		return Profile{}, err
+		return nil, err
 	}
+	var out []Profile
 	for _, sec := range config {
 		name, ok := strings.CutPrefix(sec.name, "profile ")
-		if !ok || (name != account && sec.account != account) {
+		if !ok {
 			continue
 		}
 		p := Profile{Name: name, Account: sec.account, Region: sec.values["region"], EndpointURL: sec.values["endpoint_url"], CABundle: sec.values["ca_bundle"]}
@@ -36,12 +55,9 @@ func ReadProfile(dataDir, account string) (Profile, error) {
 				p.AccessKeyID, p.SecretAccessKey = c.values["aws_access_key_id"], c.values["aws_secret_access_key"]
 			}
 		}
-		if p.AccessKeyID == "" || p.SecretAccessKey == "" {
-			return Profile{}, fmt.Errorf("clientconfig: %s has no keys for profile %s", credsPath, name)
-		}
-		return p, nil
+		out = append(out, p)
 	}
-	return Profile{}, fmt.Errorf("clientconfig: no account named %q in %s", account, configPath)
+	return out, nil
 }
 
 type section struct {

@@ -133,8 +133,8 @@ func TestUnsignedQueryRequest(t *testing.T) {
 func TestUnsignedJSONRequest(t *testing.T) {
 	srv := doppeltest.NewServer(t)
 	status, _, body := rawPost(t, srv.URL+"/", "application/x-amz-json-1.1", "{}", map[string]string{"X-Amz-Target": "AWSOrganizationsV20161128.ListAccounts"})
-	// Organizations is not served yet: the target names no service doppel knows.
-	if status != 400 || !strings.Contains(body, "UnrecognizedClientException") {
+	// Organizations is served: an unsigned call is refused before it runs.
+	if status != 403 || !strings.Contains(body, `"__type":"MissingAuthenticationToken"`) {
 		t.Fatalf("unsigned JSON: %d %s", status, body)
 	}
 }

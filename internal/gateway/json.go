@@ -7,7 +7,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/protocol/jsonrpc"
 )
 
-// serveJSON handles awsJson1_1 (Organizations, when it is served): the
+// serveJSON handles awsJson1_1 (Organizations): the
 // operation in X-Amz-Target, the input as a JSON body.
 func (g *Gateway) serveJSON(c *call, r *http.Request) {
 	c.w.Header().Set("x-amzn-RequestId", c.id.uuid)

@@ -80,3 +80,17 @@ func ValidAccessKeyID(id, prefix string) bool {
 	}
 	return true
 }
+
+// NewAccountID returns a random 12-digit account ID that does not start
+// with 0, for accounts Organizations creates; the caller checks it is free.
+func NewAccountID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	if b[0] == '0' {
+		b[0] = '1' + b[1]%9
+	}
+	return string(b)
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/doppel-aws/doppel/internal/activity"
 	"github.com/doppel-aws/doppel/internal/api/iamapi"
+	"github.com/doppel-aws/doppel/internal/api/organizationsapi"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
 	"github.com/doppel-aws/doppel/internal/api/s3controlapi"
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
@@ -32,6 +33,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/request"
 	"github.com/doppel-aws/doppel/internal/service/iam"
+	"github.com/doppel-aws/doppel/internal/service/organizations"
 	"github.com/doppel-aws/doppel/internal/service/s3"
 	"github.com/doppel-aws/doppel/internal/service/sts"
 	"github.com/doppel-aws/doppel/internal/service/sts/iamlink"
@@ -70,6 +72,7 @@ type Server struct {
 	IAM       *iam.Service
 	STS       *sts.Service
 	S3        *s3.Service
+	Orgs      *organizations.Service
 	Gateway   *gateway.Gateway
 	// Authorizer decides every request, the API's and the console's.
 	Authorizer *authz.Engine
@@ -128,7 +131,12 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	if s.Authority, err = identity.NewAuthority(ctx, s.Store, identity.Options{Logger: log, Principals: iamPrincipals{s.IAM}}); err != nil {
 		return nil, err
 	}
-	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration, Logger: log})
+	if s.Orgs, err = organizations.New(organizations.Config{Store: s.Store, Authorizer: lazyAuthorizer{&az}, Now: now}); err != nil {
+		return nil, err
+	}
+	// Organizations' SCPs and RCPs are read per request (the service caches
+	// them until its own table changes), so they need no generation here.
+	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Orgs: s.Orgs, Generation: s.IAM.PolicyGeneration, Logger: log})
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
 	if s.STS, err = sts.New(sts.Config{
@@ -148,6 +156,7 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 			{Service: stsapi.Service, Handler: s.STS},
 			{Service: s3api.Service, Handler: s.S3},
 			{Service: s3controlapi.Service, Handler: s.S3.Control()},
+			{Service: organizationsapi.Service, Handler: s.Orgs},
 		},
 		Resolve:   s.resolve(now),
 		Logger:    log,
@@ -337,6 +346,7 @@ func (s *Server) internalMux(now func() time.Time) http.Handler {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		w.Write(s.CA.PEM)
 	})
+	mux.Handle("/_doppel/organizations/access", s.serveOrgAccess(now))
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve, Current: s.Authority.Current,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,

@@ -2474,14 +2474,22 @@ type EffectivePolicy struct {
 type EffectivePolicyType string
 
 const (
-	EffectivePolicyTypeTAGPOLICY              EffectivePolicyType = "TAG_POLICY"
-	EffectivePolicyTypeBACKUPPOLICY           EffectivePolicyType = "BACKUP_POLICY"
-	EffectivePolicyTypeAISERVICESOPTOUTPOLICY EffectivePolicyType = "AISERVICES_OPT_OUT_POLICY"
+	EffectivePolicyTypeTAGPOLICY                     EffectivePolicyType = "TAG_POLICY"
+	EffectivePolicyTypeBACKUPPOLICY                  EffectivePolicyType = "BACKUP_POLICY"
+	EffectivePolicyTypeAISERVICESOPTOUTPOLICY        EffectivePolicyType = "AISERVICES_OPT_OUT_POLICY"
+	EffectivePolicyTypeCHATBOTPOLICY                 EffectivePolicyType = "CHATBOT_POLICY"
+	EffectivePolicyTypeDECLARATIVEPOLICYEC2          EffectivePolicyType = "DECLARATIVE_POLICY_EC2"
+	EffectivePolicyTypeSECURITYHUBPOLICY             EffectivePolicyType = "SECURITYHUB_POLICY"
+	EffectivePolicyTypeINSPECTORPOLICY               EffectivePolicyType = "INSPECTOR_POLICY"
+	EffectivePolicyTypeUPGRADEROLLOUTPOLICY          EffectivePolicyType = "UPGRADE_ROLLOUT_POLICY"
+	EffectivePolicyTypeBEDROCKPOLICY                 EffectivePolicyType = "BEDROCK_POLICY"
+	EffectivePolicyTypeS3POLICY                      EffectivePolicyType = "S3_POLICY"
+	EffectivePolicyTypeNETWORKSECURITYDIRECTORPOLICY EffectivePolicyType = "NETWORK_SECURITY_DIRECTOR_POLICY"
 )
 
 // EnumValues lists the values the model allows, for validation.
 func (EffectivePolicyType) EnumValues() []string {
-	return []string{"TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"}
+	return []string{"TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY", "INSPECTOR_POLICY", "UPGRADE_ROLLOUT_POLICY", "BEDROCK_POLICY", "S3_POLICY", "NETWORK_SECURITY_DIRECTOR_POLICY"}
 }
 
 // EnabledServicePrincipal: A structure that contains details of a service principal that represents an
@@ -2703,15 +2711,24 @@ type PolicyTargetSummary struct {
 type PolicyType string
 
 const (
-	PolicyTypeSERVICECONTROLPOLICY   PolicyType = "SERVICE_CONTROL_POLICY"
-	PolicyTypeTAGPOLICY              PolicyType = "TAG_POLICY"
-	PolicyTypeBACKUPPOLICY           PolicyType = "BACKUP_POLICY"
-	PolicyTypeAISERVICESOPTOUTPOLICY PolicyType = "AISERVICES_OPT_OUT_POLICY"
+	PolicyTypeSERVICECONTROLPOLICY          PolicyType = "SERVICE_CONTROL_POLICY"
+	PolicyTypeTAGPOLICY                     PolicyType = "TAG_POLICY"
+	PolicyTypeBACKUPPOLICY                  PolicyType = "BACKUP_POLICY"
+	PolicyTypeAISERVICESOPTOUTPOLICY        PolicyType = "AISERVICES_OPT_OUT_POLICY"
+	PolicyTypeRESOURCECONTROLPOLICY         PolicyType = "RESOURCE_CONTROL_POLICY"
+	PolicyTypeCHATBOTPOLICY                 PolicyType = "CHATBOT_POLICY"
+	PolicyTypeDECLARATIVEPOLICYEC2          PolicyType = "DECLARATIVE_POLICY_EC2"
+	PolicyTypeSECURITYHUBPOLICY             PolicyType = "SECURITYHUB_POLICY"
+	PolicyTypeINSPECTORPOLICY               PolicyType = "INSPECTOR_POLICY"
+	PolicyTypeUPGRADEROLLOUTPOLICY          PolicyType = "UPGRADE_ROLLOUT_POLICY"
+	PolicyTypeBEDROCKPOLICY                 PolicyType = "BEDROCK_POLICY"
+	PolicyTypeS3POLICY                      PolicyType = "S3_POLICY"
+	PolicyTypeNETWORKSECURITYDIRECTORPOLICY PolicyType = "NETWORK_SECURITY_DIRECTOR_POLICY"
 )
 
 // EnumValues lists the values the model allows, for validation.
 func (PolicyType) EnumValues() []string {
-	return []string{"SERVICE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"}
+	return []string{"SERVICE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY", "RESOURCE_CONTROL_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY", "INSPECTOR_POLICY", "UPGRADE_ROLLOUT_POLICY", "BEDROCK_POLICY", "S3_POLICY", "NETWORK_SECURITY_DIRECTOR_POLICY"}
 }
 
 type PolicyTypeStatus string

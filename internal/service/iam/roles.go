@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/api"
@@ -100,6 +101,11 @@ func (s *Service) CreateRole(ctx context.Context, in *iamapi.CreateRoleInput) (*
 	path, err := checkPath(in.Path, "path")
 	if err != nil {
 		return nil, err
+	}
+	// Only CreateServiceLinkedRole makes roles there; SCPs and RCPs exempt
+	// them, so a role that merely looked like one would escape both.
+	if strings.HasPrefix(path, linkedPathPrefix) {
+		return nil, invalidInput("Path prefix '%s' can only be used for AWS Service linked Roles", linkedPathPrefix)
 	}
 	if err := checkDescription(in.Description); err != nil {
 		return nil, err

@@ -101,3 +101,12 @@ func TestLinkedServicePolicies(t *testing.T) {
 		}
 	}
 }
+
+// CreateRole refuses the service-linked path: such roles escape SCPs and
+// RCPs, so only CreateServiceLinkedRole may make them.
+func TestCreateRoleRefusesServiceLinkedPath(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.svc.CreateRole(h.ctx, &iamapi.CreateRoleInput{RoleName: "AWSServiceRoleForFake", Path: api.String("/aws-service-role/fake.amazonaws.com/"),
+		AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`})
+	wantErr(t, err, "InvalidInput", "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles", 400)
+}
