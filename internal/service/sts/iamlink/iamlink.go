@@ -17,11 +17,18 @@ import (
 type Link struct{ IAM *iam.Service }
 
 var (
-	_ sts.Roles      = Link{}
-	_ sts.RoleUsage  = Link{}
-	_ sts.MFADevices = Link{}
-	_ sts.AccessKeys = Link{}
+	_ sts.Roles         = Link{}
+	_ sts.RoleUsage     = Link{}
+	_ sts.MFADevices    = Link{}
+	_ sts.AccessKeys    = Link{}
+	_ sts.OIDCProviders = Link{}
 )
+
+// OIDCProvider reads an IAM OpenID Connect provider for web identity
+// federation, without authorizing anyone (the token is the credential).
+func (l Link) OIDCProvider(ctx context.Context, account, url string) (clientIDs, thumbprints []string, found bool, err error) {
+	return l.IAM.OIDCProvider(ctx, account, url)
+}
 
 // Role reads a role from IAM without authorizing anyone: STS looks the role
 // up on its own behalf (the trust policy authorizes the caller). The role
