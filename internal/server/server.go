@@ -28,6 +28,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/console"
 	"github.com/doppel-aws/doppel/internal/gateway"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/oidc"
 	"github.com/doppel-aws/doppel/internal/request"
 	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/service/s3"
@@ -67,6 +68,9 @@ type Server struct {
 	// Authorizer decides every request, the API's and the console's.
 	Authorizer *authz.Engine
 	Activity   *activity.Log
+	// Issuers are the OIDC issuers doppel runs (GitHub Actions, HCP
+	// Terraform, local ones) for web identity federation.
+	Issuers *oidc.Issuers
 
 	blobs     blob.Store
 	http      *http.Server
@@ -118,9 +122,11 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Generation: s.IAM.PolicyGeneration})
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
+	s.Issuers = oidc.New(s.Store, now)
 	if s.STS, err = sts.New(sts.Config{
 		Roles: link, MFA: link, AccessKeys: link, Authorizer: az, Now: now,
-		Issue: s.Authority.IssueSession,
+		Issue:         s.Authority.IssueSession,
+		OIDCProviders: link, Issuers: s.Issuers,
 	}); err != nil {
 		return nil, err
 	}
@@ -245,6 +251,7 @@ func (s *Server) closeStore() error {
 func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
+	s.oidcRoutes(mux)
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve, Current: s.Authority.Current,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
