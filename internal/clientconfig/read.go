@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// ReadProfile reads one account's profile (by account name or ID) back from
-// the files WriteFiles put in dataDir. `doppel env` uses it because the
+// ReadProfile reads one account's profile (by account name or ID; "" for the
+// first account) back from the files WriteFiles put in dataDir. `doppel env` uses it because the
 // running server holds the store's lock.
 func ReadProfile(dataDir, account string) (Profile, error) {
 	configPath := filepath.Join(dataDir, ConfigFileName)
@@ -27,7 +27,7 @@ func ReadProfile(dataDir, account string) (Profile, error) {
 	}
 	for _, sec := range config {
 		name, ok := strings.CutPrefix(sec.name, "profile ")
-		if !ok || (name != account && sec.account != account) {
+		if !ok || (account != "" && name != account && sec.account != account) {
 			continue
 		}
 		p := Profile{Name: name, Account: sec.account, Region: sec.values["region"], EndpointURL: sec.values["endpoint_url"]}
