@@ -31,7 +31,7 @@ import (
 // mintToken asks GET /_doppel/oidc/ISSUER/token, signed as account's root
 // (or unsigned when account is ""), and returns the status and the token or
 // the error body.
-func mintToken(t *testing.T, srv *doppeltest.Server, account, issuer string, q url.Values) (int, string) {
+func mintToken(t testing.TB, srv *doppeltest.Server, account, issuer string, q url.Values) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/_doppel/oidc/"+issuer+"/token?"+q.Encode(), nil)
 	if account != "" {
@@ -84,7 +84,7 @@ func trustFederated(provider string, actions []string, cond map[string]map[strin
 
 // webIdentityWorld: in account B, IAM OIDC providers for GitHub Actions and
 // HCP Terraform (no thumbprints), and roles trusting them as their docs say.
-func webIdentityWorld(t *testing.T) *doppeltest.Server {
+func webIdentityWorld(t testing.TB) *doppeltest.Server {
 	t.Helper()
 	srv := doppeltest.NewServer(t)
 	ctx := context.Background()
@@ -372,5 +372,29 @@ func TestOIDCDiscoveryAndJWKS(t *testing.T) {
 	}
 	if _, err := jws.Verify(set.Key(jws.Signatures[0].Header.KeyID)[0]); err != nil {
 		t.Fatalf("JWKS does not verify the token: %v", err)
+	}
+}
+
+// BenchmarkAssumeRoleWithWebIdentity is the exchange end to end on a warm
+// server, as a CI job sees it: the SDK sends the unsigned call, doppel
+// parses the token, finds the IAM OIDC provider, verifies the RS256
+// signature, evaluates the trust policy, issues and seals the session; the
+// SDK parses the answer.
+func BenchmarkAssumeRoleWithWebIdentity(b *testing.B) {
+	srv := webIdentityWorld(b)
+	q := url.Values{"sub": {"repo:octo-org/app:ref:refs/heads/main"}, "ttl": {"1h"}}
+	status, tok := mintToken(b, srv, "account-a", "github", q)
+	if status != 200 {
+		b.Fatal(tok)
+	}
+	c := anonymousSTS(srv)
+	in := &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/gh-main"), RoleSessionName: aws.String("ci"), WebIdentityToken: aws.String(tok)}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.AssumeRoleWithWebIdentity(ctx, in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
