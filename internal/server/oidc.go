@@ -17,7 +17,8 @@ import (
 //
 //	GET .well-known/openid-configuration   discovery, public as a real issuer's
 //	GET .well-known/jwks (and jwks)         the public keys, public too
-//	GET token?sub=&aud=&ttl=&claim=K=V      a signed token, for the root user of
+//	GET token?sub=&aud=&ttl=&claim=K=V      a signed token ({"value": TOKEN}, as
+//	                                        GitHub's ID-token endpoint answers), for the root user of
 //	                                        any account only (doppel oidc token)
 const oidcPrefix = "/_doppel/oidc/"
 
@@ -100,6 +101,10 @@ func (s *Server) serveOIDCToken(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	req := oidc.MintRequest{Subject: q.Get("sub"), Audience: q.Get("aud")}
+	if req.Audience == "" {
+		// GitHub's ID-token request endpoint names it audience.
+		req.Audience = q.Get("audience")
+	}
 	if t := q.Get("ttl"); t != "" {
 		if req.TTL, err = time.ParseDuration(t); err != nil || req.TTL <= 0 {
 			gateway.WriteQueryError(w, awserr.ValidationError("ttl must be a positive duration such as 15m or 1h"))

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/go-jose/go-jose/v4"
 
@@ -397,4 +398,57 @@ func BenchmarkAssumeRoleWithWebIdentity(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Session policies and DurationSeconds apply to web identity sessions as to
+// AssumeRole's.
+func TestWebIdentitySessionLimits(t *testing.T) {
+	srv := webIdentityWorld(t)
+	ctx := context.Background()
+	tok := mustMint(t, srv, "github", "sub", "repo:octo-org/app:ref:refs/heads/main")
+	c := anonymousSTS(srv)
+	in := func(mod func(*sts.AssumeRoleWithWebIdentityInput)) *sts.AssumeRoleWithWebIdentityInput {
+		i := &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/gh-main"), RoleSessionName: aws.String("ci"), WebIdentityToken: aws.String(tok)}
+		mod(i)
+		return i
+	}
+	_, err := c.AssumeRoleWithWebIdentity(ctx, in(func(i *sts.AssumeRoleWithWebIdentityInput) { i.DurationSeconds = aws.Int32(7200) }))
+	wantWebError(t, err, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+
+	out, err := c.AssumeRoleWithWebIdentity(ctx, in(func(i *sts.AssumeRoleWithWebIdentityInput) { i.DurationSeconds = aws.Int32(900) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(aws.ToTime(out.Credentials.Expiration)); d > 15*time.Minute || d < 14*time.Minute {
+		t.Errorf("a 900 s session expires in %s", d)
+	}
+
+	for name, mod := range map[string]func(*sts.AssumeRoleWithWebIdentityInput){
+		"inline session policy": func(i *sts.AssumeRoleWithWebIdentityInput) {
+			i.Policy = aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`)
+		},
+		"managed session policy": func(i *sts.AssumeRoleWithWebIdentityInput) {
+			i.PolicyArns = []ststypes.PolicyDescriptorType{{Arn: aws.String("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := c.AssumeRoleWithWebIdentity(ctx, in(mod))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.PackedPolicySize == nil {
+				t.Error("no PackedPolicySize")
+			}
+			cr := out.Credentials
+			s3c := s3.NewFromConfig(srv.ConfigFor(aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken)), func(o *s3.Options) { o.UsePathStyle = true })
+			if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {
+				t.Fatalf("ListBuckets: %v", err)
+			}
+			_, err = s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("limited-by-session-policy")})
+			wantWebError(t, err, "AccessDenied", "")
+		})
+	}
+
+	_, err = c.AssumeRoleWithWebIdentity(ctx, in(func(i *sts.AssumeRoleWithWebIdentityInput) { i.Policy = aws.String(`{"Statement":`) }))
+	wantWebError(t, err, "MalformedPolicyDocument", "")
 }
