@@ -1,7 +1,8 @@
 // Package sts is AWS Security Token Service: AssumeRole (with trust policies,
 // external IDs, MFA, session policies, session tags, source identity and role
 // chaining), AssumeRoleWithWebIdentity (OpenID Connect tokens of the issuers
-// internal/oidc runs), GetSessionToken, GetFederationToken, GetCallerIdentity,
+// internal/oidc runs), AssumeRoleWithSAML (responses signed by the key in an
+// IAM SAML provider's metadata), GetSessionToken, GetFederationToken, GetCallerIdentity,
 // GetAccessKeyInfo and DecodeAuthorizationMessage.
 //
 // The Service implements stsapi.Handler. It never touches the wire: the
@@ -118,11 +119,13 @@ type Config struct {
 	// every token is refused.
 	OIDCProviders OIDCProviders
 	Issuers       *oidc.Issuers
+	// SAMLProviders (IAM's SAML providers) serve AssumeRoleWithSAML.
+	SAMLProviders SAMLProviders
 }
 
 // Service implements stsapi.Handler.
 type Service struct {
-	stsapi.Unimplemented // AssumeRoleWithSAML
+	stsapi.Unimplemented // every operation is served; kept for the next model
 
 	roles      Roles
 	mfa        MFADevices
@@ -134,6 +137,7 @@ type Service struct {
 	// web identity federation
 	oidcProviders OIDCProviders
 	issuers       *oidc.Issuers
+	samlProviders SAMLProviders
 	useMu         sync.Mutex
 	lastUse       map[roleUse]time.Time // when each role's use was last reported to RoleUsage
 }
@@ -164,5 +168,6 @@ func New(cfg Config) (*Service, error) {
 
 		oidcProviders: cfg.OIDCProviders,
 		issuers:       cfg.Issuers,
+		samlProviders: cfg.SAMLProviders,
 	}, nil
 }

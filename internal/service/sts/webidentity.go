@@ -261,6 +261,15 @@ func (s *Service) authorizeWebIdentity(ctx context.Context, in *stsapi.AssumeRol
 		c["aws:ResourceTag/"+k] = []string{v}
 		c["iam:ResourceTag/"+k] = []string{v}
 	}
+	return s.authorizeFederated(ctx, providerARN, role, "sts:AssumeRoleWithWebIdentity", c, len(tags) > 0, sourceIdentity != "")
+}
+
+// authorizeFederated asks the role's trust policy about a federated
+// principal (an OIDC or SAML provider's ARN): action, then sts:TagSession
+// and sts:SetSourceIdentity when the token or assertion asks for them. A
+// federated principal has no identity policies: only the trust policy can
+// allow, and AWS's refusal names neither the principal nor the role.
+func (s *Service) authorizeFederated(ctx context.Context, providerARN string, role Role, action string, c map[string][]string, tags, sourceIdentity bool) error {
 	// The caller is the provider itself, with no account or identity of its
 	// own.
 	var info request.Info
@@ -270,17 +279,16 @@ func (s *Service) authorizeWebIdentity(ctx context.Context, in *stsapi.AssumeRol
 	info.Principal = &identity.Principal{Kind: identity.Anonymous, ARN: providerARN}
 	actx := request.With(ctx, &info)
 	check := authz.Check{
-		Action:          "sts:AssumeRoleWithWebIdentity",
 		Resource:        role.ARN,
 		ResourceAccount: role.Account,
 		ResourcePolicy:  role.TrustPolicy,
 		Context:         c,
 	}
-	actions := []string{"sts:AssumeRoleWithWebIdentity"}
-	if len(tags) > 0 {
+	actions := []string{action}
+	if tags {
 		actions = append(actions, "sts:TagSession")
 	}
-	if sourceIdentity != "" {
+	if sourceIdentity {
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
 	for _, a := range actions {
@@ -288,8 +296,7 @@ func (s *Service) authorizeWebIdentity(ctx context.Context, in *stsapi.AssumeRol
 		if err := s.authorizer.Authorize(actx, check); err != nil {
 			var ae *awserr.Error
 			if errors.As(err, &ae) && ae.Code == "AccessDenied" {
-				// AWS names neither the principal nor the role here.
-				return awserr.AccessDenied(msgWebIdentityDenied)
+				return awserr.AccessDenied("Not authorized to perform " + action)
 			}
 			return err
 		}

@@ -22,7 +22,14 @@ var (
 	_ sts.MFADevices    = Link{}
 	_ sts.AccessKeys    = Link{}
 	_ sts.OIDCProviders = Link{}
+	_ sts.SAMLProviders = Link{}
 )
+
+// SAMLProvider reads an IAM SAML provider's metadata for AssumeRoleWithSAML,
+// without authorizing anyone (the assertion is the credential).
+func (l Link) SAMLProvider(ctx context.Context, account, name string) (string, time.Time, bool, error) {
+	return l.IAM.SAMLProvider(ctx, account, name)
+}
 
 // OIDCProvider reads an IAM OpenID Connect provider for web identity
 // federation, without authorizing anyone (the token is the credential).
