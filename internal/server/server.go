@@ -30,6 +30,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/identity"
 	"github.com/doppel-aws/doppel/internal/oidc"
 	"github.com/doppel-aws/doppel/internal/request"
+	"github.com/doppel-aws/doppel/internal/saml"
 	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/service/s3"
 	"github.com/doppel-aws/doppel/internal/service/sts"
@@ -71,6 +72,8 @@ type Server struct {
 	// Issuers are the OIDC issuers doppel runs (GitHub Actions, HCP
 	// Terraform, local ones) for web identity federation.
 	Issuers *oidc.Issuers
+	// SAML is doppel's local SAML identity provider.
+	SAML *saml.IdP
 
 	blobs     blob.Store
 	http      *http.Server
@@ -123,10 +126,11 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
 	s.Issuers = oidc.New(s.Store, now)
+	s.SAML = saml.NewIdP(s.Store, now)
 	if s.STS, err = sts.New(sts.Config{
 		Roles: link, MFA: link, AccessKeys: link, Authorizer: az, Now: now,
 		Issue:         s.Authority.IssueSession,
-		OIDCProviders: link, Issuers: s.Issuers,
+		OIDCProviders: link, Issuers: s.Issuers, SAMLProviders: link,
 	}); err != nil {
 		return nil, err
 	}
@@ -252,6 +256,7 @@ func (s *Server) internalMux(now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/_doppel/mfa/code", s.serveMFACode(now))
 	s.oidcRoutes(mux)
+	s.samlRoutes(mux)
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve, Current: s.Authority.Current,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,
