@@ -119,38 +119,12 @@ func runOIDC(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // fetchOIDCToken asks doppel's GET /_doppel/oidc/ISSUER/token, signed with
 // SigV4 for sts as p's root user.
 func fetchOIDCToken(ctx context.Context, client *http.Client, p clientconfig.Profile, issuer string, q url.Values, now time.Time) (string, error) {
-	if p.EndpointURL == "" {
-		return "", fmt.Errorf("profile %s has no endpoint_url", p.Name)
-	}
-	u := strings.TrimSuffix(p.EndpointURL, "/") + "/_doppel/oidc/" + url.PathEscape(issuer) + "/token?" + q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", err
-	}
-	creds := aws.Credentials{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, emptyPayloadHash, "sts", "us-east-1", now); err != nil {
-		return "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode == http.StatusNotFound {
+	body, status, err := signedGet(ctx, client, p, "/_doppel/oidc/"+url.PathEscape(issuer)+"/token?"+q.Encode(), now)
+	if status == http.StatusNotFound {
 		return "", fmt.Errorf("%q is not an issuer doppel runs (github, terraform, or a local name of lower-case letters, digits and hyphens)", issuer)
 	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if xml.Unmarshal(body, &e) == nil && e.Error.Code != "" {
-			return "", fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)
-		}
-		return "", fmt.Errorf("%s from %s: %.200s", resp.Status, p.EndpointURL, body)
+	if err != nil {
+		return "", err
 	}
 	var out struct {
 		Value string `json:"value"`
@@ -159,4 +133,41 @@ func fetchOIDCToken(ctx context.Context, client *http.Client, p clientconfig.Pro
 		return "", fmt.Errorf("unexpected answer from %s: %.200s", p.EndpointURL, body)
 	}
 	return out.Value, nil
+}
+
+// signedGet sends GET pathAndQuery to the doppel of profile p, signed with
+// SigV4 for sts as p's user, and returns the body of a 200 answer; any other
+// status is an error (AWS's error envelope's code and message when it has
+// one), with the status.
+func signedGet(ctx context.Context, client *http.Client, p clientconfig.Profile, pathAndQuery string, now time.Time) ([]byte, int, error) {
+	if p.EndpointURL == "" {
+		return nil, 0, fmt.Errorf("profile %s has no endpoint_url", p.Name)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(p.EndpointURL, "/")+pathAndQuery, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	creds := aws.Credentials{AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, emptyPayloadHash, "sts", "us-east-1", now); err != nil {
+		return nil, 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, resp.StatusCode, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		if xml.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+			return nil, resp.StatusCode, fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)
+		}
+		return nil, resp.StatusCode, fmt.Errorf("%s from %s: %.200s", resp.Status, p.EndpointURL, body)
+	}
+	return body, resp.StatusCode, nil
 }
