@@ -213,3 +213,55 @@ resource "aws_s3_bucket" "b" {
 		})
 	}
 }
+
+// The AWS CLI's assume-role-with-saml, unsigned, with a response from
+// doppel's local IdP registered as an IAM SAML provider.
+func TestCLIAssumeRoleWithSAML(t *testing.T) {
+	cli := testclients.AWSCLI(t)
+	ctx := context.Background()
+	srv := doppeltest.NewServer(t)
+	resp, err := http.Get(srv.URL + "/_doppel/saml/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metadata, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	c := iam.NewFromConfig(srv.AWSConfig("account-b"))
+	p, err := c.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("doppel"), SAMLMetadataDocument: aws.String(string(metadata))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := aws.ToString(p.SAMLProviderArn)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`
+	r, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("sso"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := aws.ToString(r.Role.Arn)
+
+	a := srv.Account("account-a")
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/_doppel/saml/response?"+url.Values{"role": {role + "," + provider}, "subject": {"alice"}}.Encode(), nil)
+	sum := sha256.Sum256(nil)
+	if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey}, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var out struct{ SAMLResponse string }
+	if res.StatusCode != 200 || json.Unmarshal(body, &out) != nil {
+		t.Fatalf("saml response: %d %s", res.StatusCode, body)
+	}
+
+	home := t.TempDir()
+	cmd := exec.Command(cli, "sts", "assume-role-with-saml", "--role-arn", role, "--principal-arn", provider, "--saml-assertion", out.SAMLResponse, "--output", "json")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_CONFIG_FILE=" + filepath.Join(home, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"), "AWS_ENDPOINT_URL=" + srv.URL, "AWS_DEFAULT_REGION=us-east-1"}
+	got, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), `"arn:aws:sts::`+srv.Account("account-b").ID+`:assumed-role/sso/alice"`) {
+		t.Fatalf("assume-role-with-saml: %v\n%s", err, got)
+	}
+}
