@@ -252,3 +252,44 @@ func TestNamesAndRequests(t *testing.T) {
 		t.Error("ParseClaim JSON")
 	}
 }
+
+func TestGrant(t *testing.T) {
+	now := t0
+	s := New(store.NewMemory(), func() time.Time { return now })
+	ctx := context.Background()
+	gh, _ := Named("github")
+	tf, _ := Named("terraform")
+	g, err := s.Grant(ctx, gh, MintRequest{Subject: "repo:o/r:ref:refs/heads/main", Claims: map[string]any{"environment": "prod"}, TTL: 2 * time.Minute}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Redeem(ctx, gh, g, "sts.amazonaws.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := Parse(tok)
+	if err := s.Verify(ctx, gh, p); err != nil || p.Claims["environment"] != "prod" || p.Claims["sub"] != "repo:o/r:ref:refs/heads/main" {
+		t.Fatalf("redeemed token %v %v", p.Claims, err)
+	}
+	if exp, _ := p.Claims["exp"].(json.Number).Int64(); exp != t0.Add(2*time.Minute).Unix() {
+		t.Errorf("ID token lifetime: exp %d", exp)
+	}
+	// A grant is never an ID token, and an ID token never a grant.
+	gp, _ := Parse(g)
+	if err := s.Verify(ctx, gh, gp); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("grant verified as an ID token: %v", err)
+	}
+	if _, err := s.Redeem(ctx, gh, tok, "x"); !errors.Is(err, ErrGrant) {
+		t.Errorf("ID token redeemed: %v", err)
+	}
+	if _, err := s.Redeem(ctx, tf, g, "x"); !errors.Is(err, ErrGrant) {
+		t.Errorf("GitHub grant redeemed at Terraform: %v", err)
+	}
+	if _, err := s.Grant(ctx, gh, MintRequest{Subject: "bad"}, time.Hour); err == nil {
+		t.Error("grant for a subject minting refuses")
+	}
+	now = now.Add(2 * time.Hour)
+	if _, err := s.Redeem(ctx, gh, g, "x"); !errors.Is(err, ErrGrant) {
+		t.Errorf("expired grant: %v", err)
+	}
+}

@@ -75,6 +75,14 @@ func decodeClaims(payload []byte) (map[string]any, error) {
 // Verify checks t's signature with the key of the issuer is (which must be
 // the issuer t claims to come from: the caller looked it up by t.Issuer).
 func (s *Issuers) Verify(ctx context.Context, is Issuer, t *Token) error {
+	if t.typ() == grantType {
+		// A request token is a credential for doppel, never an ID token.
+		return ErrUnknownKey
+	}
+	return s.verifySignature(ctx, is, t)
+}
+
+func (s *Issuers) verifySignature(ctx context.Context, is Issuer, t *Token) error {
 	if t.Issuer != is.URL && t.Issuer != is.URL+"/" {
 		// A token names its issuer; another issuer's keys never vouch for it.
 		return ErrUnknownKey
