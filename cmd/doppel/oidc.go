@@ -25,6 +25,7 @@ func init() {
 
 const oidcUsage = `Usage: doppel oidc token [--data DIR] [--account NAME] --issuer github|terraform|NAME
                         [--sub SUB] [--aud AUD] [--ttl DURATION] [--claim KEY=VALUE ...]
+       doppel oidc runner-env [same flags but --aud] [--life DURATION]
 
 Prints a signed OpenID Connect ID token of one of the issuers doppel runs, for
 AssumeRoleWithWebIdentity (AWS_WEB_IDENTITY_TOKEN_FILE, Terraform's
@@ -47,6 +48,12 @@ exp, nbf and iat in seconds since the epoch). Signed as the root user of an
 account (the credentials doppel wrote into its data directory; the first
 account unless --account): only doppel's own credentials can mint.
 
+runner-env prints, as shell exports, what GitHub gives a job that may ask for
+ID tokens: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.
+With them a job (actions/core's getIDToken, configure-aws-credentials) gets
+tokens with the subject and claims given here, for any audience, during
+--life (default 1h), without doppel's credentials.
+
 Flags:`
 
 // claimFlags collects repeated --claim flags.
@@ -56,7 +63,7 @@ func (c *claimFlags) String() string     { return strings.Join(*c, ",") }
 func (c *claimFlags) Set(v string) error { *c = append(*c, v); return nil }
 
 func runOIDC(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "token" {
+	if len(args) == 0 || (args[0] != "token" && args[0] != "runner-env") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			fmt.Fprintln(stdout, strings.TrimSuffix(oidcUsage, "\n\nFlags:"))
 			return 0
@@ -64,7 +71,8 @@ func runOIDC(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, strings.TrimSuffix(oidcUsage, "\n\nFlags:"))
 		return 2
 	}
-	fs := flag.NewFlagSet("doppel oidc token", flag.ContinueOnError)
+	sub0 := args[0]
+	fs := flag.NewFlagSet("doppel oidc "+sub0, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", ".doppel", "the data `DIR`ectory of the running doppel")
 	account := fs.String("account", "", "the account (`NAME` or ID) whose root asks; default: the first")
@@ -74,6 +82,7 @@ func runOIDC(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("ttl", 0, "the token's life (`DURATION`, at most 24h); default: the issuer's")
 	var claims claimFlags
 	fs.Var(&claims, "claim", "another claim, `KEY=VALUE` (repeatable)")
+	life := fs.Duration("life", 0, "runner-env: how long the job may ask for tokens (`DURATION`); default 1h")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, oidcUsage)
 		printFlags(fs.Output(), fs)
@@ -107,6 +116,27 @@ func runOIDC(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if sub0 == "runner-env" {
+		if *life != 0 {
+			q.Set("life", life.String())
+		}
+		q.Del("aud")
+		body, status, err := signedGet(ctx, http.DefaultClient, p, "/_doppel/oidc/"+url.PathEscape(*issuer)+"/request-token?"+q.Encode(), time.Now())
+		var grant struct{ Value, URL string }
+		if err == nil && (json.Unmarshal(body, &grant) != nil || grant.Value == "" || grant.URL == "") {
+			err = fmt.Errorf("unexpected answer from %s: %.200s", p.EndpointURL, body)
+		}
+		if status == http.StatusNotFound {
+			err = fmt.Errorf("%q is not an issuer doppel runs", *issuer)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "doppel oidc runner-env:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "export ACTIONS_ID_TOKEN_REQUEST_URL=%s\nexport ACTIONS_ID_TOKEN_REQUEST_TOKEN=%s\n",
+			clientconfig.ShellQuote(grant.URL), clientconfig.ShellQuote(grant.Value))
+		return 0
+	}
 	tok, err := fetchOIDCToken(ctx, http.DefaultClient, p, *issuer, q, time.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "doppel oidc token:", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -73,5 +74,29 @@ func TestOIDCToken(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", exit, stderr.String(), tc.exit, tc.want)
 			}
 		})
+	}
+}
+
+// TestOIDCRunnerEnv: the exports work as GitHub's do for a job.
+func TestOIDCRunnerEnv(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	dataDir := t.TempDir()
+	var profiles []clientconfig.Profile
+	for _, a := range srv.Accounts {
+		profiles = append(profiles, clientconfig.Profile{Name: a.Name, Account: a.ID, AccessKeyID: a.AccessKeyID,
+			SecretAccessKey: a.SecretAccessKey, Region: "us-east-1", EndpointURL: srv.URL})
+	}
+	if _, _, err := clientconfig.WriteFiles(dataDir, profiles); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if exit := run([]string{"oidc", "runner-env", "--data", dataDir, "--issuer", "github", "--sub", "repo:o/r:ref:refs/heads/main", "--life", "5m"}, strings.NewReader(""), &stdout, &stderr); exit != 0 {
+		t.Fatalf("exit %d: %s", exit, stderr.String())
+	}
+	// Run the exports in a shell and ask as actions/core does.
+	script := stdout.String() + `curl -sf -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sts.amazonaws.com"`
+	out, err := exec.Command("sh", "-c", script).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"value":"ey`) {
+		t.Fatalf("getIDToken with the exports: %v\n%s", err, out)
 	}
 }

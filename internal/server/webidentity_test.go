@@ -452,3 +452,60 @@ func TestWebIdentitySessionLimits(t *testing.T) {
 	_, err = c.AssumeRoleWithWebIdentity(ctx, in(func(i *sts.AssumeRoleWithWebIdentityInput) { i.Policy = aws.String(`{"Statement":`) }))
 	wantWebError(t, err, "MalformedPolicyDocument", "")
 }
+
+// A CI job holds what GitHub gives one, a request URL and a bearer token,
+// and gets ID tokens as actions/core's getIDToken does: GET URL&audience=AUD
+// with the bearer. The grant fixes the subject; it is no ID token itself.
+func TestOIDCRequestTokenLikeGitHub(t *testing.T) {
+	srv := webIdentityWorld(t)
+	q := url.Values{"sub": {"repo:octo-org/app:ref:refs/heads/main"}, "life": {"10m"}}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/_doppel/oidc/github/request-token?"+q.Encode(), nil)
+	a := srv.Account("account-a")
+	sum := sha256.Sum256(nil)
+	_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey}, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var grant struct{ Value, URL string }
+	if resp.StatusCode != 200 || json.Unmarshal(b, &grant) != nil || !strings.Contains(grant.URL, "?") {
+		t.Fatalf("request-token: %d %s", resp.StatusCode, b)
+	}
+	getIDToken := func(url, bearer, audience string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, url+"&audience="+audience, nil)
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var out struct{ Value string }
+		_ = json.Unmarshal(b, &out)
+		return resp.StatusCode, out.Value
+	}
+	// The bearer cannot change the subject.
+	status, tok := getIDToken(grant.URL+"&sub=repo:evil/app:ref:refs/heads/main", grant.Value, "sts.amazonaws.com")
+	if status != 200 {
+		t.Fatalf("getIDToken: %d", status)
+	}
+	if _, claims := claimsOf(t, tok); claims["sub"] != "repo:octo-org/app:ref:refs/heads/main" || claims["aud"] != "sts.amazonaws.com" {
+		t.Fatalf("claims %v", claims)
+	}
+	if _, err := assumeWeb(srv, "gh-main", tok); err != nil {
+		t.Fatal(err)
+	}
+	_, err = assumeWeb(srv, "gh-main", grant.Value)
+	wantWebError(t, err, "InvalidIdentityToken", "")
+	if status, _ := getIDToken(grant.URL, "not-a-grant", "sts.amazonaws.com"); status != 401 {
+		t.Errorf("garbage bearer: %d", status)
+	}
+	if status, _ := getIDToken(strings.Replace(grant.URL, "/github/", "/terraform/", 1), grant.Value, "x"); status != 401 {
+		t.Errorf("GitHub grant at the Terraform issuer: %d", status)
+	}
+	if status, _ := getIDToken(grant.URL, tok, "x"); status != 401 {
+		t.Errorf("an ID token as the bearer: %d", status)
+	}
+}
