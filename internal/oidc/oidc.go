@@ -100,6 +100,11 @@ func ForURL(u string) (Issuer, bool) {
 		}
 	}
 	if name, ok := strings.CutPrefix(u, LocalURLPrefix); ok && validName(name) {
+		if _, builtin := builtins[name]; builtin {
+			// https://oidc.doppel.local/github is nobody's URL: the
+			// built-ins live under their real issuers' URLs only.
+			return Issuer{}, false
+		}
 		return Named(name)
 	}
 	return Issuer{}, false

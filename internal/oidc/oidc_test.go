@@ -220,6 +220,9 @@ func TestNamesAndRequests(t *testing.T) {
 	if is, ok := ForURL("token.actions.githubusercontent.com"); !ok || is.Name != "github" {
 		t.Errorf("ForURL without scheme: %v %v", is, ok)
 	}
+	if _, ok := ForURL(LocalURLPrefix + "github"); ok {
+		t.Error("ForURL took a local URL for a built-in issuer")
+	}
 	if _, ok := ForURL("https://accounts.google.com"); ok {
 		t.Error("ForURL accepted an issuer doppel does not run")
 	}

@@ -45,6 +45,9 @@ func issuerOf(w http.ResponseWriter, r *http.Request) (oidc.Issuer, bool) {
 func writeJSON(w http.ResponseWriter, doc []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	// These share the console's origin: never let a browser sniff them
+	// into something it runs.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(doc)
 }
 

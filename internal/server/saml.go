@@ -37,6 +37,7 @@ func (s *Server) serveSAMLMetadata(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write([]byte(doc))
 }
 
