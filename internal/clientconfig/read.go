@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// ReadProfile reads one account's profile (by account name or ID) back from
-// the files WriteFiles put in dataDir. `doppel env` uses it because the
+// ReadProfile reads one account's profile (by account name or ID; "" for the
+// first account) back from the files WriteFiles put in dataDir. `doppel env` uses it because the
 // running server holds the store's lock.
 func ReadProfile(dataDir, account string) (Profile, error) {
 	profiles, err := ReadProfiles(dataDir)
@@ -20,7 +20,7 @@ func ReadProfile(dataDir, account string) (Profile, error) {
 		return Profile{}, err
 	}
 	for _, p := range profiles {
-		if p.Name == account || p.Account == account {
+		if account == "" || p.Name == account || p.Account == account {
 			if p.AccessKeyID == "" || p.SecretAccessKey == "" {
 				return Profile{}, fmt.Errorf("clientconfig: %s has no keys for profile %s", filepath.Join(dataDir, CredentialsFileName), p.Name)
 			}

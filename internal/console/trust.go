@@ -15,14 +15,37 @@ import (
 
 // trustSpec is step 1 of the Create role wizard: "Select trusted entity".
 type trustSpec struct {
-	Type              string // "account" (AWS account) or "custom" (Custom trust policy)
+	// "account" (AWS account), "web" (Web identity), "saml" (SAML 2.0
+	// federation) or "custom" (Custom trust policy)
+	Type              string
 	OtherAccount      bool   // "Another AWS account" rather than "This account"
 	AccountID         string // for OtherAccount
 	RequireExternalID bool
 	ExternalID        string
 	RequireMFA        bool
 	Custom            string // the custom trust policy document
+
+	// Web identity: the IAM OIDC provider's ARN and the audience; for
+	// GitHub Actions, the organization and the optional repository and
+	// branch, as AWS's console asks for them.
+	OIDCProvider, Audience              string
+	GitHubOrg, GitHubRepo, GitHubBranch string
+	// SAML 2.0 federation: the IAM SAML provider's ARN.
+	SAMLProvider string
 }
+
+// githubHost is GitHub Actions' issuer as an IAM OIDC provider names it.
+const githubHost = "token.actions.githubusercontent.com"
+
+// oidcHost is HOST/PATH of arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH.
+func oidcHost(providerARN string) string {
+	_, host, _ := strings.Cut(providerARN, ":oidc-provider/")
+	return host
+}
+
+// githubNamePattern: GitHub organization, repository and branch names as
+// the console accepts them (no spaces, no quotes, no wildcards but *).
+var githubNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.*/-]+$`)
 
 // externalIDPattern is AssumeRole's ExternalId constraint (STS API
 // reference, AssumeRole: 2-1224 characters of [\w+=,.@:\/-]).
@@ -42,6 +65,27 @@ func (t trustSpec) validate() error {
 	case "custom":
 		if strings.TrimSpace(t.Custom) == "" {
 			return fmt.Errorf("Enter a custom trust policy.")
+		}
+	case "web":
+		if !strings.HasPrefix(t.OIDCProvider, "arn:aws:iam::") || oidcHost(t.OIDCProvider) == "" {
+			return fmt.Errorf("Select an identity provider.")
+		}
+		if t.Audience == "" || strings.ContainsAny(t.Audience, "\"\\") {
+			return fmt.Errorf("Select an audience.")
+		}
+		if oidcHost(t.OIDCProvider) == githubHost {
+			if !githubNamePattern.MatchString(t.GitHubOrg) || strings.Contains(t.GitHubOrg, "/") {
+				return fmt.Errorf("GitHub organization is required: letters, digits and hyphens.")
+			}
+			for _, v := range []string{t.GitHubRepo, t.GitHubBranch} {
+				if v != "" && !githubNamePattern.MatchString(v) {
+					return fmt.Errorf("GitHub repository and branch may hold letters, digits and _.-/* only.")
+				}
+			}
+		}
+	case "saml":
+		if !strings.HasPrefix(t.SAMLProvider, "arn:aws:iam::") || !strings.Contains(t.SAMLProvider, ":saml-provider/") {
+			return fmt.Errorf("Select a SAML provider.")
 		}
 	default:
 		return fmt.Errorf("Select a trusted entity type.")
@@ -78,8 +122,11 @@ type trustCondition struct {
 // document returns the trust policy for the wizard's answers in account
 // self (the account the role is created in).
 func (t trustSpec) document(self string) (string, error) {
-	if t.Type == "custom" {
+	switch t.Type {
+	case "custom":
 		return t.Custom, nil
+	case "web", "saml":
+		return t.federatedDocument()
 	}
 	account := self
 	if t.OtherAccount {
@@ -102,6 +149,58 @@ func (t trustSpec) document(self string) (string, error) {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "\t")
 	if err := enc.Encode(trustDoc{Version: "2012-10-17", Statement: []trustStatement{st}}); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// federatedStatement is the statement AWS's console writes for "Web
+// identity" and "SAML 2.0 federation", members in its order.
+type federatedStatement struct {
+	Effect    string
+	Principal struct {
+		Federated string
+	}
+	Action    string
+	Condition map[string]map[string]string // StringEquals, then StringLike (sorted)
+}
+
+// federatedDocument: the provider as the Federated principal, its audience
+// condition, and for GitHub Actions the subject built from the
+// organization, repository and branch (repo:ORG/REPO:ref:refs/heads/BRANCH,
+// * for what is left empty), as the AWS console builds it.
+func (t trustSpec) federatedDocument() (string, error) {
+	st := federatedStatement{Effect: "Allow", Condition: map[string]map[string]string{}}
+	if t.Type == "saml" {
+		st.Principal.Federated = t.SAMLProvider
+		st.Action = "sts:AssumeRoleWithSAML"
+		st.Condition["StringEquals"] = map[string]string{"SAML:aud": "https://signin.aws.amazon.com/saml"}
+	} else {
+		host := oidcHost(t.OIDCProvider)
+		st.Principal.Federated = t.OIDCProvider
+		st.Action = "sts:AssumeRoleWithWebIdentity"
+		st.Condition["StringEquals"] = map[string]string{host + ":aud": t.Audience}
+		if host == githubHost {
+			repo := t.GitHubRepo
+			if repo == "" {
+				repo = "*"
+			}
+			sub := "repo:" + t.GitHubOrg + "/" + repo + ":*"
+			if t.GitHubBranch != "" {
+				sub = "repo:" + t.GitHubOrg + "/" + repo + ":ref:refs/heads/" + t.GitHubBranch
+			}
+			st.Condition["StringLike"] = map[string]string{host + ":sub": sub}
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "\t")
+	doc := struct {
+		Version   string
+		Statement []federatedStatement
+	}{"2012-10-17", []federatedStatement{st}}
+	if err := enc.Encode(doc); err != nil {
 		return "", err
 	}
 	return strings.TrimSuffix(buf.String(), "\n"), nil

@@ -35,14 +35,16 @@ const wizardURL = Prefix + "/iam/roles/create"
 const maxPolicyRows = 100
 
 type wizardData struct {
-	Step     int
-	W        *wizardState
-	Self     string
-	Error    string
-	Options  []policyOption
-	Hidden   int // policies matching the search but not shown
-	Document string
-	Findings []policy.Finding
+	Step int
+	// Step 1's identity providers (ARNs).
+	OIDCProviders, SAMLProviders []string
+	W                            *wizardState
+	Self                         string
+	Error                        string
+	Options                      []policyOption
+	Hidden                       int // policies matching the search but not shown
+	Document                     string
+	Findings                     []policy.Finding
 }
 
 func (h *Handler) wizardTrust(w http.ResponseWriter, r *http.Request, s *session) {
@@ -50,7 +52,25 @@ func (h *Handler) wizardTrust(w http.ResponseWriter, r *http.Request, s *session
 		s.wizard = nil
 	}
 	h.render(w, s, "wizard", view{Title: "Create role", Section: "roles",
-		Data: wizardData{Step: 1, W: s.wiz(), Self: s.acting().Account}})
+		Data: h.trustStep(r, s, s.wiz(), "", nil)})
+}
+
+// trustStep is step 1's page data, with the account's identity providers
+// for "Web identity" and "SAML 2.0 federation", listed as the signed-in
+// principal (one who may not list them sees none).
+func (h *Handler) trustStep(r *http.Request, s *session, wz *wizardState, errMsg string, findings []policy.Finding) wizardData {
+	d := wizardData{Step: 1, W: wz, Self: s.acting().Account, Error: errMsg, Findings: findings}
+	if out, err := call(h, r, s, "iam", "ListOpenIDConnectProviders", h.cfg.IAM.ListOpenIDConnectProviders, &iamapi.ListOpenIDConnectProvidersInput{}); err == nil {
+		for _, p := range out.OpenIDConnectProviderList {
+			d.OIDCProviders = append(d.OIDCProviders, api.ToString(p.Arn))
+		}
+	}
+	if out, err := call(h, r, s, "iam", "ListSAMLProviders", h.cfg.IAM.ListSAMLProviders, &iamapi.ListSAMLProvidersInput{}); err == nil {
+		for _, p := range out.SAMLProviderList {
+			d.SAMLProviders = append(d.SAMLProviders, api.ToString(p.Arn))
+		}
+	}
+	return d
 }
 
 func (h *Handler) wizardTrustPost(w http.ResponseWriter, r *http.Request, s *session) {
@@ -64,11 +84,17 @@ func (h *Handler) wizardTrustPost(w http.ResponseWriter, r *http.Request, s *ses
 		ExternalID:        f.Get("external_id"),
 		RequireMFA:        f.Get("require_mfa") == "on",
 		Custom:            f.Get("custom_policy"),
+		OIDCProvider:      f.Get("oidc_provider"),
+		Audience:          strings.TrimSpace(f.Get("audience")),
+		GitHubOrg:         strings.TrimSpace(f.Get("github_org")),
+		GitHubRepo:        strings.TrimSpace(f.Get("github_repo")),
+		GitHubBranch:      strings.TrimSpace(f.Get("github_branch")),
+		SAMLProvider:      f.Get("saml_provider"),
 	}
 	if err := wz.Trust.validate(); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		h.render(w, s, "wizard", view{Title: "Create role", Section: "roles",
-			Data: wizardData{Step: 1, W: wz, Self: s.acting().Account, Error: err.Error()}})
+			Data: h.trustStep(r, s, wz, err.Error(), nil)})
 		return
 	}
 	if wz.Trust.Type == "custom" {
@@ -79,7 +105,7 @@ func (h *Handler) wizardTrustPost(w http.ResponseWriter, r *http.Request, s *ses
 			if fd.Severity == policy.SeverityError {
 				w.WriteHeader(http.StatusBadRequest)
 				h.render(w, s, "wizard", view{Title: "Create role", Section: "roles",
-					Data: wizardData{Step: 1, W: wz, Self: s.acting().Account, Error: fd.Message, Findings: findings}})
+					Data: h.trustStep(r, s, wz, fd.Message, findings)})
 				return
 			}
 		}

@@ -13,6 +13,15 @@ import (
 // missingAuth is the query services' answer to an unsigned request.
 var missingAuth = awserr.New(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
 
+// unsignedOperation reports the query operations AWS serves without a
+// signature: the token or assertion they carry is the credential (STS API
+// reference, AssumeRoleWithWebIdentity and AssumeRoleWithSAML: "Calling
+// ... does not require the use of AWS security credentials"). Every other
+// unsigned query request is MissingAuthenticationToken.
+func unsignedOperation(service, action string) bool {
+	return service == "sts" && (action == "AssumeRoleWithWebIdentity" || action == "AssumeRoleWithSAML")
+}
+
 // serveQuery handles the awsQuery protocol (IAM, STS): a form, in the body
 // of a POST or in the URL of a GET, with Action and Version.
 func (g *Gateway) serveQuery(c *call, r *http.Request) {
@@ -22,11 +31,11 @@ func (g *Gateway) serveQuery(c *call, r *http.Request) {
 		g.writeError(c, asAWS(err))
 		return
 	}
-	if res.Anonymous {
+	form, err := readForm(r, g.cfg.MaxBodyBytes)
+	if res.Anonymous && (err != nil || !unsignedOperation(c.backend.Service.Name, form.Get("Action"))) {
 		g.writeError(c, missingAuth)
 		return
 	}
-	form, err := readForm(r, g.cfg.MaxBodyBytes)
 	if err != nil {
 		g.writeError(c, asAWS(err))
 		return

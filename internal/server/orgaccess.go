@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/doppel-aws/doppel/internal/authz"
-	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/awserr"
 	"github.com/doppel-aws/doppel/internal/gateway"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/policy"
 	"github.com/doppel-aws/doppel/internal/request"
 )
 

@@ -31,7 +31,9 @@ import (
 	"github.com/doppel-aws/doppel/internal/console"
 	"github.com/doppel-aws/doppel/internal/gateway"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/oidc"
 	"github.com/doppel-aws/doppel/internal/request"
+	"github.com/doppel-aws/doppel/internal/saml"
 	"github.com/doppel-aws/doppel/internal/service/iam"
 	"github.com/doppel-aws/doppel/internal/service/organizations"
 	"github.com/doppel-aws/doppel/internal/service/s3"
@@ -80,6 +82,11 @@ type Server struct {
 	// CA signs the certificates doppel presents over HTTPS: in the data
 	// directory (ca.pem), or in memory with InMemory.
 	CA *tlsca.CA
+	// Issuers are the OIDC issuers doppel runs (GitHub Actions, HCP
+	// Terraform, local ones) for web identity federation.
+	Issuers *oidc.Issuers
+	// SAML is doppel's local SAML identity provider.
+	SAML *saml.IdP
 
 	blobs      blob.Store
 	http       *http.Server
@@ -139,9 +146,12 @@ func Open(ctx context.Context, opts Options) (_ *Server, err error) {
 	s.Authorizer = authz.New(authz.Config{Policies: s.IAM, Orgs: s.Orgs, Generation: s.IAM.PolicyGeneration, Logger: log})
 	az = s.Authorizer
 	link := iamlink.Link{IAM: s.IAM}
+	s.Issuers = oidc.New(s.Store, now)
+	s.SAML = saml.NewIdP(s.Store, now)
 	if s.STS, err = sts.New(sts.Config{
 		Roles: link, MFA: link, AccessKeys: link, Authorizer: az, Now: now,
-		Issue: s.Authority.IssueSession,
+		Issue:         s.Authority.IssueSession,
+		OIDCProviders: link, Issuers: s.Issuers, SAMLProviders: link,
 	}); err != nil {
 		return nil, err
 	}
@@ -347,6 +357,8 @@ func (s *Server) internalMux(now func() time.Time) http.Handler {
 		w.Write(s.CA.PEM)
 	})
 	mux.Handle("/_doppel/organizations/access", s.serveOrgAccess(now))
+	s.oidcRoutes(mux)
+	s.samlRoutes(mux)
 	mux.Handle(console.Prefix+"/", console.New(console.Config{
 		IAM: s.IAM, STS: s.STS, S3: s.S3, Resolve: s.Authority.Resolve, Current: s.Authority.Current,
 		Store: s.Store, Activity: s.Activity, Now: now, Logger: s.log,

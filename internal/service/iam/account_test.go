@@ -155,6 +155,9 @@ func TestOpenIDConnectProvider(t *testing.T) {
 	must(s.RemoveClientIDFromOpenIDConnectProvider(ctx, &iamapi.RemoveClientIDFromOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, ClientID: "sts.amazonaws.com"}))
 	_, err = s.UpdateOpenIDConnectProviderThumbprint(ctx, &iamapi.UpdateOpenIDConnectProviderThumbprintInput{OpenIDConnectProviderArn: arn, ThumbprintList: []string{"nothex"}})
 	wantErr(t, err, "ValidationError", "", 400)
+	// Only the length counts, as on AWS.
+	must(s.UpdateOpenIDConnectProviderThumbprint(ctx, &iamapi.UpdateOpenIDConnectProviderThumbprintInput{OpenIDConnectProviderArn: arn, ThumbprintList: []string{"thumbprint-that-is-not-hex-but-40-chars!"}}))
+	must(s.UpdateOpenIDConnectProviderThumbprint(ctx, &iamapi.UpdateOpenIDConnectProviderThumbprintInput{OpenIDConnectProviderArn: arn, ThumbprintList: []string{thumb}}))
 	must(s.TagOpenIDConnectProvider(ctx, &iamapi.TagOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, Tags: []iamapi.Tag{{Key: "k", Value: "v"}}}))
 	g := must(s.GetOpenIDConnectProvider(ctx, &iamapi.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn}))
 	if *g.Url != "token.actions.githubusercontent.com" || len(g.ClientIDList) != 1 || g.ClientIDList[0] != "other" || len(g.Tags) != 1 {
@@ -167,6 +170,12 @@ func TestOpenIDConnectProvider(t *testing.T) {
 	if l := must(s.ListOpenIDConnectProviders(ctx, &iamapi.ListOpenIDConnectProvidersInput{})); len(l.OpenIDConnectProviderList) != 1 {
 		t.Fatalf("list = %+v", l)
 	}
+	// Without a thumbprint, one is filled in (AWS fetches the IdP's).
+	tf := *must(s.CreateOpenIDConnectProvider(ctx, &iamapi.CreateOpenIDConnectProviderInput{Url: "https://app.terraform.io", ClientIDList: []string{"aws.workload.identity"}})).OpenIDConnectProviderArn
+	if g := must(s.GetOpenIDConnectProvider(ctx, &iamapi.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: tf})); len(g.ThumbprintList) != 1 || len(g.ThumbprintList[0]) != 40 {
+		t.Fatalf("thumbprints filled in: %v", g.ThumbprintList)
+	}
+	must(s.DeleteOpenIDConnectProvider(ctx, &iamapi.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: tf}))
 	must(s.DeleteOpenIDConnectProvider(ctx, &iamapi.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn}))
 	_, err = s.DeleteOpenIDConnectProvider(ctx, &iamapi.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn})
 	wantErr(t, err, "NoSuchEntity", "", 404)

@@ -13,7 +13,7 @@ import (
 
 // SAML 2.0 identity providers (IAM User Guide, "Create a SAML identity
 // provider in IAM"). doppel stores the metadata document and the date it
-// is valid until; AssumeRoleWithSAML is not served yet.
+// is valid until; STS reads them for AssumeRoleWithSAML.
 
 const kindSAML = "saml-provider"
 
@@ -216,4 +216,15 @@ func (s *Service) ListSAMLProviderTags(ctx context.Context, in *iamapi.ListSAMLP
 		return nil, err
 	}
 	return &iamapi.ListSAMLProviderTagsOutput{Tags: pg, IsTruncated: trunc, Marker: marker}, nil
+}
+
+// SAMLProvider returns the metadata document of account's SAML provider
+// called name and the date it is valid until, for AssumeRoleWithSAML.
+func (s *Service) SAMLProvider(ctx context.Context, account, name string) (metadata string, validUntil time.Time, found bool, err error) {
+	err = s.view(ctx, func(tx store.Tx) error {
+		rec, ok, err := get[samlRec](tx, recordKey(account, kindSAML, name))
+		metadata, validUntil, found = rec.Metadata, rec.ValidUntil, ok
+		return err
+	})
+	return metadata, validUntil, found, err
 }

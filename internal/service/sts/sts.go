@@ -1,6 +1,8 @@
 // Package sts is AWS Security Token Service: AssumeRole (with trust policies,
 // external IDs, MFA, session policies, session tags, source identity and role
-// chaining), GetSessionToken, GetFederationToken, GetCallerIdentity,
+// chaining), AssumeRoleWithWebIdentity (OpenID Connect tokens of the issuers
+// internal/oidc runs), AssumeRoleWithSAML (responses signed by the key in an
+// IAM SAML provider's metadata), GetSessionToken, GetFederationToken, GetCallerIdentity,
 // GetAccessKeyInfo and DecodeAuthorizationMessage.
 //
 // The Service implements stsapi.Handler. It never touches the wire: the
@@ -23,6 +25,7 @@ import (
 	"github.com/doppel-aws/doppel/internal/api/stsapi"
 	"github.com/doppel-aws/doppel/internal/authz"
 	"github.com/doppel-aws/doppel/internal/identity"
+	"github.com/doppel-aws/doppel/internal/oidc"
 )
 
 // Role is what STS needs to know about an IAM role.
@@ -111,11 +114,18 @@ type Config struct {
 	MessageKey []byte
 	// Now is the clock; time.Now when nil. Tests inject a fixed one.
 	Now func() time.Time
+	// OIDCProviders (IAM's OpenID Connect providers) and Issuers (the
+	// issuers doppel runs) serve AssumeRoleWithWebIdentity; without them
+	// every token is refused.
+	OIDCProviders OIDCProviders
+	Issuers       *oidc.Issuers
+	// SAMLProviders (IAM's SAML providers) serve AssumeRoleWithSAML.
+	SAMLProviders SAMLProviders
 }
 
 // Service implements stsapi.Handler.
 type Service struct {
-	stsapi.Unimplemented // AssumeRoleWithSAML, AssumeRoleWithWebIdentity
+	stsapi.Unimplemented // every operation is served; kept for the next model
 
 	roles      Roles
 	mfa        MFADevices
@@ -124,8 +134,12 @@ type Service struct {
 	accessKeys AccessKeys
 	messages   *messageSealer
 	now        func() time.Time
-	useMu      sync.Mutex
-	lastUse    map[roleUse]time.Time // when each role's use was last reported to RoleUsage
+	// web identity federation
+	oidcProviders OIDCProviders
+	issuers       *oidc.Issuers
+	samlProviders SAMLProviders
+	useMu         sync.Mutex
+	lastUse       map[roleUse]time.Time // when each role's use was last reported to RoleUsage
 }
 
 var _ stsapi.Handler = (*Service)(nil)
@@ -151,5 +165,9 @@ func New(cfg Config) (*Service, error) {
 		accessKeys: cfg.AccessKeys,
 		messages:   sealer,
 		now:        now,
+
+		oidcProviders: cfg.OIDCProviders,
+		issuers:       cfg.Issuers,
+		samlProviders: cfg.SAMLProviders,
 	}, nil
 }

@@ -17,11 +17,25 @@ import (
 type Link struct{ IAM *iam.Service }
 
 var (
-	_ sts.Roles      = Link{}
-	_ sts.RoleUsage  = Link{}
-	_ sts.MFADevices = Link{}
-	_ sts.AccessKeys = Link{}
+	_ sts.Roles         = Link{}
+	_ sts.RoleUsage     = Link{}
+	_ sts.MFADevices    = Link{}
+	_ sts.AccessKeys    = Link{}
+	_ sts.OIDCProviders = Link{}
+	_ sts.SAMLProviders = Link{}
 )
+
+// SAMLProvider reads an IAM SAML provider's metadata for AssumeRoleWithSAML,
+// without authorizing anyone (the assertion is the credential).
+func (l Link) SAMLProvider(ctx context.Context, account, name string) (string, time.Time, bool, error) {
+	return l.IAM.SAMLProvider(ctx, account, name)
+}
+
+// OIDCProvider reads an IAM OpenID Connect provider for web identity
+// federation, without authorizing anyone (the token is the credential).
+func (l Link) OIDCProvider(ctx context.Context, account, url string) (clientIDs, thumbprints []string, found bool, err error) {
+	return l.IAM.OIDCProvider(ctx, account, url)
+}
 
 // Role reads a role from IAM without authorizing anyone: STS looks the role
 // up on its own behalf (the trust policy authorizes the caller). The role
