@@ -191,7 +191,15 @@ func (ss *sessions) evict(anon bool) {
 // sign-in it now holds is worth a place. The caller holds s.mu.
 func (ss *sessions) hold(s *session) {
 	ss.mu.Lock()
-	delete(ss.anon, s.id)
+	if _, anon := ss.anon[s.id]; anon || ss.m[s.id] == nil {
+		// It joins the pool of sessions that hold something: keep that
+		// pool bounded too, or repeated good passwords would grow it.
+		delete(ss.anon, s.id)
+		delete(ss.m, s.id)
+		if len(ss.m)-len(ss.anon) >= maxSessions {
+			ss.evict(false)
+		}
+	}
 	ss.m[s.id] = s
 	ss.mu.Unlock()
 }
