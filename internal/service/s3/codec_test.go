@@ -382,7 +382,7 @@ func TestListedObjectFields(t *testing.T) {
 		}, want(false, "a b")},
 		{"ListObjectsV2 FetchOwner url", func() []s3api.Object {
 			return must(h.svc.ListObjectsV2(a, &s3api.ListObjectsV2Input{Bucket: "bkt", FetchOwner: api.Bool(true), EncodingType: ptr(s3api.EncodingTypeUrl)})).Contents
-		}, want(true, "a+b")},
+		}, want(true, "a%20b")},
 		{"ListObjects", func() []s3api.Object {
 			return must(h.svc.ListObjects(a, &s3api.ListObjectsInput{Bucket: "bkt"})).Contents
 		}, want(true, "a b")},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/doppel-aws/doppel/doppeltest"
 )
@@ -112,5 +113,117 @@ func TestE2EMetadataCase(t *testing.T) {
 	h, err := a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("k")})
 	if err != nil || h.Metadata["meta1"] != "v1" || h.Metadata["other-name"] != "v2" {
 		t.Errorf("HeadObject metadata %v, %v", h.Metadata, err)
+	}
+}
+
+// TestE2EListingDetails: encoding-type=url encodes as S3 does (a space is
+// %20, "+" is %2B, "/" stays), max-keys=0 lists nothing untruncated, and
+// an empty continuation token lists from the start.
+func TestE2EListingDetails(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "listing-details")
+	for _, k := range []string{"foo+1/bar", "foo/bar/xyzzy", "quux ab/thud", "asdf+b", "a~b.c_d-e"} {
+		if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String(k), Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := a.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, Delimiter: aws.String("/"), EncodingType: s3types.EncodingTypeUrl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys, prefixes []string
+	for _, o := range l.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	for _, p := range l.CommonPrefixes {
+		prefixes = append(prefixes, aws.ToString(p.Prefix))
+	}
+	if strings.Join(keys, ",") != "asdf%2Bb,a~b.c_d-e" || strings.Join(prefixes, ",") != "foo%2B1/,foo/,quux%20ab/" {
+		t.Errorf("encoded listing: keys %q prefixes %q", keys, prefixes)
+	}
+	for _, in := range []*s3.ListObjectsV2Input{{Bucket: b, MaxKeys: aws.Int32(0)}} {
+		l, err := a.ListObjectsV2(ctx, in)
+		if err != nil || len(l.Contents) != 0 || aws.ToBool(l.IsTruncated) || aws.ToInt32(l.KeyCount) != 0 || aws.ToInt32(l.MaxKeys) != 0 {
+			t.Errorf("max-keys 0: %+v, %v", l, err)
+		}
+	}
+	v1, err := a.ListObjects(ctx, &s3.ListObjectsInput{Bucket: b, MaxKeys: aws.Int32(0)})
+	if err != nil || len(v1.Contents) != 0 || aws.ToBool(v1.IsTruncated) {
+		t.Errorf("ListObjects max-keys 0: %+v, %v", v1, err)
+	}
+	l, err = a.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, ContinuationToken: aws.String("")})
+	if err != nil || len(l.Contents) != 5 || l.ContinuationToken == nil || *l.ContinuationToken != "" || aws.ToBool(l.IsTruncated) {
+		t.Errorf("empty continuation token: %+v, %v", l, err)
+	}
+	if _, err := a.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, ContinuationToken: aws.String("!!")}); errCode(err) != "InvalidArgument" {
+		t.Errorf("bad continuation token: %v", err)
+	}
+}
+
+// TestE2EListBucketsPagination: max-buckets, continuation-token, prefix
+// and bucket-region (S3 API Reference, ListBuckets).
+func TestE2EListBucketsPagination(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	for _, n := range []string{"pg-c", "pg-a", "pg-b", "other-x"} {
+		newBucket(t, a, n)
+	}
+	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("pg-west"), CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}},
+		func(o *s3.Options) { o.Region = "eu-west-1" }); err != nil {
+		t.Fatal(err)
+	}
+	// Account B's buckets never show.
+	newBucket(t, client(srv, "account-b"), "pg-b-of-b")
+	var names []string
+	var token *string
+	pages := 0
+	for {
+		out, err := a.ListBuckets(ctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(2), Prefix: aws.String("pg-"), ContinuationToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if aws.ToString(out.Prefix) != "pg-" {
+			t.Errorf("Prefix %q not echoed", aws.ToString(out.Prefix))
+		}
+		for _, bk := range out.Buckets {
+			names = append(names, aws.ToString(bk.Name)+"@"+aws.ToString(bk.BucketRegion))
+		}
+		if token = out.ContinuationToken; token == nil {
+			break
+		}
+		if pages > 5 {
+			t.Fatal("no end to the pages")
+		}
+	}
+	if got := strings.Join(names, ","); got != "pg-a@us-east-1,pg-b@us-east-1,pg-c@us-east-1,pg-west@eu-west-1" || pages != 2 {
+		t.Errorf("pages %d: %s", pages, got)
+	}
+	out, err := a.ListBuckets(ctx, &s3.ListBucketsInput{BucketRegion: aws.String("eu-west-1")})
+	if err != nil || len(out.Buckets) != 1 || aws.ToString(out.Buckets[0].Name) != "pg-west" {
+		t.Errorf("bucket-region: %+v %v", out, err)
+	}
+	all, err := a.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil || len(all.Buckets) != 5 || all.ContinuationToken != nil || all.Buckets[0].BucketRegion != nil {
+		t.Errorf("unpaged: %+v %v", all, err)
+	}
+	if _, err := a.ListBuckets(ctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(2), ContinuationToken: aws.String("!")}); errCode(err) != "InvalidArgument" {
+		t.Errorf("bad token: %v", err)
+	}
+	// The SDK's paginator walks it.
+	p := s3.NewListBucketsPaginator(a, &s3.ListBucketsInput{MaxBuckets: aws.Int32(1)})
+	n := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Buckets)
+	}
+	if n != 5 {
+		t.Errorf("paginator saw %d buckets", n)
 	}
 }
