@@ -37,6 +37,10 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 		return
 	}
 	c.info.Operation = op.Name
+	if err := checkS3ReadHeaders(op.Name, r.Header); err != nil {
+		g.writeError(c, asAWS(err))
+		return
+	}
 	in, err := restxml.DecodePath(op, r, bucket, key, query)
 	if err != nil {
 		g.writeError(c, asAWS(err))

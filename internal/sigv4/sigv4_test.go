@@ -495,18 +495,21 @@ func TestScope(t *testing.T) {
 }
 
 func TestVerifyDateHeader(t *testing.T) {
-	// SigV4 accepts the Date header when X-Amz-Date is absent; the string to
-	// sign still carries the ISO 8601 basic timestamp.
-	r := httptest.NewRequest("GET", "http://localhost:4566/?Action=ListUsers", nil)
-	r.Header.Set("Date", testNow.Format(http.TimeFormat))
-	a := auth{akid: testAKID, date: "20261122", region: "us-east-1", service: "iam", signedHeaders: "date;host", amzDate: testNow.Format(isoBasic)}
-	canonical := canonicalRequest(r, &a, appendQueryParams(nil, r.URL.RawQuery), emptySHA256, false)
-	sum := sha256.Sum256([]byte(canonical))
-	sts := algorithm + "\n" + a.amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(sum[:])
-	sig := hex.EncodeToString(hmacSHA256(signingKey(testSecret, a.date, a.region, a.service), sts))
-	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+testAKID+"/20261122/us-east-1/iam/aws4_request, SignedHeaders=date;host, Signature="+sig)
-	if _, err := testVerifier().Verify(r, "iam"); err != nil {
-		t.Fatal(err)
+	// SigV4 accepts the Date header when X-Amz-Date is absent, as an HTTP
+	// date or in the ISO 8601 basic form; the string to sign carries the
+	// ISO 8601 basic timestamp either way.
+	for _, date := range []string{testNow.Format(http.TimeFormat), testNow.Format(isoBasic)} {
+		r := httptest.NewRequest("GET", "http://localhost:4566/?Action=ListUsers", nil)
+		r.Header.Set("Date", date)
+		a := auth{akid: testAKID, date: "20261122", region: "us-east-1", service: "iam", signedHeaders: "date;host", amzDate: testNow.Format(isoBasic)}
+		canonical := canonicalRequest(r, &a, appendQueryParams(nil, r.URL.RawQuery), emptySHA256, false)
+		sum := sha256.Sum256([]byte(canonical))
+		sts := algorithm + "\n" + a.amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(sum[:])
+		sig := hex.EncodeToString(hmacSHA256(signingKey(testSecret, a.date, a.region, a.service), sts))
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+testAKID+"/20261122/us-east-1/iam/aws4_request, SignedHeaders=date;host, Signature="+sig)
+		if _, err := testVerifier().Verify(r, "iam"); err != nil {
+			t.Errorf("Date: %s: %v", date, err)
+		}
 	}
 }
 

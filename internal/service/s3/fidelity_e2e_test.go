@@ -3,17 +3,22 @@ package s3_test
 import (
 	"bufio"
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/doppel-aws/doppel/doppeltest"
 )
@@ -225,5 +230,203 @@ func TestE2EListBucketsPagination(t *testing.T) {
 	}
 	if n != 5 {
 		t.Errorf("paginator saw %d buckets", n)
+	}
+}
+
+func getBody(t *testing.T, c *s3.Client, bucket *string, key string) string {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: bucket, Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("GetObject %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return string(b)
+}
+
+// TestE2EConditionalWrites: If-Match on PutObject and
+// CompleteMultipartUpload (S3 User Guide, "Conditional writes"): a
+// matching ETag writes, another is 412 PreconditionFailed, a missing key
+// is 404 NoSuchKey; refused writes change nothing.
+func TestE2EConditionalWrites(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "cond-writes")
+	first, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("bad"), IfMatch: aws.String(`"0123456789abcdef0123456789abcdef"`)}); errCode(err) != "PreconditionFailed" || httpStatus(err) != 412 {
+		t.Errorf("If-Match with another ETag: %v", err)
+	}
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("none"), Body: strings.NewReader("bad"), IfMatch: first.ETag}); errCode(err) != "NoSuchKey" || httpStatus(err) != 404 {
+		t.Errorf("If-Match on a missing key: %v", err)
+	}
+	if got := getBody(t, a, b, "k"); got != "one" {
+		t.Errorf("after refused writes: %q", got)
+	}
+	if _, err := a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("none")}); errCode(err) != "NotFound" {
+		t.Errorf("a refused write created the key: %v", err)
+	}
+	second, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("two"), IfMatch: first.ETag})
+	if err != nil || getBody(t, a, b, "k") != "two" {
+		t.Fatalf("If-Match with the current ETag: %v", err)
+	}
+
+	complete := func(key string, ifMatch *string) (*s3.CompleteMultipartUploadOutput, error) {
+		cr, err := a.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, err := a.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String(key), UploadId: cr.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("multi")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String(key), UploadId: cr.UploadId, IfMatch: ifMatch,
+			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: up.ETag}}}})
+	}
+	if _, err := complete("k", first.ETag); errCode(err) != "PreconditionFailed" || httpStatus(err) != 412 {
+		t.Errorf("complete with a stale If-Match: %v", err)
+	}
+	if _, err := complete("none", second.ETag); errCode(err) != "NoSuchKey" || httpStatus(err) != 404 {
+		t.Errorf("complete with If-Match on a missing key: %v", err)
+	}
+	if got := getBody(t, a, b, "k"); got != "two" {
+		t.Errorf("after refused completes: %q", got)
+	}
+	if _, err := complete("k", second.ETag); err != nil || getBody(t, a, b, "k") != "multi" {
+		t.Errorf("complete with the current ETag: %v", err)
+	}
+}
+
+func httpStatus(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// TestE2EExpiredPresignedPut: a presigned PUT used after its expiry is 403
+// AccessDenied "Request has expired" and stores nothing.
+func TestE2EExpiredPresignedPut(t *testing.T) {
+	now := time.Now().UTC()
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	srv := doppeltest.NewServer(t, doppeltest.WithClock(func() time.Time { return *clock.Load() }))
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "expired-put")
+	put, err := s3.NewPresignClient(a).PresignPutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("up.txt")}, s3.WithPresignExpires(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(2 * time.Minute)
+	clock.Store(&later)
+	req, _ := http.NewRequest(put.Method, put.URL, strings.NewReader("uploaded"))
+	for k, v := range put.SignedHeader {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "<Code>AccessDenied</Code><Message>Request has expired</Message>") ||
+		!strings.Contains(string(body), "<X-Amz-Expires>60</X-Amz-Expires>") {
+		t.Errorf("expired presigned PUT: %s %s", resp.Status, body)
+	}
+	clock.Store(&now)
+	if _, err := a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("up.txt")}); errCode(err) != "NotFound" {
+		t.Errorf("the expired PUT stored an object: %v", err)
+	}
+}
+
+// TestE2EDeletePublicAccessBlockStatus: S3 answers 204 No Content.
+func TestE2EDeletePublicAccessBlockStatus(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "dpab-status")
+	var status int
+	_, err := a.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: b}, func(o *s3.Options) {
+		o.HTTPClient = statusRecorder{o.HTTPClient, &status}
+	})
+	if err != nil || status != http.StatusNoContent {
+		t.Errorf("DeletePublicAccessBlock: %d, %v", status, err)
+	}
+	if _, err := a.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b}); errCode(err) != "NoSuchPublicAccessBlockConfiguration" {
+		t.Errorf("after delete: %v", err)
+	}
+}
+
+type statusRecorder struct {
+	next   s3.HTTPClient
+	status *int
+}
+
+func (s statusRecorder) Do(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.Do(r)
+	if resp != nil {
+		*s.status = resp.StatusCode
+	}
+	return resp, err
+}
+
+// TestE2ESSEHeadersOnRead: SSE-S3 and SSE-KMS headers belong to writes; on
+// GetObject and HeadObject S3 answers 400 InvalidArgument (S3 API
+// Reference, GetObject).
+func TestE2ESSEHeadersOnRead(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "sse-read")
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("x"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"} {
+		withHeader := func(o *s3.Options) { o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(h, "aws:kms")) }
+		_, err := a.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String("k")}, withHeader)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidArgument" || ae.ErrorMessage() != h+" header is not supported for this operation." || httpStatus(err) != 400 {
+			t.Errorf("GetObject with %s: %v", h, err)
+		}
+		if _, err := a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("k")}, withHeader); httpStatus(err) != 400 {
+			t.Errorf("HeadObject with %s: %v", h, err)
+		}
+	}
+	if got := getBody(t, a, b, "k"); got != "x" {
+		t.Errorf("plain GET: %q", got)
+	}
+}
+
+// TestE2EUploadPartCopyEncryption: UploadPartCopy names the upload's
+// server-side encryption, as UploadPart does.
+func TestE2EUploadPartCopyEncryption(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "upc-sse")
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("src"), Body: strings.NewReader("source")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sse := range []s3types.ServerSideEncryption{"", s3types.ServerSideEncryptionAwsKms} {
+		cr, err := a.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("dst"), ServerSideEncryption: sse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := a.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: b, Key: aws.String("dst"), UploadId: cr.UploadId, PartNumber: aws.Int32(1), CopySource: aws.String("upc-sse/src")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sse
+		if want == "" {
+			want = s3types.ServerSideEncryptionAes256
+		}
+		if out.ServerSideEncryption != want {
+			t.Errorf("UploadPartCopy under %q: ServerSideEncryption %q", sse, out.ServerSideEncryption)
+		}
 	}
 }

@@ -311,7 +311,15 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if u.ChecksumAlgorithm != "" {
 		setOptionalString(res, "Checksum"+u.ChecksumAlgorithm, p.Checksum)
 	}
+	// Like UploadPart, the answer names the upload's server-side
+	// encryption (S3 API Reference, UploadPartCopy response headers).
 	out := &s3api.UploadPartCopyOutput{CopyPartResult: res}
+	sse := s3api.ServerSideEncryption(u.Object.SSE)
+	out.ServerSideEncryption = &sse
+	out.SSEKMSKeyId = nonEmpty(u.Object.SSEKMSKeyID)
+	if u.Object.BucketKey {
+		out.BucketKeyEnabled = api.Bool(true)
+	}
 	if src.versioned || sv.ID != "null" {
 		out.CopySourceVersionId = api.String(sv.ID)
 	}
