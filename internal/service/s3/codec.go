@@ -60,6 +60,7 @@ const (
 	tagLegalHold
 	tagGrants // JSON of []s3api.Grant: rare, and nested pointers
 	tagData   // the content of an object kept in its record (version.Data)
+	tagUploadID
 )
 
 // encodeObject returns o's binary form.
@@ -154,6 +155,7 @@ func appendVersion(b []byte, v *version) ([]byte, error) {
 		}
 		b = appendString(append(b, tagGrants), string(raw))
 	}
+	str(tagUploadID, v.UploadID)
 	return append(b, tagEnd), nil
 }
 
@@ -335,7 +337,7 @@ func (d *decoder) skip(field byte) bool {
 	switch field {
 	case tagID, tagBlob, tagData, tagContentType, tagContentEncoding, tagContentDisposition, tagContentLanguage,
 		tagCacheControl, tagWebsiteRedirect, tagChecksumType, tagSSE, tagSSECKeyMD5, tagSSEKMSKeyID,
-		tagLockMode, tagLegalHold, tagGrants:
+		tagLockMode, tagLegalHold, tagGrants, tagUploadID:
 		d.skipString()
 	case tagExpires, tagLockUntil:
 		d.varint()
@@ -539,6 +541,8 @@ func (d *decoder) version(v *version) {
 			v.LockUntil = &t
 		case tagLegalHold:
 			v.LegalHold = d.string()
+		case tagUploadID:
+			v.UploadID = d.string()
 		case tagGrants:
 			raw := d.string()
 			if d.err == nil {

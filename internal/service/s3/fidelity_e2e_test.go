@@ -430,3 +430,58 @@ func TestE2EUploadPartCopyEncryption(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ECompleteMultipartUploadRetry: completing an upload again after it
+// succeeded answers as the first completion did, while its object is
+// current; an upload never made, or one whose object was replaced, is
+// NoSuchUpload.
+func TestE2ECompleteMultipartUploadRetry(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "mpu-retry")
+	if _, err := a.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	cr, err := a.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("m"), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := a.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String("m"), UploadId: cr.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("part one"), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String("m"), UploadId: cr.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: up.ETag, ChecksumCRC32: up.ChecksumCRC32}}}}
+	first, err := a.CompleteMultipartUpload(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := a.CompleteMultipartUpload(ctx, in)
+	if err != nil {
+		t.Fatalf("repeated complete: %v", err)
+	}
+	if aws.ToString(again.ETag) != aws.ToString(first.ETag) || aws.ToString(again.VersionId) != aws.ToString(first.VersionId) ||
+		aws.ToString(again.ChecksumCRC32) != aws.ToString(first.ChecksumCRC32) || aws.ToString(again.Location) != aws.ToString(first.Location) || again.ServerSideEncryption != first.ServerSideEncryption {
+		t.Errorf("repeated complete answered %+v, first %+v", again, first)
+	}
+	vs, err := a.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b})
+	if err != nil || len(vs.Versions) != 1 {
+		t.Errorf("the repeat made another version: %+v %v", vs, err)
+	}
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("m"), Body: strings.NewReader("newer")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CompleteMultipartUpload(ctx, in); errCode(err) != "NoSuchUpload" {
+		t.Errorf("complete after the object was replaced: %v", err)
+	}
+	in.UploadId = aws.String("never-made")
+	if _, err := a.CompleteMultipartUpload(ctx, in); errCode(err) != "NoSuchUpload" {
+		t.Errorf("complete of an unknown upload: %v", err)
+	}
+	// Another account learns nothing: denied before the upload is looked at.
+	in.UploadId = cr.UploadId
+	if _, err := client(srv, "account-b").CompleteMultipartUpload(ctx, in); errCode(err) != "AccessDenied" {
+		t.Errorf("other account: %v", err)
+	}
+}

@@ -145,6 +145,9 @@ type version struct {
 	LockUntil    *time.Time        `json:",omitempty"`
 	LegalHold    string            `json:",omitempty"`
 	Grants       []s3api.Grant     `json:",omitempty"` // the object's ACL, when one was set
+	// UploadID names the multipart upload that made this version, so that
+	// CompleteMultipartUpload repeated after success answers as it did.
+	UploadID string `json:",omitempty"`
 }
 
 // objectRecord holds every version of one key, newest first.
