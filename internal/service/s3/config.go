@@ -396,6 +396,18 @@ func (s *Service) PutBucketCors(ctx context.Context, in *s3api.PutBucketCorsInpu
 					return nil, errInvalidRequest("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
 				}
 			}
+			// One wildcard per origin and header (S3 User Guide, "CORS
+			// configuration": AllowedOrigin "can contain at most one *").
+			for _, o := range r.AllowedOrigins {
+				if strings.Count(o, "*") > 1 {
+					return nil, errInvalidRequest("AllowedOrigin \"" + o + "\" can not have more than one wildcard.")
+				}
+			}
+			for _, h := range r.AllowedHeaders {
+				if strings.Count(h, "*") > 1 {
+					return nil, errInvalidRequest("AllowedHeader \"" + h + "\" can not have more than one wildcard.")
+				}
+			}
 		}
 		return *c, nil
 	})
