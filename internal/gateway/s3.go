@@ -27,6 +27,10 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 				cors.CORSHeaders(r.Context(), bucket, r.Method, r.Header, c.w.Header())
 			}
 		}
+		if post, ok := g.s3Handler().(s3Post); ok && isPostObject(r, bucket, key) {
+			g.serveS3Post(c, r, post, bucket)
+			return
+		}
 	}
 	r, _, err := g.authenticate(c, r)
 	if err != nil {
