@@ -3,6 +3,8 @@ package s3_test
 import (
 	"context"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -139,5 +141,94 @@ func TestBrowserCORSPresigned(t *testing.T) {
 	out.Body.Close()
 	if aws.ToString(out.ContentType) != "application/octet-stream" {
 		t.Errorf("stored Content-Type %q", aws.ToString(out.ContentType))
+	}
+}
+
+// TestBrowserPostForm: a plain HTML form on another origin, with a SigV4
+// POST policy, uploads the file the user chose; S3 redirects the browser
+// back with the bucket, key and ETag (success_action_redirect).
+func TestBrowserPostForm(t *testing.T) {
+	exe := chromium(t)
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "browser-form")
+
+	var pageURL string
+	done := make(chan string, 1)
+	var formHTML string
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/done":
+			select {
+			case done <- r.URL.RawQuery:
+			default:
+			}
+			fmt.Fprint(w, `<!doctype html><p id="done">uploaded</p>`)
+		default:
+			fmt.Fprint(w, formHTML)
+		}
+	}))
+	t.Cleanup(page.Close)
+	pageURL = page.URL
+	now := time.Now()
+	conds := []any{map[string]string{"bucket": "browser-form"}, []any{"starts-with", "$key", "form/"}, []any{"starts-with", "$Content-Type", "text/"},
+		map[string]string{"success_action_redirect": pageURL + "/done"}, []any{"content-length-range", 1, 1 << 20}}
+	fields := signedPostFields(srv.Account("account-a"), now, now.Add(time.Hour), conds,
+		map[string]string{"key": "form/${filename}", "Content-Type": "text/plain", "success_action_redirect": pageURL + "/done"})
+	var inputs strings.Builder
+	inputs.WriteString(`<input type="hidden" name="key" value="` + html.EscapeString(fields["key"]) + `">`)
+	for n, v := range fields {
+		if n != "key" {
+			inputs.WriteString(`<input type="hidden" name="` + html.EscapeString(n) + `" value="` + html.EscapeString(v) + `">`)
+		}
+	}
+	formHTML = `<!doctype html><form id="upload" action="` + srv.URL + `/browser-form" method="post" enctype="multipart/form-data">` +
+		inputs.String() + `<input type="file" id="file" name="file"><button type="submit" id="send">Upload</button></form>`
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	t.Cleanup(cancelAlloc)
+	bctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium %s: %v", exe, err)
+	}
+	c, cancelRun := context.WithTimeout(bctx, 30*time.Second)
+	defer cancelRun()
+	// The user's file choice, made by script: a DataTransfer sets the
+	// file input as a file dialog would.
+	choose := `(() => { const dt = new DataTransfer(); dt.items.add(new File(["chosen in the browser"], "report.txt", {type: "text/plain"}));
+		document.getElementById("file").files = dt.files; return "ok"; })()`
+	if err := chromedp.Do(c, chromedp.Navigate(pageURL+"/"), chromedp.WaitVisible(chromedp.ID("send"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(c, chromedp.Evaluate[string](choose)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(c, chromedp.Click(chromedp.ID("send")), chromedp.WaitVisible(chromedp.ID("done"))); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	var q string
+	select {
+	case q = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no redirect to /done")
+	}
+	if !strings.Contains(q, "bucket=browser-form") || !strings.Contains(q, "key=form%2Freport.txt") || !strings.Contains(q, "etag=") {
+		t.Errorf("redirect query %q", q)
+	}
+	out, err := a.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String("form/report.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if string(data) != "chosen in the browser" || aws.ToString(out.ContentType) != "text/plain" {
+		t.Errorf("stored %q %q", data, aws.ToString(out.ContentType))
 	}
 }
