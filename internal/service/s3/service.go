@@ -21,6 +21,10 @@
 // are the resource policy; denials to other accounts and anonymous callers
 // say only "Access Denied"), then the operation's own rules apply.
 //
+// Browsers: the bucket's CORS rules answer preflights and add
+// Access-Control-* headers (cors.go); POST Object takes form uploads under
+// a SigV4 POST policy (postobject.go), stored as PutObject stores.
+//
 // Stored but not acted on: lifecycle rules never expire objects, replication
 // never copies, notifications and logs are never delivered, SSE-KMS only
 // records its headers and SSE-C only its key's MD5 (bytes are stored as
