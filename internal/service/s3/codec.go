@@ -61,6 +61,7 @@ const (
 	tagGrants // JSON of []s3api.Grant: rare, and nested pointers
 	tagData   // the content of an object kept in its record (version.Data)
 	tagUploadID
+	tagPartChecksums
 )
 
 // encodeObject returns o's binary form.
@@ -156,6 +157,12 @@ func appendVersion(b []byte, v *version) ([]byte, error) {
 		b = appendString(append(b, tagGrants), string(raw))
 	}
 	str(tagUploadID, v.UploadID)
+	if len(v.PartChecksums) > 0 {
+		b = binary.AppendUvarint(append(b, tagPartChecksums), uint64(len(v.PartChecksums)))
+		for _, c := range v.PartChecksums {
+			b = appendString(b, c)
+		}
+	}
 	return append(b, tagEnd), nil
 }
 
@@ -352,6 +359,10 @@ func (d *decoder) skip(field byte) bool {
 		for range d.count() {
 			d.varint()
 		}
+	case tagPartChecksums:
+		for range d.count() {
+			d.skipString()
+		}
 	case tagChecksums:
 		d.skipChecksums()
 	default:
@@ -543,6 +554,12 @@ func (d *decoder) version(v *version) {
 			v.LegalHold = d.string()
 		case tagUploadID:
 			v.UploadID = d.string()
+		case tagPartChecksums:
+			n := d.count()
+			v.PartChecksums = make([]string, n)
+			for i := range v.PartChecksums {
+				v.PartChecksums[i] = d.string()
+			}
 		case tagGrants:
 			raw := d.string()
 			if d.err == nil {

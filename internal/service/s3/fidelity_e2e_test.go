@@ -485,3 +485,56 @@ func TestE2ECompleteMultipartUploadRetry(t *testing.T) {
 		t.Errorf("other account: %v", err)
 	}
 }
+
+// TestE2EGetObjectAttributesParts: the parts of an object uploaded with a
+// checksum algorithm, paged; without one, only the count.
+func TestE2EGetObjectAttributesParts(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "attr-parts")
+	upload := func(key string, alg s3types.ChecksumAlgorithm) {
+		cr, err := a.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String(key), ChecksumAlgorithm: alg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []s3types.CompletedPart
+		for i, body := range []string{strings.Repeat("a", 5<<20), strings.Repeat("b", 5<<20), "tail"} {
+			n := aws.Int32(int32(i + 1))
+			up, err := a.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String(key), UploadId: cr.UploadId, PartNumber: n, Body: strings.NewReader(body), ChecksumAlgorithm: alg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, s3types.CompletedPart{PartNumber: n, ETag: up.ETag, ChecksumCRC32: up.ChecksumCRC32})
+		}
+		if _, err := a.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String(key), UploadId: cr.UploadId,
+			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload("with-crc", s3types.ChecksumAlgorithmCrc32)
+	out, err := a.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: b, Key: aws.String("with-crc"),
+		ObjectAttributes: []s3types.ObjectAttributes{s3types.ObjectAttributesObjectParts}, MaxParts: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := out.ObjectParts
+	if op == nil || aws.ToInt32(op.TotalPartsCount) != 3 || len(op.Parts) != 2 || !aws.ToBool(op.IsTruncated) || aws.ToString(op.NextPartNumberMarker) != "2" ||
+		aws.ToInt64(op.Parts[1].Size) != 5<<20 || aws.ToString(op.Parts[0].ChecksumCRC32) == "" {
+		t.Fatalf("first page: %+v", op)
+	}
+	out, err = a.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: b, Key: aws.String("with-crc"),
+		ObjectAttributes: []s3types.ObjectAttributes{s3types.ObjectAttributesObjectParts}, PartNumberMarker: op.NextPartNumberMarker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op := out.ObjectParts; len(op.Parts) != 1 || aws.ToInt32(op.Parts[0].PartNumber) != 3 || aws.ToInt64(op.Parts[0].Size) != 4 || aws.ToBool(op.IsTruncated) {
+		t.Errorf("second page: %+v", op)
+	}
+	upload("plain", "")
+	out, err = a.GetObjectAttributes(ctx, &s3.GetObjectAttributesInput{Bucket: b, Key: aws.String("plain"),
+		ObjectAttributes: []s3types.ObjectAttributes{s3types.ObjectAttributesObjectParts}})
+	if err != nil || out.ObjectParts == nil || aws.ToInt32(out.ObjectParts.TotalPartsCount) != 3 || len(out.ObjectParts.Parts) != 0 {
+		t.Errorf("without a checksum: %+v %v", out.ObjectParts, err)
+	}
+}

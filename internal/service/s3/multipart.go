@@ -359,6 +359,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	listed := in.MultipartUpload.Parts
 	var ids []string
 	var sizes []int64
+	var partSums []string
 	md5s := md5.New()
 	var composite []byte
 	prev := int32(0)
@@ -382,6 +383,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		}
 		ids = append(ids, p.Blob)
 		sizes = append(sizes, p.Size)
+		if u.ChecksumAlgorithm != "" {
+			partSums = append(partSums, p.Checksum)
+		}
 		md5s.Write(p.MD5)
 		if u.ChecksumType == "COMPOSITE" {
 			raw, _ := base64.StdEncoding.DecodeString(p.Checksum)
@@ -426,6 +430,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	v.ETag = `"` + hex.EncodeToString(md5s.Sum(nil)) + "-" + strconv.Itoa(len(listed)) + `"`
 	v.PartsCount, v.PartSizes = int32(len(listed)), sizes
 	v.UploadID = u.ID
+	v.PartChecksums = partSums
 	v.Checksums = checksumMap(info)
 	v.ChecksumType = "FULL_OBJECT"
 	if u.ChecksumType == "COMPOSITE" {

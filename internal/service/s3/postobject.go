@@ -208,7 +208,12 @@ func (s *Service) postObject(ctx context.Context, bucket string, fields map[stri
 			With("ArgumentName", "key").With("ArgumentValue", "")
 	}
 	// ${filename} is replaced by the name of the file the user chose.
-	key = strings.ReplaceAll(key, "${filename}", path.Base(strings.ReplaceAll(filename, `\`, "/")))
+	// Browsers send the file's own name; some send a Windows path.
+	base := ""
+	if filename != "" {
+		base = path.Base(strings.ReplaceAll(filename, `\`, "/"))
+	}
+	key = strings.ReplaceAll(key, "${filename}", base)
 	if key == "" {
 		return nil, awserr.New(http.StatusBadRequest, "InvalidArgument", "User key must have a length greater than 0.").With("ArgumentName", "key").With("ArgumentValue", "")
 	}
