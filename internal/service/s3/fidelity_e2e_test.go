@@ -538,3 +538,38 @@ func TestE2EGetObjectAttributesParts(t *testing.T) {
 		t.Errorf("without a checksum: %+v %v", out.ObjectParts, err)
 	}
 }
+
+// TestE2ELifecycleValidation: a rule without an ID gets one; a Date not at
+// midnight UTC and non-positive expiration Days are InvalidArgument and
+// change nothing.
+func TestE2ELifecycleValidation(t *testing.T) {
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	ctx := context.Background()
+	b := newBucket(t, a, "lifecycle-valid")
+	rule := func(id *string, exp *s3types.LifecycleExpiration) *s3types.BucketLifecycleConfiguration {
+		return &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{ID: id, Status: s3types.ExpirationStatusEnabled,
+			Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("logs/")}, Expiration: exp}}}
+	}
+	if _, err := a.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b, LifecycleConfiguration: rule(nil, &s3types.LifecycleExpiration{Days: aws.Int32(30)})}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+	if err != nil || len(got.Rules) != 1 || aws.ToString(got.Rules[0].ID) == "" {
+		t.Fatalf("generated ID: %+v %v", got, err)
+	}
+	id := aws.ToString(got.Rules[0].ID)
+	noon := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	for name, exp := range map[string]*s3types.LifecycleExpiration{
+		"date not at midnight": {Date: &noon},
+		"zero days":            {Days: aws.Int32(0)},
+	} {
+		if _, err := a.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b, LifecycleConfiguration: rule(aws.String("r"), exp)}); errCode(err) != "InvalidArgument" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	got, err = a.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+	if err != nil || len(got.Rules) != 1 || aws.ToString(got.Rules[0].ID) != id {
+		t.Errorf("a refused configuration changed the rules: %+v %v", got, err)
+	}
+}
