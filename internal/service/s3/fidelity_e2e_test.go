@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -571,5 +573,33 @@ func TestE2ELifecycleValidation(t *testing.T) {
 	got, err = a.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
 	if err != nil || len(got.Rules) != 1 || aws.ToString(got.Rules[0].ID) != id {
 		t.Errorf("a refused configuration changed the rules: %+v %v", got, err)
+	}
+}
+
+// TestE2EMetadataCaseBoto3: boto3 shows user metadata names as S3 sends
+// them, so they must come back as they were sent ("meta1", not "Meta1").
+func TestE2EMetadataCaseBoto3(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal("python3 with boto3 is needed")
+	}
+	srv := doppeltest.NewServer(t)
+	newBucket(t, client(srv, "account-a"), "boto-meta")
+	acct := srv.Account("account-a")
+	script := `
+import boto3, json, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+    aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+s3.put_object(Bucket="boto-meta", Key="k", Body=b"x", Metadata={"meta1": "v1", "Mixed-Case": "v2"})
+print(json.dumps(s3.head_object(Bucket="boto-meta", Key="k")["Metadata"], sort_keys=True))
+`
+	cmd := exec.Command(py, "-c", script, srv.URL, acct.AccessKeyID, acct.SecretAccessKey)
+	cmd.Env = append(os.Environ(), "NO_PROXY=*", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != `{"meta1": "v1", "mixed-case": "v2"}` {
+		t.Errorf("boto3 Metadata %s", got)
 	}
 }
