@@ -85,7 +85,7 @@ func parseHeader(h string, hdr http.Header, e errs) (auth, *awserr.Error) {
 		if e.s3 {
 			if strings.HasPrefix(h, "AWS ") {
 				// Signature Version 2: retired for new buckets and regions.
-				return a, awserr.New(http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+				return a, errSigV2()
 			}
 			return a, awserr.New(http.StatusBadRequest, "InvalidArgument", "Unsupported Authorization Type").
 				With("ArgumentName", "Authorization").With("ArgumentValue", h)

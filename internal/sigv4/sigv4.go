@@ -136,6 +136,11 @@ func (v *Verifier) VerifyWith(r *http.Request, service string, lookup Lookup, re
 	case presigned || query.has("X-Amz-Date") || query.has("X-Amz-Security-Token"):
 		// Some presigning parameters and not others: malformed, not anonymous.
 		a, err = parsePresigned(query, e)
+	case e.s3 && query.has("AWSAccessKeyId") && query.has("Signature"):
+		// A SigV2 presigned URL: refused as S3 refuses it where only SigV4
+		// is taken, rather than served as anonymous (a bare AccessDenied
+		// would hide why).
+		return errSigV2()
 	default:
 		*res = Result{Anonymous: true, Service: service}
 		if e.s3 {

@@ -603,3 +603,59 @@ print(json.dumps(s3.head_object(Bucket="boto-meta", Key="k")["Metadata"], sort_k
 		t.Errorf("boto3 Metadata %s", got)
 	}
 }
+
+// TestE2ESigV2Refused: doppel takes SigV4 only; a SigV2 presigned URL
+// (botocore's signature_version "s3") or header is refused with S3's
+// InvalidRequest naming AWS4-HMAC-SHA256, not served as anonymous.
+func TestE2ESigV2Refused(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal("python3 with boto3 is needed")
+	}
+	srv := doppeltest.NewServer(t)
+	a := client(srv, "account-a")
+	b := newBucket(t, a, "sigv2")
+	if _, err := a.PutObject(context.Background(), &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	acct := srv.Account("account-a")
+	script := `
+import boto3, sys
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", config=Config(signature_version="s3"),
+    aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+print(s3.generate_presigned_url("get_object", Params={"Bucket": "sigv2", "Key": "k"}))
+`
+	cmd := exec.Command(py, "-c", script, srv.URL, acct.AccessKeyID, acct.SecretAccessKey)
+	cmd.Env = append(os.Environ(), "NO_PROXY=*", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, out)
+	}
+	u := strings.TrimSpace(string(out))
+	if !strings.Contains(u, "AWSAccessKeyId=") || !strings.Contains(u, "Signature=") {
+		t.Fatalf("not a SigV2 URL: %s", u)
+	}
+	want := "<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>"
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
+		t.Errorf("SigV2 presigned URL: %s %s", resp.Status, body)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/sigv2/k", nil)
+	req.Header.Set("Authorization", "AWS "+acct.AccessKeyID+":c2lnbmF0dXJl")
+	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
+		t.Errorf("SigV2 header: %s %s", resp.Status, body)
+	}
+}
