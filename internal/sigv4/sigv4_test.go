@@ -346,7 +346,8 @@ func TestVerifyRefused(t *testing.T) {
 		}, "IncompleteSignature", 400, "Authorization header requires 'Signature' parameter. Authorization=AWS4-HMAC-SHA256 Credential=", ""},
 		{"sts missing equal sign", "sts", stsPost, setAuth("Credential=", "Credential "), "IncompleteSignature", 400, "not a valid key=value pair (missing equal-sign) in Authorization header", ""},
 		{"sts other scheme", "sts", stsPost, func(r *http.Request) { r.Header.Set("Authorization", "Bearer abc") }, "IncompleteSignature", 400, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=Bearer abc", ""},
-		{"s3 signature v2", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIA:c2ln") }, "InvalidRequest", 400, "Please use AWS4-HMAC-SHA256.", ""},
+		{"s3 signature v2 without a date", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIA:c2ln") }, "AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header", ""},
+		{"s3 signature v2 header without a colon", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIA") }, "InvalidArgument", 400, "Expected AwsAccessKeyId:signature", ""},
 		{"s3 other scheme", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "Bearer x") }, "InvalidArgument", 400, "Unsupported Authorization Type", "ArgumentName"},
 		{"s3 header and query", "s3", s3get, func(r *http.Request) { r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256" }, "InvalidArgument", 400, "Only one auth mechanism allowed", ""},
 

@@ -3,6 +3,7 @@ package s3_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -604,27 +605,43 @@ print(json.dumps(s3.head_object(Bucket="boto-meta", Key="k")["Metadata"], sort_k
 	}
 }
 
-// TestE2ESigV2Refused: doppel takes SigV4 only; a SigV2 presigned URL
-// (botocore's signature_version "s3") or header is refused with S3's
-// InvalidRequest naming AWS4-HMAC-SHA256, not served as anonymous.
-func TestE2ESigV2Refused(t *testing.T) {
+// TestE2ESigV2: Signature Version 2 as S3 takes it in the regions that
+// kept it: boto3 (signature_version "s3") signs headers and presigns URLs
+// with it for a us-east-1 bucket; a bucket in eu-central-1 answers
+// InvalidRequest; a changed URL or signature is SignatureDoesNotMatch, an
+// expired URL AccessDenied.
+func TestE2ESigV2(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatal("python3 with boto3 is needed")
 	}
 	srv := doppeltest.NewServer(t)
 	a := client(srv, "account-a")
-	b := newBucket(t, a, "sigv2")
-	if _, err := a.PutObject(context.Background(), &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("x")}); err != nil {
+	ctx := context.Background()
+	newBucket(t, a, "sigv2")
+	if _, err := a.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("sigv2-frankfurt"), CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: "eu-central-1"}},
+		func(o *s3.Options) { o.Region = "eu-central-1" }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sigv2-frankfurt"), Key: aws.String("k"), Body: strings.NewReader("x")}, func(o *s3.Options) { o.Region = "eu-central-1" }); err != nil {
 		t.Fatal(err)
 	}
 	acct := srv.Account("account-a")
 	script := `
-import boto3, sys
+import boto3, json, sys
 from botocore.config import Config
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", config=Config(signature_version="s3"),
     aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
-print(s3.generate_presigned_url("get_object", Params={"Bucket": "sigv2", "Key": "k"}))
+s3.put_object(Bucket="sigv2", Key="dir/a b.txt", Body=b"signed with v2", ContentType="text/plain", Metadata={"m": "1"})
+got = s3.get_object(Bucket="sigv2", Key="dir/a b.txt", ResponseContentType="application/x-test")
+tags = s3.put_object_tagging(Bucket="sigv2", Key="dir/a b.txt", Tagging={"TagSet": [{"Key": "t", "Value": "v"}]})
+print(json.dumps({
+  "body": got["Body"].read().decode(), "type": got["ContentType"],
+  "tags": s3.get_object_tagging(Bucket="sigv2", Key="dir/a b.txt")["TagSet"],
+  "get": s3.generate_presigned_url("get_object", Params={"Bucket": "sigv2", "Key": "dir/a b.txt"}),
+  "expired": s3.generate_presigned_url("get_object", Params={"Bucket": "sigv2", "Key": "dir/a b.txt"}, ExpiresIn=-10),
+  "frankfurt": s3.generate_presigned_url("get_object", Params={"Bucket": "sigv2-frankfurt", "Key": "k"}),
+}))
 `
 	cmd := exec.Command(py, "-c", script, srv.URL, acct.AccessKeyID, acct.SecretAccessKey)
 	cmd.Env = append(os.Environ(), "NO_PROXY=*", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
@@ -632,30 +649,51 @@ print(s3.generate_presigned_url("get_object", Params={"Bucket": "sigv2", "Key": 
 	if err != nil {
 		t.Fatalf("boto3: %v\n%s", err, out)
 	}
-	u := strings.TrimSpace(string(out))
-	if !strings.Contains(u, "AWSAccessKeyId=") || !strings.Contains(u, "Signature=") {
-		t.Fatalf("not a SigV2 URL: %s", u)
+	var res struct {
+		Body, Type, Get, Expired, Frankfurt string
+		Tags                                []map[string]string
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Body != "signed with v2" || res.Type != "application/x-test" || len(res.Tags) != 1 || res.Tags[0]["Key"] != "t" {
+		t.Errorf("boto3 with SigV2: %+v", res)
+	}
+	if !strings.Contains(res.Get, "AWSAccessKeyId=") || !strings.Contains(res.Get, "Signature=") {
+		t.Fatalf("not a SigV2 URL: %s", res.Get)
+	}
+	fetch := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(body)
+	}
+	if st, body := fetch(res.Get); st != 200 || body != "signed with v2" {
+		t.Errorf("SigV2 presigned GET: %d %s", st, body)
+	}
+	if st, body := fetch(strings.Replace(res.Get, "a%20b.txt", "a%20c.txt", 1)); st != 403 || !strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") {
+		t.Errorf("SigV2 URL for another key: %d %s", st, body)
+	}
+	if st, body := fetch(res.Expired); st != 403 || !strings.Contains(body, "<Code>AccessDenied</Code><Message>Request has expired</Message>") {
+		t.Errorf("expired SigV2 URL: %d %s", st, body)
 	}
 	want := "<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>"
-	resp, err := http.Get(u)
+	if st, body := fetch(res.Frankfurt); st != 400 || !strings.Contains(body, want) {
+		t.Errorf("SigV2 URL for an eu-central-1 bucket: %d %s", st, body)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/sigv2/k", nil)
+	req.Header.Set("Authorization", "AWS "+acct.AccessKeyID+":c2lnbmF0dXJl")
+	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
-		t.Errorf("SigV2 presigned URL: %s %s", resp.Status, body)
-	}
-	req, _ := http.NewRequest("GET", srv.URL+"/sigv2/k", nil)
-	req.Header.Set("Authorization", "AWS "+acct.AccessKeyID+":c2lnbmF0dXJl")
-	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
-		t.Errorf("SigV2 header: %s %s", resp.Status, body)
+	if resp.StatusCode != 403 || !strings.Contains(string(body), "<Code>SignatureDoesNotMatch</Code>") {
+		t.Errorf("SigV2 header with a wrong signature: %s %s", resp.Status, body)
 	}
 }
