@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,7 +41,7 @@ func corsMatch(pattern, s string) bool {
 func corsRuleFor(rules []s3api.CORSRule, origin, method string, headers []string) *s3api.CORSRule {
 	for i := range rules {
 		r := &rules[i]
-		if !matchesAny(r.AllowedOrigins, origin, false) || !containsString(r.AllowedMethods, method) {
+		if !matchesAny(r.AllowedOrigins, origin, false) || !slices.Contains(r.AllowedMethods, method) {
 			continue
 		}
 		allowed := true
@@ -69,15 +70,6 @@ func matchesAny(patterns []string, s string, fold bool) bool {
 	return false
 }
 
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // corsRules returns the bucket's CORS rules; nil when the bucket does not
 // exist or has no CORS configuration.
 func (s *Service) corsRules(ctx context.Context, bucket string) ([]s3api.CORSRule, bool, error) {
@@ -95,7 +87,7 @@ func (s *Service) corsRules(ctx context.Context, bucket string) ([]s3api.CORSRul
 
 // setRuleHeaders sets the Access-Control-* headers a matched rule gives.
 func setRuleHeaders(h http.Header, r *s3api.CORSRule, origin string) {
-	if containsString(r.AllowedOrigins, "*") && !containsString(r.AllowedOrigins, origin) {
+	if slices.Contains(r.AllowedOrigins, "*") && !slices.Contains(r.AllowedOrigins, origin) {
 		h.Set("Access-Control-Allow-Origin", "*")
 	} else {
 		h.Set("Access-Control-Allow-Origin", origin)
