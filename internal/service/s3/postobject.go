@@ -317,6 +317,17 @@ func postPutInput(bucket, key string, f map[string]string, body io.Reader) (*s3a
 		sc := s3api.StorageClass(v)
 		in.StorageClass = &sc
 	}
+	// Checksums: the object's checksum as form fields, verified as
+	// PutObject verifies its x-amz-checksum-* headers.
+	if v, ok := f["x-amz-checksum-algorithm"]; ok {
+		alg := s3api.ChecksumAlgorithm(strings.ToUpper(v))
+		in.ChecksumAlgorithm = &alg
+	}
+	in.ChecksumCRC32, in.ChecksumCRC32C = opt("x-amz-checksum-crc32"), opt("x-amz-checksum-crc32c")
+	in.ChecksumSHA1, in.ChecksumSHA256 = opt("x-amz-checksum-sha1"), opt("x-amz-checksum-sha256")
+	if v, ok := f["x-amz-checksum-crc64nvme"]; ok {
+		setOptionalString(in, "ChecksumCRC64NVME", v)
+	}
 	if v, ok := f["acl"]; ok {
 		acl := s3api.ObjectCannedACL(v)
 		in.ACL = &acl

@@ -153,6 +153,20 @@ func TestE2EPostObject(t *testing.T) {
 		t.Errorf("refused uploads stored something: %+v %v", l.Contents, err)
 	}
 
+	// A checksum field is verified as PutObject verifies the header.
+	condsSum := append(conds, []any{"starts-with", "$x-amz-checksum-crc32", ""})
+	bad := signedPostFields(acct, now, now.Add(time.Hour), condsSum, map[string]string{"key": "user/sum.txt", "Content-Type": "text/plain", "x-amz-meta-color": "blue", "x-amz-checksum-crc32": "AAAAAA=="})
+	if resp, body := postForm(t, url, bad, "f", "checked"); resp.StatusCode != 400 || !strings.Contains(body, "<Code>BadDigest</Code>") {
+		t.Errorf("wrong checksum: %s %s", resp.Status, body)
+	}
+	if _, err := a.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("user/sum.txt")}); errCode(err) != "NotFound" {
+		t.Errorf("a wrong checksum stored the object: %v", err)
+	}
+	good := signedPostFields(acct, now, now.Add(time.Hour), condsSum, map[string]string{"key": "user/sum.txt", "Content-Type": "text/plain", "x-amz-meta-color": "blue", "x-amz-checksum-crc32": "rQO6gw=="})
+	if resp, body := postForm(t, url, good, "f", "checked"); resp.StatusCode != 204 {
+		t.Errorf("right checksum: %s %s", resp.Status, body)
+	}
+
 	// success_action_status 201 answers a PostResponse; a redirect, 303.
 	conds201 := append(conds, map[string]string{"success_action_status": "201"})
 	resp, body = postForm(t, url, signedPostFields(acct, now, now.Add(time.Hour), conds201, map[string]string{"key": "user/201.txt", "Content-Type": "text/plain", "x-amz-meta-color": "blue", "success_action_status": "201"}), "f", "created")
