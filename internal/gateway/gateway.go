@@ -113,7 +113,8 @@ func New(cfg Config) *Gateway {
 		}
 	}
 	// Every call passes its own lookup (VerifyWith), to learn the principal.
-	g.verifier = &sigv4.Verifier{Now: cfg.Now, MaxHashedBody: cfg.MaxBodyBytes}
+	g.verifier = &sigv4.Verifier{Now: cfg.Now, MaxHashedBody: cfg.MaxBodyBytes,
+		VirtualHostBucket: func(host string) string { return virtualHostBucket(host, cfg.Hostnames) }}
 	return g
 }
 
@@ -242,6 +243,7 @@ func (g *Gateway) authenticate(c *call, r *http.Request) (*http.Request, *sigv4.
 		return r, nil, err
 	}
 	c.info.Region = res.Region
+	c.info.SigV2 = res.SigV2
 	if !res.Anonymous && c.signer != nil {
 		c.info.Principal = c.signer
 		if g.cfg.KeyUsed != nil {

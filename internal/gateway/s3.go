@@ -14,14 +14,31 @@ import (
 // as anonymous: only a bucket policy can let them through.
 func (g *Gateway) serveS3(c *call, r *http.Request) {
 	setS3RequestID(c)
+	bucket, key, pathErr := s3PathParts(r, g.cfg.Hostnames)
+	if pathErr == nil {
+		if cors, ok := g.s3Handler().(s3CORS); ok {
+			if r.Method == http.MethodOptions {
+				g.serveS3Preflight(c, r, cors, bucket, key)
+				return
+			}
+			// An actual cross-origin request gets the bucket's CORS
+			// headers whatever its outcome, errors included.
+			if r.Header.Get("Origin") != "" {
+				cors.CORSHeaders(r.Context(), bucket, r.Method, r.Header, c.w.Header())
+			}
+		}
+		if post, ok := g.s3Handler().(s3Post); ok && isPostObject(r, bucket, key) {
+			g.serveS3Post(c, r, post, bucket)
+			return
+		}
+	}
 	r, _, err := g.authenticate(c, r)
 	if err != nil {
 		g.writeError(c, asAWS(err))
 		return
 	}
-	bucket, key, err := s3PathParts(r, g.cfg.Hostnames)
-	if err != nil {
-		g.writeError(c, asAWS(err))
+	if pathErr != nil {
+		g.writeError(c, asAWS(pathErr))
 		return
 	}
 	if c.info.Region == "" {
@@ -37,6 +54,10 @@ func (g *Gateway) serveS3(c *call, r *http.Request) {
 		return
 	}
 	c.info.Operation = op.Name
+	if err := checkS3ReadHeaders(op.Name, r.Header); err != nil {
+		g.writeError(c, asAWS(err))
+		return
+	}
 	in, err := restxml.DecodePath(op, r, bucket, key, query)
 	if err != nil {
 		g.writeError(c, asAWS(err))

@@ -23,6 +23,7 @@ type Info struct {
 	Secure    bool                // aws:SecureTransport
 	UserAgent string              // aws:UserAgent
 	Host      string
+	SigV2     bool // S3 request signed with Signature Version 2 (no region in it)
 }
 
 type key struct{}

@@ -145,3 +145,10 @@ func WrongRegion(signed, bucketRegion string, presigned bool) *awserr.Error {
 	}
 	return awserr.New(http.StatusBadRequest, "AuthorizationHeaderMalformed", msgS3Malformed+msg).With("Region", bucketRegion)
 }
+
+// errSigV2 is S3's answer to Signature Version 2 (an "AWS AKID:signature"
+// header or an AWSAccessKeyId/Signature/Expires URL) where it takes only
+// SigV4.
+func errSigV2() *awserr.Error {
+	return awserr.New(http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+}

@@ -85,7 +85,7 @@ func parseHeader(h string, hdr http.Header, e errs) (auth, *awserr.Error) {
 		if e.s3 {
 			if strings.HasPrefix(h, "AWS ") {
 				// Signature Version 2: retired for new buckets and regions.
-				return a, awserr.New(http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+				return a, errSigV2()
 			}
 			return a, awserr.New(http.StatusBadRequest, "InvalidArgument", "Unsupported Authorization Type").
 				With("ArgumentName", "Authorization").With("ArgumentValue", h)
@@ -139,8 +139,15 @@ func parseHeader(h string, hdr http.Header, e errs) (auth, *awserr.Error) {
 		a.t, a.amzDate = t, amz
 	case date != "":
 		// SigV4 falls back to the Date header; the string to sign still uses
-		// the ISO 8601 basic form.
+		// the ISO 8601 basic form. The header may hold an HTTP date or the
+		// ISO 8601 basic form itself (Signature Version 4 guide, "Elements
+		// of an AWS API request signature": "specify the date using either
+		// the X-Amz-Date or the Date header ... in the ISO 8601 basic
+		// format"; AWS's signing test suite sends HTTP dates).
 		t, err := http.ParseTime(date)
+		if err != nil {
+			t, err = parseISOBasic(date)
+		}
 		if err != nil {
 			if e.s3 {
 				return a, awserr.AccessDenied(msgS3NoDate)

@@ -36,7 +36,10 @@ type Lookup func(ctx context.Context, accessKeyID, sessionToken string) (secret 
 // Verifier checks signatures. The zero value is not usable: Lookup is required.
 type Verifier struct {
 	Lookup Lookup
-	Now    func() time.Time // nil means time.Now
+	// VirtualHostBucket names the bucket a Host addresses virtual-hosted
+	// style, "" otherwise: SigV2 signs the bucket in the resource.
+	VirtualHostBucket func(host string) string
+	Now               func() time.Time // nil means time.Now
 
 	// MaxHashedBody caps the body of a non-S3 request, which is read whole
 	// because its hash is part of the signature. 0 means 8 MiB.
@@ -54,7 +57,11 @@ type Result struct {
 	Service      string // from the credential scope
 	SignedAt     time.Time
 	Presigned    bool
-	Expires      time.Time // presigned requests: when the URL stops working
+	// SigV2 marks an S3 request signed with Signature Version 2, which
+	// names no region: the service decides whether the bucket's region
+	// takes it.
+	SigV2   bool
+	Expires time.Time // presigned requests: when the URL stops working
 
 	// Body is the verifying reader that replaced r.Body, or nil when the body
 	// was left alone. See Body for when its errors arrive.
@@ -131,11 +138,16 @@ func (v *Verifier) VerifyWith(r *http.Request, service string, lookup Lookup, re
 				With("ArgumentName", "Authorization").With("ArgumentValue", header)
 		}
 		return incomplete("Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
+	case e.s3 && strings.HasPrefix(header, "AWS "):
+		return v.verifyV2(r, query, header, lookup, res, e)
 	case header != "":
 		a, err = parseHeader(header, r.Header, e)
 	case presigned || query.has("X-Amz-Date") || query.has("X-Amz-Security-Token"):
 		// Some presigning parameters and not others: malformed, not anonymous.
 		a, err = parsePresigned(query, e)
+	case e.s3 && query.has("AWSAccessKeyId") && query.has("Signature"):
+		// A SigV2 presigned URL.
+		return v.verifyV2(r, query, "", lookup, res, e)
 	default:
 		*res = Result{Anonymous: true, Service: service}
 		if e.s3 {

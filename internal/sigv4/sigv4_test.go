@@ -346,7 +346,8 @@ func TestVerifyRefused(t *testing.T) {
 		}, "IncompleteSignature", 400, "Authorization header requires 'Signature' parameter. Authorization=AWS4-HMAC-SHA256 Credential=", ""},
 		{"sts missing equal sign", "sts", stsPost, setAuth("Credential=", "Credential "), "IncompleteSignature", 400, "not a valid key=value pair (missing equal-sign) in Authorization header", ""},
 		{"sts other scheme", "sts", stsPost, func(r *http.Request) { r.Header.Set("Authorization", "Bearer abc") }, "IncompleteSignature", 400, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=Bearer abc", ""},
-		{"s3 signature v2", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIA:c2ln") }, "InvalidRequest", 400, "Please use AWS4-HMAC-SHA256.", ""},
+		{"s3 signature v2 without a date", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIA:c2ln") }, "AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header", ""},
+		{"s3 signature v2 header without a colon", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIA") }, "InvalidArgument", 400, "Expected AwsAccessKeyId:signature", ""},
 		{"s3 other scheme", "s3", s3get, func(r *http.Request) { r.Header.Set("Authorization", "Bearer x") }, "InvalidArgument", 400, "Unsupported Authorization Type", "ArgumentName"},
 		{"s3 header and query", "s3", s3get, func(r *http.Request) { r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256" }, "InvalidArgument", 400, "Only one auth mechanism allowed", ""},
 
@@ -495,18 +496,21 @@ func TestScope(t *testing.T) {
 }
 
 func TestVerifyDateHeader(t *testing.T) {
-	// SigV4 accepts the Date header when X-Amz-Date is absent; the string to
-	// sign still carries the ISO 8601 basic timestamp.
-	r := httptest.NewRequest("GET", "http://localhost:4566/?Action=ListUsers", nil)
-	r.Header.Set("Date", testNow.Format(http.TimeFormat))
-	a := auth{akid: testAKID, date: "20261122", region: "us-east-1", service: "iam", signedHeaders: "date;host", amzDate: testNow.Format(isoBasic)}
-	canonical := canonicalRequest(r, &a, appendQueryParams(nil, r.URL.RawQuery), emptySHA256, false)
-	sum := sha256.Sum256([]byte(canonical))
-	sts := algorithm + "\n" + a.amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(sum[:])
-	sig := hex.EncodeToString(hmacSHA256(signingKey(testSecret, a.date, a.region, a.service), sts))
-	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+testAKID+"/20261122/us-east-1/iam/aws4_request, SignedHeaders=date;host, Signature="+sig)
-	if _, err := testVerifier().Verify(r, "iam"); err != nil {
-		t.Fatal(err)
+	// SigV4 accepts the Date header when X-Amz-Date is absent, as an HTTP
+	// date or in the ISO 8601 basic form; the string to sign carries the
+	// ISO 8601 basic timestamp either way.
+	for _, date := range []string{testNow.Format(http.TimeFormat), testNow.Format(isoBasic)} {
+		r := httptest.NewRequest("GET", "http://localhost:4566/?Action=ListUsers", nil)
+		r.Header.Set("Date", date)
+		a := auth{akid: testAKID, date: "20261122", region: "us-east-1", service: "iam", signedHeaders: "date;host", amzDate: testNow.Format(isoBasic)}
+		canonical := canonicalRequest(r, &a, appendQueryParams(nil, r.URL.RawQuery), emptySHA256, false)
+		sum := sha256.Sum256([]byte(canonical))
+		sts := algorithm + "\n" + a.amzDate + "\n" + a.scope() + "\n" + hex.EncodeToString(sum[:])
+		sig := hex.EncodeToString(hmacSHA256(signingKey(testSecret, a.date, a.region, a.service), sts))
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+testAKID+"/20261122/us-east-1/iam/aws4_request, SignedHeaders=date;host, Signature="+sig)
+		if _, err := testVerifier().Verify(r, "iam"); err != nil {
+			t.Errorf("Date: %s: %v", date, err)
+		}
 	}
 }
 

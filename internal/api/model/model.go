@@ -325,6 +325,7 @@ type Overlay struct {
 	Shapes     map[string]*Shape   `json:"shapes"`
 	Enums      map[string][]string `json:"enums"`
 	Operations map[string]struct {
+		Input  *Ref `json:"input"`
 		Output *Ref `json:"output"`
 	} `json:"operations"`
 }
@@ -351,7 +352,14 @@ func (m *Model) Apply(o *Overlay) {
 		}
 	}
 	for name, op := range o.Operations {
-		if cur, ok := m.Operations[name]; ok && cur.Output == nil && op.Output != nil {
+		cur, ok := m.Operations[name]
+		if !ok {
+			continue
+		}
+		if cur.Input == nil && op.Input != nil {
+			cur.Input = op.Input
+		}
+		if cur.Output == nil && op.Output != nil {
 			cur.Output = op.Output
 		}
 	}

@@ -83,7 +83,7 @@ func TestApply(t *testing.T) {
 	    "Kind": {"type": "string", "enum": ["A"]}
 	  },
 	  "enums": {"Kind": ["B", "A"]},
-	  "operations": {"Op": {"output": {"shape": "In"}}, "Missing": {"output": {"shape": "In"}}}
+	  "operations": {"Op": {"input": {"shape": "In"}, "output": {"shape": "In"}}, "Missing": {"output": {"shape": "In"}}}
 	}`), &o); err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +104,9 @@ func TestApply(t *testing.T) {
 	}
 	if op := m.Operations["Op"]; op.Output == nil || op.Output.Shape != "In" {
 		t.Errorf("Op output %+v, want In", op.Output)
+	}
+	if op := m.Operations["Op"]; op.Input == nil || op.Input.Shape != "In" {
+		t.Errorf("Op input %+v, want In", op.Input)
 	}
 	if _, ok := m.Operations["Missing"]; ok {
 		t.Error("an overlay operation the model lacks was added")

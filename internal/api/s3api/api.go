@@ -3675,8 +3675,13 @@ type ListBucketMetricsConfigurationsOutput struct {
 	MetricsConfigurationList []MetricsConfiguration `locationName:"MetricsConfiguration" flattened:"true"`
 }
 
-// ListBucketsInput is empty: the operation has no input in the model.
-type ListBucketsInput struct{}
+// ListBucketsInput is the input of ListBuckets (shape ListBucketsRequest).
+type ListBucketsInput struct {
+	MaxBuckets        *int32  `locationName:"max-buckets" location:"querystring" min:"1" max:"10000"`
+	ContinuationToken *string `locationName:"continuation-token" location:"querystring"`
+	Prefix            *string `locationName:"prefix" location:"querystring"`
+	BucketRegion      *string `locationName:"bucket-region" location:"querystring"`
+}
 
 // ListBucketsOutput is the output of ListBuckets (shape ListBucketsOutput).
 type ListBucketsOutput struct {
@@ -3684,7 +3689,9 @@ type ListBucketsOutput struct {
 	// The list of buckets owned by the requester.
 	Buckets []Bucket `locationName:"Buckets" locationNameList:"Bucket"`
 	// The owner of the buckets listed.
-	Owner *Owner `locationName:"Owner"`
+	Owner             *Owner  `locationName:"Owner"`
+	ContinuationToken *string `locationName:"ContinuationToken"`
+	Prefix            *string `locationName:"Prefix"`
 }
 
 // ListDirectoryBucketsInput is the input of ListDirectoryBuckets (shape ListDirectoryBucketsRequest).
@@ -5051,6 +5058,7 @@ type Bucket struct {
 	Name *string `locationName:"Name"`
 	// Date the bucket was created.
 	CreationDate *time.Time `locationName:"CreationDate"`
+	BucketRegion *string    `locationName:"BucketRegion"`
 }
 
 type BucketAccelerateStatus string

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -146,9 +147,12 @@ func WriteResponse(w http.ResponseWriter, method string, op *api.Operation, out 
 			if m.Len() == 0 {
 				continue
 			}
-			// Map keys are the caller's: Set canonicalizes them.
+			// S3 answers user metadata in lower case, as it stores it
+			// (x-amz-meta-meta1, not X-Amz-Meta-Meta1): boto3 strips the
+			// prefix as sent and shows the rest. The key is set directly,
+			// bypassing Header.Set's canonicalization.
 			for it := m.MapRange(); it.Next(); {
-				h.Set(f.Name+it.Key().String(), it.Value().String())
+				h[strings.ToLower(f.Name+it.Key().String())] = []string{it.Value().String()}
 			}
 		case outStatusCode:
 			fv := sv.Field(f.Index)

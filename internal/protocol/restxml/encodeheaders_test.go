@@ -101,7 +101,7 @@ func TestWriteResponseHeaders(t *testing.T) {
 			Metadata: map[string]string{"color": "blue"}, PartsCount: api.Int32(3), BucketKeyEnabled: api.Bool(false),
 			SSECustomerKeyMD5: api.String("md5")}, 200,
 			http.Header{"Accept-Ranges": {"bytes"}, "Last-Modified": {"Tue, 02 Jan 2024 03:04:05 GMT"}, "Content-Length": {"1024"}, "Etag": {`"e"`},
-				"Content-Type": {"text/plain"}, "X-Amz-Server-Side-Encryption": {"AES256"}, "X-Amz-Meta-Color": {"blue"}, "X-Amz-Mp-Parts-Count": {"3"},
+				"Content-Type": {"text/plain"}, "X-Amz-Server-Side-Encryption": {"AES256"}, "x-amz-meta-color": {"blue"}, "X-Amz-Mp-Parts-Count": {"3"},
 				"X-Amz-Server-Side-Encryption-Bucket-Key-Enabled": {"false"}, "X-Amz-Server-Side-Encryption-Customer-Key-Md5": {"md5"}}},
 		{"ranged get object is 206", "GetObject", "HEAD", &s3api.GetObjectOutput{ContentRange: api.String("bytes 0-0/2"), ContentLength: api.Int64(1)}, 206,
 			http.Header{"Content-Range": {"bytes 0-0/2"}, "Content-Length": {"1"}}},

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -253,13 +254,41 @@ func (s *Service) ListBuckets(ctx context.Context, in *s3api.ListBucketsInput) (
 	if err := s.authorizeAccount(ctx, "s3:ListAllMyBuckets", "*", nil); err != nil {
 		return nil, err
 	}
+	// Pagination (S3 API Reference, ListBuckets): names in order, at most
+	// max-buckets of them (10,000 when only prefix, continuation-token or
+	// bucket-region is given), a ContinuationToken when more remain, and
+	// each bucket's region once any of these parameters is sent.
+	paged := in.MaxBuckets != nil || in.ContinuationToken != nil || in.Prefix != nil || in.BucketRegion != nil
+	limit := 10000
+	if in.MaxBuckets != nil {
+		limit = int(*in.MaxBuckets)
+	}
+	prefix, region := api.ToString(in.Prefix), api.ToString(in.BucketRegion)
+	after := ""
+	if t := api.ToString(in.ContinuationToken); t != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(t)
+		if err != nil || len(raw) == 0 {
+			return nil, errInvalidArgument("The continuation token provided is incorrect", "continuation-token", t)
+		}
+		after = string(raw)
+	}
 	p := caller(ctx)
-	out := &s3api.ListBucketsOutput{Owner: owner(p.Account), Buckets: []s3api.Bucket{}}
+	out := &s3api.ListBucketsOutput{Owner: owner(p.Account), Buckets: []s3api.Bucket{}, Prefix: in.Prefix}
 	err := s.view(ctx, func(tx store.Tx) error {
 		return store.ScanJSON(tx, tableBuckets, "", "", func(_ string, b bucketRecord) (bool, error) {
-			if b.Owner == p.Account {
-				out.Buckets = append(out.Buckets, s3api.Bucket{Name: api.String(b.Name), CreationDate: api.Time(b.Created)})
+			if b.Owner != p.Account || !strings.HasPrefix(b.Name, prefix) || b.Name <= after || (region != "" && b.Region != region) {
+				return true, nil
 			}
+			if len(out.Buckets) == limit {
+				last := *out.Buckets[len(out.Buckets)-1].Name
+				out.ContinuationToken = api.String(base64.RawURLEncoding.EncodeToString([]byte(last)))
+				return false, nil
+			}
+			bk := s3api.Bucket{Name: api.String(b.Name), CreationDate: api.Time(b.Created)}
+			if paged {
+				bk.BucketRegion = api.String(b.Region)
+			}
+			out.Buckets = append(out.Buckets, bk)
 			return true, nil
 		})
 	})

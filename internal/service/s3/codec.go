@@ -60,6 +60,8 @@ const (
 	tagLegalHold
 	tagGrants // JSON of []s3api.Grant: rare, and nested pointers
 	tagData   // the content of an object kept in its record (version.Data)
+	tagUploadID
+	tagPartChecksums
 )
 
 // encodeObject returns o's binary form.
@@ -153,6 +155,13 @@ func appendVersion(b []byte, v *version) ([]byte, error) {
 			return nil, err
 		}
 		b = appendString(append(b, tagGrants), string(raw))
+	}
+	str(tagUploadID, v.UploadID)
+	if len(v.PartChecksums) > 0 {
+		b = binary.AppendUvarint(append(b, tagPartChecksums), uint64(len(v.PartChecksums)))
+		for _, c := range v.PartChecksums {
+			b = appendString(b, c)
+		}
 	}
 	return append(b, tagEnd), nil
 }
@@ -335,7 +344,7 @@ func (d *decoder) skip(field byte) bool {
 	switch field {
 	case tagID, tagBlob, tagData, tagContentType, tagContentEncoding, tagContentDisposition, tagContentLanguage,
 		tagCacheControl, tagWebsiteRedirect, tagChecksumType, tagSSE, tagSSECKeyMD5, tagSSEKMSKeyID,
-		tagLockMode, tagLegalHold, tagGrants:
+		tagLockMode, tagLegalHold, tagGrants, tagUploadID:
 		d.skipString()
 	case tagExpires, tagLockUntil:
 		d.varint()
@@ -349,6 +358,10 @@ func (d *decoder) skip(field byte) bool {
 	case tagPartSizes:
 		for range d.count() {
 			d.varint()
+		}
+	case tagPartChecksums:
+		for range d.count() {
+			d.skipString()
 		}
 	case tagChecksums:
 		d.skipChecksums()
@@ -539,6 +552,14 @@ func (d *decoder) version(v *version) {
 			v.LockUntil = &t
 		case tagLegalHold:
 			v.LegalHold = d.string()
+		case tagUploadID:
+			v.UploadID = d.string()
+		case tagPartChecksums:
+			n := d.count()
+			v.PartChecksums = make([]string, n)
+			for i := range v.PartChecksums {
+				v.PartChecksums[i] = d.string()
+			}
 		case tagGrants:
 			raw := d.string()
 			if d.err == nil {

@@ -2,8 +2,13 @@ package s3
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/doppel-aws/doppel/internal/api"
 	"github.com/doppel-aws/doppel/internal/api/s3api"
@@ -397,6 +402,18 @@ func (s *Service) PutBucketCors(ctx context.Context, in *s3api.PutBucketCorsInpu
 					return nil, errInvalidRequest("Found unsupported HTTP method in CORS config. Unsupported method is " + m)
 				}
 			}
+			// One wildcard per origin and header (S3 User Guide, "CORS
+			// configuration": AllowedOrigin "can contain at most one *").
+			for _, o := range r.AllowedOrigins {
+				if strings.Count(o, "*") > 1 {
+					return nil, errInvalidRequest("AllowedOrigin \"" + o + "\" can not have more than one wildcard.")
+				}
+			}
+			for _, h := range r.AllowedHeaders {
+				if strings.Count(h, "*") > 1 {
+					return nil, errInvalidRequest("AllowedHeader \"" + h + "\" can not have more than one wildcard.")
+				}
+			}
 		}
 		return *c, nil
 	})
@@ -486,9 +503,19 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api
 		return nil, errMalformedXML()
 	}
 	ids := map[string]bool{}
-	for _, r := range c.Rules {
+	for i := range c.Rules {
+		r := &c.Rules[i]
 		if r.Status != "Enabled" && r.Status != "Disabled" {
 			return nil, errMalformedXML()
+		}
+		if err := checkLifecycleDates(r); err != nil {
+			return nil, err
+		}
+		// A rule without an ID gets one (S3 User Guide, "Lifecycle
+		// configuration elements": "If you don't specify an ID, Amazon S3
+		// generates one").
+		if r.ID == nil || *r.ID == "" {
+			r.ID = api.String(newLifecycleRuleID())
 		}
 		id := api.ToString(r.ID)
 		if len(id) > 255 {
@@ -516,6 +543,44 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *s3api
 	}
 	setOptionalString(out, "TransitionDefaultMinimumObjectSize", size)
 	return out, nil
+}
+
+// newLifecycleRuleID is a generated rule ID in the form S3 gives them: a
+// random UUID in base64.
+func newLifecycleRuleID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	u := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return base64.StdEncoding.EncodeToString([]byte(u))
+}
+
+// checkLifecycleDates refuses what S3 refuses in a rule's actions: a Date
+// that is not midnight UTC, and Days that are not positive (Ceph's
+// s3-tests, test_lifecycle_set_date and the lifecycle Days tests).
+func checkLifecycleDates(r *s3api.LifecycleRule) error {
+	midnight := func(t *time.Time) error {
+		if t != nil && !t.UTC().Equal(t.UTC().Truncate(24*time.Hour)) {
+			return errInvalidArgument("'Date' must be at midnight GMT", "Date", t.UTC().Format(time.RFC3339))
+		}
+		return nil
+	}
+	if e := r.Expiration; e != nil {
+		if err := midnight(e.Date); err != nil {
+			return err
+		}
+		if e.Days != nil && *e.Days <= 0 {
+			return errInvalidArgument("'Days' for Expiration action must be a positive integer", "Days", strconv.Itoa(int(*e.Days)))
+		}
+	}
+	for _, t := range r.Transitions {
+		if err := midnight(t.Date); err != nil {
+			return err
+		}
+		if t.Days != nil && *t.Days < 0 {
+			return errInvalidArgument("'Days' in Transition action must be nonnegative", "Days", strconv.Itoa(int(*t.Days)))
+		}
+	}
+	return nil
 }
 
 func (s *Service) DeleteBucketLifecycle(ctx context.Context, in *s3api.DeleteBucketLifecycleInput) (*s3api.DeleteBucketLifecycleOutput, error) {

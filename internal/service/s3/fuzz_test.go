@@ -1,7 +1,9 @@
 package s3
 
 import (
+	"encoding/base64"
 	"testing"
+	"time"
 )
 
 // The parsers of client input must answer an S3 error or a value, never
@@ -62,5 +64,19 @@ func FuzzBucketPolicy(f *testing.F) {
 		if err == nil {
 			policyIsPublic(p)
 		}
+	})
+}
+
+func FuzzPostPolicy(f *testing.F) {
+	for _, s := range []string{`{"expiration":"2030-01-01T00:00:00.000Z","conditions":[{"bucket":"b"},["starts-with","$key",""],["content-length-range",1,10]]}`,
+		`{"conditions":[]}`, `{"expiration":"x"}`, `[]`, `{"expiration":"2030-01-01T00:00:00Z","conditions":[[1,2,3],{"a":1},{}]}`} {
+		f.Add(base64.StdEncoding.EncodeToString([]byte(s)), "key", "v")
+	}
+	f.Fuzz(func(t *testing.T, b64, field, value string) {
+		p, err := parsePostPolicy(b64)
+		if err != nil {
+			return
+		}
+		_ = p.check(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), map[string]string{field: value, "key": value})
 	})
 }

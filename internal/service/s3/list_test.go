@@ -38,9 +38,9 @@ func TestListObjectsV2(t *testing.T) {
 		{"start-after", s3api.ListObjectsV2Input{StartAfter: api.String("c/y")}, "d,e f", false},
 		{"max-keys", s3api.ListObjectsV2Input{MaxKeys: api.Int32(2)}, "a.txt,b/1", true},
 		{"max-keys counts prefixes", s3api.ListObjectsV2Input{MaxKeys: api.Int32(2), Delimiter: api.String("/")}, "a.txt,P:b/", true},
-		{"max-keys zero", s3api.ListObjectsV2Input{MaxKeys: api.Int32(0)}, "", true},
+		{"max-keys zero", s3api.ListObjectsV2Input{MaxKeys: api.Int32(0)}, "", false},
 		{"Terraform workspace discovery", s3api.ListObjectsV2Input{Prefix: api.String("env:/"), MaxKeys: api.Int32(1000)}, "", false},
-		{"url encoding", s3api.ListObjectsV2Input{Prefix: api.String("e"), EncodingType: ptr(s3api.EncodingTypeUrl)}, "e+f", false},
+		{"url encoding", s3api.ListObjectsV2Input{Prefix: api.String("e"), EncodingType: ptr(s3api.EncodingTypeUrl)}, "e%20f", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -166,13 +166,52 @@ func (s *Service) GetObjectAttributes(ctx context.Context, in *s3api.GetObjectAt
 			}
 		case s3api.ObjectAttributesObjectParts:
 			if v.PartsCount > 0 {
-				out.ObjectParts = &s3api.GetObjectAttributesParts{TotalPartsCount: api.Int32(v.PartsCount)}
+				out.ObjectParts = objectParts(v, in.MaxParts, in.PartNumberMarker)
 			}
 		default:
 			return nil, errInvalidArgument("Invalid attribute name specified.", "x-amz-object-attributes", string(a))
 		}
 	}
 	return out, nil
+}
+
+// objectParts is GetObjectAttributes' ObjectParts: the part count, and the
+// parts themselves (number, size, checksum) for an object uploaded with an
+// additional checksum, paged by x-amz-max-parts (1,000 by default) and
+// x-amz-part-number-marker. Without a checksum S3 lists no Part elements
+// (S3 API Reference, GetObjectAttributes, ObjectParts).
+func objectParts(v *version, maxParts, marker *int32) *s3api.GetObjectAttributesParts {
+	out := &s3api.GetObjectAttributesParts{TotalPartsCount: api.Int32(v.PartsCount)}
+	if len(v.PartChecksums) == 0 || len(v.PartChecksums) != len(v.PartSizes) {
+		return out
+	}
+	limit := int32(1000)
+	if maxParts != nil && *maxParts >= 0 && *maxParts < limit {
+		limit = *maxParts
+	}
+	after := api.ToInt32(marker)
+	out.MaxParts, out.PartNumberMarker, out.IsTruncated = api.Int32(limit), api.Int32(after), api.Bool(false)
+	alg := ""
+	for a := range v.Checksums {
+		alg = a
+	}
+	for i, size := range v.PartSizes {
+		n := int32(i + 1)
+		if n <= after {
+			continue
+		}
+		if int32(len(out.Parts)) == limit {
+			out.IsTruncated = api.Bool(true)
+			break
+		}
+		p := s3api.ObjectPart{PartNumber: api.Int32(n), Size: api.Int64(size)}
+		if alg != "" && v.PartChecksums[i] != "" {
+			setOptionalString(&p, "Checksum"+alg, v.PartChecksums[i])
+		}
+		out.Parts = append(out.Parts, p)
+		out.NextPartNumberMarker = api.Int32(n)
+	}
+	return out
 }
 
 func trimQuotes(s string) string {

@@ -311,7 +311,15 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if u.ChecksumAlgorithm != "" {
 		setOptionalString(res, "Checksum"+u.ChecksumAlgorithm, p.Checksum)
 	}
+	// Like UploadPart, the answer names the upload's server-side
+	// encryption (S3 API Reference, UploadPartCopy response headers).
 	out := &s3api.UploadPartCopyOutput{CopyPartResult: res}
+	sse := s3api.ServerSideEncryption(u.Object.SSE)
+	out.ServerSideEncryption = &sse
+	out.SSEKMSKeyId = nonEmpty(u.Object.SSEKMSKeyID)
+	if u.Object.BucketKey {
+		out.BucketKeyEnabled = api.Bool(true)
+	}
 	if src.versioned || sv.ID != "null" {
 		out.CopySourceVersionId = api.String(sv.ID)
 	}
@@ -327,6 +335,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	}
 	b, u, err := s.uploadFor(ctx, in.Bucket, in.Key, in.UploadId, in.ExpectedBucketOwner, "PutObject")
 	if err != nil {
+		if b != nil && awserr.From(err).Code == "NoSuchUpload" {
+			if out := s.completedBefore(ctx, b, in); out != nil {
+				return out, nil
+			}
+		}
 		return nil, err
 	}
 	if in.MultipartUpload == nil || len(in.MultipartUpload.Parts) == 0 {
@@ -346,6 +359,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	listed := in.MultipartUpload.Parts
 	var ids []string
 	var sizes []int64
+	var partSums []string
 	md5s := md5.New()
 	var composite []byte
 	prev := int32(0)
@@ -369,6 +383,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		}
 		ids = append(ids, p.Blob)
 		sizes = append(sizes, p.Size)
+		if u.ChecksumAlgorithm != "" {
+			partSums = append(partSums, p.Checksum)
+		}
 		md5s.Write(p.MD5)
 		if u.ChecksumType == "COMPOSITE" {
 			raw, _ := base64.StdEncoding.DecodeString(p.Checksum)
@@ -412,6 +429,8 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	v.Blob, v.Size = info.ID, info.Size
 	v.ETag = `"` + hex.EncodeToString(md5s.Sum(nil)) + "-" + strconv.Itoa(len(listed)) + `"`
 	v.PartsCount, v.PartSizes = int32(len(listed)), sizes
+	v.UploadID = u.ID
+	v.PartChecksums = partSums
 	v.Checksums = checksumMap(info)
 	v.ChecksumType = "FULL_OBJECT"
 	if u.ChecksumType == "COMPOSITE" {
@@ -444,19 +463,55 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		return nil, err
 	}
 	s.deleteBlobs(ctx, garbage)
+	return completeOutput(b.Name, in.Key, &committed, u.ChecksumAlgorithm != ""), nil
+}
+
+func completeOutput(bucket, key string, v *version, checksums bool) *s3api.CompleteMultipartUploadOutput {
 	out := &s3api.CompleteMultipartUploadOutput{
-		Location: api.String("/" + b.Name + "/" + in.Key), Bucket: api.String(b.Name), Key: api.String(in.Key), ETag: api.String(committed.ETag),
+		Location: api.String("/" + bucket + "/" + key), Bucket: api.String(bucket), Key: api.String(key), ETag: api.String(v.ETag),
 	}
-	if committed.ID != "null" {
-		out.VersionId = api.String(committed.ID)
+	if v.ID != "null" {
+		out.VersionId = api.String(v.ID)
 	}
-	sse := s3api.ServerSideEncryption(committed.SSE)
+	sse := s3api.ServerSideEncryption(v.SSE)
 	out.ServerSideEncryption = &sse
-	out.SSEKMSKeyId = nonEmpty(committed.SSEKMSKeyID)
-	if u.ChecksumAlgorithm != "" {
-		setChecksums(out, committed.Checksums, committed.ChecksumType)
+	out.SSEKMSKeyId = nonEmpty(v.SSEKMSKeyID)
+	if checksums {
+		setChecksums(out, v.Checksums, v.ChecksumType)
 	}
-	return out, nil
+	return out
+}
+
+// completedBefore answers a CompleteMultipartUpload repeated after it
+// succeeded (a client retrying after a lost answer) as the first one was
+// answered, while the object that upload made is still the key's current
+// version; nil otherwise. S3 lets such retries succeed (S3 API Reference,
+// CompleteMultipartUpload: "applications should be prepared to retry any
+// failed requests"; OpenStack Swift's s3api mirrors the same behaviour).
+func (s *Service) completedBefore(ctx context.Context, b *bucketRecord, in *s3api.CompleteMultipartUploadInput) *s3api.CompleteMultipartUploadOutput {
+	id := api.ToString(in.UploadId)
+	if id == "" {
+		return nil
+	}
+	var cur *version
+	_ = s.view(ctx, func(tx store.Tx) error {
+		o, err := getObjectVersions(tx, b.Name, in.Key, 1)
+		if err == nil {
+			if v := o.current(); v != nil && !v.DeleteMarker && v.UploadID == id {
+				c := *v
+				cur = &c
+			}
+		}
+		return nil
+	})
+	if cur == nil {
+		return nil
+	}
+	// An upload made with a checksum algorithm was answered with its
+	// checksum; one without has only the CRC64NVME S3 adds by default.
+	_, onlyDefault := cur.Checksums["CRC64NVME"]
+	onlyDefault = onlyDefault && len(cur.Checksums) == 1
+	return completeOutput(b.Name, in.Key, cur, len(cur.Checksums) > 0 && !onlyDefault)
 }
 
 func (s *Service) AbortMultipartUpload(ctx context.Context, in *s3api.AbortMultipartUploadInput) (*s3api.AbortMultipartUploadOutput, error) {

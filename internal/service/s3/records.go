@@ -145,6 +145,13 @@ type version struct {
 	LockUntil    *time.Time        `json:",omitempty"`
 	LegalHold    string            `json:",omitempty"`
 	Grants       []s3api.Grant     `json:",omitempty"` // the object's ACL, when one was set
+	// UploadID names the multipart upload that made this version, so that
+	// CompleteMultipartUpload repeated after success answers as it did.
+	UploadID string `json:",omitempty"`
+	// PartChecksums are the parts' checksums, in PartSizes' order, of an
+	// upload made with a checksum algorithm (GetObjectAttributes lists
+	// them).
+	PartChecksums []string `json:",omitempty"`
 }
 
 // objectRecord holds every version of one key, newest first.

@@ -21,6 +21,10 @@
 // are the resource policy; denials to other accounts and anonymous callers
 // say only "Access Denied"), then the operation's own rules apply.
 //
+// Browsers: the bucket's CORS rules answer preflights and add
+// Access-Control-* headers (cors.go); POST Object takes form uploads under
+// a SigV4 POST policy (postobject.go), stored as PutObject stores.
+//
 // Stored but not acted on: lifecycle rules never expire objects, replication
 // never copies, notifications and logs are never delivered, SSE-KMS only
 // records its headers and SSE-C only its key's MD5 (bytes are stored as
@@ -172,10 +176,27 @@ func (s *Service) admit(ctx context.Context, b *bucketRecord, expectedOwner *str
 // name no region and pass.
 func checkRegion(ctx context.Context, b *bucketRecord) error {
 	info := request.From(ctx)
+	if info != nil && info.SigV2 {
+		return checkSigV2Region(b)
+	}
 	if info == nil || info.Region == "" || info.Region == b.Region || info.Principal == nil || info.Principal.Kind == identity.Anonymous {
 		return nil
 	}
 	return awserr.Newf(http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed; the region '%s' is wrong; expecting '%s'", info.Region, b.Region).With("Region", b.Region)
+}
+
+// sigV2Regions are the regions that still take Signature Version 2: those
+// launched before January 30, 2014 (S3 API Reference, "Signature Version 2
+// (deprecated)"); buckets anywhere else answer a SigV2 request with
+// InvalidRequest.
+var sigV2Regions = map[string]bool{"us-east-1": true, "us-west-1": true, "us-west-2": true, "eu-west-1": true,
+	"ap-southeast-1": true, "ap-southeast-2": true, "ap-northeast-1": true, "sa-east-1": true}
+
+func checkSigV2Region(b *bucketRecord) error {
+	if sigV2Regions[b.Region] {
+		return nil
+	}
+	return awserr.New(http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 }
 
 // view runs fn in a read transaction.
