@@ -177,7 +177,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, ok := g.route(r)
 	if !ok {
 		g.writeError(c, awserr.New(http.StatusBadRequest, "UnrecognizedClientException",
-			"doppel serves IAM, STS and S3; this request names no service it knows."))
+			"doppel serves IAM, STS, S3, S3 Control and Organizations; this request names no service it knows."))
 		return
 	}
 	c.backend = b
