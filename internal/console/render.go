@@ -80,7 +80,6 @@ var funcs = template.FuncMap{
 		return s[:n-3] + "..."
 	},
 	"pretty":  prettyJSON,
-	"urlq":    url.QueryEscape,
 	"pathesc": url.PathEscape,
 	"lower":   strings.ToLower,
 	"size": func(n *int64) string {
