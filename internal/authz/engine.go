@@ -60,7 +60,7 @@ type Engine struct {
 	mu     sync.Mutex
 	gen    uint64
 	prin   map[principalKey]*principalEntry // a principal's policies at generation gen
-	logged map[*policy.Policy]bool          // unreadable policies already logged
+	logged map[loggedKey]bool               // unreadable policies already logged
 }
 
 type principalKey struct{ account, kind, name string }
@@ -79,7 +79,7 @@ func New(cfg Config) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{cfg: cfg, cache: newDocCache(), log: log, prin: map[principalKey]*principalEntry{}, logged: map[*policy.Policy]bool{}}
+	return &Engine{cfg: cfg, cache: newDocCache(), log: log, prin: map[principalKey]*principalEntry{}, logged: map[loggedKey]bool{}}
 }
 
 // Authorize implements Authorizer.
@@ -375,11 +375,16 @@ func (e *Engine) compile(kind policy.Kind, name, doc string) (*policy.Policy, er
 // (once per document, not per resource: a bucket policy serves every
 // object); resource names the first resource it was met on.
 func (e *Engine) unreadable(p *policy.Policy, resource string) {
-	// Stored and the Engine's cache make one *Policy per document.
+	// By what the document is, not by pointer: Stored and the Engine's
+	// cache each compile their own, and either may be emptied.
+	key := loggedKey{p.Kind, p.Name, p.Unreadable.Error()}
 	e.mu.Lock()
-	seen := e.logged[p]
-	if !seen && len(e.logged) < maxCachedDocs {
-		e.logged[p] = true
+	seen := e.logged[key]
+	if !seen {
+		if len(e.logged) >= maxCachedDocs {
+			clear(e.logged) // bounded: at worst a document is logged again
+		}
+		e.logged[key] = true
 	}
 	e.mu.Unlock()
 	if !seen {
@@ -389,6 +394,12 @@ func (e *Engine) unreadable(p *policy.Policy, resource string) {
 		}
 		e.log.Warn("stored policy does not parse; it grants nothing until it is replaced", args...)
 	}
+}
+
+// loggedKey names an unreadable stored policy for the log-once record.
+type loggedKey struct {
+	kind       policy.Kind
+	name, what string
 }
 
 func notFound(err error) bool {
