@@ -59,13 +59,9 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 	if err != nil {
 		return nil, err
 	}
-	var packed *int32
-	if in.Policy != nil || len(in.PolicyArns) > 0 || len(in.Tags) > 0 {
-		pct, err := checkPacked(api.ToString(in.Policy), in.PolicyArns, in.Tags)
-		if err != nil {
-			return nil, err
-		}
-		packed = &pct
+	packed, err := packedSize(in.Policy, in.PolicyArns, in.Tags)
+	if err != nil {
+		return nil, err
 	}
 
 	// The source identity, once set, stays for the whole chain (IAM User

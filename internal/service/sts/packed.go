@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"encoding/json"
 	"fmt"
+	"github.com/doppel-aws/doppel/internal/api"
 	"net/http"
 	"sync"
 
@@ -65,6 +66,20 @@ func packedPercent(policy string, arns []stsapi.PolicyDescriptorType, tags []sts
 	_ = w.Close()
 	flaters.Put(w)
 	return int32((packed.Len()*100 + packedBudget - 1) / packedBudget)
+}
+
+// packedSize is checkPacked for the requests that may carry session
+// policies and tags (AssumeRole and its web identity and SAML forms): nil,
+// and no PackedPolicySize in the answer, when they carry none.
+func packedSize(policy *string, arns []stsapi.PolicyDescriptorType, tags []stsapi.Tag) (*int32, error) {
+	if policy == nil && len(arns) == 0 && len(tags) == 0 {
+		return nil, nil
+	}
+	pct, err := checkPacked(api.ToString(policy), arns, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &pct, nil
 }
 
 // checkPacked measures a request's session policies and tags. It returns the

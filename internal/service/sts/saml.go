@@ -153,13 +153,9 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in *stsapi.AssumeRoleW
 			return nil, err
 		}
 	}
-	var packed *int32
-	if in.Policy != nil || len(in.PolicyArns) > 0 || len(tagList) > 0 {
-		pct, err := checkPacked(api.ToString(in.Policy), in.PolicyArns, tagList)
-		if err != nil {
-			return nil, err
-		}
-		packed = &pct
+	packed, err := packedSize(in.Policy, in.PolicyArns, tagList)
+	if err != nil {
+		return nil, err
 	}
 
 	role, found, err := s.roles.Role(ctx, roleARN.account, roleNm)

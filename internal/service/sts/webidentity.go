@@ -107,13 +107,9 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in *stsapi.Assu
 	if err != nil {
 		return nil, err
 	}
-	var packed *int32
-	if in.Policy != nil || len(in.PolicyArns) > 0 || len(tagList) > 0 {
-		pct, err := checkPacked(api.ToString(in.Policy), in.PolicyArns, tagList)
-		if err != nil {
-			return nil, err
-		}
-		packed = &pct
+	packed, err := packedSize(in.Policy, in.PolicyArns, tagList)
+	if err != nil {
+		return nil, err
 	}
 
 	role, found, err := s.roles.Role(ctx, roleARN.account, roleNm)
