@@ -328,16 +328,9 @@ func (o *orgRec) targetSummary(id string) organizationsapi.PolicyTargetSummary {
 }
 
 func (s *Service) AttachPolicy(ctx context.Context, in *organizationsapi.AttachPolicyInput) (*organizationsapi.AttachPolicyOutput, error) {
-	account, o, err := s.manage(ctx, "AttachPolicy", func(o *orgRec) string { return o.policyResource(in.PolicyId) }, nil)
+	account, err := s.authorizeAttachment(ctx, "AttachPolicy", in.PolicyId, in.TargetId)
 	if err != nil {
 		return nil, err
-	}
-	// The target is a resource of the action too (Service Authorization
-	// Reference): both must be allowed.
-	if arn := o.targetARN(in.TargetId); arn != "" {
-		if err := s.authorize(ctx, account, "AttachPolicy", arn, policyTypeKeys(o.policyType(in.PolicyId))); err != nil {
-			return nil, err
-		}
 	}
 	_, err = s.change(ctx, account, func(_ store.Tx, o *orgRec) error {
 		p := o.lookupPolicy(in.PolicyId)
@@ -365,6 +358,23 @@ func (s *Service) AttachPolicy(ctx context.Context, in *organizationsapi.AttachP
 	return &organizationsapi.AttachPolicyOutput{}, nil
 }
 
+// authorizeAttachment authorizes op (AttachPolicy, DetachPolicy) on the
+// policy and, when it exists, on the target: the target is a resource of
+// the action too (Service Authorization Reference), and both must be
+// allowed. It returns the management account.
+func (s *Service) authorizeAttachment(ctx context.Context, op, policyID, targetID string) (string, error) {
+	account, o, err := s.manage(ctx, op, func(o *orgRec) string { return o.policyResource(policyID) }, nil)
+	if err != nil {
+		return "", err
+	}
+	if arn := o.targetARN(targetID); arn != "" {
+		if err := s.authorize(ctx, account, op, arn, policyTypeKeys(o.policyType(policyID))); err != nil {
+			return "", err
+		}
+	}
+	return account, nil
+}
+
 func (o *orgRec) countOfType(target, typ string) int {
 	n := 0
 	for _, id := range o.Attached[target] {
@@ -376,14 +386,9 @@ func (o *orgRec) countOfType(target, typ string) int {
 }
 
 func (s *Service) DetachPolicy(ctx context.Context, in *organizationsapi.DetachPolicyInput) (*organizationsapi.DetachPolicyOutput, error) {
-	account, o, err := s.manage(ctx, "DetachPolicy", func(o *orgRec) string { return o.policyResource(in.PolicyId) }, nil)
+	account, err := s.authorizeAttachment(ctx, "DetachPolicy", in.PolicyId, in.TargetId)
 	if err != nil {
 		return nil, err
-	}
-	if arn := o.targetARN(in.TargetId); arn != "" {
-		if err := s.authorize(ctx, account, "DetachPolicy", arn, policyTypeKeys(o.policyType(in.PolicyId))); err != nil {
-			return nil, err
-		}
 	}
 	_, err = s.change(ctx, account, func(_ store.Tx, o *orgRec) error {
 		p := o.lookupPolicy(in.PolicyId)
